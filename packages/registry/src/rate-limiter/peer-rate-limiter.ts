@@ -1,0 +1,171 @@
+import { isMessageKind } from '@tc/wire';
+import { checkQuota, DEFAULT_GCRA_MAX_KEYS, GcraLimiter, normaliseCost, type RateQuota } from './gcra.js';
+
+export type { RateQuota } from './gcra.js';
+
+/**
+ * Per-kind defaults for inbound messages a peer may send unprompted: every request kind of
+ * @tc/wire plus the two gossip kinds. The cost unit is noted per kind; the caller passes it.
+ * Response kinds are not listed: they are bounded by our own in-flight limits, and an
+ * unsolicited one is an UNEXPECTED_RESPONSE, not a rate question. Handshake kinds are
+ * bounded by the handshake itself (one each).
+ */
+export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, RateQuota>> = Object.freeze({
+  /** Cost 1. We ping every 10 s; 1/s with a burst of 5 leaves room for a peer's catch-up pings. */
+  ping: { ratePerSec: 1, burst: 5 },
+  /** Cost 1. Peer exchange is slow by nature: 1 per 12 s, burst 3. */
+  getPeers: { ratePerSec: 1 / 12, burst: 3 },
+  /** Cost 1. Tip polling plus fork checks. */
+  getChainTip: { ratePerSec: 2, burst: 10 },
+  /** Cost 1. Fork resolution bisects with bursts of hash lookups. */
+  getBlockHash: { ratePerSec: 20, burst: 100 },
+  /** Cost = blocks requested (clamp to what you will serve; above 1000 never fits). */
+  getBlockRange: { ratePerSec: 200, burst: 1000 },
+  /** Cost 1. Mempool sync after connect and occasionally after. */
+  getPendingTxs: { ratePerSec: 0.5, burst: 5 },
+  /** Cost 1. Blocks are minutes apart; forks and re-announcements make small bursts. */
+  blockAnnounce: { ratePerSec: 2, burst: 10 },
+  /** Cost = transactions carried. */
+  txBroadcast: { ratePerSec: 100, burst: 500 },
+});
+
+/** Quota for a kind missing from `quotas` (and for kinds this build does not know). */
+export const DEFAULT_RATE_QUOTA: RateQuota = Object.freeze({ ratePerSec: 20, burst: 50 });
+
+/** A suggested `globalQuota`: per kind, across all peers together. Not applied unless passed. */
+export const DEFAULT_GLOBAL_RATE_QUOTA: RateQuota = Object.freeze({ ratePerSec: 2000, burst: 4000 });
+
+/** Consecutive refusals after which `check` reports 'abuse' (RATE_LIMIT_ABUSE). */
+export const DEFAULT_ABUSE_THRESHOLD = 100;
+
+/** Bucket that every kind string outside MESSAGE_KINDS and `quotas` shares. */
+const UNKNOWN_KIND_BUCKET = '*unknown*';
+
+export interface PeerRateLimiterOptions {
+  /** Per-peer quota of each kind. Kinds not listed use `defaultQuota`. */
+  quotas: Partial<Record<string, RateQuota>>;
+  /** Per-peer quota for any kind not in `quotas`. */
+  defaultQuota: RateQuota;
+  /**
+   * Quota of each kind across all peers together (Lodestar's "total" quota): one bucket per
+   * kind, charged the same cost as the peer's bucket. Omit to disable the global check.
+   */
+  globalQuota?: RateQuota;
+  /** Per-kind overrides of `globalQuota` (only used when `globalQuota` is set). */
+  globalQuotas?: Partial<Record<string, RateQuota>>;
+  /** Most peers tracked per kind (default 10 000); least recently used peers are dropped. */
+  maxPeers?: number;
+  /** Consecutive refusals of one peer (any kind) before `check` says 'abuse' (default 100). */
+  abuseThreshold?: number;
+  now?: () => number;
+}
+
+/**
+ * - `allow`: within quota, the caller handles the message.
+ * - `limit`: over quota; reply RATE_LIMITED (scored a little). Nothing was spent.
+ * - `abuse`: over quota for the `abuseThreshold`-th time in a row; RATE_LIMIT_ABUSE (disconnect).
+ */
+export type RateVerdict = 'allow' | 'limit' | 'abuse';
+
+/**
+ * Inbound rate limiting per peer and per message kind, weighted by cost (e.g. blocks
+ * requested), with an optional per-kind total across all peers. A message passes only if
+ * both its peer bucket and its global bucket allow it; a refused message spends from neither.
+ */
+export class PeerRateLimiter {
+  private readonly perKind = new Map<string, GcraLimiter>();
+  private readonly globalByKind = new Map<string, GcraLimiter>();
+  private readonly opts: PeerRateLimiterOptions;
+  private readonly maxPeers: number;
+  private readonly abuseThreshold: number;
+  private readonly now: () => number;
+  /** peerId → consecutive refusals; bounded by maxPeers (LRU). */
+  private readonly refusals = new Map<string, number>();
+
+  constructor(opts: PeerRateLimiterOptions) {
+    this.opts = opts;
+    this.now = opts.now ?? Date.now;
+    this.maxPeers = opts.maxPeers ?? DEFAULT_GCRA_MAX_KEYS;
+    this.abuseThreshold = opts.abuseThreshold ?? DEFAULT_ABUSE_THRESHOLD;
+    if (!Number.isInteger(this.abuseThreshold) || this.abuseThreshold < 1) {
+      throw new RangeError(`abuseThreshold must be an integer ≥ 1, got ${this.abuseThreshold}`);
+    }
+    checkQuota('defaultQuota', opts.defaultQuota);
+    for (const [kind, quota] of Object.entries(opts.quotas)) if (quota) checkQuota(`quotas.${kind}`, quota);
+    if (opts.globalQuota) checkQuota('globalQuota', opts.globalQuota);
+    for (const [kind, quota] of Object.entries(opts.globalQuotas ?? {})) {
+      if (quota) checkQuota(`globalQuotas.${kind}`, quota);
+    }
+    // Fail at construction, not on the first message: maxPeers is validated by GcraLimiter.
+    void new GcraLimiter(opts.defaultQuota, this.now, { maxKeys: this.maxPeers });
+  }
+
+  /** true when the message may be handled; false → reply with a RATE_LIMITED error. */
+  allow(peerId: string, kind: string, cost?: number): boolean {
+    return this.check(peerId, kind, cost) === 'allow';
+  }
+
+  /** Like `allow`, but tells a plain refusal from sustained abuse. */
+  check(peerId: string, kind: string, cost?: number): RateVerdict {
+    const bucket = this.bucketOf(kind);
+    const c = normaliseCost(cost);
+    const peer = this.peerLimiter(bucket);
+    const global = this.globalLimiter(bucket);
+    if (peer.wouldAllow(peerId, c) && (global === undefined || global.wouldAllow(bucket, c))) {
+      peer.allow(peerId, c);
+      global?.allow(bucket, c);
+      this.refusals.delete(peerId);
+      return 'allow';
+    }
+    const count = (this.refusals.get(peerId) ?? 0) + 1;
+    this.refusals.delete(peerId);
+    if (this.refusals.size >= this.maxPeers) {
+      const oldest = this.refusals.keys().next();
+      if (!oldest.done) this.refusals.delete(oldest.value);
+    }
+    this.refusals.set(peerId, count);
+    return count >= this.abuseThreshold ? 'abuse' : 'limit';
+  }
+
+  /** Consecutive refusals of `peerId` since its last allowed message. */
+  consecutiveRefusals(peerId: string): number {
+    return this.refusals.get(peerId) ?? 0;
+  }
+
+  /** Drops all state for a disconnected peer. */
+  forget(peerId: string): void {
+    for (const limiter of this.perKind.values()) limiter.forget(peerId);
+    this.refusals.delete(peerId);
+  }
+
+  /** Peers tracked for `kind` (for tests and metrics). */
+  trackedPeers(kind: string): number {
+    return this.perKind.get(this.bucketOf(kind))?.size() ?? 0;
+  }
+
+  /** Known kinds (MESSAGE_KINDS or configured) get their own bucket; others share one. */
+  private bucketOf(kind: string): string {
+    return isMessageKind(kind) || Object.hasOwn(this.opts.quotas, kind) ? kind : UNKNOWN_KIND_BUCKET;
+  }
+
+  private peerLimiter(bucket: string): GcraLimiter {
+    let limiter = this.perKind.get(bucket);
+    if (limiter === undefined) {
+      const quota = this.opts.quotas[bucket] ?? this.opts.defaultQuota;
+      limiter = new GcraLimiter(quota, this.now, { maxKeys: this.maxPeers });
+      this.perKind.set(bucket, limiter);
+    }
+    return limiter;
+  }
+
+  private globalLimiter(bucket: string): GcraLimiter | undefined {
+    if (this.opts.globalQuota === undefined) return undefined;
+    let limiter = this.globalByKind.get(bucket);
+    if (limiter === undefined) {
+      const quota = this.opts.globalQuotas?.[bucket] ?? this.opts.globalQuota;
+      limiter = new GcraLimiter(quota, this.now, { maxKeys: 1 });
+      this.globalByKind.set(bucket, limiter);
+    }
+    return limiter;
+  }
+}
