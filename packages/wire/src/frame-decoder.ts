@@ -91,8 +91,7 @@ export class FrameDecoder {
       for (;;) {
         if (this.frameLength < 0) {
           if (this.buffered < LENGTH_PREFIX_BYTES) return;
-          const prefix = this.take(LENGTH_PREFIX_BYTES);
-          const length = ((prefix[0]! << 24) >>> 0) + (prefix[1]! << 16) + (prefix[2]! << 8) + prefix[3]!;
+          const length = this.readPrefix();
           if (length > this.limits.maxFrameBytes) {
             throw new FrameTooLargeError('decode', length, this.limits.maxFrameBytes);
           }
@@ -151,8 +150,27 @@ export class FrameDecoder {
     return { kind, requestId, body, frameBytes } as DecodedFrame;
   }
 
-  /** Copies the first `n` buffered bytes into a small scratch buffer without consuming them. */
+  /** Consumes the 4-byte big-endian length prefix, reading across chunk boundaries. */
+  private readPrefix(): number {
+    let value = 0;
+    for (let i = 0; i < LENGTH_PREFIX_BYTES; i++) {
+      const head = this.chunks[0]!;
+      value = value * 256 + head[this.headOffset]!;
+      this.headOffset++;
+      if (this.headOffset === head.length) {
+        this.chunks.shift();
+        this.headOffset = 0;
+      }
+    }
+    this.buffered -= LENGTH_PREFIX_BYTES;
+    if (this.chunks.length === 0) this.slab = null;
+    return value;
+  }
+
+  /** The first `n` buffered bytes, without consuming them (a view when contiguous, else a small copy). */
   private peek(n: number): Uint8Array {
+    const head = this.chunks[0]!;
+    if (head.length - this.headOffset >= n) return head.subarray(this.headOffset, this.headOffset + n);
     const out = new Uint8Array(n);
     let copied = 0;
     let offset = this.headOffset;
@@ -169,16 +187,17 @@ export class FrameDecoder {
   /**
    * Consumes `n` bytes. A frame that fills most of one chunk is returned as a view (no
    * copy); otherwise exactly its bytes are copied, so decoded fields, which alias the
-   * frame, never pin a much larger socket buffer.
+   * frame, never pin a much larger socket buffer. Small copies come from Node's shared
+   * 8 KiB pool (Buffer.allocUnsafe), which is far cheaper than a fresh ArrayBuffer.
    */
   private take(n: number): Uint8Array {
     const head = this.chunks[0]!;
     const available = head.length - this.headOffset;
     let out: Uint8Array;
-    if (available >= n && (n * 2 >= head.length || n <= LENGTH_PREFIX_BYTES)) {
+    if (available >= n && n * 2 >= head.length) {
       out = head.subarray(this.headOffset, this.headOffset + n);
     } else {
-      out = new Uint8Array(n);
+      out = Buffer.allocUnsafe(n);
       let copied = 0;
       let i = 0;
       let offset = this.headOffset;
