@@ -1,0 +1,135 @@
+/**
+ * @tc/consensus: the tc chain rules. Canonical bytes (header hash, txid, merkle root,
+ * signature messages), stateless validation in a worker pool, stateful validation against a
+ * chain view producing a commit plan, the mempool and block production. README.md is the
+ * specification.
+ */
+export { bytesEqual, fromHex, HASH_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, toHex } from './bytes.js';
+export {
+  addressOf,
+  BLOCK_SIG_DOMAIN_TAG,
+  blockSize,
+  CANONICAL_INPUT_BYTES,
+  CANONICAL_OUTPUT_BYTES,
+  CANONICAL_TX_FIXED_BYTES,
+  HEADER_BYTES,
+  headerBytes,
+  headerHash,
+  inputSigningMessage,
+  merkleRoot,
+  producerSigningMessage,
+  TX_DOMAIN_TAG,
+  TXIN_SIG_DOMAIN_TAG,
+  txCanonicalBytes,
+  txid,
+  txSize,
+} from './canonical.js';
+export type { ChainStateView, HeaderRef, MaybePromise, UtxoEntry, UtxoSource } from './chain-state.js';
+export {
+  CONSENSUS_ERROR_ACTIONS,
+  ConsensusError,
+  type ConsensusErrorCode,
+  type ErrorActionRule,
+  type ErrorLocation,
+  isConsensusError,
+  STATEFUL_ERROR_CODES,
+  STATELESS_ERROR_CODES,
+  type StatefulErrorCode,
+  StatefulValidationError,
+  type StatelessErrorCode,
+  StatelessValidationError,
+  type ValidationPhase,
+} from './errors.js';
+export {
+  type AmountInput,
+  buildGenesisBlock,
+  DEFAULT_FUTURE_TOLERANCE_MS,
+  DEFAULT_MAX_BLOCK_BYTES,
+  DEFAULT_MAX_TX_BYTES,
+  DEFAULT_SLOT_MS,
+  DEVNET_SLOT_MS,
+  type GenesisConfig,
+  type GenesisConfigInput,
+  genesisConfigToInput,
+  genesisHash,
+  resolveGenesisConfig,
+  type StatelessParams,
+  statelessParams,
+} from './genesis.js';
+export { type Blake3Backend, blake3, blake3Backend, blake3With, initHashing, sha256 } from './hashing.js';
+export {
+  generateKeyPair,
+  type KeyPair,
+  keyPairFromSeed,
+  Signer,
+  signMessage,
+  signTransaction,
+  type UnsignedInput,
+  verifySignature,
+} from './keys.js';
+export { MemoryChainState } from './memory-chain.js';
+export {
+  MEMPOOL_ERROR_ACTIONS,
+  Mempool,
+  type MempoolAddResult,
+  type MempoolEntry,
+  MempoolError,
+  type MempoolErrorCode,
+  type MempoolOptions,
+} from './mempool.js';
+export {
+  BLOCK_VERSION,
+  type BlockData,
+  type BlockHeaderData,
+  decodeBlockData,
+  decodeTransactionData,
+  encodeBlockData,
+  encodeTransactionData,
+  fromPbBlock,
+  fromPbTransaction,
+  isCoinbase,
+  type Outpoint,
+  outpointKey,
+  type TransactionData,
+  TX_VERSION,
+  type TxInputData,
+  type TxOutputData,
+  toPbBlock,
+  toPbTransaction,
+} from './model.js';
+export {
+  InlineValidator,
+  type PoolStats,
+  type StatelessValidator,
+  ValidationPool,
+  ValidationPoolError,
+  type ValidationPoolErrorCode,
+  type ValidationPoolOptions,
+} from './pool.js';
+export { type BuiltBlock, buildBlock } from './producer.js';
+export {
+  attemptAt,
+  attemptStart,
+  leaderFor,
+  leaderIndex,
+  nextTurn,
+  type ScheduleParams,
+  slotStart,
+} from './schedule.js';
+export { SeenFilter } from './seen-filter.js';
+export {
+  type BlockPlan,
+  checkHeaderAgainstParent,
+  checkSpends,
+  planBlock,
+  resolveParent,
+  validateBlockStateful,
+} from './stateful.js';
+export {
+  maxEncodedBlockBytes,
+  type StatelessBlockResult,
+  type StatelessTxResult,
+  validateBlockStateless,
+  validateTransactionStateless,
+} from './stateless.js';
+export { type ValidatedBlock, validateBlock } from './validate-block.js';

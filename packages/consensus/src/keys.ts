@@ -1,0 +1,136 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+  verify,
+} from 'node:crypto';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './bytes.js';
+import { addressOf, inputSigningMessage, txid } from './canonical.js';
+import type { TransactionData, TxInputData } from './model.js';
+
+/** DER prefixes that wrap a raw 32-byte Ed25519 key for node:crypto. */
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** An Ed25519 key pair as raw bytes: a 32-byte seed and a 32-byte public key. */
+export interface KeyPair {
+  readonly publicKey: Uint8Array;
+  readonly secretKey: Uint8Array;
+}
+
+export function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  if (publicKey.length !== PUBLIC_KEY_BYTES) throw new RangeError('Ed25519 public key must be 32 bytes');
+  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+}
+
+function privateKeyObject(secretKey: Uint8Array): KeyObject {
+  if (secretKey.length !== 32) throw new RangeError('Ed25519 secret key (seed) must be 32 bytes');
+  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
+}
+
+/** Derives the key pair of a 32-byte seed (deterministic; used for devnet keys and tests). */
+export function keyPairFromSeed(seed: Uint8Array): KeyPair {
+  const priv = privateKeyObject(seed);
+  const spki = createPublicKey(priv).export({ format: 'der', type: 'spki' });
+  return { secretKey: new Uint8Array(seed), publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)) };
+}
+
+/** A fresh random Ed25519 key pair. */
+export function generateKeyPair(): KeyPair {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
+  return keyPairFromSeed(new Uint8Array(pkcs8.subarray(PKCS8_PREFIX.length)));
+}
+
+/**
+ * A signer bound to one key; caches the KeyObject so repeated signing (producer, tx generator)
+ * does not re-parse the key.
+ */
+export class Signer {
+  readonly publicKey: Uint8Array;
+  readonly address: Uint8Array;
+  private readonly key: KeyObject;
+
+  constructor(keys: KeyPair) {
+    this.publicKey = keys.publicKey;
+    this.address = addressOf(keys.publicKey);
+    this.key = privateKeyObject(keys.secretKey);
+  }
+
+  sign(message: Uint8Array): Uint8Array {
+    return new Uint8Array(sign(null, message, this.key));
+  }
+}
+
+export function signMessage(keys: KeyPair | Signer, message: Uint8Array): Uint8Array {
+  return (keys instanceof Signer ? keys : new Signer(keys)).sign(message);
+}
+
+/** Parsed public keys, bounded: a key that signs often (a producer, a busy wallet) is parsed once. */
+const KEY_CACHE_MAX = 4096;
+const keyCache = new Map<string, KeyObject>();
+
+function cachedPublicKey(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
+  let key = keyCache.get(id);
+  if (!key) {
+    key = publicKeyObject(publicKey);
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
+/** Verifies an Ed25519 signature; false (never throws) for malformed keys or signatures. */
+export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
+  try {
+    return verify(null, message, cachedPublicKey(publicKey), signature);
+  } catch {
+    return false;
+  }
+}
+
+/** An unsigned input: which outpoint it spends and the key that owns it. */
+export interface UnsignedInput {
+  readonly prevTxid: Uint8Array;
+  readonly vout: number;
+  /** The owner's keys; its public key must hash to the spent output's recipient. */
+  readonly keys: KeyPair | Signer;
+}
+
+/**
+ * Builds and signs a transaction: fills every input's public key, computes the txid and signs
+ * "tc/txin/v1" ‖ networkId ‖ txid ‖ index with each input's key.
+ */
+export function signTransaction(
+  networkId: string,
+  tx: {
+    version?: number;
+    nonce?: bigint;
+    inputs: readonly UnsignedInput[];
+    outputs: TransactionData['outputs'];
+  },
+): { tx: TransactionData; txid: Uint8Array } {
+  const signers = tx.inputs.map((i) => (i.keys instanceof Signer ? i.keys : new Signer(i.keys)));
+  const zeroSig = new Uint8Array(SIGNATURE_BYTES);
+  const unsigned: TransactionData = {
+    version: tx.version ?? 1,
+    nonce: tx.nonce ?? 0n,
+    inputs: tx.inputs.map((i, idx) => ({
+      prevTxid: i.prevTxid,
+      vout: i.vout,
+      publicKey: signers[idx]!.publicKey,
+      signature: zeroSig,
+    })),
+    outputs: tx.outputs,
+  };
+  const id = txid(unsigned);
+  const inputs: TxInputData[] = unsigned.inputs.map((input, idx) => ({
+    ...input,
+    signature: signers[idx]!.sign(inputSigningMessage(networkId, id, idx)),
+  }));
+  return { tx: { ...unsigned, inputs }, txid: id };
+}

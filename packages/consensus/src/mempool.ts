@@ -1,0 +1,369 @@
+import { encodeTransaction, type tc } from '@tc/wire';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { toHex } from './bytes.js';
+import { txid as computeTxid } from './canonical.js';
+import type { UtxoEntry, UtxoSource } from './chain-state.js';
+import { ConsensusError, type ErrorActionRule } from './errors.js';
+import { type GenesisConfig, statelessParams } from './genesis.js';
+import {
+  decodeTransactionData,
+  fromPbTransaction,
+  type Outpoint,
+  outpointKey,
+  type TransactionData,
+} from './model.js';
+import type { StatelessValidator } from './pool.js';
+import { checkSpends } from './stateful.js';
+
+export type MempoolErrorCode =
+  | 'ALREADY_IN_MEMPOOL'
+  | 'MEMPOOL_CONFLICT'
+  | 'MEMPOOL_FULL'
+  | 'MISSING_INPUT'
+  | 'CHAIN_BUSY';
+
+/** A transaction was not admitted for a policy reason (not a consensus rule violation). */
+export class MempoolError extends Error {
+  readonly code: MempoolErrorCode;
+  constructor(code: MempoolErrorCode, message: string) {
+    super(`${code}: ${message}`);
+    this.name = 'MempoolError';
+    this.code = code;
+  }
+}
+
+/** Policy rejections are normal under gossip races; none of them is the sender's fault. */
+export const MEMPOOL_ERROR_ACTIONS: Readonly<Record<MempoolErrorCode, ErrorActionRule>> = {
+  ALREADY_IN_MEMPOOL: { action: 'ignore', description: 'transaction is already pending' },
+  MEMPOOL_CONFLICT: {
+    action: 'ignore',
+    description: 'spends an output a pending transaction already spends',
+  },
+  MEMPOOL_FULL: { action: 'ignore', description: 'mempool is full and the fee rate is too low to evict' },
+  MISSING_INPUT: {
+    action: 'ignore',
+    description: 'an input is unknown or spent (races with blocks are normal)',
+  },
+  CHAIN_BUSY: { action: 'ignore', description: 'the chain kept changing while the transaction was checked' },
+};
+
+export interface MempoolEntry {
+  readonly txid: Uint8Array;
+  readonly tx: TransactionData;
+  /** Consensus size (canonical bytes + signatures). */
+  readonly size: number;
+  readonly fee: bigint;
+  /** Insertion sequence; older entries win fee-rate ties. */
+  readonly seq: number;
+}
+
+export type MempoolAddResult =
+  | { readonly ok: true; readonly txid: Uint8Array; readonly entry: MempoolEntry }
+  | { readonly ok: false; readonly txid?: Uint8Array; readonly error: ConsensusError | MempoolError };
+
+export interface MempoolOptions {
+  /** Most pending transactions. Default 10 000. */
+  maxCount?: number;
+  /** Most pending bytes (consensus sizes). Default 32 MiB. */
+  maxBytes?: number;
+  registry?: Registry;
+}
+
+/** a ranks strictly below b: lower fee rate, or equal rate and newer. */
+function below(a: MempoolEntry, b: { fee: bigint; size: number; seq: number }): boolean {
+  const left = a.fee * BigInt(b.size);
+  const right = b.fee * BigInt(a.size);
+  return left !== right ? left < right : a.seq > b.seq;
+}
+
+/**
+ * Pending transactions, bounded by count and bytes, ordered by fee rate (fee / consensus
+ * size). A transaction is admitted only if it spends confirmed, unspent outputs no other
+ * pending transaction spends (no chains of unconfirmed transactions in v1). When full, the
+ * lowest fee rates are evicted for a strictly better one.
+ */
+export class Mempool {
+  readonly maxCount: number;
+  readonly maxBytes: number;
+  /** Ascending by fee rate: [0] is evicted first, the end is mined first. */
+  private readonly ranked: MempoolEntry[] = [];
+  private readonly byTxid = new Map<string, MempoolEntry>();
+  private readonly spentBy = new Map<string, string>();
+  private totalBytes = 0;
+  private seq = 0;
+  private chainVersion = 0;
+  private readonly metrics:
+    | { rejected: Counter<'code'>; evicted: Counter<'reason'>; admitted: Counter<string> }
+    | undefined;
+
+  constructor(options: MempoolOptions = {}) {
+    this.maxCount = options.maxCount ?? 10_000;
+    this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+    if (!Number.isInteger(this.maxCount) || this.maxCount < 1) throw new RangeError('maxCount must be >= 1');
+    if (!Number.isInteger(this.maxBytes) || this.maxBytes < 1) throw new RangeError('maxBytes must be >= 1');
+    const registry = options.registry;
+    if (registry) {
+      const self = this;
+      new Gauge({
+        name: 'tc_consensus_mempool_txs',
+        help: 'Pending transactions',
+        registers: [registry],
+        collect() {
+          this.set(self.count);
+        },
+      });
+      new Gauge({
+        name: 'tc_consensus_mempool_bytes',
+        help: 'Pending transaction bytes (consensus sizes)',
+        registers: [registry],
+        collect() {
+          this.set(self.bytes);
+        },
+      });
+      this.metrics = {
+        admitted: new Counter({
+          name: 'tc_consensus_mempool_admitted_total',
+          help: 'Admitted',
+          registers: [registry],
+        }),
+        rejected: new Counter({
+          name: 'tc_consensus_mempool_rejected_total',
+          help: 'Rejected transactions by error code',
+          labelNames: ['code'],
+          registers: [registry],
+        }),
+        evicted: new Counter({
+          name: 'tc_consensus_mempool_evicted_total',
+          help: 'Removed transactions by reason (confirmed, conflict, fee_rate, manual)',
+          labelNames: ['reason'],
+          registers: [registry],
+        }),
+      };
+    }
+  }
+
+  get count(): number {
+    return this.byTxid.size;
+  }
+
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  has(txid: Uint8Array): boolean {
+    return this.byTxid.has(toHex(txid));
+  }
+
+  get(txid: Uint8Array): MempoolEntry | undefined {
+    return this.byTxid.get(toHex(txid));
+  }
+
+  /** The txid spending an outpoint in the mempool, if any. */
+  spenderOf(outpoint: Outpoint): Uint8Array | undefined {
+    const id = this.spentBy.get(outpointKey(outpoint.txid, outpoint.vout));
+    return id ? this.byTxid.get(id)?.txid : undefined;
+  }
+
+  private indexOf(entry: MempoolEntry): number {
+    let lo = 0;
+    let hi = this.ranked.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (below(this.ranked[mid]!, entry)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Inserts a transaction already checked by the consensus rules (stateless and against the
+   * UTXO set). Enforces the mempool policy; throws MempoolError.
+   */
+  insert(candidate: { txid: Uint8Array; tx: TransactionData; size: number; fee: bigint }): MempoolEntry {
+    const id = toHex(candidate.txid);
+    if (this.byTxid.has(id)) throw new MempoolError('ALREADY_IN_MEMPOOL', id);
+    for (const input of candidate.tx.inputs) {
+      if (this.spentBy.has(outpointKey(input.prevTxid, input.vout))) {
+        throw new MempoolError(
+          'MEMPOOL_CONFLICT',
+          `${outpointKey(input.prevTxid, input.vout)} is already spent`,
+        );
+      }
+    }
+    const entry: MempoolEntry = { ...candidate, seq: this.seq++ };
+    if (entry.size > this.maxBytes)
+      throw new MempoolError('MEMPOOL_FULL', 'transaction exceeds the mempool size');
+    // How many of the lowest entries must go, and are they all strictly worse?
+    let evict = 0;
+    let count = this.count + 1;
+    let bytes = this.totalBytes + entry.size;
+    while (count > this.maxCount || bytes > this.maxBytes) {
+      const victim = this.ranked[evict];
+      if (!victim || !below(victim, entry))
+        throw new MempoolError('MEMPOOL_FULL', 'fee rate too low to evict');
+      count--;
+      bytes -= victim.size;
+      evict++;
+    }
+    for (const victim of this.ranked.slice(0, evict)) this.removeEntry(victim, 'fee_rate');
+    this.ranked.splice(this.indexOf(entry), 0, entry);
+    this.byTxid.set(id, entry);
+    for (const input of entry.tx.inputs) this.spentBy.set(outpointKey(input.prevTxid, input.vout), id);
+    this.totalBytes += entry.size;
+    this.metrics?.admitted.inc();
+    return entry;
+  }
+
+  private removeEntry(entry: MempoolEntry, reason: string): void {
+    const id = toHex(entry.txid);
+    if (this.byTxid.get(id) !== entry) return;
+    this.byTxid.delete(id);
+    const at = this.indexOf(entry);
+    if (this.ranked[at] === entry) this.ranked.splice(at, 1);
+    else this.ranked.splice(this.ranked.indexOf(entry), 1);
+    for (const input of entry.tx.inputs) this.spentBy.delete(outpointKey(input.prevTxid, input.vout));
+    this.totalBytes -= entry.size;
+    this.metrics?.evicted.inc({ reason });
+  }
+
+  /** Removes one transaction; returns whether it was pending. */
+  remove(txid: Uint8Array): boolean {
+    const entry = this.byTxid.get(toHex(txid));
+    if (entry) this.removeEntry(entry, 'manual');
+    return entry !== undefined;
+  }
+
+  /**
+   * Evicts what a committed block confirmed (its txids) or conflicts with (pending
+   * transactions spending an outpoint the block spent). Returns the number removed.
+   */
+  removeForBlock(plan: {
+    readonly txs: readonly { readonly txid: Uint8Array }[];
+    readonly spends: readonly Outpoint[];
+  }): number {
+    this.chainVersion++;
+    let removed = 0;
+    for (const { txid } of plan.txs) {
+      const entry = this.byTxid.get(toHex(txid));
+      if (entry) {
+        this.removeEntry(entry, 'confirmed');
+        removed++;
+      }
+    }
+    for (const spend of plan.spends) {
+      const id = this.spentBy.get(outpointKey(spend.txid, spend.vout));
+      const entry = id ? this.byTxid.get(id) : undefined;
+      if (entry) {
+        this.removeEntry(entry, 'conflict');
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Up to `max` pending transactions, highest fee rate first (answers getPendingTxs). */
+  pending(max: number): MempoolEntry[] {
+    const n = Math.max(0, Math.min(Math.floor(max), this.ranked.length));
+    const out: MempoolEntry[] = [];
+    for (let i = this.ranked.length - 1; out.length < n; i--) out.push(this.ranked[i]!);
+    return out;
+  }
+
+  /**
+   * Highest fee rate first, skipping what does not fit in `maxBytes`; stops after `maxTxs`.
+   * Every subset of the mempool is a valid set of transactions (no chains, no conflicts).
+   */
+  selectForBlock(maxBytes: number, maxTxs = Number.MAX_SAFE_INTEGER): MempoolEntry[] {
+    const out: MempoolEntry[] = [];
+    let left = maxBytes;
+    for (let i = this.ranked.length - 1; i >= 0 && out.length < maxTxs && left > 0; i--) {
+      const entry = this.ranked[i]!;
+      if (entry.size <= left) {
+        out.push(entry);
+        left -= entry.size;
+      }
+    }
+    return out;
+  }
+
+  clear(): void {
+    for (const entry of [...this.ranked]) this.removeEntry(entry, 'manual');
+  }
+
+  private reject(error: ConsensusError | MempoolError, txid?: Uint8Array): MempoolAddResult {
+    this.metrics?.rejected.inc({ code: error.code });
+    return txid ? { ok: false, txid, error } : { ok: false, error };
+  }
+
+  /**
+   * Validates and admits a batch: decodes and dedupes on this thread, checks signatures in the
+   * validator as one batch, then checks inputs against `utxos` and inserts. One result per input.
+   */
+  async addTransactions(
+    txs: readonly (Uint8Array | tc.v1.Transaction.$Properties)[],
+    ctx: { validator: StatelessValidator; utxos: UtxoSource; genesis: GenesisConfig },
+  ): Promise<MempoolAddResult[]> {
+    const results: (MempoolAddResult | undefined)[] = new Array(txs.length);
+    const work: { index: number; tx: TransactionData; txid: Uint8Array; bytes: Uint8Array }[] = [];
+    const batchIds = new Set<string>();
+    txs.forEach((item, index) => {
+      try {
+        const bytes = item instanceof Uint8Array ? item : encodeTransaction(item);
+        const tx = item instanceof Uint8Array ? decodeTransactionData(item) : fromPbTransaction(item);
+        const txid = computeTxid(tx);
+        const hex = toHex(txid);
+        if (this.byTxid.has(hex) || batchIds.has(hex)) {
+          results[index] = this.reject(new MempoolError('ALREADY_IN_MEMPOOL', hex), txid);
+          return;
+        }
+        batchIds.add(hex);
+        work.push({ index, tx, txid, bytes });
+      } catch (err) {
+        if (!(err instanceof ConsensusError)) throw err;
+        results[index] = this.reject(err);
+      }
+    });
+    const checked = await ctx.validator.validateTransactions(
+      work.map((w) => w.bytes),
+      statelessParams(ctx.genesis),
+    );
+    const ready: { index: number; tx: TransactionData; txid: Uint8Array; size: number }[] = [];
+    checked.forEach((r, i) => {
+      const w = work[i]!;
+      if (r.ok) ready.push({ index: w.index, tx: w.tx, txid: w.txid, size: r.size });
+      else results[w.index] = this.reject(r.error, w.txid);
+    });
+    for (let attempt = 0; attempt < 3 && ready.length > 0; attempt++) {
+      const version = this.chainVersion;
+      const outpoints = ready.flatMap((w) => w.tx.inputs.map((i) => ({ txid: i.prevTxid, vout: i.vout })));
+      const entries = await ctx.utxos.getUtxos(outpoints);
+      if (version !== this.chainVersion) continue; // a block landed meanwhile: look again
+      let at = 0;
+      for (const w of ready) {
+        const spent = entries.slice(at, at + w.tx.inputs.length);
+        at += w.tx.inputs.length;
+        results[w.index] = this.admit(w, spent);
+      }
+      ready.length = 0;
+    }
+    for (const w of ready)
+      results[w.index] = this.reject(new MempoolError('CHAIN_BUSY', 'retry later'), w.txid);
+    return results as MempoolAddResult[];
+  }
+
+  private admit(
+    w: { tx: TransactionData; txid: Uint8Array; size: number },
+    spent: readonly (UtxoEntry | undefined)[],
+  ): MempoolAddResult {
+    try {
+      const missing = spent.indexOf(undefined);
+      if (missing >= 0) throw new MempoolError('MISSING_INPUT', `input ${missing} is unknown or spent`);
+      const fee = checkSpends(w.tx, spent);
+      const entry = this.insert({ txid: w.txid, tx: w.tx, size: w.size, fee });
+      return { ok: true, txid: w.txid, entry };
+    } catch (err) {
+      if (err instanceof ConsensusError || err instanceof MempoolError) return this.reject(err, w.txid);
+      throw err;
+    }
+  }
+}

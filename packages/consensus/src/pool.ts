@@ -1,0 +1,276 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { transferableCopy } from './bytes.js';
+import type { StatelessParams } from './genesis.js';
+import { initHashing } from './hashing.js';
+import type { StatelessBlockResult, StatelessTxResult } from './stateless.js';
+import {
+  blockResultOf,
+  packTransactions,
+  runValidationTask,
+  txResultsOf,
+  type ValidationTask,
+  type ValidationTaskResult,
+} from './validation-task.js';
+
+/** Runs the stateless rules; implemented on the main thread (inline) and by the worker pool. */
+export interface StatelessValidator {
+  /** Throws StatelessValidationError when a rule fails. `bytes` is not modified or detached. */
+  validateBlock(
+    bytes: Uint8Array,
+    params: StatelessParams,
+    options?: { expectedHash?: Uint8Array },
+  ): Promise<StatelessBlockResult>;
+  /** One result per transaction (encoded protobuf bytes); transactions fail independently. */
+  validateTransactions(txs: readonly Uint8Array[], params: StatelessParams): Promise<StatelessTxResult[]>;
+  destroy(): Promise<void>;
+}
+
+/** The same rules on the calling thread: the bench baseline, and fine for tiny inputs and tools. */
+export class InlineValidator implements StatelessValidator {
+  async validateBlock(
+    bytes: Uint8Array,
+    params: StatelessParams,
+    options: { expectedHash?: Uint8Array } = {},
+  ): Promise<StatelessBlockResult> {
+    await initHashing();
+    return blockResultOf(
+      runValidationTask({ kind: 'block', bytes, params, expectedHash: options.expectedHash }),
+    );
+  }
+
+  async validateTransactions(
+    txs: readonly Uint8Array[],
+    params: StatelessParams,
+  ): Promise<StatelessTxResult[]> {
+    await initHashing();
+    return txResultsOf(runValidationTask({ kind: 'txs', ...packTransactions(txs), params }));
+  }
+
+  async destroy(): Promise<void> {}
+}
+
+export type ValidationPoolErrorCode = 'QUEUE_FULL' | 'DESTROYED' | 'WORKER_FAILED';
+
+/** The pool could not run a task (not a rule violation: the data was not judged). */
+export class ValidationPoolError extends Error {
+  readonly code: ValidationPoolErrorCode;
+  constructor(code: ValidationPoolErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`);
+    this.name = 'ValidationPoolError';
+    this.code = code;
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+export interface ValidationPoolOptions {
+  /** Worker threads. Default: min(2, availableParallelism()). */
+  threads?: number;
+  /** Tasks waiting for a worker beyond which `run` fails with QUEUE_FULL. Default 64. */
+  maxQueue?: number;
+  /** Path or file URL of the built worker. Default: dist/validation-worker.js next to this module. */
+  workerFilename?: string;
+  /** Transactions per task when a batch is split across workers. Default 1000. */
+  maxTxsPerTask?: number;
+  /** Batches of at most this many transactions run inline instead. Default 0 (always pooled). */
+  inlineMaxTxs?: number;
+  /** Upper bound on destroy(). Default 5 000 ms. */
+  closeTimeoutMs?: number;
+  /** Registers tc_consensus_pool_* metrics here (see docs/METRICS.md). */
+  registry?: Registry;
+}
+
+export interface PoolStats {
+  readonly threads: number;
+  readonly queueSize: number;
+  readonly completed: number;
+  /** Fraction of worker capacity used since start (piscina's utilization, 0..1). */
+  readonly utilization: number;
+  /** Time tasks waited for a worker, ms (piscina histogram). */
+  readonly waitTimeMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly runTimeMs: { readonly p50: number; readonly p99: number; readonly max: number };
+}
+
+function defaultWorkerFilename(): string {
+  const beside = new URL('./validation-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside.href;
+  // Running from src/ (tests, ts tooling): use the build output.
+  const built = new URL('../dist/validation-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built.href;
+  throw new ValidationPoolError(
+    'WORKER_FAILED',
+    `validation worker not found at ${beside.href}; run the build`,
+  );
+}
+
+function toFileHref(filename: string): string {
+  return filename.startsWith('file:') ? filename : pathToFileURL(filename).href;
+}
+
+interface PoolMetrics {
+  tasks: Counter<'kind' | 'result'>;
+  taskSeconds: Histogram<'kind'>;
+}
+
+function registerMetrics(registry: Registry, pool: () => Piscina): PoolMetrics {
+  new Gauge({
+    name: 'tc_consensus_pool_queue_tasks',
+    help: 'Validation tasks waiting for a worker',
+    registers: [registry],
+    collect() {
+      this.set(pool().queueSize);
+    },
+  });
+  new Gauge({
+    name: 'tc_consensus_pool_utilization_ratio',
+    help: 'Fraction of validation worker capacity used (0..1)',
+    registers: [registry],
+    collect() {
+      this.set(pool().utilization);
+    },
+  });
+  new Gauge({
+    name: 'tc_consensus_pool_wait_p99_seconds',
+    help: 'p99 time a validation task waited for a worker',
+    registers: [registry],
+    collect() {
+      this.set(pool().histogram.waitTime.p99 / 1000);
+    },
+  });
+  return {
+    tasks: new Counter({
+      name: 'tc_consensus_pool_tasks_total',
+      help: 'Validation tasks by kind (block, txs) and result (ok, invalid, error)',
+      labelNames: ['kind', 'result'],
+      registers: [registry],
+    }),
+    taskSeconds: new Histogram({
+      name: 'tc_consensus_pool_task_seconds',
+      help: 'Validation task time from submit to result (queue wait + transfer + run)',
+      labelNames: ['kind'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+  };
+}
+
+/**
+ * Stateless validation in a piscina worker pool. One task = one batch (a block, or a chunk of
+ * transactions); buffers are copied once into fresh ArrayBuffers and transferred.
+ */
+export class ValidationPool implements StatelessValidator {
+  private readonly pool: Piscina<ValidationTask, ValidationTaskResult>;
+  private readonly maxTxsPerTask: number;
+  private readonly inlineMaxTxs: number;
+  private readonly closeTimeoutMs: number;
+  private readonly metrics: PoolMetrics | undefined;
+  private readonly inline = new InlineValidator();
+  private destroyed = false;
+
+  constructor(options: ValidationPoolOptions = {}) {
+    const threads = options.threads ?? Math.min(2, availableParallelism());
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+      throw new RangeError('threads must be 1..64');
+    const maxQueue = options.maxQueue ?? 64;
+    if (!Number.isInteger(maxQueue) || maxQueue < 0)
+      throw new RangeError('maxQueue must be a non-negative integer');
+    this.maxTxsPerTask = Math.max(1, options.maxTxsPerTask ?? 1000);
+    this.inlineMaxTxs = Math.max(0, options.inlineMaxTxs ?? 0);
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+    this.pool = new Piscina({
+      filename: options.workerFilename ? toFileHref(options.workerFilename) : defaultWorkerFilename(),
+      minThreads: threads,
+      maxThreads: threads,
+      maxQueue,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+    });
+    this.metrics = options.registry ? registerMetrics(options.registry, () => this.pool) : undefined;
+  }
+
+  get threads(): number {
+    return this.pool.maxThreads;
+  }
+
+  stats(): PoolStats {
+    const h = this.pool.histogram;
+    return {
+      threads: this.pool.maxThreads,
+      queueSize: this.pool.queueSize,
+      completed: this.pool.completed,
+      utilization: this.pool.utilization,
+      waitTimeMs: { p50: h.waitTime.p50, p99: h.waitTime.p99, max: h.waitTime.max },
+      runTimeMs: { p50: h.runTime.p50, p99: h.runTime.p99, max: h.runTime.max },
+    };
+  }
+
+  private async run(task: ValidationTask, transferList: ArrayBuffer[]): Promise<ValidationTaskResult> {
+    if (this.destroyed) throw new ValidationPoolError('DESTROYED', 'validation pool is destroyed');
+    const started = performance.now();
+    try {
+      const result = await this.pool.run(task, { transferList });
+      const invalid = result.kind === 'block' ? !result.ok : result.errors.some((e) => e !== null);
+      this.metrics?.tasks.inc({ kind: task.kind, result: invalid ? 'invalid' : 'ok' });
+      return result;
+    } catch (err) {
+      this.metrics?.tasks.inc({ kind: task.kind, result: 'error' });
+      const message = err instanceof Error ? err.message : String(err);
+      if (/queue is at limit/i.test(message))
+        throw new ValidationPoolError('QUEUE_FULL', message, { cause: err });
+      if (this.destroyed || /terminat|destroy|closed/i.test(message)) {
+        throw new ValidationPoolError('DESTROYED', message, { cause: err });
+      }
+      throw new ValidationPoolError('WORKER_FAILED', message, { cause: err });
+    } finally {
+      this.metrics?.taskSeconds.observe({ kind: task.kind }, (performance.now() - started) / 1000);
+    }
+  }
+
+  async validateBlock(
+    bytes: Uint8Array,
+    params: StatelessParams,
+    options: { expectedHash?: Uint8Array } = {},
+  ): Promise<StatelessBlockResult> {
+    const copy = transferableCopy(bytes);
+    const task: ValidationTask = { kind: 'block', bytes: copy, params, expectedHash: options.expectedHash };
+    return blockResultOf(await this.run(task, [copy.buffer as ArrayBuffer]));
+  }
+
+  async validateTransactions(
+    txs: readonly Uint8Array[],
+    params: StatelessParams,
+  ): Promise<StatelessTxResult[]> {
+    if (txs.length === 0) return [];
+    if (txs.length <= this.inlineMaxTxs) return this.inline.validateTransactions(txs, params);
+    // Spread a batch over the workers, but never below 64 transactions per task.
+    const perTask = Math.min(this.maxTxsPerTask, Math.max(64, Math.ceil(txs.length / this.threads)));
+    const chunks: Promise<StatelessTxResult[]>[] = [];
+    for (let i = 0; i < txs.length; i += perTask) {
+      const { bytes, offsets } = packTransactions(txs.slice(i, i + perTask));
+      const task: ValidationTask = { kind: 'txs', bytes, offsets, params };
+      chunks.push(
+        this.run(task, [bytes.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer]).then(txResultsOf),
+      );
+    }
+    return (await Promise.all(chunks)).flat();
+  }
+
+  /** Stops the workers; pending tasks fail with DESTROYED. Resolves within closeTimeoutMs. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.closeTimeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.pool.destroy(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

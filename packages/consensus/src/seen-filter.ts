@@ -1,0 +1,36 @@
+/**
+ * A bounded "have I seen this id recently?" set for gossip: the oldest ids are forgotten
+ * first once `capacity` is reached, so memory stays bounded under any flood.
+ */
+export class SeenFilter {
+  private readonly ids = new Set<string>();
+
+  constructor(readonly capacity = 50_000) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('SeenFilter capacity must be >= 1');
+  }
+
+  private static key(id: Uint8Array | string): string {
+    return typeof id === 'string' ? id : Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+  }
+
+  has(id: Uint8Array | string): boolean {
+    return this.ids.has(SeenFilter.key(id));
+  }
+
+  /** Records `id`; returns true when it was not already present (i.e. process and relay it). */
+  add(id: Uint8Array | string): boolean {
+    const key = SeenFilter.key(id);
+    if (this.ids.has(key)) return false;
+    if (this.ids.size >= this.capacity) this.ids.delete(this.ids.values().next().value as string);
+    this.ids.add(key);
+    return true;
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  clear(): void {
+    this.ids.clear();
+  }
+}

@@ -1,0 +1,153 @@
+import { HASH_BYTES, transferableCopy } from './bytes.js';
+import { type StatelessErrorCode, StatelessValidationError } from './errors.js';
+import type { StatelessParams } from './genesis.js';
+import { decodeBlockData, decodeTransactionData } from './model.js';
+import {
+  maxEncodedBlockBytes,
+  type StatelessBlockResult,
+  type StatelessTxResult,
+  validateBlockStateless,
+  validateTransactionStateless,
+} from './stateless.js';
+
+/**
+ * The message format between the main thread and a validation worker. One task is a batch:
+ * a whole block, or many transactions packed into one buffer. Buffers are ArrayBuffer-backed
+ * so they can be transferred, not copied.
+ */
+export type ValidationTask =
+  | {
+      readonly kind: 'block';
+      readonly bytes: Uint8Array;
+      readonly params: StatelessParams;
+      readonly expectedHash?: Uint8Array;
+    }
+  | {
+      readonly kind: 'txs';
+      /** All encoded transactions back to back. */
+      readonly bytes: Uint8Array;
+      /** n + 1 offsets into `bytes`; tx i is bytes[offsets[i], offsets[i+1]). */
+      readonly offsets: Uint32Array;
+      readonly params: StatelessParams;
+    };
+
+export interface SerializedError {
+  readonly code: StatelessErrorCode;
+  readonly message: string;
+  readonly txIndex?: number;
+  readonly inputIndex?: number;
+}
+
+export type ValidationTaskResult =
+  | {
+      readonly kind: 'block';
+      readonly ok: true;
+      readonly hash: Uint8Array;
+      readonly txids: Uint8Array;
+      readonly size: number;
+    }
+  | { readonly kind: 'block'; readonly ok: false; readonly error: SerializedError }
+  | {
+      readonly kind: 'txs';
+      /** 32 bytes per transaction (zeros where it failed). */
+      readonly txids: Uint8Array;
+      readonly sizes: Uint32Array;
+      readonly errors: readonly (SerializedError | null)[];
+    };
+
+function serialize(err: unknown): SerializedError {
+  if (err instanceof StatelessValidationError) {
+    const out: { -readonly [K in keyof SerializedError]: SerializedError[K] } = {
+      code: err.code,
+      message: err.message,
+    };
+    if (err.txIndex !== undefined) out.txIndex = err.txIndex;
+    if (err.inputIndex !== undefined) out.inputIndex = err.inputIndex;
+    return out;
+  }
+  throw err; // a bug, not a rule violation: let the pool report it
+}
+
+export function deserializeError(e: SerializedError): StatelessValidationError {
+  const message = e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message;
+  return new StatelessValidationError(e.code, message, { txIndex: e.txIndex, inputIndex: e.inputIndex });
+}
+
+/** Runs one task synchronously (BLAKE3 must be initialised). Used by the worker and inline. */
+export function runValidationTask(task: ValidationTask): ValidationTaskResult {
+  if (task.kind === 'block') {
+    try {
+      if (task.bytes.length > maxEncodedBlockBytes(task.params)) {
+        throw new StatelessValidationError('OVERSIZE_BLOCK', `encoded block is ${task.bytes.length} bytes`);
+      }
+      const block = decodeBlockData(task.bytes);
+      const r = validateBlockStateless(block, task.params, task.expectedHash);
+      const txids = new Uint8Array(new ArrayBuffer(r.txids.length * HASH_BYTES));
+      r.txids.forEach((id, i) => {
+        txids.set(id, i * HASH_BYTES);
+      });
+      return { kind: 'block', ok: true, hash: transferableCopy(r.hash), txids, size: r.size };
+    } catch (err) {
+      return { kind: 'block', ok: false, error: serialize(err) };
+    }
+  }
+  const n = task.offsets.length - 1;
+  const txids = new Uint8Array(new ArrayBuffer(Math.max(0, n) * HASH_BYTES));
+  const sizes = new Uint32Array(Math.max(0, n));
+  const errors: (SerializedError | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    try {
+      const start = task.offsets[i]!;
+      const end = task.offsets[i + 1]!;
+      if (end - start > task.params.maxTxBytes * 2 + 1024) {
+        throw new StatelessValidationError('OVERSIZE_TX', `encoded tx is ${end - start} bytes`);
+      }
+      const tx = decodeTransactionData(task.bytes.subarray(start, end));
+      const r = validateTransactionStateless(tx, task.params);
+      txids.set(r.txid, i * HASH_BYTES);
+      sizes[i] = r.size;
+      errors.push(null);
+    } catch (err) {
+      errors.push(serialize(err));
+    }
+  }
+  return { kind: 'txs', txids, sizes, errors };
+}
+
+/** Packs encoded transactions into one transferable buffer plus offsets. */
+export function packTransactions(txs: readonly Uint8Array[]): { bytes: Uint8Array; offsets: Uint32Array } {
+  let total = 0;
+  for (const tx of txs) total += tx.length;
+  const bytes = new Uint8Array(new ArrayBuffer(total));
+  const offsets = new Uint32Array(txs.length + 1);
+  let at = 0;
+  txs.forEach((tx, i) => {
+    offsets[i] = at;
+    bytes.set(tx, at);
+    at += tx.length;
+  });
+  offsets[txs.length] = at;
+  return { bytes, offsets };
+}
+
+/** Turns a task result into the public result types (throws the block's error). */
+export function blockResultOf(r: ValidationTaskResult): StatelessBlockResult {
+  if (r.kind !== 'block') throw new Error('expected a block result');
+  if (!r.ok) throw deserializeError(r.error);
+  const txids: Uint8Array[] = [];
+  for (let i = 0; i < r.txids.length; i += HASH_BYTES) txids.push(r.txids.subarray(i, i + HASH_BYTES));
+  return { hash: r.hash, txids, size: r.size };
+}
+
+export function txResultsOf(r: ValidationTaskResult): StatelessTxResult[] {
+  if (r.kind !== 'txs') throw new Error('expected a txs result');
+  return r.errors.map((e, i) =>
+    e
+      ? { ok: false as const, error: deserializeError(e) }
+      : {
+          ok: true as const,
+          txid: r.txids.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES),
+          size: r.sizes[i]!,
+        },
+  );
+}
