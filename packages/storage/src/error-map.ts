@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { constants } from 'node:os';
 import {
   DiskFullError,
@@ -18,6 +19,18 @@ const LOCKED = new Set(['EAGAIN', 'EWOULDBLOCK', 'EBUSY']);
 const ERRNO_NAMES = new Map<number, string>(
   Object.entries(constants.errno).map(([errName, errNo]) => [errNo, errName]),
 );
+
+/** Below this much free space, an EIO from a write is reported as DiskFullError. */
+export const FULL_DISK_FREE_BYTES = 16 * 1024 * 1024;
+
+function freeBytes(path: string): number {
+  try {
+    const stats = statfsSync(path);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 
 /** The symbolic errno of an engine or fs error, if it has one. */
 export function errnoName(error: unknown): string | undefined {
@@ -53,6 +66,9 @@ export function mapEngineError(error: unknown, path: string): unknown {
     return new StoreLockedError(path, message || String(name), { cause: error });
   }
   if (name !== undefined || /Input\/output error|^MDB_/.test(message)) {
+    // LMDB reports a short page write as EIO; on a nearly full file system that is a full disk.
+    if (name === 'EIO' && freeBytes(path) < FULL_DISK_FREE_BYTES)
+      return new DiskFullError(path, { cause: error });
     return new StorageIoError(path, { cause: error });
   }
   return error;
