@@ -1,3 +1,4 @@
+import type { RegistryMetrics } from '../metrics.js';
 import { type BanList, nodeBanKey } from './ban-list.js';
 import { DEFAULT_BAN_MS, type ErrorActionTable, type PeerAction } from './error-actions.js';
 import type { PeerScoreBook, ScoreVerdict } from './peer-scores.js';
@@ -17,6 +18,8 @@ export interface PenaltyContext {
   readonly lagMonitor?: { excusesTimeout(startMs: number): boolean };
   /** Ban length when the score (not the rule) calls for a ban (default 30 min, as Lodestar). */
   readonly scoreBanMs?: number;
+  /** When given: peer_actions_total, excused_timeouts_total and bans_total are counted here. */
+  readonly metrics?: Pick<RegistryMetrics, 'peerActions' | 'excusedTimeouts' | 'bans'>;
 }
 
 export interface PenaltyOptions {
@@ -62,7 +65,9 @@ export function penalizePeer(
   const rule = ctx.table.resolve(code);
   const excused =
     opts.timeoutStartedAt !== undefined && ctx.lagMonitor?.excusesTimeout(opts.timeoutStartedAt) === true;
+  if (excused) ctx.metrics?.excusedTimeouts.inc({ code });
   if (excused || rule.action === 'ignore') {
+    ctx.metrics?.peerActions.inc({ code, action: 'ignore' });
     return { code, action: 'ignore', scoreDelta: 0, score: ctx.scores.score(peerId), excused };
   }
   const delta = rule.scoreDelta ?? 0;
@@ -70,11 +75,13 @@ export function penalizePeer(
   const escalated = VERDICT_ACTION[verdict];
   const action = SEVERITY[escalated] > SEVERITY[rule.action] ? escalated : rule.action;
   const score = ctx.scores.score(peerId);
+  ctx.metrics?.peerActions.inc({ code, action });
   if (action !== 'ban') return { code, action, scoreDelta: delta, score, excused: false };
   const banMs =
     rule.action === 'ban' ? (rule.banMs ?? DEFAULT_BAN_MS) : (ctx.scoreBanMs ?? DEFAULT_SCORE_BAN_MS);
   if (ctx.bans !== undefined) {
     for (const key of opts.banKeys ?? [nodeBanKey(peerId)]) ctx.bans.ban(key, banMs, code);
   }
+  ctx.metrics?.bans.inc({ reason: code });
   return { code, action, scoreDelta: delta, score, banMs, excused: false };
 }

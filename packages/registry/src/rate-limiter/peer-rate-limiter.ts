@@ -96,8 +96,9 @@ export class PeerRateLimiter {
     for (const [kind, quota] of Object.entries(opts.globalQuotas ?? {})) {
       if (quota) checkQuota(`globalQuotas.${kind}`, quota);
     }
-    // Fail at construction, not on the first message: maxPeers is validated by GcraLimiter.
-    void new GcraLimiter(opts.defaultQuota, this.now, { maxKeys: this.maxPeers });
+    if (!Number.isInteger(this.maxPeers) || this.maxPeers < 1) {
+      throw new RangeError(`maxPeers must be an integer ≥ 1, got ${this.maxPeers}`);
+    }
   }
 
   /** true when the message may be handled; false → reply with a RATE_LIMITED error. */

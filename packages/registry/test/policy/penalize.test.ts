@@ -1,5 +1,7 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { EventLoopLagMonitor } from '../../src/lag-monitor.js';
+import { createRegistryMetrics } from '../../src/metrics.js';
 import {
   BanList,
   DEFAULT_SCORE_BAN_MS,
@@ -14,7 +16,9 @@ function setup(overrides?: ConstructorParameters<typeof ErrorActionTable>[0]) {
   let t = 0;
   const now = () => t;
   const lagMonitor = new EventLoopLagMonitor({ resolutionMs: 10, lagThresholdMs: 100, now });
+  const register = new Registry();
   const ctx = {
+    metrics: createRegistryMetrics(register),
     table: new ErrorActionTable(overrides),
     scores: new PeerScoreBook({ now }),
     bans: new BanList({ now }),
@@ -22,6 +26,7 @@ function setup(overrides?: ConstructorParameters<typeof ErrorActionTable>[0]) {
   };
   return {
     ctx,
+    register,
     lagMonitor,
     advance: (ms: number) => {
       t += ms;
@@ -107,5 +112,21 @@ describe('penalizePeer', () => {
     const { ctx } = setup({ INVALID_BLOCK: { action: 'ban', banMs: 1000 } });
     expect(penalizePeer(ctx, 'aa', 'NEVER_HEARD_OF_IT')).toMatchObject({ action: 'score', scoreDelta: -1 });
     expect(penalizePeer(ctx, 'bb', 'INVALID_BLOCK')).toMatchObject({ action: 'ban', banMs: 1000 });
+  });
+
+  it('counts every decision in the metrics when given', async () => {
+    const { ctx, register, lagMonitor, advance, now } = setup();
+    penalizePeer(ctx, 'aa', 'UNKNOWN_KIND');
+    penalizePeer(ctx, 'aa', 'FRAME_TOO_LARGE');
+    lagMonitor.tick();
+    const started = now();
+    advance(500);
+    penalizePeer(ctx, 'bb', 'REQUEST_TIMEOUT', { timeoutStartedAt: started });
+    const text = await register.metrics();
+    expect(text).toContain('tc_registry_peer_actions_total{code="UNKNOWN_KIND",action="ignore"} 1');
+    expect(text).toContain('tc_registry_peer_actions_total{code="FRAME_TOO_LARGE",action="ban"} 1');
+    expect(text).toContain('tc_registry_peer_actions_total{code="REQUEST_TIMEOUT",action="ignore"} 1');
+    expect(text).toContain('tc_registry_excused_timeouts_total{code="REQUEST_TIMEOUT"} 1');
+    expect(text).toContain('tc_registry_bans_total{reason="FRAME_TOO_LARGE"} 1');
   });
 });
