@@ -66,8 +66,10 @@ function fail(code: StatelessErrorCode, message: string, txIndex?: number, input
   throw new StatelessValidationError(code, message, { txIndex, inputIndex });
 }
 
+/** A plain Uint8Array view (no copy) of a decoded field, which protobufjs gives as a Buffer. */
 function bytesOf(value: Uint8Array | null | undefined): Uint8Array {
-  return value ?? EMPTY;
+  if (!value) return EMPTY;
+  return value.constructor === Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
 
 function checkLength(

@@ -1,0 +1,113 @@
+import { Registry } from 'prom-client';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  encodeBlockData,
+  encodeTransactionData,
+  InlineValidator,
+  statelessParams,
+  StatelessValidationError,
+  toHex,
+  ValidationPool,
+  ValidationPoolError,
+  validateBlock,
+} from '../src/index.js';
+import { childBlock, freshChain, makeGenesis, spendGenesis, WORKER } from './helpers.js';
+
+const genesis = makeGenesis();
+const params = statelessParams(genesis);
+
+describe('ValidationPool (real worker threads)', () => {
+  const registry = new Registry();
+  const pool = new ValidationPool({ threads: 2, workerFilename: WORKER, registry });
+  afterAll(async () => {
+    await pool.destroy();
+  });
+
+  it('validates a block in a worker with the same result as inline, leaving the caller bytes intact', async () => {
+    const chain = freshChain(genesis);
+    const built = childBlock(genesis, chain.getTip(), [
+      { tx: spendGenesis(genesis, 0).tx, fee: 10n },
+      { tx: spendGenesis(genesis, 1).tx, fee: 10n },
+    ]);
+    const before = toHex(built.bytes);
+    const pooled = await pool.validateBlock(built.bytes, params);
+    const inline = await new InlineValidator().validateBlock(built.bytes, params);
+    expect(toHex(built.bytes)).toBe(before);
+    expect(toHex(pooled.hash)).toBe(toHex(built.hash));
+    expect(pooled.txids.map(toHex)).toEqual(inline.txids.map(toHex));
+    expect(pooled.size).toBe(inline.size);
+    const { plan } = await validateBlock({ bytes: built.bytes, validator: pool, view: chain, genesis, nowMs: built.nowMs });
+    expect(plan.fees).toBe(20n);
+  });
+
+  it('reports a tampered block with a typed StatelessValidationError', async () => {
+    const chain = freshChain(genesis);
+    const tx = spendGenesis(genesis, 0).tx;
+    const built = childBlock(genesis, chain.getTip(), [{ tx, fee: 10n }]);
+    const sig = new Uint8Array(tx.inputs[0]!.signature);
+    sig[1]! ^= 4;
+    const bad = { ...built.block, txs: [built.block.txs[0]!, { ...tx, inputs: [{ ...tx.inputs[0]!, signature: sig }] }] };
+    const err = await pool.validateBlock(encodeBlockData(bad), params).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StatelessValidationError);
+    expect(err).toMatchObject({ code: 'BAD_TX_SIGNATURE', txIndex: 1, inputIndex: 0 });
+  });
+
+  it('validates transaction batches split across workers; each fails on its own', async () => {
+    const good = Array.from({ length: 8 }, (_, i) => encodeTransactionData(spendGenesis(genesis, i).tx));
+    const badTx = spendGenesis(genesis, 0, { to: 3 }).tx;
+    const sig = new Uint8Array(badTx.inputs[0]!.signature);
+    sig[0]! ^= 1;
+    const bad = encodeTransactionData({ ...badTx, inputs: [{ ...badTx.inputs[0]!, signature: sig }] });
+    const batch = [...good, bad, new Uint8Array([0xff, 0xff]), ...good];
+    const results = await pool.validateTransactions(batch, params);
+    expect(results).toHaveLength(batch.length);
+    expect(results.map((r) => r.ok)).toEqual([...good.map(() => true), false, false, ...good.map(() => true)]);
+    expect(results[8]).toMatchObject({ ok: false, error: { code: 'BAD_TX_SIGNATURE' } });
+    expect(results[9]).toMatchObject({ ok: false, error: { code: 'MALFORMED_TX' } });
+    const inline = await new InlineValidator().validateTransactions(batch, params);
+    expect(results.map((r) => (r.ok ? toHex(r.txid) : r.error.code))).toEqual(
+      inline.map((r) => (r.ok ? toHex(r.txid) : r.error.code)),
+    );
+  });
+
+  it('exposes stats and prom-client metrics', async () => {
+    const stats = pool.stats();
+    expect(stats.threads).toBe(2);
+    expect(stats.completed).toBeGreaterThan(0);
+    expect(stats.utilization).toBeGreaterThanOrEqual(0);
+    const text = await registry.metrics();
+    expect(text).toContain('tc_consensus_pool_tasks_total');
+    expect(text).toContain('tc_consensus_pool_queue_tasks');
+    expect(text).toContain('tc_consensus_pool_task_seconds');
+  });
+});
+
+describe('ValidationPool bounds', () => {
+  it('rejects tasks beyond maxQueue with QUEUE_FULL instead of queueing without bound', async () => {
+    const pool = new ValidationPool({ threads: 1, maxQueue: 2, workerFilename: WORKER });
+    try {
+      const chain = freshChain(genesis);
+      const txs = Array.from({ length: 8 }, (_, i) => ({ tx: spendGenesis(genesis, i).tx, fee: 10n }));
+      const { bytes } = childBlock(genesis, chain.getTip(), txs);
+      const settled = await Promise.allSettled(Array.from({ length: 12 }, () => pool.validateBlock(bytes, params)));
+      const rejected = settled.filter((s) => s.status === 'rejected');
+      expect(rejected.length).toBeGreaterThan(0);
+      for (const r of rejected) {
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ValidationPoolError);
+        expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'QUEUE_FULL' });
+      }
+      expect(settled.some((s) => s.status === 'fulfilled')).toBe(true);
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  it('finds the built worker by default, and fails with DESTROYED after destroy()', async () => {
+    const pool = new ValidationPool({ threads: 1, closeTimeoutMs: 2_000 });
+    const chain = freshChain(genesis);
+    const { bytes } = childBlock(genesis, chain.getTip());
+    await expect(pool.validateBlock(bytes, params)).resolves.toBeDefined();
+    await pool.destroy();
+    await expect(pool.validateBlock(bytes, params)).rejects.toMatchObject({ code: 'DESTROYED' });
+  });
+});

@@ -1,0 +1,92 @@
+// Regenerates test/vectors/*.json from the built package: `node test/vectors/generate.mjs`.
+// The committed JSON is the reference; test/vectors.test.ts recomputes every value with an
+// independent byte-by-byte implementation, so a change here must be a deliberate protocol change.
+import { writeFileSync } from 'node:fs';
+import * as c from '../../dist/index.js';
+
+const h = (n, len) => Buffer.alloc(len, n).toString('hex');
+const seq = (len, start = 0) => Buffer.from(Array.from({ length: len }, (_, i) => (start + i) & 0xff)).toString('hex');
+const dir = new URL('./', import.meta.url);
+const write = (name, data) => writeFileSync(new URL(name, dir), `${JSON.stringify(data, null, 2)}\n`);
+
+const headers = [
+  { version: 1, height: 0, prevHash: h(0, 32), merkleRoot: h(0, 32), timestampMs: 0, producerPublicKey: h(0, 32), leaderAttempt: 0 },
+  {
+    version: 1,
+    height: 1,
+    prevHash: seq(32),
+    merkleRoot: seq(32, 32),
+    timestampMs: 1_700_000_001_000,
+    producerPublicKey: seq(32, 64),
+    leaderAttempt: 3,
+  },
+  {
+    version: 0xffffffff,
+    height: Number.MAX_SAFE_INTEGER,
+    prevHash: h(0xff, 32),
+    merkleRoot: h(0xee, 32),
+    timestampMs: Number.MAX_SAFE_INTEGER,
+    producerPublicKey: h(0xdd, 32),
+    leaderAttempt: 0xffffffff,
+  },
+];
+write(
+  'header-hash.json',
+  headers.map((x) => {
+    const data = { ...x, prevHash: c.fromHex(x.prevHash), merkleRoot: c.fromHex(x.merkleRoot), producerPublicKey: c.fromHex(x.producerPublicKey) };
+    return { header: x, canonicalBytes: c.toHex(c.headerBytes(data)), hash: c.toHex(c.headerHash(data)) };
+  }),
+);
+
+const txs = [
+  { version: 1, nonce: '0', inputs: [], outputs: [] },
+  { version: 1, nonce: '7', inputs: [], outputs: [{ value: '5000000000', recipient: seq(32) }] },
+  {
+    version: 1,
+    nonce: '0',
+    inputs: [{ prevTxid: seq(32, 100), vout: 1, publicKey: seq(32, 200), signature: h(0xaa, 64) }],
+    outputs: [{ value: '1', recipient: h(0x11, 32) }],
+  },
+  {
+    version: 1,
+    nonce: '18446744073709551615',
+    inputs: [
+      { prevTxid: h(1, 32), vout: 0, publicKey: h(2, 32), signature: h(3, 64) },
+      { prevTxid: h(4, 32), vout: 0xffffffff, publicKey: h(5, 32), signature: h(6, 64) },
+    ],
+    outputs: [
+      { value: '18446744073709551615', recipient: h(7, 32) },
+      { value: '42', recipient: h(8, 32) },
+    ],
+  },
+];
+const toTx = (t) => ({
+  version: t.version,
+  nonce: BigInt(t.nonce),
+  inputs: t.inputs.map((i) => ({ prevTxid: c.fromHex(i.prevTxid), vout: i.vout, publicKey: c.fromHex(i.publicKey), signature: c.fromHex(i.signature) })),
+  outputs: t.outputs.map((o) => ({ value: BigInt(o.value), recipient: c.fromHex(o.recipient) })),
+});
+write(
+  'txid.json',
+  txs.map((t) => ({ tx: t, canonicalBytes: c.toHex(c.txCanonicalBytes(toTx(t))), txid: c.toHex(c.txid(toTx(t))), size: c.txSize(toTx(t)) })),
+);
+
+const leaves = Array.from({ length: 5 }, (_, i) => c.toHex(c.sha256(Buffer.from(`leaf-${i}`))));
+write(
+  'merkle-root.json',
+  [1, 2, 3, 4, 5].map((n) => ({ txids: leaves.slice(0, n), root: c.toHex(c.merkleRoot(leaves.slice(0, n).map((l) => c.fromHex(l)))) })),
+);
+
+const keys = c.keyPairFromSeed(c.fromHex(seq(32)));
+const txid = c.fromHex(seq(32, 50));
+const inputMsg = c.inputSigningMessage('tc-devnet', txid, 2);
+const blockHash = c.fromHex(seq(32, 150));
+const blockMsg = c.producerSigningMessage('tc-devnet', blockHash);
+write('signatures.json', {
+  seed: seq(32),
+  publicKey: c.toHex(keys.publicKey),
+  address: c.toHex(c.addressOf(keys.publicKey)),
+  input: { networkId: 'tc-devnet', txid: c.toHex(txid), inputIndex: 2, message: c.toHex(inputMsg), signature: c.toHex(c.signMessage(keys, inputMsg)) },
+  block: { networkId: 'tc-devnet', headerHash: c.toHex(blockHash), message: c.toHex(blockMsg), signature: c.toHex(c.signMessage(keys, blockMsg)) },
+});
+console.log('vectors written');
