@@ -23,7 +23,11 @@ export interface PenaltyContext {
 }
 
 export interface PenaltyOptions {
-  /** For timeouts: when the timed-out wait started, on the lag monitor's clock. */
+  /**
+   * For timeouts: when the timed-out wait started, on the lag monitor's clock. If our loop
+   * lagged since then the decision is 'ignore' (excused): no score and no disconnect, so a
+   * stall of ours (GC, a big import) does not cost us healthy peers (lodestar#1990).
+   */
   readonly timeoutStartedAt?: number;
   /** Keys to ban on a 'ban' decision (default: [nodeBanKey(peerId)]), e.g. add ipBanKey(ip). */
   readonly banKeys?: readonly string[];
