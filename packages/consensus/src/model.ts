@@ -69,7 +69,9 @@ function fail(code: StatelessErrorCode, message: string, txIndex?: number, input
 /** A plain Uint8Array view (no copy) of a decoded field, which protobufjs gives as a Buffer. */
 function bytesOf(value: Uint8Array | null | undefined): Uint8Array {
   if (!value) return EMPTY;
-  return value.constructor === Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return value.constructor === Uint8Array
+    ? value
+    : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
 
 function checkLength(

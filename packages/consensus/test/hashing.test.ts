@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 describe('BLAKE3 fallback', () => {
   it('uses hash-wasm when the native binding is unavailable, with identical header hashes', () => {
-    const vectors = JSON.parse(readFileSync(new URL('./vectors/header-hash.json', import.meta.url), 'utf8')) as {
+    const vectors = JSON.parse(
+      readFileSync(new URL('./vectors/header-hash.json', import.meta.url), 'utf8'),
+    ) as {
       header: Record<string, unknown>;
       hash: string;
     }[];

@@ -30,7 +30,9 @@ export function seedKey(n: number): KeyPair {
 export const validators = [seedKey(1), seedKey(2), seedKey(3)];
 export const wallets = Array.from({ length: 8 }, (_, i) => seedKey(100 + i));
 
-export function makeGenesis(overrides: Partial<Parameters<typeof resolveGenesisConfig>[0]> = {}): GenesisConfig {
+export function makeGenesis(
+  overrides: Partial<Parameters<typeof resolveGenesisConfig>[0]> = {},
+): GenesisConfig {
   return resolveGenesisConfig({
     networkId: 'tc-test',
     validators: validators.map((v) => toHex(v.publicKey)),

@@ -4,8 +4,8 @@ import {
   encodeBlockData,
   encodeTransactionData,
   InlineValidator,
-  statelessParams,
   StatelessValidationError,
+  statelessParams,
   toHex,
   ValidationPool,
   ValidationPoolError,
@@ -36,7 +36,13 @@ describe('ValidationPool (real worker threads)', () => {
     expect(toHex(pooled.hash)).toBe(toHex(built.hash));
     expect(pooled.txids.map(toHex)).toEqual(inline.txids.map(toHex));
     expect(pooled.size).toBe(inline.size);
-    const { plan } = await validateBlock({ bytes: built.bytes, validator: pool, view: chain, genesis, nowMs: built.nowMs });
+    const { plan } = await validateBlock({
+      bytes: built.bytes,
+      validator: pool,
+      view: chain,
+      genesis,
+      nowMs: built.nowMs,
+    });
     expect(plan.fees).toBe(20n);
   });
 
@@ -46,7 +52,10 @@ describe('ValidationPool (real worker threads)', () => {
     const built = childBlock(genesis, chain.getTip(), [{ tx, fee: 10n }]);
     const sig = new Uint8Array(tx.inputs[0]!.signature);
     sig[1]! ^= 4;
-    const bad = { ...built.block, txs: [built.block.txs[0]!, { ...tx, inputs: [{ ...tx.inputs[0]!, signature: sig }] }] };
+    const bad = {
+      ...built.block,
+      txs: [built.block.txs[0]!, { ...tx, inputs: [{ ...tx.inputs[0]!, signature: sig }] }],
+    };
     const err = await pool.validateBlock(encodeBlockData(bad), params).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StatelessValidationError);
     expect(err).toMatchObject({ code: 'BAD_TX_SIGNATURE', txIndex: 1, inputIndex: 0 });
@@ -61,7 +70,12 @@ describe('ValidationPool (real worker threads)', () => {
     const batch = [...good, bad, new Uint8Array([0xff, 0xff]), ...good];
     const results = await pool.validateTransactions(batch, params);
     expect(results).toHaveLength(batch.length);
-    expect(results.map((r) => r.ok)).toEqual([...good.map(() => true), false, false, ...good.map(() => true)]);
+    expect(results.map((r) => r.ok)).toEqual([
+      ...good.map(() => true),
+      false,
+      false,
+      ...good.map(() => true),
+    ]);
     expect(results[8]).toMatchObject({ ok: false, error: { code: 'BAD_TX_SIGNATURE' } });
     expect(results[9]).toMatchObject({ ok: false, error: { code: 'MALFORMED_TX' } });
     const inline = await new InlineValidator().validateTransactions(batch, params);
@@ -89,7 +103,9 @@ describe('ValidationPool bounds', () => {
       const chain = freshChain(genesis);
       const txs = Array.from({ length: 8 }, (_, i) => ({ tx: spendGenesis(genesis, i).tx, fee: 10n }));
       const { bytes } = childBlock(genesis, chain.getTip(), txs);
-      const settled = await Promise.allSettled(Array.from({ length: 12 }, () => pool.validateBlock(bytes, params)));
+      const settled = await Promise.allSettled(
+        Array.from({ length: 12 }, () => pool.validateBlock(bytes, params)),
+      );
       const rejected = settled.filter((s) => s.status === 'rejected');
       expect(rejected.length).toBeGreaterThan(0);
       for (const r of rejected) {

@@ -3,19 +3,19 @@ import {
   addressOf,
   attemptAt,
   buildBlock,
+  CONSENSUS_ERROR_ACTIONS,
   type ConsensusError,
   type ConsensusErrorCode,
-  CONSENSUS_ERROR_ACTIONS,
   encodeBlockData,
   type GenesisConfig,
   InlineValidator,
   leaderFor,
   type MemoryChainState,
-  signTransaction,
   STATEFUL_ERROR_CODES,
   STATELESS_ERROR_CODES,
   StatefulValidationError,
   StatelessValidationError,
+  signTransaction,
   validateBlock,
 } from '../src/index.js';
 import {
@@ -71,7 +71,13 @@ describe('block validation (inline)', () => {
       { tx: a.tx, fee: 10n },
       { tx: b.tx, fee: 25n },
     ]);
-    const { plan } = await validateBlock({ bytes: built.bytes, validator: inline, view: chain, genesis, nowMs: built.nowMs });
+    const { plan } = await validateBlock({
+      bytes: built.bytes,
+      validator: inline,
+      view: chain,
+      genesis,
+      nowMs: built.nowMs,
+    });
     expect(plan.height).toBe(1);
     expect(plan.hash).toEqual(built.hash);
     expect(plan.prevHash).toEqual(chain.getTip().hash);
@@ -95,7 +101,10 @@ describe('block validation (inline)', () => {
     const built = childBlock(genesis, chain.getTip(), [{ tx: a.tx, fee: 10n }]);
     const sig = new Uint8Array(a.tx.inputs[0]!.signature);
     sig[5]! ^= 1;
-    const tampered = { ...built.block, txs: [built.block.txs[0]!, { ...a.tx, inputs: [{ ...a.tx.inputs[0]!, signature: sig }] }] };
+    const tampered = {
+      ...built.block,
+      txs: [built.block.txs[0]!, { ...a.tx, inputs: [{ ...a.tx.inputs[0]!, signature: sig }] }],
+    };
     const err = await expectCode(genesis, chain, encodeBlockData(tampered), built.nowMs, 'BAD_TX_SIGNATURE');
     expect(err.txIndex).toBe(1);
     expect(err.inputIndex).toBe(0);
@@ -117,7 +126,10 @@ describe('block validation (inline)', () => {
     const built = childBlock(genesis, chain.getTip(), [{ tx: spendGenesis(genesis, 0).tx, fee: 10n }]);
     const root = new Uint8Array(built.block.header.merkleRoot);
     root[0]! ^= 0xff;
-    const { bytes } = resign(genesis, { ...built.block, header: { ...built.block.header, merkleRoot: root } });
+    const { bytes } = resign(genesis, {
+      ...built.block,
+      header: { ...built.block.header, merkleRoot: root },
+    });
     await expectCode(genesis, chain, bytes, built.nowMs, 'BAD_MERKLE_ROOT');
   });
 
@@ -126,7 +138,13 @@ describe('block validation (inline)', () => {
     const built = childBlock(genesis, chain.getTip());
     const sig = new Uint8Array(built.block.producerSignature);
     sig[0]! ^= 1;
-    await expectCode(genesis, chain, encodeBlockData({ ...built.block, producerSignature: sig }), built.nowMs, 'BAD_PRODUCER_SIGNATURE');
+    await expectCode(
+      genesis,
+      chain,
+      encodeBlockData({ ...built.block, producerSignature: sig }),
+      built.nowMs,
+      'BAD_PRODUCER_SIGNATURE',
+    );
   });
 
   it('rejects a double spend inside a block with DOUBLE_SPEND_IN_BLOCK', async () => {
@@ -143,10 +161,20 @@ describe('block validation (inline)', () => {
 
   it('rejects a double spend across blocks with MISSING_OR_SPENT_INPUT', async () => {
     const chain = freshChain(genesis);
-    const first = childBlock(genesis, chain.getTip(), [{ tx: spendGenesis(genesis, 0, { to: 1 }).tx, fee: 10n }]);
-    const { plan } = await validateBlock({ bytes: first.bytes, validator: inline, view: chain, genesis, nowMs: first.nowMs });
+    const first = childBlock(genesis, chain.getTip(), [
+      { tx: spendGenesis(genesis, 0, { to: 1 }).tx, fee: 10n },
+    ]);
+    const { plan } = await validateBlock({
+      bytes: first.bytes,
+      validator: inline,
+      view: chain,
+      genesis,
+      nowMs: first.nowMs,
+    });
     chain.applyPlan(plan);
-    const second = childBlock(genesis, chain.getTip(), [{ tx: spendGenesis(genesis, 0, { to: 2 }).tx, fee: 10n }]);
+    const second = childBlock(genesis, chain.getTip(), [
+      { tx: spendGenesis(genesis, 0, { to: 2 }).tx, fee: 10n },
+    ]);
     const err = await expectCode(genesis, chain, second.bytes, second.nowMs, 'MISSING_OR_SPENT_INPUT');
     expect(err).toBeInstanceOf(StatefulValidationError);
   });
@@ -167,7 +195,14 @@ describe('block validation (inline)', () => {
     expect(await check(genesis, chain, late.bytes, late.nowMs)).toBeUndefined();
     // Claims attempt 1 with a timestamp in attempt 2's window.
     const producer = keyOf(leaderFor(genesis, 1, 1));
-    const lie = buildBlock({ parent: tip, producerKey: producer, attempt: 1, nowMs: late.nowMs, genesis, timestampMs: late.block.header.timestampMs });
+    const lie = buildBlock({
+      parent: tip,
+      producerKey: producer,
+      attempt: 1,
+      nowMs: late.nowMs,
+      genesis,
+      timestampMs: late.block.header.timestampMs,
+    });
     await expectCode(genesis, chain, lie.bytes, late.nowMs, 'BAD_LEADER_ATTEMPT');
   });
 
@@ -248,7 +283,13 @@ describe('block validation (inline)', () => {
       { tx: a.tx, fee: 10n },
       { tx: chained.tx, fee: 10n },
     ]);
-    const { plan } = await validateBlock({ bytes: ok.bytes, validator: inline, view: chain, genesis, nowMs: ok.nowMs });
+    const { plan } = await validateBlock({
+      bytes: ok.bytes,
+      validator: inline,
+      view: chain,
+      genesis,
+      nowMs: ok.nowMs,
+    });
     expect(plan.spends).toHaveLength(1);
     expect(plan.creates.map((c) => c.output.value)).toEqual([70n, 999_980n]);
     const wrongOrder = childBlock(genesis, chain.getTip(), [
@@ -261,11 +302,14 @@ describe('block validation (inline)', () => {
   it('reports structure errors with their own codes', async () => {
     const chain = freshChain(genesis);
     const built = childBlock(genesis, chain.getTip(), [{ tx: spendGenesis(genesis, 0).tx, fee: 10n }]);
-    const [cb, tx] = built.block.txs as [typeof built.block.txs[0], typeof built.block.txs[0]];
+    const [cb, tx] = built.block.txs as [(typeof built.block.txs)[0], (typeof built.block.txs)[0]];
     const cases: [ConsensusErrorCode, Uint8Array][] = [
       ['MALFORMED_BLOCK', new Uint8Array([0x0a, 0xff, 0xff])],
       ['MALFORMED_BLOCK', encodeBlockData({ ...built.block }).subarray(0, 10)],
-      ['BAD_BLOCK_VERSION', resign(genesis, { ...built.block, header: { ...built.block.header, version: 2 } }).bytes],
+      [
+        'BAD_BLOCK_VERSION',
+        resign(genesis, { ...built.block, header: { ...built.block.header, version: 2 } }).bytes,
+      ],
       ['MISSING_COINBASE', reseal(genesis, { ...built.block, txs: [tx] }).bytes],
       ['MULTIPLE_COINBASE', reseal(genesis, { ...built.block, txs: [cb, { ...cb, nonce: 99n }] }).bytes],
       ['BAD_COINBASE', reseal(genesis, { ...built.block, txs: [{ ...cb, nonce: 7n }, tx] }).bytes],
@@ -274,9 +318,14 @@ describe('block validation (inline)', () => {
       ['NO_OUTPUTS', reseal(genesis, { ...built.block, txs: [cb, { ...tx, outputs: [] }] }).bytes],
       [
         'BAD_OUTPUT_VALUE',
-        reseal(genesis, { ...built.block, txs: [cb, { ...tx, outputs: [{ ...tx.outputs[0]!, value: 0n }] }] }).bytes,
+        reseal(genesis, { ...built.block, txs: [cb, { ...tx, outputs: [{ ...tx.outputs[0]!, value: 0n }] }] })
+          .bytes,
       ],
-      ['DUPLICATE_INPUT', reseal(genesis, { ...built.block, txs: [cb, { ...tx, inputs: [tx.inputs[0]!, tx.inputs[0]!] }] }).bytes],
+      [
+        'DUPLICATE_INPUT',
+        reseal(genesis, { ...built.block, txs: [cb, { ...tx, inputs: [tx.inputs[0]!, tx.inputs[0]!] }] })
+          .bytes,
+      ],
       [
         'BAD_FIELD_LENGTH',
         encodeBlockData({ ...built.block, header: { ...built.block.header, prevHash: new Uint8Array(31) } }),
@@ -292,10 +341,17 @@ describe('block validation (inline)', () => {
   it('reports chain-linkage errors: UNKNOWN_PARENT, PARENT_NOT_TIP, BAD_HEIGHT', async () => {
     const chain = freshChain(genesis);
     const b1 = childBlock(genesis, chain.getTip());
-    const orphan = childBlock(genesis, { height: 1, hash: new Uint8Array(32).fill(7), timestampMs: b1.block.header.timestampMs });
+    const orphan = childBlock(genesis, {
+      height: 1,
+      hash: new Uint8Array(32).fill(7),
+      timestampMs: b1.block.header.timestampMs,
+    });
     const unknown = await expectCode(genesis, chain, orphan.bytes, orphan.nowMs, 'UNKNOWN_PARENT');
     expect(CONSENSUS_ERROR_ACTIONS[unknown.code].action).toBe('ignore');
-    chain.applyPlan((await validateBlock({ bytes: b1.bytes, validator: inline, view: chain, genesis, nowMs: b1.nowMs })).plan);
+    chain.applyPlan(
+      (await validateBlock({ bytes: b1.bytes, validator: inline, view: chain, genesis, nowMs: b1.nowMs }))
+        .plan,
+    );
     const sibling = childBlock(genesis, chain.getHeaderAtHeight(0)!, [], { attempt: 1 });
     await expectCode(genesis, chain, sibling.bytes, sibling.nowMs, 'PARENT_NOT_TIP');
     const tip = chain.getTip();
@@ -313,10 +369,24 @@ describe('block validation (inline)', () => {
     const chain = freshChain(genesis);
     const built = childBlock(genesis, chain.getTip());
     await expect(
-      validateBlock({ bytes: built.bytes, validator: inline, view: chain, genesis, nowMs: built.nowMs, expectedHash: built.hash }),
+      validateBlock({
+        bytes: built.bytes,
+        validator: inline,
+        view: chain,
+        genesis,
+        nowMs: built.nowMs,
+        expectedHash: built.hash,
+      }),
     ).resolves.toBeDefined();
     await expect(
-      validateBlock({ bytes: built.bytes, validator: inline, view: chain, genesis, nowMs: built.nowMs, expectedHash: new Uint8Array(32) }),
+      validateBlock({
+        bytes: built.bytes,
+        validator: inline,
+        view: chain,
+        genesis,
+        nowMs: built.nowMs,
+        expectedHash: new Uint8Array(32),
+      }),
     ).rejects.toMatchObject({ code: 'BAD_HEADER_HASH' });
   });
 

@@ -1,4 +1,4 @@
-import { createHash, verify as cryptoVerify, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { blake3 as nativeBlake3 } from '@napi-rs/blake-hash';
 import fc from 'fast-check';
@@ -24,7 +24,8 @@ import {
   verifySignature,
 } from '../src/index.js';
 
-const load = <T>(name: string): T => JSON.parse(readFileSync(new URL(`./vectors/${name}`, import.meta.url), 'utf8')) as T;
+const load = <T>(name: string): T =>
+  JSON.parse(readFileSync(new URL(`./vectors/${name}`, import.meta.url), 'utf8')) as T;
 
 interface HeaderVector {
   header: {
@@ -167,12 +168,27 @@ describe('test vectors', () => {
     expect(toHex(keys.publicKey)).toBe(v.publicKey);
     expect(toHex(addressOf(keys.publicKey))).toBe(v.address);
     const net = Buffer.from(v.input.networkId, 'utf8');
-    const refInput = Buffer.concat([Buffer.from('tc/txin/v1'), Buffer.from([net.length]), net, hx(v.input.txid), u32(v.input.inputIndex)]);
+    const refInput = Buffer.concat([
+      Buffer.from('tc/txin/v1'),
+      Buffer.from([net.length]),
+      net,
+      hx(v.input.txid),
+      u32(v.input.inputIndex),
+    ]);
     expect(refInput.toString('hex')).toBe(v.input.message);
-    expect(toHex(inputSigningMessage(v.input.networkId, fromHex(v.input.txid), v.input.inputIndex))).toBe(v.input.message);
-    const refBlock = Buffer.concat([Buffer.from('tc/block/v1'), Buffer.from([net.length]), net, hx(v.block.headerHash)]);
+    expect(toHex(inputSigningMessage(v.input.networkId, fromHex(v.input.txid), v.input.inputIndex))).toBe(
+      v.input.message,
+    );
+    const refBlock = Buffer.concat([
+      Buffer.from('tc/block/v1'),
+      Buffer.from([net.length]),
+      net,
+      hx(v.block.headerHash),
+    ]);
     expect(refBlock.toString('hex')).toBe(v.block.message);
-    expect(toHex(producerSigningMessage(v.block.networkId, fromHex(v.block.headerHash)))).toBe(v.block.message);
+    expect(toHex(producerSigningMessage(v.block.networkId, fromHex(v.block.headerHash)))).toBe(
+      v.block.message,
+    );
     const spki = createPublicKey({
       key: Buffer.concat([hx('302a300506032b6570032100'), hx(v.publicKey)]),
       format: 'der',
@@ -212,9 +228,12 @@ describe('canonical bytes properties', () => {
       }),
       { maxLength: 4 },
     ),
-    outputs: fc.array(fc.record({ value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), recipient: bytes32 }), {
-      maxLength: 4,
-    }),
+    outputs: fc.array(
+      fc.record({ value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), recipient: bytes32 }),
+      {
+        maxLength: 4,
+      },
+    ),
   });
 
   it('txid survives a protobuf round trip and ignores signatures', () => {
@@ -222,7 +241,10 @@ describe('canonical bytes properties', () => {
       fc.property(tx, (t) => {
         const id = toHex(txid(t));
         expect(toHex(txid(decodeTransactionData(encodeTransactionData(t))))).toBe(id);
-        const resigned = { ...t, inputs: t.inputs.map((i) => ({ ...i, signature: new Uint8Array(64).fill(9) })) };
+        const resigned = {
+          ...t,
+          inputs: t.inputs.map((i) => ({ ...i, signature: new Uint8Array(64).fill(9) })),
+        };
         expect(toHex(txid(resigned))).toBe(id);
         expect(txCanonicalBytes(t).length).toBe(28 + 68 * t.inputs.length + 40 * t.outputs.length);
       }),

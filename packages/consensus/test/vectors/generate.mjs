@@ -5,12 +5,21 @@ import { writeFileSync } from 'node:fs';
 import * as c from '../../dist/index.js';
 
 const h = (n, len) => Buffer.alloc(len, n).toString('hex');
-const seq = (len, start = 0) => Buffer.from(Array.from({ length: len }, (_, i) => (start + i) & 0xff)).toString('hex');
+const seq = (len, start = 0) =>
+  Buffer.from(Array.from({ length: len }, (_, i) => (start + i) & 0xff)).toString('hex');
 const dir = new URL('./', import.meta.url);
 const write = (name, data) => writeFileSync(new URL(name, dir), `${JSON.stringify(data, null, 2)}\n`);
 
 const headers = [
-  { version: 1, height: 0, prevHash: h(0, 32), merkleRoot: h(0, 32), timestampMs: 0, producerPublicKey: h(0, 32), leaderAttempt: 0 },
+  {
+    version: 1,
+    height: 0,
+    prevHash: h(0, 32),
+    merkleRoot: h(0, 32),
+    timestampMs: 0,
+    producerPublicKey: h(0, 32),
+    leaderAttempt: 0,
+  },
   {
     version: 1,
     height: 1,
@@ -33,7 +42,12 @@ const headers = [
 write(
   'header-hash.json',
   headers.map((x) => {
-    const data = { ...x, prevHash: c.fromHex(x.prevHash), merkleRoot: c.fromHex(x.merkleRoot), producerPublicKey: c.fromHex(x.producerPublicKey) };
+    const data = {
+      ...x,
+      prevHash: c.fromHex(x.prevHash),
+      merkleRoot: c.fromHex(x.merkleRoot),
+      producerPublicKey: c.fromHex(x.producerPublicKey),
+    };
     return { header: x, canonicalBytes: c.toHex(c.headerBytes(data)), hash: c.toHex(c.headerHash(data)) };
   }),
 );
@@ -63,18 +77,31 @@ const txs = [
 const toTx = (t) => ({
   version: t.version,
   nonce: BigInt(t.nonce),
-  inputs: t.inputs.map((i) => ({ prevTxid: c.fromHex(i.prevTxid), vout: i.vout, publicKey: c.fromHex(i.publicKey), signature: c.fromHex(i.signature) })),
+  inputs: t.inputs.map((i) => ({
+    prevTxid: c.fromHex(i.prevTxid),
+    vout: i.vout,
+    publicKey: c.fromHex(i.publicKey),
+    signature: c.fromHex(i.signature),
+  })),
   outputs: t.outputs.map((o) => ({ value: BigInt(o.value), recipient: c.fromHex(o.recipient) })),
 });
 write(
   'txid.json',
-  txs.map((t) => ({ tx: t, canonicalBytes: c.toHex(c.txCanonicalBytes(toTx(t))), txid: c.toHex(c.txid(toTx(t))), size: c.txSize(toTx(t)) })),
+  txs.map((t) => ({
+    tx: t,
+    canonicalBytes: c.toHex(c.txCanonicalBytes(toTx(t))),
+    txid: c.toHex(c.txid(toTx(t))),
+    size: c.txSize(toTx(t)),
+  })),
 );
 
 const leaves = Array.from({ length: 5 }, (_, i) => c.toHex(c.sha256(Buffer.from(`leaf-${i}`))));
 write(
   'merkle-root.json',
-  [1, 2, 3, 4, 5].map((n) => ({ txids: leaves.slice(0, n), root: c.toHex(c.merkleRoot(leaves.slice(0, n).map((l) => c.fromHex(l)))) })),
+  [1, 2, 3, 4, 5].map((n) => ({
+    txids: leaves.slice(0, n),
+    root: c.toHex(c.merkleRoot(leaves.slice(0, n).map((l) => c.fromHex(l)))),
+  })),
 );
 
 const keys = c.keyPairFromSeed(c.fromHex(seq(32)));
@@ -86,7 +113,18 @@ write('signatures.json', {
   seed: seq(32),
   publicKey: c.toHex(keys.publicKey),
   address: c.toHex(c.addressOf(keys.publicKey)),
-  input: { networkId: 'tc-devnet', txid: c.toHex(txid), inputIndex: 2, message: c.toHex(inputMsg), signature: c.toHex(c.signMessage(keys, inputMsg)) },
-  block: { networkId: 'tc-devnet', headerHash: c.toHex(blockHash), message: c.toHex(blockMsg), signature: c.toHex(c.signMessage(keys, blockMsg)) },
+  input: {
+    networkId: 'tc-devnet',
+    txid: c.toHex(txid),
+    inputIndex: 2,
+    message: c.toHex(inputMsg),
+    signature: c.toHex(c.signMessage(keys, inputMsg)),
+  },
+  block: {
+    networkId: 'tc-devnet',
+    headerHash: c.toHex(blockHash),
+    message: c.toHex(blockMsg),
+    signature: c.toHex(c.signMessage(keys, blockMsg)),
+  },
 });
 console.log('vectors written');
