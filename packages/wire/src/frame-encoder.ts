@@ -17,7 +17,7 @@ export function encodeFrame(msg: OutgoingMessage, limits: WireLimits = DEFAULT_L
   }
   const writer = protobuf.Writer.create();
   writer.fixed32(0); // placeholder for the big-endian length
-  pb.Envelope.encode({ requestId, [msg.kind]: msg.body }, writer);
+  pb.Envelope.encode({ requestId, [msg.kind]: wellFormedStrings(msg) }, writer);
   const envelopeBytes = writer.len - LENGTH_PREFIX_BYTES;
   const limit = Math.min(limits.kindLimits[msg.kind], limits.maxFrameBytes);
   if (envelopeBytes > limit) {
@@ -26,6 +26,42 @@ export function encodeFrame(msg: OutgoingMessage, limits: WireLimits = DEFAULT_L
   const frame = writer.finish();
   new DataView(frame.buffer, frame.byteOffset, LENGTH_PREFIX_BYTES).setUint32(0, envelopeBytes, false);
   return frame;
+}
+
+// String.prototype.isWellFormed/toWellFormed exist on Node 20 but not in the ES2022 lib types.
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+const wellFormed = (value: string): string => {
+  const s = value as unknown as WellFormedString;
+  return s.isWellFormed() ? value : s.toWellFormed();
+};
+
+/**
+ * protobufjs writes a lone UTF-16 surrogate as invalid UTF-8, which every strict decoder
+ * (ours included) rejects as a malformed frame. The kinds that carry strings have them made
+ * well-formed (U+FFFD) on a copy, so an odd error text can never get an honest peer
+ * disconnected. Kinds without strings are passed through untouched.
+ */
+function wellFormedStrings(msg: OutgoingMessage): unknown {
+  switch (msg.kind) {
+    case 'hello': {
+      const { networkId, agent } = msg.body;
+      return {
+        ...msg.body,
+        networkId: networkId && wellFormed(networkId),
+        agent: agent && wellFormed(agent),
+      };
+    }
+    case 'disconnect':
+    case 'error':
+      return { ...msg.body, message: msg.body.message && wellFormed(msg.body.message) };
+    case 'peers':
+      return { peers: msg.body.peers?.map((p) => ({ ...p, host: p.host && wellFormed(p.host) })) };
+    default:
+      return msg.body;
+  }
 }
 
 /** Encodes a Block as standalone protobuf bytes (used for storage, not for hashing). */

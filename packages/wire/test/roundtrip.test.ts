@@ -91,3 +91,24 @@ describe('encoder limits', () => {
     expect(() => resolveLimits({ kindLimits: { ping: 1.5 } })).toThrow(RangeError);
   });
 });
+
+describe('strings', () => {
+  it('never emits invalid UTF-8: lone surrogates become U+FFFD instead of a malformed frame', () => {
+    const cases = [
+      message('error', { code: 1, message: 'bad \ud800 text' }),
+      message('disconnect', { reason: 1, message: '\udc00' }),
+      message('hello', { networkId: 'net', agent: 'x\ud83d' }),
+      message('peers', { peers: [{ host: 'ok' }, { host: '\ud800' }] }),
+    ];
+    for (const msg of cases) {
+      const [frame] = decodeAll(encodeFrame(msg));
+      expect(frame?.kind).toBe(msg.kind);
+    }
+    const [error] = decodeAll(encodeFrame(cases[0]!));
+    if (error?.kind === 'error') expect(error.body.message).toBe('bad \ufffd text');
+    const [peers] = decodeAll(encodeFrame(cases[3]!));
+    if (peers?.kind === 'peers') expect(peers.body.peers.map((p) => p.host)).toEqual(['ok', '\ufffd']);
+    // The caller's object is left untouched.
+    expect((cases[0]!.body as { message: string }).message).toBe('bad \ud800 text');
+  });
+});
