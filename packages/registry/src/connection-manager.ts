@@ -1,0 +1,341 @@
+import type { Socket } from 'node:net';
+import { type DecodedFrame, encodeFrame, message, pb, WireError } from '@tc/wire';
+import { formatAddress } from './address.js';
+import type { ConnectionAdmission } from './admission/index.js';
+import { Attempt } from './attempt.js';
+import { Connection, normaliseIp } from './connection.js';
+import { DialError } from './errors.js';
+import { HandshakeError } from './handshake/errors.js';
+import { Handshake, type HandshakeConfig, type HandshakeResult } from './handshake/handshake.js';
+import type { Logger } from './logger.js';
+import type { RegistryMetrics } from './metrics.js';
+import type { ResolvedOptions } from './options.js';
+import { Session, type SessionHooks } from './session.js';
+import { dedupKey, preferred, SessionTable } from './session-table.js';
+
+const R = pb.DisconnectReason;
+
+export interface ManagerEnv {
+  readonly options: ResolvedOptions;
+  readonly handshake: HandshakeConfig;
+  readonly admission: ConnectionAdmission;
+  readonly metrics: RegistryMetrics | undefined;
+  readonly logger: Logger;
+  readonly sessionHooks: SessionHooks;
+  /** Charges an error code to a peer (node id once proven, else its IP). */
+  penalize(target: { peerId?: string; ip: string }, code: string, detail: string): void;
+  /** A session became the live one for its peer (after dedup). */
+  onActive(session: Session): void;
+  /** A session ended. `wasActive`: it had been reported connected (emit the disconnect). */
+  onEnded(session: Session, reason: string, wasActive: boolean): void;
+  onFrame(session: Session, frame: DecodedFrame): void;
+  /** A dial reached ourselves: never dial this address again. */
+  onSelfAddress(address: string): void;
+}
+
+interface ConnectWaiter {
+  resolve: (session: Session) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Owns every connection from socket to session: handshake with its deadline, the dedup
+ * decision (exactly one session per peer, the same socket on both ends), activation, and
+ * teardown with generation checks. It is the only code that creates or closes connections.
+ */
+export class ConnectionManager {
+  readonly table = new SessionTable();
+  private readonly attempts = new Set<Attempt>();
+  private readonly connectWaiters = new Map<string, ConnectWaiter[]>();
+  private readonly localId: string;
+
+  constructor(private readonly env: ManagerEnv) {
+    this.localId = env.handshake.identity.nodeId;
+  }
+
+  /** Unfinished attempts (dials and inbound handshakes). */
+  get pendingAttempts(): number {
+    return this.attempts.size;
+  }
+
+  /** Starts an outbound attempt before its TCP connect, so that it counts as racing. */
+  beginDial(address: string, ip: string): Attempt {
+    const attempt = new Attempt('outbound', ip, address);
+    this.attempts.add(attempt);
+    return attempt;
+  }
+
+  /** The TCP connect of a dial failed or timed out. */
+  abandonDial(attempt: Attempt, error: Error): void {
+    if (attempt.done) return;
+    attempt.done = true;
+    this.attempts.delete(attempt);
+    this.env.admission.release(attempt.ip, 'outbound', false);
+    this.notifyRacing(attempt);
+    void error;
+  }
+
+  /** An accepted inbound socket (admission already granted). */
+  acceptInbound(socket: Socket): void {
+    const attempt = new Attempt('inbound', normaliseIp(socket.remoteAddress ?? ''), undefined);
+    this.attempts.add(attempt);
+    this.attach(attempt, socket).catch(() => undefined);
+  }
+
+  /**
+   * Runs the handshake on a connected socket. Resolves with the session that ends up live
+   * for the peer: this one, or the one it lost the dedup to.
+   */
+  attach(attempt: Attempt, socket: Socket): Promise<Session> {
+    const { options } = this.env;
+    const limits = options.limits;
+    const handshake = new Handshake(this.env.handshake);
+    attempt.handshake = handshake;
+    return new Promise<Session>((resolve, reject) => {
+      const settled = { resolve, reject };
+      const conn = new Connection(
+        socket,
+        {
+          wireLimits: options.wireLimits,
+          maxQueuedBytes: limits.maxQueuedBytesPerPeer,
+          sendDrainTimeoutMs: limits.sendDrainTimeoutMs,
+          closeTimeoutMs: limits.closeTimeoutMs,
+        },
+        {
+          onFrame: (frame) => this.onHandshakeFrame(attempt, frame, settled),
+          onWireError: (error) => this.failHandshake(attempt, error, settled),
+          onTooSlow: () => conn.destroy(),
+          onClose: () => this.onAttemptClosed(attempt, settled),
+          onBytes: (direction, n) => this.env.metrics?.bytes.inc({ direction }, n),
+        },
+      );
+      attempt.conn = conn;
+      this.env.metrics?.connectionEvents.inc({ direction: attempt.direction, outcome: 'opened' });
+      attempt.timer = setTimeout(
+        () =>
+          this.failHandshake(attempt, new HandshakeError('HANDSHAKE_TIMEOUT', 'deadline passed'), settled),
+        limits.handshakeTimeoutMs,
+      );
+      attempt.timer.unref();
+      conn.writeControl(encodeFrame(handshake.hello(), options.wireLimits));
+    });
+  }
+
+  private onHandshakeFrame(attempt: Attempt, frame: DecodedFrame, settled: ConnectWaiter): void {
+    if (attempt.done) return;
+    let step: ReturnType<Handshake['onFrame']>;
+    try {
+      step = attempt.handshake!.onFrame(frame);
+    } catch (error) {
+      this.failHandshake(attempt, error as Error, settled);
+      return;
+    }
+    if (step.send) attempt.conn!.writeControl(encodeFrame(step.send, this.env.options.wireLimits));
+    if (step.done) this.authenticated(attempt, step.done, settled);
+  }
+
+  private failHandshake(attempt: Attempt, error: Error, settled: ConnectWaiter): void {
+    if (attempt.done) return;
+    this.finishAttempt(attempt);
+    const conn = attempt.conn!;
+    const code =
+      error instanceof HandshakeError || error instanceof WireError ? error.code : 'HANDSHAKE_FAILED';
+    this.env.metrics?.handshakeFailures.inc({ reason: code });
+    this.env.metrics?.connectionEvents.inc({ direction: attempt.direction, outcome: 'handshake_failed' });
+    this.env.logger.debug({ ip: attempt.ip, code, err: error.message }, 'handshake failed');
+    if (error instanceof HandshakeError) {
+      if (error.code === 'SELF_CONNECTION' && attempt.dialAddress)
+        this.env.onSelfAddress(attempt.dialAddress);
+      const penalty = error.penaltyCode;
+      if (penalty) this.env.penalize({ peerId: error.remoteNodeId, ip: attempt.ip }, penalty, error.message);
+      const reason = error.disconnectReason;
+      if (reason !== undefined) {
+        conn.close(encodeFrame(message('disconnect', { reason, message: error.message.slice(0, 200) })));
+      } else conn.close();
+    } else if (error instanceof WireError) {
+      this.env.penalize({ ip: attempt.ip }, error.code, error.message);
+      conn.destroy();
+    } else conn.destroy();
+    const address = attempt.dialAddress ?? attempt.ip;
+    settled.reject(new DialError('DIAL_REFUSED', address, error.message, { cause: error }));
+    this.notifyRacing(attempt);
+  }
+
+  private onAttemptClosed(attempt: Attempt, settled: ConnectWaiter): void {
+    this.env.admission.release(attempt.ip, attempt.direction, attempt.promoted);
+    if (attempt.session) {
+      this.endSession(attempt.session, 'socket-closed', undefined);
+      return;
+    }
+    this.failHandshake(attempt, new HandshakeError('CONNECTION_CLOSED', 'socket closed'), settled);
+  }
+
+  private finishAttempt(attempt: Attempt): void {
+    attempt.done = true;
+    if (attempt.timer) clearTimeout(attempt.timer);
+    attempt.timer = undefined;
+    this.attempts.delete(attempt);
+  }
+
+  private authenticated(attempt: Attempt, result: HandshakeResult, settled: ConnectWaiter): void {
+    this.finishAttempt(attempt);
+    const conn = attempt.conn!;
+    this.env.admission.promote(attempt.ip, attempt.direction);
+    attempt.promoted = true;
+    this.env.metrics?.connectionEvents.inc({ direction: attempt.direction, outcome: 'established' });
+    const outbound = attempt.direction === 'outbound';
+    const listenPort = result.hello.listenPort;
+    const address = outbound
+      ? attempt.dialAddress!
+      : formatAddress(attempt.ip, listenPort > 0 ? listenPort : conn.remotePort);
+    const session = new Session({
+      peerId: result.remoteNodeId,
+      generation: this.table.nextGeneration(),
+      direction: attempt.direction,
+      address,
+      dialable: outbound || listenPort > 0,
+      hello: result.hello,
+      dedupKey: outbound
+        ? dedupKey(this.localId, result.localNonce)
+        : dedupKey(result.remoteNodeId, result.remoteNonce),
+      connection: conn,
+      maxInflightOutbound: this.env.options.limits.maxInflightOutboundPerPeer,
+      sendDrainTimeoutMs: this.env.options.limits.sendDrainTimeoutMs,
+      wireLimits: this.env.options.wireLimits,
+      hooks: this.env.sessionHooks,
+    });
+    attempt.session = session;
+    // Hold frames until the session is placed: a parked session must not deliver anything.
+    conn.pause('placement');
+    conn.setHandlers({
+      onFrame: (frame) => this.env.onFrame(session, frame),
+      onWireError: (error) =>
+        this.env.penalize({ peerId: session.peerId, ip: attempt.ip }, error.code, error.message),
+      onTooSlow: () =>
+        this.env.penalize({ peerId: session.peerId, ip: attempt.ip }, 'TOO_SLOW', 'write queue stalled'),
+      onClose: () => this.onAttemptClosed(attempt, settled),
+      onBytes: (direction, n) => this.env.metrics?.bytes.inc({ direction }, n),
+    });
+    this.waitForActive(session.peerId, settled);
+    this.decide(session, attempt.ip, true);
+    const live = this.table.get(session.peerId);
+    if (live) this.resolveWaiters(live);
+    this.notifyRacing(attempt);
+    if (session.state !== 'closed') conn.resume('placement');
+  }
+
+  /**
+   * The dedup decision for a freshly authenticated (or un-parked) session. The preferred of
+   * all sessions to the peer survives; the others are closed with DUPLICATE. The survivor
+   * is parked while an attempt that may be a racing connection to the same peer is still
+   * in its handshake (bounded by that attempt's deadline), so both ends decide with the
+   * same information and "connected" is reported only after the decision.
+   */
+  private decide(session: Session, remoteIp: string, mayPark: boolean): void {
+    const rivals = [this.table.get(session.peerId), this.table.getParked(session.peerId)].filter(
+      (s): s is Session => s !== undefined && s !== session && s.state !== 'closed',
+    );
+    let winner = session;
+    for (const rival of rivals) winner = preferred(winner, rival);
+    for (const rival of rivals) if (rival !== winner) this.closeDuplicate(rival);
+    if (winner !== session) {
+      this.closeDuplicate(session);
+      return;
+    }
+    if (mayPark) {
+      const racing = [...this.attempts].filter((a) => a.races(session, remoteIp));
+      if (racing.length > 0) {
+        this.table.park(session);
+        session.connection.pause('parked');
+        for (const a of racing) {
+          a.waiters.add(session);
+          session.racing.add(a);
+        }
+        return;
+      }
+    }
+    this.activate(session);
+  }
+
+  /** An attempt finished: parked sessions that waited only for it are decided now. */
+  private notifyRacing(attempt: Attempt): void {
+    for (const session of attempt.waiters) {
+      session.racing.delete(attempt);
+      if (session.state === 'parked' && session.racing.size === 0) {
+        this.decide(session, session.connection.remoteAddress, false);
+        if ((session.state as Session['state']) === 'active') session.connection.resume('parked');
+      }
+    }
+    attempt.waiters.clear();
+  }
+
+  private activate(session: Session): void {
+    this.table.setActive(session);
+    session.connectedAtMs = Date.now();
+    this.env.metrics?.connections.inc({ direction: session.direction });
+    this.env.onActive(session);
+    this.resolveWaiters(session);
+  }
+
+  private resolveWaiters(session: Session): void {
+    const waiters = this.connectWaiters.get(session.peerId);
+    this.connectWaiters.delete(session.peerId);
+    for (const w of waiters ?? []) w.resolve(session);
+  }
+
+  private waitForActive(peerId: string, waiter: ConnectWaiter): void {
+    const list = this.connectWaiters.get(peerId);
+    if (list) list.push(waiter);
+    else this.connectWaiters.set(peerId, [waiter]);
+  }
+
+  private closeDuplicate(session: Session): void {
+    this.endSession(session, 'duplicate', R.DISCONNECT_REASON_DUPLICATE);
+  }
+
+  /**
+   * Ends a session once (idempotent). Only a session that is still the live one for its
+   * peer (same generation) is removed and reported disconnected; an old session's cleanup
+   * never touches a newer one. `send` is the Disconnect reason to send, if any.
+   */
+  endSession(session: Session, reason: string, send: number | undefined, remote = false): void {
+    if (session.state === 'closed') return;
+    const wasParked = session.state === 'parked';
+    const wasActive = this.table.remove(session);
+    session.state = 'closed';
+    for (const a of session.racing) a.waiters.delete(session);
+    session.racing.clear();
+    if (wasActive) this.env.metrics?.connections.dec({ direction: session.direction });
+    this.env.metrics?.disconnects.inc({ reason });
+    this.env.onEnded(session, reason, wasActive);
+    if (send !== undefined && !remote) {
+      session.connection.close(encodeFrame(message('disconnect', { reason: send, message: reason })));
+    } else session.connection.close();
+    if (wasParked || wasActive) this.rejectWaitersIfGone(session.peerId, reason);
+  }
+
+  private rejectWaitersIfGone(peerId: string, reason: string): void {
+    if (this.table.get(peerId) || this.table.getParked(peerId)) return;
+    const waiters = this.connectWaiters.get(peerId);
+    if (!waiters) return;
+    this.connectWaiters.delete(peerId);
+    for (const w of waiters) w.reject(new DialError('DIAL_FAILED', peerId, `session ended: ${reason}`));
+  }
+
+  /** Destroys every unfinished attempt (shutdown). */
+  abortAttempts(): void {
+    for (const attempt of [...this.attempts]) {
+      if (attempt.conn) attempt.conn.destroy();
+      else this.abandonDial(attempt, new Error('stopped'));
+    }
+  }
+
+  /** Every connection still open (sessions of any state and attempts), for shutdown. */
+  openConnections(): Connection[] {
+    const out: Connection[] = [];
+    for (const s of this.table.values()) out.push(s.connection);
+    for (const s of this.table.parkedValues()) out.push(s.connection);
+    for (const a of this.attempts) if (a.conn) out.push(a.conn);
+    return out.filter((c) => !c.closed);
+  }
+}

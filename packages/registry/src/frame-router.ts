@@ -1,0 +1,90 @@
+import type { DecodedFrame, KindBodies, KnownFrame, MessageKind } from '@tc/wire';
+import { u64ToBigInt } from '@tc/wire';
+import { reasonName } from './disconnect-reason.js';
+import { isRequestKind, RESPONSE_KINDS, type RequestKind } from './protocol.js';
+import type { RateVerdict, ResponseDispatcher } from './response/dispatcher.js';
+import type { Session } from './session.js';
+
+/** A one-way message delivered to the application (`message` event). */
+export type InboundMessage = {
+  [K in MessageKind]: { readonly peerId: string; readonly kind: K; readonly body: KindBodies[K] };
+}[MessageKind];
+
+export interface RouterEnv {
+  readonly dispatcher: ResponseDispatcher;
+  rateCheck(peerId: string, kind: string, cost: number): RateVerdict;
+  rateLimited(kind: string): void;
+  penalize(session: Session, code: string, detail: string): void;
+  /** The peer sent Disconnect: end the session without answering. */
+  remoteDisconnect(session: Session, reason: string): void;
+  emitMessage(msg: InboundMessage): void;
+  countIn(kind: string): void;
+}
+
+const STREAM_KINDS = { chunk: 'blockRangeChunk', end: 'blockRangeEnd' };
+
+/**
+ * Central routing of every frame of an authenticated session, before any handler runs:
+ * responses to the pending map (by request id), requests to the dispatcher, gossip to the
+ * application after rate limiting, and everything else to the error table.
+ */
+export function routeFrame(env: RouterEnv, session: Session, frame: DecodedFrame): void {
+  if (session.state !== 'active') return;
+  env.countIn(frame.kind);
+  if (frame.kind === 'unknown') {
+    if (!gossipAllowed(env, session, 'unknown', 1)) return;
+    env.penalize(session, 'UNKNOWN_KIND', `field ${frame.fieldNumber}`);
+    return;
+  }
+  if (frame.kind === 'disconnect') {
+    env.remoteDisconnect(session, reasonName(frame.body.reason));
+    return;
+  }
+  if (frame.requestId !== 0 && RESPONSE_KINDS.has(frame.kind)) {
+    session.onResponse(frame, STREAM_KINDS);
+    return;
+  }
+  if (isRequestKind(frame.kind)) {
+    if (frame.requestId === 0) {
+      env.penalize(session, 'INVALID_REQUEST', `${frame.kind} without a request id`);
+      return;
+    }
+    env.dispatcher.dispatch(session, frame as KnownFrame & { kind: RequestKind });
+    return;
+  }
+  switch (frame.kind) {
+    case 'hello':
+    case 'helloAck':
+      env.penalize(session, 'UNEXPECTED_RESPONSE', `${frame.kind} after the handshake`);
+      return;
+    case 'chainTip':
+      // Unsolicited tip announcement (request id 0).
+      if (!gossipAllowed(env, session, frame.kind, 1)) return;
+      updateTip(session, frame.body);
+      env.emitMessage({ peerId: session.peerId, kind: frame.kind, body: frame.body });
+      return;
+    case 'blockAnnounce':
+    case 'txBroadcast': {
+      const cost = frame.kind === 'txBroadcast' ? Math.max(1, frame.body.txs.length) : 1;
+      if (!gossipAllowed(env, session, frame.kind, cost)) return;
+      env.emitMessage({ peerId: session.peerId, kind: frame.kind, body: frame.body } as InboundMessage);
+      return;
+    }
+    default:
+      env.penalize(session, 'UNEXPECTED_RESPONSE', `${frame.kind} without a request id`);
+  }
+}
+
+function gossipAllowed(env: RouterEnv, session: Session, kind: string, cost: number): boolean {
+  const verdict = env.rateCheck(session.peerId, kind, cost);
+  if (verdict === 'allow') return true;
+  env.rateLimited(kind);
+  env.penalize(session, verdict === 'abuse' ? 'RATE_LIMIT_ABUSE' : 'RATE_LIMITED', kind);
+  return false;
+}
+
+/** Tips only move forward (a stale announcement never overwrites a newer one). */
+export function updateTip(session: Session, tip: KindBodies['chainTip']): void {
+  const height = u64ToBigInt(tip.height);
+  if (height >= session.tip.height) session.tip = { height, hash: tip.hash };
+}
