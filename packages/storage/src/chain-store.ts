@@ -13,7 +13,7 @@ import {
   decodeOutpointKey,
   decodeTxLocation,
   decodeUtxo,
-  outpointKey,
+  outpointLookupKey,
 } from './records.js';
 import { undoTipBlock } from './rollback.js';
 import type {
@@ -198,7 +198,7 @@ export class ChainStore {
 
   getUtxo(outpoint: Outpoint): Utxo | undefined {
     return this.guard(() => {
-      const value = this.engine.get('utxos', outpointKey(outpoint));
+      const value = this.engine.get('utxos', outpointLookupKey(outpoint));
       return value === undefined ? undefined : decodeUtxo(value);
     });
   }
@@ -211,7 +211,7 @@ export class ChainStore {
     return this.guard(() =>
       this.engine.read((r) =>
         outpoints.map((op) => {
-          const value = r.get('utxos', outpointKey(op));
+          const value = r.get('utxos', outpointLookupKey(op));
           return value === undefined ? undefined : decodeUtxo(value);
         }),
       ),

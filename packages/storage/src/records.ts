@@ -5,10 +5,22 @@ import type { ChainTip, Outpoint, TxLocation, Utxo } from './types.js';
 export const OUTPOINT_KEY_BYTES = HASH_BYTES + 4;
 
 export function outpointKey(outpoint: Outpoint): Uint8Array {
-  const key = new Uint8Array(OUTPOINT_KEY_BYTES);
+  const key = Buffer.allocUnsafe(OUTPOINT_KEY_BYTES);
   key.set(outpoint.txid, 0);
-  new DataView(key.buffer).setUint32(HASH_BYTES, outpoint.vout, false);
+  key.writeUInt32BE(outpoint.vout, HASH_BYTES);
   return key;
+}
+
+const scratchKey = Buffer.alloc(OUTPOINT_KEY_BYTES);
+
+/**
+ * `outpointKey` into one shared buffer, for lookups only: valid until the next call. Engines copy
+ * keys synchronously, so a key used for one `get` needs no allocation of its own.
+ */
+export function outpointLookupKey(outpoint: Outpoint): Uint8Array {
+  scratchKey.set(outpoint.txid, 0);
+  scratchKey.writeUInt32BE(outpoint.vout, HASH_BYTES);
+  return scratchKey;
 }
 
 export function decodeOutpointKey(key: Uint8Array): Outpoint {
@@ -18,18 +30,23 @@ export function decodeOutpointKey(key: Uint8Array): Outpoint {
 
 /** `utxos` value: value (u64 LE) ‖ height (u64 LE) ‖ recipient (rest). */
 export function encodeUtxo(utxo: Utxo): Uint8Array {
-  return new ByteWriter(16 + utxo.recipient.byteLength)
-    .u64(utxo.value)
-    .height(utxo.height)
-    .raw(utxo.recipient)
-    .finish();
+  const out = Buffer.allocUnsafe(16 + utxo.recipient.byteLength);
+  out.writeBigUInt64LE(utxo.value, 0);
+  out.writeUInt32LE(utxo.height % 0x1_0000_0000, 8);
+  out.writeUInt32LE(Math.floor(utxo.height / 0x1_0000_0000), 12);
+  out.set(utxo.recipient, 16);
+  return out;
 }
 
+/** Decodes a `utxos` value. The result's `recipient` is a view into `bytes` (engines return fresh copies). */
 export function decodeUtxo(bytes: Uint8Array): Utxo {
-  const r = new ByteReader(bytes);
-  const value = r.u64();
-  const height = r.height();
-  return { value, height, recipient: r.rest().slice() };
+  if (bytes.byteLength < 16) throw new RangeError(`utxo value of ${bytes.byteLength} bytes`);
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    value: b.readBigUInt64LE(0),
+    height: b.readUInt32LE(8) + b.readUInt32LE(12) * 0x1_0000_0000,
+    recipient: new Uint8Array(b.buffer, b.byteOffset + 16, b.byteLength - 16),
+  };
 }
 
 /** `txs` value: block hash (32) ‖ height (u64 LE) ‖ index (u32 LE). */
