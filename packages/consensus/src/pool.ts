@@ -87,11 +87,21 @@ export interface PoolStats {
   readonly threads: number;
   readonly queueSize: number;
   readonly completed: number;
-  /** Fraction of worker capacity used since start (piscina's utilization, 0..1). */
+  /** Fraction of worker capacity used since the pool started (0..1). */
   readonly utilization: number;
   /** Time tasks waited for a worker, ms (piscina histogram). */
   readonly waitTimeMs: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly runTimeMs: { readonly p50: number; readonly p99: number; readonly max: number };
+}
+
+/**
+ * Busy fraction of the workers since the pool started: mean run time × tasks completed /
+ * (elapsed × threads). (piscina 5.3's own `utilization` divides the mean by 1000 twice.)
+ */
+function utilizationOf(pool: Piscina): number {
+  const elapsed = pool.duration * pool.maxThreads;
+  if (elapsed <= 0 || pool.completed === 0) return 0;
+  return Math.min(1, (pool.histogram.runTime.mean * pool.completed) / elapsed);
 }
 
 function defaultWorkerFilename(): string {
@@ -129,7 +139,7 @@ function registerMetrics(registry: Registry, pool: () => Piscina): PoolMetrics {
     help: 'Fraction of validation worker capacity used (0..1)',
     registers: [registry],
     collect() {
-      this.set(pool().utilization);
+      this.set(utilizationOf(pool()));
     },
   });
   new Gauge({
@@ -201,7 +211,7 @@ export class ValidationPool implements StatelessValidator {
       threads: this.pool.maxThreads,
       queueSize: this.pool.queueSize,
       completed: this.pool.completed,
-      utilization: this.pool.utilization,
+      utilization: utilizationOf(this.pool),
       waitTimeMs: { p50: h.waitTime.p50, p99: h.waitTime.p99, max: h.waitTime.max },
       runTimeMs: { p50: h.runTime.p50, p99: h.runTime.p99, max: h.runTime.max },
     };
