@@ -57,7 +57,7 @@ describe('commitBlock', () => {
     });
     expect(store.getUtxo({ txid, vout: 0 })).toEqual({
       value: max.value,
-      recipient: Buffer.from(max.recipient),
+      recipient: max.recipient,
       height: 1,
     });
   });
