@@ -1,0 +1,48 @@
+/**
+ * @tc/node: the tc-node daemon's building blocks. The `tc-node` executable is dist/cli.js;
+ * this entry exports the configuration loader, the JSON-RPC/metrics/health server, logging,
+ * the shutdown coordinator, the devnet supervisor and the seams the daemon is wired through.
+ */
+export * from './config/index.js';
+export * from './exit-codes.js';
+export { type HealthProvider, type HealthReport, type HealthSnapshot, healthReport } from './http/health.js';
+export {
+  createNodeMetrics,
+  type NodeMetricSources,
+  type NodeMetrics,
+  type NodeMetricsOptions,
+  type PoolStats,
+} from './http/metrics.js';
+export { NodeHttpServer, type NodeHttpServerOptions, toJson, tokenMatches } from './http/server.js';
+export {
+  componentLogger,
+  createLogger,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+  type PeerRef,
+  peerLogger,
+  wantsPretty,
+} from './logging.js';
+export type * from './rpc/api.js';
+export { RpcCallError, RpcClient, type RpcClientOptions, RpcUnavailableError, rpcUrl } from './rpc/client.js';
+export {
+  type DispatcherOptions,
+  RpcDispatcher,
+  type RpcId,
+  type RpcObserver,
+  type RpcResponse,
+} from './rpc/dispatch.js';
+export { RPC_ERRORS, RpcError, type RpcErrorName, type RpcErrorObject } from './rpc/errors.js';
+export { METHODS, type MethodSpec, parseParams } from './rpc/methods.js';
+export {
+  SHUTDOWN_PHASES,
+  ShutdownCoordinator,
+  type ShutdownOptions,
+  type ShutdownPhase,
+  type ShutdownResult,
+  type ShutdownState,
+  type ShutdownStep,
+  type StepOutcome,
+  type StepResult,
+} from './shutdown.js';

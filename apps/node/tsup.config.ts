@@ -1,0 +1,14 @@
+import { defineConfig } from 'tsup';
+
+// One build for both entries so `clean` cannot race: the library (src/index.ts, ESM + CJS + .d.ts)
+// and the `tc-node` executable (src/cli.ts → dist/cli.js). The shebang banner is harmless in the
+// library files (Node strips a leading `#!` line) and required on dist/cli.js.
+export default defineConfig({
+  entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  format: ['esm', 'cjs'],
+  dts: { entry: { index: 'src/index.ts' } },
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  banner: { js: '#!/usr/bin/env node' },
+});
