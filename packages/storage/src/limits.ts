@@ -2,7 +2,7 @@
 export interface StorageLimits {
   /** Most bans kept; at the bound, expired bans go first, then the one that expires soonest. */
   readonly maxBans: number;
-  /** Most address-book entries kept; at the bound, the entry seen longest ago goes first. */
+  /** Most address-book entries kept; at the bound, the entry with most failures (then seen longest ago) goes. */
   readonly maxPeers: number;
   /** Longest accepted ban key, peer address or node id, in UTF-8 bytes. */
   readonly maxKeyBytes: number;

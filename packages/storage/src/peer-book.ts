@@ -40,7 +40,7 @@ export class PeerBook {
     };
     this.write((tx) => {
       if (tx.get('bans', key) === undefined)
-        this.makeRoom(tx, 'bans', this.limits.maxBans, banAge(this.now()));
+        this.makeRoom(tx, 'bans', this.limits.maxBans, banRank(this.now()));
       tx.put('bans', key, utf8(JSON.stringify(stored)));
     });
   }
@@ -74,7 +74,7 @@ export class PeerBook {
       failures: record.failures,
     };
     this.write((tx) => {
-      if (tx.get('peers', key) === undefined) this.makeRoom(tx, 'peers', this.limits.maxPeers, peerAge);
+      if (tx.get('peers', key) === undefined) this.makeRoom(tx, 'peers', this.limits.maxPeers, peerRank);
       tx.put('peers', key, utf8(JSON.stringify(stored)));
     });
   }
@@ -110,24 +110,25 @@ export class PeerBook {
   }
 
   /**
-   * Frees one slot when the table is at its bound: evicts the entry with the lowest `age`
-   * rank (unparseable entries rank lowest). O(entries), only paid when a new key arrives at the bound.
+   * Frees one slot when the table is at its bound: evicts the entry with the lowest eviction
+   * rank (compared element by element; unparseable entries rank lowest). O(entries), only paid
+   * when a new key arrives at the bound.
    */
   private makeRoom(
     tx: KvWriter,
     table: 'bans' | 'peers',
     max: number,
-    age: (value: Uint8Array) => number,
+    rank: (value: Uint8Array) => Rank,
   ): void {
     let count = tx.count(table);
     while (count >= max) {
       let victim: Uint8Array | undefined;
-      let victimRank = Number.POSITIVE_INFINITY;
+      let victimRank: Rank | undefined;
       for (const { key, value } of tx.range(table)) {
-        const rank = age(value);
-        if (rank < victimRank) {
+        const r = rank(value);
+        if (victimRank === undefined || lower(r, victimRank)) {
           victim = key;
-          victimRank = rank;
+          victimRank = r;
         }
       }
       if (victim === undefined) return;
@@ -137,19 +138,26 @@ export class PeerBook {
   }
 }
 
-/** Eviction rank of a ban: expired bans rank below everything, then by expiry time. */
-function banAge(now: number): (value: Uint8Array) => number {
+type Rank = readonly [number, number];
+const UNPARSEABLE: Rank = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
+
+function lower(a: Rank, b: Rank): boolean {
+  return a[0] !== b[0] ? a[0] < b[0] : a[1] < b[1];
+}
+
+/** Eviction rank of a ban: expired bans first, then the ban that ends soonest. */
+function banRank(now: number): (value: Uint8Array) => Rank {
   return (value) => {
     const ban = parseBan(value);
-    if (ban === undefined) return Number.NEGATIVE_INFINITY;
-    return ban.untilMs <= now ? Number.MIN_SAFE_INTEGER : ban.untilMs;
+    if (ban === undefined) return UNPARSEABLE;
+    return [ban.untilMs <= now ? 0 : 1, ban.untilMs];
   };
 }
 
-/** Eviction rank of a peer: last seen longest ago goes first. */
-function peerAge(value: Uint8Array): number {
+/** Eviction rank of a peer (as @tc/registry's address book): most failures first, then seen longest ago. */
+function peerRank(value: Uint8Array): Rank {
   const peer = parsePeer(value);
-  return peer === undefined ? Number.NEGATIVE_INFINITY : peer.lastSeenMs;
+  return peer === undefined ? UNPARSEABLE : [-peer.failures, peer.lastSeenMs];
 }
 
 function parseJson(value: Uint8Array): Record<string, unknown> | undefined {

@@ -104,7 +104,7 @@ describe('address book', () => {
     expect(book.listPeers().map((p) => p.address)).toEqual(['127.0.0.1:7001']);
   });
 
-  it('is bounded: at maxPeers, the stored peer seen longest ago makes room for the new one', async () => {
+  it('is bounded: at maxPeers, the stored peer with most failures, then seen longest ago, makes room', async () => {
     const { store } = await fresh({ maxPeers: 3 });
     for (let i = 0; i < 10; i++)
       store.putPeer({ address: `10.0.0.${i}:1`, lastSeenMs: 100 + ((i * 7) % 10), failures: 0 });
@@ -112,6 +112,12 @@ describe('address book', () => {
     const kept = store.listPeers().map((p) => p.lastSeenMs);
     expect(kept.sort()).toEqual([103, 108, 109]);
     expect(store.stats().peers).toBe(3);
+    // Failures weigh first: a fresh but failing peer goes before an old healthy one.
+    store.putPeer({ address: '10.0.0.9:1', lastSeenMs: 500, failures: 4 });
+    store.putPeer({ address: '10.0.0.20:1', lastSeenMs: 600, failures: 0 });
+    expect(store.listPeers().map((p) => p.address)).toEqual(
+      ['10.0.0.20:1', '10.0.0.4:1', '10.0.0.7:1'],
+    );
   });
 
   it('validates records', async () => {

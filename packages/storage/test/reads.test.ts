@@ -84,6 +84,15 @@ describe('reads', () => {
     });
   });
 
+  it('iterates the UTXO set with values that stay valid after iteration', () => {
+    const collected: [string, { value: bigint; recipient: Uint8Array; height: number }][] = [];
+    const n = store.forEachUtxo((op, utxo) => collected.push([`${hex(op.txid)}:${op.vout}`, utxo]));
+    expect(collected.length).toBe(n);
+    const expected = storeUtxos(store);
+    for (const [key, u] of collected)
+      expect(`${u.value}:${hex(u.recipient)}:${u.height}`).toBe(expected.get(key));
+  });
+
   it('finds a transaction by id, with its location', () => {
     const b = chain.at(23);
     const found = store.getTransaction(b.txs[2]!.txid)!;
