@@ -113,7 +113,7 @@ export const CONSENSUS_ERROR_ACTIONS: Readonly<Record<ConsensusErrorCode, ErrorA
   BAD_TX_VERSION: BAN('unknown transaction version'),
   MISSING_COINBASE: BAN('first transaction is not a coinbase'),
   MULTIPLE_COINBASE: BAN('a transaction other than the first has no inputs'),
-  BAD_COINBASE: BAN('coinbase nonce is not the height, or it has no outputs'),
+  BAD_COINBASE: BAN('coinbase nonce is not the block height'),
   NO_INPUTS: BAN('a non-coinbase transaction has no inputs'),
   NO_OUTPUTS: BAN('a transaction has no outputs'),
   BAD_OUTPUT_VALUE: BAN('an output value is zero or the outputs overflow u64'),
