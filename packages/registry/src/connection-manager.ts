@@ -311,7 +311,8 @@ export class ConnectionManager {
     if (send !== undefined && !remote) {
       session.connection.close(encodeFrame(message('disconnect', { reason: send, message: reason })));
     } else session.connection.close();
-    if (wasParked || wasActive) this.rejectWaitersIfGone(session.peerId, reason);
+    // A duplicate loses to a session of the same peer, so dials waiting for the peer wait on.
+    if ((wasParked || wasActive) && reason !== 'duplicate') this.rejectWaitersIfGone(session.peerId, reason);
   }
 
   private rejectWaitersIfGone(peerId: string, reason: string): void {

@@ -1,0 +1,105 @@
+import { Registry } from 'prom-client';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PeerConnectionRegistry, PeerInfo } from '../src/index.js';
+import { dedupKey, preferred } from '../src/index.js';
+import { addr, startNode, stopAll, waitFor } from './helpers.js';
+
+afterAll(stopAll);
+
+interface Tally {
+  connects: PeerInfo[];
+  disconnects: Array<{ reason: string; generation: number }>;
+}
+
+function track(r: PeerConnectionRegistry): Tally {
+  const t: Tally = { connects: [], disconnects: [] };
+  r.on('peer:connect', (info) => t.connects.push(info));
+  r.on('peer:disconnect', (e) => t.disconnects.push({ reason: e.reason, generation: e.info.generation }));
+  return t;
+}
+
+const PAIRS = 8;
+const ROUNDS_PER_PAIR = 25; // 200 rounds in all
+
+describe('exactly one connection per peer', () => {
+  it('the dedup rule keeps the connection dialled by the lower node id, on both ends', () => {
+    const low = { dedupKey: dedupKey('0a', new Uint8Array([9])) };
+    const high = { dedupKey: dedupKey('0b', new Uint8Array([0])) };
+    expect(preferred(low, high)).toBe(low);
+    expect(preferred(high, low)).toBe(low);
+    // Same dialer twice: the lower dialer nonce wins, whichever side evaluates it.
+    const n1 = { dedupKey: dedupKey('0a', new Uint8Array([1])) };
+    const n2 = { dedupKey: dedupKey('0a', new Uint8Array([2])) };
+    expect(preferred(n2, n1)).toBe(n1);
+  });
+
+  it(`${PAIRS * ROUNDS_PER_PAIR} rounds of simultaneous dial: one session on each side, the same socket`, async () => {
+    const pairs = await Promise.all(
+      Array.from({ length: PAIRS }, async () => {
+        const a = await startNode({ limits: { pingIntervalMs: 0 }, metricsRegistry: new Registry() });
+        const b = await startNode({ limits: { pingIntervalMs: 0 }, metricsRegistry: new Registry() });
+        return { a, b, ta: track(a), tb: track(b) };
+      }),
+    );
+    let rounds = 0;
+    let bothDialled = 0;
+    await Promise.all(
+      pairs.map(async ({ a, b, ta, tb }) => {
+        for (let round = 0; round < ROUNDS_PER_PAIR; round++) {
+          const ca = ta.connects.length;
+          const cb = tb.connects.length;
+          const [ra, rb] = await Promise.allSettled([a.dial(addr(b)), b.dial(addr(a))]);
+          // Both dials resolve: to the surviving session, whichever socket it is.
+          if (rb.status === 'rejected') console.log('rb', rb.reason, rb.reason?.cause);
+          if (ra.status === 'rejected') console.log('ra', ra.reason, ra.reason?.cause);
+          expect(rb.status).toBe('fulfilled');
+          expect(ra.status).toBe('fulfilled');
+          await waitFor(() => a.peers().length === 1 && b.peers().length === 1, 5_000, 'one session each');
+          const pa = a.peers()[0]!;
+          const pb = b.peers()[0]!;
+          expect(pa.id).toBe(b.nodeId);
+          expect(pb.id).toBe(a.nodeId);
+          // The same TCP connection on both ends: one side dialled it, the other accepted it.
+          expect(pa.direction === 'outbound').toBe(pb.direction === 'inbound');
+          // When both sockets reached the handshake, the lower node id's dial survived.
+          if (ta.connects.length - ca === 1 && tb.connects.length - cb === 1) {
+            const lowerIsA = a.nodeId < b.nodeId;
+            if (pa.direction === (lowerIsA ? 'outbound' : 'inbound')) bothDialled++;
+          }
+          // "Connected" once per session; the live session is the last one reported.
+          expect(ta.connects.at(-1)!.generation).toBe(pa.generation);
+          expect(tb.connects.at(-1)!.generation).toBe(pb.generation);
+          expect(ta.connects.length - ta.disconnects.length).toBe(1);
+          expect(tb.connects.length - tb.disconnects.length).toBe(1);
+          // Let any loser finish closing, then check it never disturbed the survivor.
+          await new Promise((r) => setTimeout(r, 5));
+          expect(a.peer(b.nodeId)?.generation).toBe(pa.generation);
+          expect(b.peer(a.nodeId)?.generation).toBe(pb.generation);
+          a.disconnect(b.nodeId);
+          await waitFor(() => a.peers().length === 0 && b.peers().length === 0, 5_000, 'both disconnected');
+          rounds++;
+        }
+      }),
+    );
+    expect(rounds).toBe(PAIRS * ROUNDS_PER_PAIR);
+    for (const { ta, tb } of pairs) {
+      const gens = new Set([...ta.connects, ...tb.connects].map((c) => `${c.id}:${c.generation}`));
+      expect(gens.size).toBe(ta.connects.length + tb.connects.length); // never twice for one session
+    }
+    let duplicates = 0;
+    let flaps = 0;
+    for (const { a, b, ta, tb } of pairs) {
+      for (const r of [a, b]) {
+        const m = await r.metrics!.disconnects.get();
+        duplicates += m.values.find((v) => v.labels.reason === 'duplicate')?.value ?? 0;
+      }
+      flaps += ta.disconnects.filter((d) => d.reason === 'duplicate').length;
+      flaps += tb.disconnects.filter((d) => d.reason === 'duplicate').length;
+    }
+    // The race was real: duplicate connections were authenticated, then closed by both ends.
+    expect(duplicates).toBeGreaterThan(0);
+    expect(bothDialled).toBeGreaterThan(0);
+    // The loser was never reported connected: "peer:connect" came only after the decision.
+    expect(flaps).toBe(0);
+  }, 60_000);
+});
