@@ -68,15 +68,8 @@ export {
   verifySignature,
 } from './keys.js';
 export { MemoryChainState } from './memory-chain.js';
-export {
-  MEMPOOL_ERROR_ACTIONS,
-  Mempool,
-  type MempoolAddResult,
-  type MempoolEntry,
-  MempoolError,
-  type MempoolErrorCode,
-  type MempoolOptions,
-} from './mempool.js';
+export { Mempool, type MempoolAddResult, type MempoolEntry, type MempoolOptions } from './mempool.js';
+export { MEMPOOL_ERROR_ACTIONS, MempoolError, type MempoolErrorCode } from './mempool-errors.js';
 export {
   BLOCK_VERSION,
   type BlockData,

@@ -1,10 +1,12 @@
 import { encodeTransaction, type tc } from '@tc/wire';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { toHex } from './bytes.js';
 import { txid as computeTxid } from './canonical.js';
 import type { UtxoEntry, UtxoSource } from './chain-state.js';
-import { ConsensusError, type ErrorActionRule } from './errors.js';
+import { ConsensusError } from './errors.js';
 import { type GenesisConfig, statelessParams } from './genesis.js';
+import { MempoolError } from './mempool-errors.js';
+import { type MempoolMetrics, registerMempoolMetrics } from './metrics.js';
 import {
   decodeTransactionData,
   fromPbTransaction,
@@ -14,38 +16,6 @@ import {
 } from './model.js';
 import type { StatelessValidator } from './pool.js';
 import { checkSpends } from './stateful.js';
-
-export type MempoolErrorCode =
-  | 'ALREADY_IN_MEMPOOL'
-  | 'MEMPOOL_CONFLICT'
-  | 'MEMPOOL_FULL'
-  | 'MISSING_INPUT'
-  | 'CHAIN_BUSY';
-
-/** A transaction was not admitted for a policy reason (not a consensus rule violation). */
-export class MempoolError extends Error {
-  readonly code: MempoolErrorCode;
-  constructor(code: MempoolErrorCode, message: string) {
-    super(`${code}: ${message}`);
-    this.name = 'MempoolError';
-    this.code = code;
-  }
-}
-
-/** Policy rejections are normal under gossip races; none of them is the sender's fault. */
-export const MEMPOOL_ERROR_ACTIONS: Readonly<Record<MempoolErrorCode, ErrorActionRule>> = {
-  ALREADY_IN_MEMPOOL: { action: 'ignore', description: 'transaction is already pending' },
-  MEMPOOL_CONFLICT: {
-    action: 'ignore',
-    description: 'spends an output a pending transaction already spends',
-  },
-  MEMPOOL_FULL: { action: 'ignore', description: 'mempool is full and the fee rate is too low to evict' },
-  MISSING_INPUT: {
-    action: 'ignore',
-    description: 'an input is unknown or spent (races with blocks are normal)',
-  },
-  CHAIN_BUSY: { action: 'ignore', description: 'the chain kept changing while the transaction was checked' },
-};
 
 export interface MempoolEntry {
   readonly txid: Uint8Array;
@@ -92,54 +62,14 @@ export class Mempool {
   private totalBytes = 0;
   private seq = 0;
   private chainVersion = 0;
-  private readonly metrics:
-    | { rejected: Counter<'code'>; evicted: Counter<'reason'>; admitted: Counter<string> }
-    | undefined;
+  private readonly metrics: MempoolMetrics | undefined;
 
   constructor(options: MempoolOptions = {}) {
     this.maxCount = options.maxCount ?? 10_000;
     this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
     if (!Number.isInteger(this.maxCount) || this.maxCount < 1) throw new RangeError('maxCount must be >= 1');
     if (!Number.isInteger(this.maxBytes) || this.maxBytes < 1) throw new RangeError('maxBytes must be >= 1');
-    const registry = options.registry;
-    if (registry) {
-      const self = this;
-      new Gauge({
-        name: 'tc_consensus_mempool_txs',
-        help: 'Pending transactions',
-        registers: [registry],
-        collect() {
-          this.set(self.count);
-        },
-      });
-      new Gauge({
-        name: 'tc_consensus_mempool_bytes',
-        help: 'Pending transaction bytes (consensus sizes)',
-        registers: [registry],
-        collect() {
-          this.set(self.bytes);
-        },
-      });
-      this.metrics = {
-        admitted: new Counter({
-          name: 'tc_consensus_mempool_admitted_total',
-          help: 'Admitted',
-          registers: [registry],
-        }),
-        rejected: new Counter({
-          name: 'tc_consensus_mempool_rejected_total',
-          help: 'Rejected transactions by error code',
-          labelNames: ['code'],
-          registers: [registry],
-        }),
-        evicted: new Counter({
-          name: 'tc_consensus_mempool_evicted_total',
-          help: 'Removed transactions by reason (confirmed, conflict, fee_rate, manual)',
-          labelNames: ['reason'],
-          registers: [registry],
-        }),
-      };
-    }
+    this.metrics = options.registry ? registerMempoolMetrics(options.registry, this) : undefined;
   }
 
   get count(): number {

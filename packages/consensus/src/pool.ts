@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { transferableCopy } from './bytes.js';
 import type { StatelessParams } from './genesis.js';
 import { initHashing } from './hashing.js';
+import { type PoolMetrics, registerPoolMetrics, utilizationOf } from './metrics.js';
 import type { StatelessBlockResult, StatelessTxResult } from './stateless.js';
 import {
   blockResultOf,
@@ -94,16 +95,6 @@ export interface PoolStats {
   readonly runTimeMs: { readonly p50: number; readonly p99: number; readonly max: number };
 }
 
-/**
- * Busy fraction of the workers since the pool started: mean run time × tasks completed /
- * (elapsed × threads). (piscina 5.3's own `utilization` divides the mean by 1000 twice.)
- */
-function utilizationOf(pool: Piscina): number {
-  const elapsed = pool.duration * pool.maxThreads;
-  if (elapsed <= 0 || pool.completed === 0) return 0;
-  return Math.min(1, (pool.histogram.runTime.mean * pool.completed) / elapsed);
-}
-
 function defaultWorkerFilename(): string {
   const beside = new URL('./validation-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(beside))) return beside.href;
@@ -118,53 +109,6 @@ function defaultWorkerFilename(): string {
 
 function toFileHref(filename: string): string {
   return filename.startsWith('file:') ? filename : pathToFileURL(filename).href;
-}
-
-interface PoolMetrics {
-  tasks: Counter<'kind' | 'result'>;
-  taskSeconds: Histogram<'kind'>;
-}
-
-function registerMetrics(registry: Registry, pool: () => Piscina): PoolMetrics {
-  new Gauge({
-    name: 'tc_consensus_pool_queue_tasks',
-    help: 'Validation tasks waiting for a worker',
-    registers: [registry],
-    collect() {
-      this.set(pool().queueSize);
-    },
-  });
-  new Gauge({
-    name: 'tc_consensus_pool_utilization_ratio',
-    help: 'Fraction of validation worker capacity used (0..1)',
-    registers: [registry],
-    collect() {
-      this.set(utilizationOf(pool()));
-    },
-  });
-  new Gauge({
-    name: 'tc_consensus_pool_wait_p99_seconds',
-    help: 'p99 time a validation task waited for a worker',
-    registers: [registry],
-    collect() {
-      this.set(pool().histogram.waitTime.p99 / 1000);
-    },
-  });
-  return {
-    tasks: new Counter({
-      name: 'tc_consensus_pool_tasks_total',
-      help: 'Validation tasks by kind (block, txs) and result (ok, invalid, error)',
-      labelNames: ['kind', 'result'],
-      registers: [registry],
-    }),
-    taskSeconds: new Histogram({
-      name: 'tc_consensus_pool_task_seconds',
-      help: 'Validation task time from submit to result (queue wait + transfer + run)',
-      labelNames: ['kind'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers: [registry],
-    }),
-  };
 }
 
 /**
@@ -198,7 +142,7 @@ export class ValidationPool implements StatelessValidator {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
     });
-    this.metrics = options.registry ? registerMetrics(options.registry, () => this.pool) : undefined;
+    this.metrics = options.registry ? registerPoolMetrics(options.registry, () => this.pool) : undefined;
   }
 
   get threads(): number {
