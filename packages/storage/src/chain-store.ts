@@ -1,13 +1,22 @@
-import { decodeBlock, type pb } from '@tc/wire';
-import { heightKey, readHeightKey } from './bytes.js';
+import { heightKey } from './bytes.js';
 import { applyBlock } from './commit.js';
 import { mapEngineError } from './error-map.js';
-import { CorruptStoreError, InvalidRollbackError, StoreClosedError } from './errors.js';
-import type { KvEngine, KvReader } from './kv-engine.js';
+import { InvalidRollbackError, StoreClosedError } from './errors.js';
+import type { KvEngine } from './kv-engine.js';
 import type { StorageLimits } from './limits.js';
 import type { DirectoryLock } from './lock-file.js';
 import { readTip } from './meta.js';
 import { PeerBook } from './peer-book.js';
+import {
+  type Block,
+  decodeStoredBlock,
+  isHeight,
+  readBlocks,
+  readHeaders,
+  readStats,
+  readTransaction,
+  type Transaction,
+} from './range-reads.js';
 import {
   decodeHeaderEntry,
   decodeOutpointKey,
@@ -29,9 +38,6 @@ import type {
   TxLocation,
   Utxo,
 } from './types.js';
-
-type Block = InstanceType<typeof pb.Block>;
-type Transaction = Block['txs'][number];
 
 export interface ChainStoreContext {
   readonly path: string;
@@ -144,12 +150,12 @@ export class ChainStore {
   /** Decoded block (`decodeBlock` from @tc/wire). */
   getBlock(hash: Uint8Array): Block | undefined {
     const bytes = this.getBlockBytes(hash);
-    return bytes === undefined ? undefined : decodeStored(bytes, decodeBlock);
+    return bytes === undefined ? undefined : decodeStoredBlock(bytes);
   }
 
   getBlockAt(height: number): Block | undefined {
     const bytes = this.getBlockBytesAt(height);
-    return bytes === undefined ? undefined : decodeStored(bytes, decodeBlock);
+    return bytes === undefined ? undefined : decodeStoredBlock(bytes);
   }
 
   /** Encoded BlockHeader of a stored block. */
@@ -162,15 +168,7 @@ export class ChainStore {
 
   /** Up to `count` canonical headers from `startHeight`, from one snapshot; stops at the tip. */
   getHeaders(startHeight: number, count: number): StoredHeader[] {
-    return this.guard(() =>
-      this.engine.read((r) =>
-        this.canonicalRange(r, startHeight, count).map(({ height, hash }) => {
-          const entry = r.get('headers', hash);
-          if (entry === undefined) throw new CorruptStoreError(`no header for height ${height}`);
-          return { height, hash, headerBytes: decodeHeaderEntry(entry).headerBytes };
-        }),
-      ),
-    );
+    return this.guard(() => this.engine.read((r) => readHeaders(r, startHeight, count, this.limits)));
   }
 
   /**
@@ -178,20 +176,7 @@ export class ChainStore {
    * once `limits.maxRangeBytes` are collected (always at least one block).
    */
   getBlocks(startHeight: number, count: number): StoredBlock[] {
-    return this.guard(() =>
-      this.engine.read((r) => {
-        const out: StoredBlock[] = [];
-        let bytes = 0;
-        for (const { height, hash } of this.canonicalRange(r, startHeight, count)) {
-          const blockBytes = r.get('blocks', hash);
-          if (blockBytes === undefined) throw new CorruptStoreError(`no block for height ${height}`);
-          if (out.length > 0 && bytes + blockBytes.byteLength > this.limits.maxRangeBytes) break;
-          bytes += blockBytes.byteLength;
-          out.push({ height, hash, blockBytes });
-        }
-        return out;
-      }),
-    );
+    return this.guard(() => this.engine.read((r) => readBlocks(r, startHeight, count, this.limits)));
   }
 
   // ------------------------------------------------------------------ UTXO and tx reads
@@ -241,33 +226,12 @@ export class ChainStore {
 
   /** A canonical transaction, decoded from its block, with its location. */
   getTransaction(txid: Uint8Array): { location: TxLocation; tx: Transaction } | undefined {
-    return this.guard(() =>
-      this.engine.read((r) => {
-        const value = r.get('txs', txid);
-        if (value === undefined) return undefined;
-        const location = decodeTxLocation(value);
-        const bytes = r.get('blocks', location.blockHash);
-        const tx = bytes === undefined ? undefined : decodeStored(bytes, decodeBlock).txs[location.index];
-        if (tx === undefined) throw new CorruptStoreError(`tx index points past block ${location.height}`);
-        return { location, tx };
-      }),
-    );
+    return this.guard(() => this.engine.read((r) => readTransaction(r, txid)));
   }
 
   /** Entries per table. */
   stats(): StoreStats {
-    return this.guard(() =>
-      this.engine.read((r) => ({
-        blocks: r.count('blocks'),
-        headers: r.count('headers'),
-        heights: r.count('heights'),
-        undo: r.count('undo'),
-        txIndex: r.count('txs'),
-        utxos: r.count('utxos'),
-        peers: r.count('peers'),
-        bans: r.count('bans'),
-      })),
-    );
+    return this.guard(() => this.engine.read(readStats));
   }
 
   // ------------------------------------------------------------------ bans and address book
@@ -306,24 +270,6 @@ export class ChainStore {
     return this.closing;
   }
 
-  private canonicalRange(
-    r: KvReader,
-    startHeight: number,
-    count: number,
-  ): { height: number; hash: Uint8Array }[] {
-    if (!isHeight(startHeight)) throw new RangeError(`startHeight ${startHeight} is not a height`);
-    if (!Number.isSafeInteger(count) || count < 0 || count > this.limits.maxRangeCount) {
-      throw new RangeError(`count ${count} must be an integer in [0, ${this.limits.maxRangeCount}]`);
-    }
-    if (count === 0) return [];
-    const end = heightKey(Math.min(startHeight + count, Number.MAX_SAFE_INTEGER));
-    const out: { height: number; hash: Uint8Array }[] = [];
-    for (const { key, value } of r.range('heights', { start: heightKey(startHeight), end })) {
-      out.push({ height: readHeightKey(key), hash: value });
-    }
-    return out;
-  }
-
   private guard<T>(fn: () => T): T {
     if (this.closing !== undefined) throw new StoreClosedError();
     try {
@@ -331,18 +277,6 @@ export class ChainStore {
     } catch (error) {
       throw mapEngineError(error, this.path);
     }
-  }
-}
-
-function isHeight(height: number): boolean {
-  return Number.isSafeInteger(height) && height >= 0;
-}
-
-function decodeStored<T>(bytes: Uint8Array, decode: (b: Uint8Array) => T): T {
-  try {
-    return decode(bytes);
-  } catch (cause) {
-    throw new CorruptStoreError('a stored block does not decode', { cause });
   }
 }
 

@@ -115,9 +115,7 @@ describe('address book', () => {
     // Failures weigh first: a fresh but failing peer goes before an old healthy one.
     store.putPeer({ address: '10.0.0.9:1', lastSeenMs: 500, failures: 4 });
     store.putPeer({ address: '10.0.0.20:1', lastSeenMs: 600, failures: 0 });
-    expect(store.listPeers().map((p) => p.address)).toEqual(
-      ['10.0.0.20:1', '10.0.0.4:1', '10.0.0.7:1'],
-    );
+    expect(store.listPeers().map((p) => p.address)).toEqual(['10.0.0.20:1', '10.0.0.4:1', '10.0.0.7:1']);
   });
 
   it('validates records', async () => {
