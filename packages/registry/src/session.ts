@@ -132,8 +132,10 @@ export class Session {
     if (this.connection.tryWrite(frame)) return;
     const ok = await this.connection.waitForRoom(frame.length, this.init.sendDrainTimeoutMs);
     if (signal?.aborted) throw new RequestAbortedError(this.peerId, signal.reason);
+    // Not drained in time (the stall timer may have closed the session for it already).
+    if (!ok) throw new QueueFullError(this.peerId, 'write-queue');
     if (!this.open) throw new PeerDisconnectedError(this.peerId, 'closed');
-    if (!ok || !this.connection.tryWrite(frame)) throw new QueueFullError(this.peerId, 'write-queue');
+    if (!this.connection.tryWrite(frame)) throw new QueueFullError(this.peerId, 'write-queue');
   }
 
   /** Encodes and sends one request; resolves with the response frame matched by request id. */

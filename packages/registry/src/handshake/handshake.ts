@@ -47,9 +47,10 @@ const MAX_AGENT_CHARS = 256;
 
 /**
  * The handshake of one connection, as a synchronous state machine fed with decoded frames.
- * Both sides send a Hello at once; on the peer's Hello we answer with a HelloAck signing
- * its nonce; on its HelloAck we verify its proof, and only then check network, genesis,
- * version, self-connection and bans, so a penalty always lands on a proven node id.
+ * Both sides send a Hello at once. On the peer's Hello we check what costs the peer nothing
+ * (network, version range, self-connection, banned id) and answer with a HelloAck signing
+ * its nonce; on its HelloAck we verify its proof and only then check the genesis, whose
+ * refusal bans, so a ban always lands on a proven node id.
  * Any other frame before completion is MESSAGE_BEFORE_HANDSHAKE. Throws HandshakeError.
  */
 export class Handshake {
@@ -113,8 +114,24 @@ export class Handshake {
       throw new HandshakeError('BAD_HELLO', 'network id too long');
     if (hello.agent.length > MAX_AGENT_CHARS) throw new HandshakeError('BAD_HELLO', 'agent too long');
     if (hello.listenPort > 65535) throw new HandshakeError('BAD_HELLO', 'listen port out of range');
-    this.remote = { hello, nodeId: nodeIdFromPublicKey(hello.publicKey) };
+    const nodeId = nodeIdFromPublicKey(hello.publicKey);
     const c = this.config;
+    // Refusals that need no proof (none of them charges the peer) happen before we sign
+    // anything, so the peer never completes a handshake we refuse. The signed message binds
+    // the network id, so a network mismatch must be found here, not as a bad signature.
+    if (hello.networkId !== c.networkId) {
+      throw new HandshakeError('WRONG_NETWORK', `network ${hello.networkId}, expected ${c.networkId}`);
+    }
+    if (hello.protocolVersion < c.minProtocolVersion || hello.minProtocolVersion > c.protocolVersion) {
+      throw new HandshakeError(
+        'INCOMPATIBLE_VERSION',
+        `peer speaks ${hello.minProtocolVersion}..${hello.protocolVersion}, ` +
+          `we speak ${c.minProtocolVersion}..${c.protocolVersion}`,
+      );
+    }
+    if (nodeId === c.identity.nodeId) throw new HandshakeError('SELF_CONNECTION', 'connected to ourselves');
+    if (c.isBanned(nodeId)) throw new HandshakeError('BANNED', `${nodeId.slice(0, 12)} is banned`);
+    this.remote = { hello, nodeId };
     const signature = c.identity.sign(
       handshakeSignedMessage(c.networkId, hello.nonce, this.localNonce, c.identity.publicKey),
     );
@@ -131,28 +148,10 @@ export class Handshake {
     ) {
       throw new HandshakeError('BAD_HANDSHAKE_SIGNATURE', `no proof of the key of ${nodeId.slice(0, 12)}`);
     }
-    // From here on the node id is proven.
-    const proven = { remoteNodeId: nodeId };
-    if (hello.networkId !== c.networkId) {
-      throw new HandshakeError(
-        'WRONG_NETWORK',
-        `network ${hello.networkId}, expected ${c.networkId}`,
-        proven,
-      );
-    }
+    // From here on the node id is proven: a wrong genesis may cost it a ban.
     if (!Buffer.from(hello.genesisHash).equals(Buffer.from(c.genesisHash))) {
-      throw new HandshakeError('WRONG_GENESIS', 'genesis hash differs', proven);
+      throw new HandshakeError('WRONG_GENESIS', 'genesis hash differs', { remoteNodeId: nodeId });
     }
-    if (hello.protocolVersion < c.minProtocolVersion || hello.minProtocolVersion > c.protocolVersion) {
-      throw new HandshakeError(
-        'INCOMPATIBLE_VERSION',
-        `peer speaks ${hello.minProtocolVersion}..${hello.protocolVersion}, ` +
-          `we speak ${c.minProtocolVersion}..${c.protocolVersion}`,
-        proven,
-      );
-    }
-    if (nodeId === c.identity.nodeId) throw new HandshakeError('SELF_CONNECTION', 'connected to ourselves');
-    if (c.isBanned(nodeId)) throw new HandshakeError('BANNED', `${nodeId.slice(0, 12)} is banned`);
     this.finished = true;
     return {
       remoteNodeId: nodeId,

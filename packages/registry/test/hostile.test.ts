@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { encodeFrame, message, pb, u64 } from '@tc/wire';
+import { afterEach, describe, expect, it } from 'vitest';
+import { QueueFullError } from '../src/index.js';
+import { addr, RawPeer, startNode, stopAll, waitFor } from './helpers.js';
+
+afterEach(stopAll);
+
+const R = pb.DisconnectReason;
+const MiB = 1024 * 1024;
+
+/** A seeded xorshift PRNG so garbage is reproducible. */
+function prng(seed: number): (n: number) => Uint8Array {
+  let x = seed >>> 0 || 1;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      out[i] = x & 0xff;
+    }
+    return out;
+  };
+}
+
+/** The registry still serves a fresh, honest peer. */
+async function stillHealthy(port: number): Promise<void> {
+  const honest = await startNode();
+  const info = await honest.dial(`127.0.0.1:${port}`);
+  const tip = await honest.request(info.id, { kind: 'getChainTip', body: {} }, { timeoutMs: 2_000 });
+  expect(tip.height.toString()).toBe('0');
+}
+
+describe('hostile input', () => {
+  it('a 0xFFFFFFFF length prefix before the handshake: disconnect, IP ban, no large allocation', async () => {
+    const a = await startNode();
+    const before = process.memoryUsage().arrayBuffers;
+    const raw = await RawPeer.connect(a.address()!.port);
+    raw.writeRaw(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]));
+    await raw.waitClosed();
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(grown).toBeLessThan(4 * MiB); // a 4 GiB claim was never buffered
+    expect(a.bans().map((b) => b.key)).toContain('ip:127.0.0.1');
+  });
+
+  it('a 0xFFFFFFFF length prefix after the handshake: disconnect and node-id ban', async () => {
+    const a = await startNode();
+    const reasons: string[] = [];
+    a.on('peer:disconnect', (e) => reasons.push(e.reason));
+    const raw = await RawPeer.connect(a.address()!.port);
+    const id = await raw.handshake();
+    await waitFor(() => a.peer(id.nodeId));
+    const before = process.memoryUsage().arrayBuffers;
+    raw.writeRaw(Uint8Array.from([0xff, 0xff, 0xff, 0xff]));
+    await raw.waitClosed();
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * MiB);
+    expect(a.bans().map((b) => b.key)).toContain(`node:${id.nodeId}`);
+    expect(reasons).toEqual(['banned']);
+    // It cannot come back: its id is refused at the handshake.
+    const again = await RawPeer.connect(a.address()!.port);
+    await again.handshake({ identity: id }).catch(() => undefined);
+    await again.waitClosed();
+    expect(a.peer(id.nodeId)).toBeUndefined();
+  });
+
+  it('random garbage after the handshake gives a disconnect, 20 seeded trials; the node stays healthy', async () => {
+    const a = await startNode();
+    for (let seed = 1; seed <= 20; seed++) {
+      const raw = await RawPeer.connect(a.address()!.port);
+      const id = await raw.handshake();
+      await waitFor(() => a.peer(id.nodeId));
+      const garbage = prng(seed)(256);
+      // A length prefix that matches, so the whole body is garbage the decoder must reject.
+      garbage.set([0, 0, 0, 252]);
+      raw.writeRaw(garbage);
+      await raw.waitClosed();
+      await waitFor(() => a.peer(id.nodeId) === undefined);
+    }
+    await stillHealthy(a.address()!.port);
+  });
+
+  it('random garbage before the handshake gives a disconnect', async () => {
+    const a = await startNode();
+    const raw = await RawPeer.connect(a.address()!.port);
+    raw.writeRaw(randomBytes(4096));
+    await raw.waitClosed();
+    expect(a.peers()).toEqual([]);
+  });
+
+  it('a request flood is rate limited (typed reply) and then disconnected; other peers are served', async () => {
+    const a = await startNode({ rateQuotas: { getChainTip: { ratePerSec: 10, burst: 20 } } });
+    const raw = await RawPeer.connect(a.address()!.port);
+    const id = await raw.handshake();
+    await waitFor(() => a.peer(id.nodeId));
+    const honest = await startNode();
+    await honest.dial(addr(a));
+    // 400 requests in one write: the burst is answered, the rest refused with RATE_LIMITED
+    // (score −1 each) until the score crosses the disconnect threshold and the peer is dropped.
+    const FLOOD = 400;
+    raw.writeRaw(Buffer.concat(Array.from({ length: FLOOD }, (_, i) => encodeFrame(message('getChainTip', {}, i + 1)))));
+    // The honest peer keeps getting answers while the flood runs (bounded by their timeout).
+    for (let i = 0; i < 15; i++) {
+      const tip = await honest.request(a.nodeId, { kind: 'getChainTip', body: {} }, { timeoutMs: 2_000 });
+      expect(tip.height.toString()).toBe('0');
+    }
+    await raw.waitClosed();
+    const answers = raw.frames.filter((f) => f.kind === 'chainTip').length;
+    const limited = raw.frames.filter((f) => f.kind === 'error' && f.body.code === 2).length;
+    expect(answers).toBeLessThanOrEqual(25); // burst + a little refill
+    expect(limited).toBeGreaterThanOrEqual(15);
+    const last = raw.frames.at(-1)!;
+    expect(last.kind === 'disconnect' && last.body.reason).toBe(R.DISCONNECT_REASON_MISBEHAVIOUR);
+    await stillHealthy(a.address()!.port);
+  });
+
+  it('a peer that never reads hits the queue bound and is disconnected as too slow', async () => {
+    const a = await startNode({
+      limits: { maxQueuedBytesPerPeer: 256 * 1024, sendDrainTimeoutMs: 300, pingIntervalMs: 0 },
+    });
+    const reasons: string[] = [];
+    a.on('peer:disconnect', (e) => reasons.push(e.reason));
+    const raw = await RawPeer.connect(a.address()!.port);
+    const id = await raw.handshake();
+    await waitFor(() => a.peer(id.nodeId));
+    raw.socket.pause(); // never reads again
+    const tx = { version: 1, inputs: [{ prevTxid: new Uint8Array(32), signature: new Uint8Array(16 * 1024) }] };
+    let failure: unknown;
+    // Kernel buffers absorb a few MiB first; 4000 × 16 KiB = 64 MiB is far beyond them.
+    for (let i = 0; i < 4000 && failure === undefined; i++) {
+      await a.send(id.nodeId, message('txBroadcast', { txs: [tx] })).catch((e: unknown) => {
+        failure = e;
+      });
+      const queued = a.peer(id.nodeId)?.queuedBytes ?? 0;
+      expect(queued).toBeLessThanOrEqual(256 * 1024 + 32 * 1024);
+    }
+    expect(failure).toBeInstanceOf(QueueFullError);
+    await waitFor(() => reasons.length === 1);
+    expect(reasons).toEqual(['too-slow']);
+    raw.destroy();
+    await stillHealthy(a.address()!.port);
+  });
+
+  it('a peer that misses N pongs is disconnected (ping timeout fires)', async () => {
+    const a = await startNode({ limits: { pingIntervalMs: 40, maxMissedPongs: 3 } });
+    const reasons: string[] = [];
+    a.on('peer:disconnect', (e) => reasons.push(e.reason));
+    const raw = await RawPeer.connect(a.address()!.port);
+    const id = await raw.handshake(); // reads everything, answers nothing
+    await waitFor(() => a.peer(id.nodeId));
+    await raw.waitClosed(5_000);
+    expect(reasons).toEqual(['ping-timeout']);
+    expect(raw.frames.filter((f) => f.kind === 'ping').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a peer that answers pings stays connected and gets an RTT', async () => {
+    const a = await startNode({ limits: { pingIntervalMs: 30 } });
+    const b = await startNode({
+      limits: { pingIntervalMs: 30 },
+      rateQuotas: { ping: { ratePerSec: 1000, burst: 1000 } },
+    });
+    await a.dial(addr(b));
+    await waitFor(() => a.peer(b.nodeId)?.rttMs !== undefined, 5_000, 'rtt');
+    expect(a.peer(b.nodeId)!.rttMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('an unknown kind from a newer peer is ignored, a response to nothing is scored', async () => {
+    const a = await startNode();
+    const raw = await RawPeer.connect(a.address()!.port);
+    const id = await raw.handshake();
+    await waitFor(() => a.peer(id.nodeId));
+    // Envelope with field 99 (length-delimited, empty): unknown to this build.
+    raw.writeRaw(Uint8Array.from([0, 0, 0, 3, 0x9a, 0x06, 0x00]));
+    raw.send(message('blockHash', { height: u64(1) }, 4242));
+    await waitFor(() => a.score(id.nodeId) < 0);
+    expect(a.peer(id.nodeId)).toBeDefined();
+  });
+});
