@@ -45,7 +45,9 @@ export class DirectoryLock {
       if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
         throw new StoreLockedError(absolute, `held by live process ${holder} (${file})`);
       }
-      // Stale (dead holder, our own pid from an earlier life, or unreadable): take it over.
+      // Stale (dead holder, our own pid from an earlier life, or unreadable): take it over, unless
+      // another opener replaced it meanwhile (then the next attempt sees the new holder).
+      if (readHolder(file) !== holder) continue;
       try {
         unlinkSync(file);
       } catch (error) {

@@ -42,63 +42,61 @@ function startWriter(dir: string): Promise<{ child: ChildProcess; exited: Promis
 }
 
 describe('crash safety', () => {
-  it.skipIf(!existsSync(BUILT))(
-    `SIGKILL during commits ${KILLS} times: every reopen sees a whole chain and a replayable UTXO set`,
-    async () => {
-      const dir = temp.make('tc-storage-crash-');
-      const chain = new SyntheticChain({ seed: SEED, txsPerBlock: 5 });
-      const rng = makeRng(SEED);
-      const started = Date.now();
-      let lastTip = -1;
-      let kills = 0;
-      for (let round = 0; round < KILLS && Date.now() - started < 75_000; round++) {
-        const { child, exited } = await startWriter(dir);
-        await new Promise((r) => setTimeout(r, 5 + Math.floor(rng() * 120)));
-        child.kill('SIGKILL');
-        await exited;
-        kills++;
+  it(`SIGKILL during commits ${KILLS} times: every reopen sees a whole chain and a replayable UTXO set`, async () => {
+    // The writer runs the built package (turbo builds before test).
+    expect(existsSync(BUILT), `${BUILT} is missing: run pnpm turbo build --filter @tc/storage`).toBe(true);
+    const dir = temp.make('tc-storage-crash-');
+    const chain = new SyntheticChain({ seed: SEED, txsPerBlock: 5 });
+    const rng = makeRng(SEED);
+    const started = Date.now();
+    let lastTip = -1;
+    let kills = 0;
+    for (let round = 0; round < KILLS && Date.now() - started < 75_000; round++) {
+      const { child, exited } = await startWriter(dir);
+      await new Promise((r) => setTimeout(r, 5 + Math.floor(rng() * 120)));
+      child.kill('SIGKILL');
+      await exited;
+      kills++;
 
-        const store = await openTestStore(dir, chain);
-        try {
-          const tip = store.getTip();
-          expect(tip).toBeDefined();
-          const height = tip!.height;
-          // Rollbacks inside the writer can lower the tip by at most 3 below the last seen one.
-          expect(height).toBeGreaterThanOrEqual(lastTip - 3);
-          lastTip = height;
-          // The tip block and every block below it are present and link up.
-          const inputs = [];
-          for (let h = 0; h <= height; h++) {
-            const bytes = store.getBlockBytesAt(h);
-            expect(bytes, `block ${h} of ${height}`).toBeDefined();
-            const input = inputOfBlockBytes(bytes!);
-            expect(input.height).toBe(h);
-            expect(hex(input.hash)).toBe(hex(store.getBlockHash(h)!));
-            if (h > 0) expect(hex(input.prevHash)).toBe(hex(inputs[h - 1]!.hash));
-            inputs.push(input);
-          }
-          expect(hex(tip!.hash)).toBe(hex(inputs[height]!.hash));
-          // The UTXO set equals a replay of the stored chain.
-          expect(storeUtxos(store)).toEqual(replayUtxos(inputs));
-          // No partial block: every table holds exactly the stored chain, nothing above the tip.
-          const txCount = inputs.reduce((n, b) => n + b.txs.length, 0);
-          expect(store.stats()).toMatchObject({
-            blocks: height + 1,
-            headers: height + 1,
-            heights: height + 1,
-            undo: height + 1,
-            txIndex: txCount,
-          });
-          expect(store.getBlockHash(height + 1)).toBeUndefined();
-          for (const tx of inputs[height]!.txs) expect(store.getTxLocation(tx.txid)?.height).toBe(height);
-        } finally {
-          await store.close();
+      const store = await openTestStore(dir, chain);
+      try {
+        const tip = store.getTip();
+        expect(tip).toBeDefined();
+        const height = tip!.height;
+        // Rollbacks inside the writer can lower the tip by at most 3 below the last seen one.
+        expect(height).toBeGreaterThanOrEqual(lastTip - 3);
+        lastTip = height;
+        // The tip block and every block below it are present and link up.
+        const inputs = [];
+        for (let h = 0; h <= height; h++) {
+          const bytes = store.getBlockBytesAt(h);
+          expect(bytes, `block ${h} of ${height}`).toBeDefined();
+          const input = inputOfBlockBytes(bytes!);
+          expect(input.height).toBe(h);
+          expect(hex(input.hash)).toBe(hex(store.getBlockHash(h)!));
+          if (h > 0) expect(hex(input.prevHash)).toBe(hex(inputs[h - 1]!.hash));
+          inputs.push(input);
         }
+        expect(hex(tip!.hash)).toBe(hex(inputs[height]!.hash));
+        // The UTXO set equals a replay of the stored chain.
+        expect(storeUtxos(store)).toEqual(replayUtxos(inputs));
+        // No partial block: every table holds exactly the stored chain, nothing above the tip.
+        const txCount = inputs.reduce((n, b) => n + b.txs.length, 0);
+        expect(store.stats()).toMatchObject({
+          blocks: height + 1,
+          headers: height + 1,
+          heights: height + 1,
+          undo: height + 1,
+          txIndex: txCount,
+        });
+        expect(store.getBlockHash(height + 1)).toBeUndefined();
+        for (const tx of inputs[height]!.txs) expect(store.getTxLocation(tx.txid)?.height).toBe(height);
+      } finally {
+        await store.close();
       }
-      expect(kills).toBe(KILLS);
-      expect(lastTip).toBeGreaterThan(0);
-      console.log(`crash test: ${kills} kills, final tip ${lastTip}, ${Date.now() - started} ms`);
-    },
-    90_000,
-  );
+    }
+    expect(kills).toBe(KILLS);
+    expect(lastTip).toBeGreaterThan(0);
+    console.log(`crash test: ${kills} kills, final tip ${lastTip}, ${Date.now() - started} ms`);
+  }, 90_000);
 });
