@@ -182,10 +182,15 @@ export class ChainStore {
   // ------------------------------------------------------------------ UTXO and tx reads
 
   getUtxo(outpoint: Outpoint): Utxo | undefined {
-    return this.guard(() => {
-      const value = this.engine.get('utxos', outpointLookupKey(outpoint));
-      return value === undefined ? undefined : decodeUtxo(value);
-    });
+    // The hottest read: `guard` inlined by hand.
+    if (this.closing !== undefined) throw new StoreClosedError();
+    let value: Uint8Array | undefined;
+    try {
+      value = this.engine.get('utxos', outpointLookupKey(outpoint));
+    } catch (error) {
+      throw mapEngineError(error, this.path);
+    }
+    return value === undefined ? undefined : decodeUtxo(value);
   }
 
   /** Batched lookup from one snapshot; result `i` answers `outpoints[i]`. */

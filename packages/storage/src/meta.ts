@@ -54,8 +54,10 @@ function writeSchemaVersion(tx: KvWriter, version: number): void {
 }
 
 /**
- * Initialises an empty store, or checks an existing one: network, then genesis, then schema
- * version (refused if newer; migrated one step per transaction if older).
+ * Initialises an empty store, or checks an existing one: a newer schema is refused before anything
+ * else is read; then network, then genesis; then an older schema is migrated one step per
+ * transaction. `meta/schemaVersion`, `meta/networkId` and `meta/genesisHash` keep their layout in
+ * every schema version, so these checks never depend on a migration.
  */
 export function initOrCheckMeta(
   write: <T>(fn: (tx: KvWriter) => T) => T,
@@ -71,6 +73,8 @@ export function initOrCheckMeta(
       tx.put('meta', META_GENESIS_HASH, check.genesisHash);
     });
   }
+  let current = readSchemaVersion(read) ?? SCHEMA_VERSION;
+  if (current > SCHEMA_VERSION) throw new SchemaTooNewError(current, SCHEMA_VERSION);
   const networkBytes = read.get('meta', META_NETWORK_ID);
   const genesis = read.get('meta', META_GENESIS_HASH);
   if (networkBytes === undefined || genesis === undefined) {
@@ -81,8 +85,6 @@ export function initOrCheckMeta(
   if (!bytesEqual(genesis, check.genesisHash)) {
     throw new GenesisMismatchError(toHex(check.genesisHash), toHex(genesis));
   }
-  let current = readSchemaVersion(read) ?? SCHEMA_VERSION;
-  if (current > SCHEMA_VERSION) throw new SchemaTooNewError(current, SCHEMA_VERSION);
   while (current < SCHEMA_VERSION) {
     const from = current;
     const migration = check.migrations[from];
