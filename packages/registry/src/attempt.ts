@@ -16,6 +16,8 @@ export class Attempt {
   /** Whether admission promoted its slot (so release says established). */
   promoted = false;
   done = false;
+  /** Fails the handshake in progress (set once the socket is attached). */
+  fail: ((error: Error) => void) | undefined;
   /** Parked sessions waiting for this attempt to finish. */
   readonly waiters = new Set<Session>();
 

@@ -110,6 +110,7 @@ export class ConnectionManager {
         },
       );
       attempt.conn = conn;
+      attempt.fail = (error) => this.failHandshake(attempt, error, settled);
       this.env.metrics?.connectionEvents.inc({ direction: attempt.direction, outcome: 'opened' });
       attempt.timer = setTimeout(
         () =>
@@ -323,10 +324,13 @@ export class ConnectionManager {
     for (const w of waiters) w.reject(new DialError('DIAL_FAILED', peerId, `session ended: ${reason}`));
   }
 
-  /** Destroys every unfinished attempt (shutdown). */
+  /**
+   * Ends every unfinished attempt (shutdown). One whose peer may already count it as a
+   * session gets Disconnect{SHUTDOWN}, like the live sessions.
+   */
   abortAttempts(): void {
     for (const attempt of [...this.attempts]) {
-      if (attempt.conn) attempt.conn.destroy();
+      if (attempt.fail) attempt.fail(new HandshakeError('SHUTTING_DOWN', 'shutting down'));
       else this.abandonDial(attempt, new Error('stopped'));
     }
   }

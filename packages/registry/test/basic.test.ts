@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import { message, u64 } from '@tc/wire';
+import { afterEach, describe, expect, it } from 'vitest';
 import { HandlerError, NotConnectedError, RemoteError } from '../src/index.js';
 import { addr, startNode, stopAll, waitFor } from './helpers.js';
 
@@ -33,7 +33,9 @@ describe('PeerConnectionRegistry basics', () => {
     await b.dial(addr(a));
     const ok = await b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(3) } });
     expect([...ok.hash]).toEqual([3]);
-    const err = await b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(99) } }).catch((e) => e);
+    const err = await b
+      .request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(99) } })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(RemoteError);
     expect((err as RemoteError).replyName).toBe('NOT_FOUND');
     expect(() => a.handle('getBlockHash', () => ({}))).toThrow(/already registered/);
@@ -53,6 +55,8 @@ describe('PeerConnectionRegistry basics', () => {
     await a.send(c.nodeId, message('blockAnnounce', { block: {} }));
     await waitFor(() => got.length === 2);
     expect(got.sort()).toEqual(['b:txBroadcast', 'c:blockAnnounce']);
-    await expect(a.send('00'.repeat(32), message('txBroadcast', {}))).rejects.toBeInstanceOf(NotConnectedError);
+    await expect(a.send('00'.repeat(32), message('txBroadcast', {}))).rejects.toBeInstanceOf(
+      NotConnectedError,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { type DecodedFrame, encodeFrame, FrameDecoder, type OutgoingMessage } from '@tc/wire';
-import { NodeIdentity, PeerConnectionRegistry, type RegistryOptions } from '../src/index.js';
 import { Handshake, type HandshakeConfig } from '../src/handshake/handshake.js';
+import { NodeIdentity, PeerConnectionRegistry, type RegistryOptions } from '../src/index.js';
 
 export const NETWORK = 'tc-test';
 export const GENESIS = new Uint8Array(32).fill(7);
@@ -37,7 +37,11 @@ export function addr(r: PeerConnectionRegistry): string {
 }
 
 /** Polls `check` every 5 ms until it is truthy, or throws after `timeoutMs` (bounded loop). */
-export async function waitFor<T>(check: () => T, timeoutMs = 5_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
@@ -87,7 +91,9 @@ export class RawPeer {
   }
 
   /** Runs a real handshake as `identity`; resolves once the registry's ack verified. */
-  async handshake(config: Partial<HandshakeConfig> & { identity?: NodeIdentity } = {}): Promise<NodeIdentity> {
+  async handshake(
+    config: Partial<HandshakeConfig> & { identity?: NodeIdentity } = {},
+  ): Promise<NodeIdentity> {
     const identity = config.identity ?? NodeIdentity.generate();
     const hs = new Handshake({
       identity,
@@ -103,19 +109,23 @@ export class RawPeer {
     });
     this.send(hs.hello());
     let seen = 0;
-    await waitFor(() => {
-      while (seen < this.frames.length) {
-        const step = hs.onFrame(this.frames[seen++]!);
-        if (step.send) this.send(step.send);
-        if (step.done) return true;
-      }
-      return false;
-    }, 5_000, 'raw handshake');
+    await waitFor(
+      () => {
+        while (seen < this.frames.length) {
+          const step = hs.onFrame(this.frames[seen++]!);
+          if (step.send) this.send(step.send);
+          if (step.done) return true;
+        }
+        return false;
+      },
+      5_000,
+      'raw handshake',
+    );
     this.frames.splice(0, seen);
     return identity;
   }
 
-  waitClosed(timeoutMs = 5_000): Promise<true> {
+  waitClosed(timeoutMs = 5_000): Promise<boolean> {
     return waitFor(() => this.closed, timeoutMs, 'socket close');
   }
 

@@ -98,7 +98,9 @@ describe('hostile input', () => {
     // 400 requests in one write: the burst is answered, the rest refused with RATE_LIMITED
     // (score −1 each) until the score crosses the disconnect threshold and the peer is dropped.
     const FLOOD = 400;
-    raw.writeRaw(Buffer.concat(Array.from({ length: FLOOD }, (_, i) => encodeFrame(message('getChainTip', {}, i + 1)))));
+    raw.writeRaw(
+      Buffer.concat(Array.from({ length: FLOOD }, (_, i) => encodeFrame(message('getChainTip', {}, i + 1)))),
+    );
     // The honest peer keeps getting answers while the flood runs (bounded by their timeout).
     for (let i = 0; i < 15; i++) {
       const tip = await honest.request(a.nodeId, { kind: 'getChainTip', body: {} }, { timeoutMs: 2_000 });
@@ -124,7 +126,10 @@ describe('hostile input', () => {
     const id = await raw.handshake();
     await waitFor(() => a.peer(id.nodeId));
     raw.socket.pause(); // never reads again
-    const tx = { version: 1, inputs: [{ prevTxid: new Uint8Array(32), signature: new Uint8Array(16 * 1024) }] };
+    const tx = {
+      version: 1,
+      inputs: [{ prevTxid: new Uint8Array(32), signature: new Uint8Array(16 * 1024) }],
+    };
     let failure: unknown;
     // Kernel buffers absorb a few MiB first; 4000 × 16 KiB = 64 MiB is far beyond them.
     for (let i = 0; i < 4000 && failure === undefined; i++) {

@@ -40,8 +40,9 @@ function echoServer(r: PeerConnectionRegistry, hold = holdHeights([])) {
 
 /** Simulates a crash: every socket of `r` is reset, nothing is sent. */
 function crash(r: PeerConnectionRegistry): void {
-  const manager = (r as unknown as { manager: { openConnections(): Array<{ socket: { resetAndDestroy(): void } }> } })
-    .manager;
+  const manager = (
+    r as unknown as { manager: { openConnections(): Array<{ socket: { resetAndDestroy(): void } }> } }
+  ).manager;
   for (const c of manager.openConnections()) c.socket.resetAndDestroy();
 }
 
@@ -54,7 +55,9 @@ describe('request/response matched by request id', () => {
     await b.dial(addr(a));
     const N = 5000;
     const answers = await Promise.all(
-      Array.from({ length: N }, (_, i) => b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(i) } })),
+      Array.from({ length: N }, (_, i) =>
+        b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(i) } }),
+      ),
     );
     for (let i = 0; i < N; i++) {
       expect(answers[i]!.height.toNumber()).toBe(i);
@@ -70,9 +73,13 @@ describe('request/response matched by request id', () => {
     await b.dial(addr(a));
     const slow = b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(13) } }, { timeoutMs: 100 });
     const controller = new AbortController();
-    const aborted = b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(14) } }, {
-      signal: controller.signal,
-    });
+    const aborted = b.request(
+      a.nodeId,
+      { kind: 'getBlockHash', body: { height: u64(14) } },
+      {
+        signal: controller.signal,
+      },
+    );
     const others = Array.from({ length: 200 }, (_, i) =>
       b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(100 + i) } }),
     );
@@ -95,10 +102,12 @@ describe('request/response matched by request id', () => {
     const b = await startNode({ rateQuotas: FAST, limits: { maxInflightOutboundPerPeer: 4 } });
     const hold = echoServer(a, holdHeights([1, 2, 3, 4]));
     await b.dial(addr(a));
-    const pending = [1, 2, 3, 4].map((h) => b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(h) } }));
-    await expect(b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(5) } })).rejects.toBeInstanceOf(
-      QueueFullError,
+    const pending = [1, 2, 3, 4].map((h) =>
+      b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(h) } }),
     );
+    await expect(
+      b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(5) } }),
+    ).rejects.toBeInstanceOf(QueueFullError);
     hold.all();
     await Promise.all(pending);
   });

@@ -1,0 +1,108 @@
+import { u64 } from '@tc/wire';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HandlerError, RemoteError } from '../src/index.js';
+import { addr, startNode, stopAll, waitFor } from './helpers.js';
+
+afterEach(stopAll);
+
+const QUOTAS = { getBlockRange: { ratePerSec: 1e6, burst: 1e6 } };
+
+function block(height: number, padBytes = 0) {
+  return { header: { height: u64(height) }, producerSignature: new Uint8Array(padBytes) };
+}
+
+describe('stream (getBlockRange)', () => {
+  it('yields every chunk in order and ends at the end marker, with a slow consumer', async () => {
+    const a = await startNode({ rateQuotas: QUOTAS });
+    const b = await startNode({ limits: { streamBufferChunks: 4 } });
+    a.handle('getBlockRange', function* (body) {
+      const start = body.startHeight.toNumber();
+      for (let h = start; h < start + body.count; h++) yield { blocks: [block(h)] };
+    });
+    await b.dial(addr(a));
+    const heights: number[] = [];
+    for await (const chunk of b.stream(a.nodeId, {
+      kind: 'getBlockRange',
+      body: { startHeight: u64(10), count: 50 },
+    })) {
+      heights.push(chunk.blocks![0]!.header!.height!.toNumber());
+      if (heights.length % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(heights).toEqual(Array.from({ length: 50 }, (_, i) => 10 + i));
+  });
+
+  it('backpressure: a consumer that stops reading stops the producer (bounded buffers)', async () => {
+    const TOTAL = 400; // × 64 KiB = 25 MiB, beyond what loopback socket buffers can absorb
+    const a = await startNode({
+      rateQuotas: QUOTAS,
+      limits: { maxQueuedBytesPerPeer: 256 * 1024, sendDrainTimeoutMs: 10_000 },
+    });
+    const b = await startNode({ limits: { streamBufferChunks: 4, pingIntervalMs: 0 } });
+    let produced = 0;
+    a.handle('getBlockRange', async function* (body) {
+      for (let i = 0; i < body.count; i++) {
+        produced++;
+        yield { blocks: [block(i, 64 * 1024)] };
+      }
+    });
+    await b.dial(addr(a));
+    const it = b.stream(a.nodeId, { kind: 'getBlockRange', body: { startHeight: u64(0), count: TOTAL } });
+    const first = await it.next();
+    expect(first.done).toBe(false);
+    // Consumer idle: production stalls well short of the total.
+    await waitFor(() => produced > 8, 5_000, 'some production');
+    let stable = -1;
+    for (let i = 0; i < 100 && stable !== produced; i++) {
+      stable = produced;
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(produced).toBeLessThan(TOTAL);
+    let count = 1;
+    for await (const _ of it) count++;
+    expect(count).toBe(TOTAL);
+    expect(produced).toBe(TOTAL);
+  });
+
+  it('breaking out cancels the request and the connection keeps working', async () => {
+    const a = await startNode({ rateQuotas: QUOTAS });
+    const b = await startNode({ limits: { streamBufferChunks: 2 } });
+    a.handle('getBlockRange', function* (body) {
+      for (let h = 0; h < body.count; h++) yield { blocks: [block(h)] };
+    });
+    await b.dial(addr(a));
+    let seen = 0;
+    for await (const _ of b.stream(a.nodeId, {
+      kind: 'getBlockRange',
+      body: { startHeight: u64(0), count: 1000 },
+    })) {
+      if (++seen === 3) break;
+    }
+    expect(seen).toBe(3);
+    const tip = await b.request(a.nodeId, { kind: 'getChainTip', body: {} });
+    expect(tip.height.toString()).toBe('0');
+    expect(b.peers().length).toBe(1);
+  });
+
+  it('an error mid-stream ends the iteration with a RemoteError after the chunks before it', async () => {
+    const a = await startNode({ rateQuotas: QUOTAS });
+    const b = await startNode();
+    a.handle('getBlockRange', function* () {
+      yield { blocks: [block(1)] };
+      yield { blocks: [block(2)] };
+      throw new HandlerError('NOT_FOUND', 'block 3 is missing');
+    });
+    await b.dial(addr(a));
+    const heights: number[] = [];
+    const error = await (async () => {
+      for await (const chunk of b.stream(a.nodeId, {
+        kind: 'getBlockRange',
+        body: { startHeight: u64(1), count: 3 },
+      })) {
+        heights.push(chunk.blocks![0]!.header!.height!.toNumber());
+      }
+    })().catch((e: unknown) => e);
+    expect(heights).toEqual([1, 2]);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as RemoteError).replyName).toBe('NOT_FOUND');
+  });
+});
