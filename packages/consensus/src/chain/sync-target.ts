@@ -1,0 +1,15 @@
+/**
+ * The seam between range sync (src/sync/) and the chain manager: sync fetches blocks from
+ * peers and hands them to a SyncTarget, which validates and commits them.
+ */
+export interface SyncTarget {
+  /** Canonical tip. */
+  tip(): { height: number; hash: Uint8Array };
+  /**
+   * Imports consecutive encoded blocks (each extends the previous; the first extends the
+   * current tip). Validates statelessly in the pool (batched) and statefully, commits each
+   * atomically through storage. Throws a consensus validation error (with `code`) on the
+   * first invalid block; blocks before it stay imported (read `tip()` to see how far it got).
+   */
+  importBlocks(blocks: readonly Uint8Array[], fromPeer: string): Promise<{ imported: number }>;
+}
