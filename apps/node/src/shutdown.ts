@@ -69,6 +69,11 @@ export class ShutdownCoordinator {
   private readonly controller = new AbortController();
   private running: Promise<ShutdownResult> | undefined;
   private stateValue: ShutdownState = 'running';
+  private resolveStopped!: (result: ShutdownResult) => void;
+  /** Resolves with the result once shutdown (however it was started) has finished. */
+  readonly stopped: Promise<ShutdownResult> = new Promise((resolve) => {
+    this.resolveStopped = resolve;
+  });
 
   constructor(options: ShutdownOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 5000;
@@ -165,6 +170,7 @@ export class ShutdownCoordinator {
     }
     this.logger?.flush?.();
     const result: ShutdownResult = { reason, clean, exitCode, steps: results };
+    this.resolveStopped(result);
     this.exitFn?.(exitCode);
     return result;
   }

@@ -1,0 +1,161 @@
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { ConfigError } from '../config/errors.js';
+import type { NodeConfig } from '../config/schema.js';
+import { EXIT_FAILURE } from '../exit-codes.js';
+import { createNodeMetrics } from '../http/metrics.js';
+import { NodeHttpServer } from '../http/server.js';
+import { type NodeKey, readKeyFile, toHex } from '../keys.js';
+import { componentLogger, createLogger, type Logger } from '../logging.js';
+import type { NodeApi } from '../rpc/api.js';
+import { RpcDispatcher } from '../rpc/dispatch.js';
+import { ShutdownCoordinator, type ShutdownOptions, type ShutdownResult } from '../shutdown.js';
+import type { NodeCoreFactory } from './core.js';
+import { createStandaloneCore } from './standalone-core.js';
+
+export const NODE_VERSION = '0.1.0';
+
+export interface RunNodeOptions {
+  /** Builds the chain-facing core. Default: the standalone core (until the packages are wired). */
+  readonly coreFactory?: NodeCoreFactory;
+  /** Default: a logger from config.log on stdout. */
+  readonly logger?: Logger;
+  /** Passed to the ShutdownCoordinator. Default process.exit. */
+  readonly exit?: ShutdownOptions['exit'];
+  /** Install SIGINT/SIGTERM handlers. Default true. */
+  readonly handleSignals?: boolean;
+}
+
+export interface RunningNode {
+  readonly config: NodeConfig;
+  readonly logger: Logger;
+  /** Where JSON-RPC, /metrics and /health listen. */
+  readonly rpcAddress: AddressInfo;
+  readonly shutdown: ShutdownCoordinator;
+  readonly metricsRegistry: Registry;
+  /** Resolves when shutdown has finished (after SIGINT/SIGTERM, the `stop` RPC, or shutdown()). */
+  readonly stopped: Promise<ShutdownResult>;
+}
+
+function loadNodeKey(config: NodeConfig): NodeKey {
+  try {
+    return readKeyFile(config.keyFile).key;
+  } catch (error) {
+    throw new ConfigError([
+      {
+        code: 'CONFIG_INVALID',
+        key: 'keyFile',
+        value: config.keyFile,
+        expected: `a readable node key file (run \`tc-node init\`): ${(error as Error).message}`,
+        source: 'default',
+      },
+    ]);
+  }
+}
+
+/**
+ * Runs the daemon: logger, metrics, the core (chain, peers, pool, store), the RPC/metrics/health
+ * server, and the ShutdownCoordinator that stops them in order within config.shutdownTimeoutMs.
+ * Resolves once the node serves; `stopped` resolves when it has shut down. A failure during
+ * start shuts down what was started and rethrows.
+ */
+export async function runNode(config: NodeConfig, options: RunNodeOptions = {}): Promise<RunningNode> {
+  const logger = options.logger ?? createLogger({ level: config.log.level, format: config.log.format });
+  const shutdown = new ShutdownCoordinator({
+    timeoutMs: config.shutdownTimeoutMs,
+    logger: componentLogger(logger, 'shutdown'),
+    ...(options.exit !== undefined ? { exit: options.exit } : {}),
+  });
+  if (options.handleSignals ?? true) shutdown.installSignalHandlers();
+  const nodeKey = loadNodeKey(config);
+  logger.info(
+    {
+      network: config.network,
+      datadir: config.datadir,
+      nodeId: toHex(nodeKey.publicKey),
+      version: NODE_VERSION,
+    },
+    'starting tc-node',
+  );
+
+  const metricsRegistry = new Registry();
+  const metrics = createNodeMetrics(metricsRegistry, {
+    info: { version: NODE_VERSION, network: config.network },
+  });
+  shutdown.register({ name: 'metrics', phase: 'final', run: () => metrics.close() });
+
+  try {
+    const core = await (options.coreFactory ?? createStandaloneCore)({
+      config,
+      logger,
+      metricsRegistry,
+      shutdown,
+      nodeKey,
+    });
+    const rpcLog = componentLogger(logger, 'rpc');
+    let server: NodeHttpServer | undefined;
+    const api: NodeApi = {
+      ...core.api,
+      stop: async () => {
+        rpcLog.info('stop requested over RPC');
+        setImmediate(() => {
+          shutdown.shutdown('rpc stop').catch(() => {});
+        });
+      },
+    };
+    const dispatcher = new RpcDispatcher({
+      api,
+      maxBatch: config.rpc.maxBatch,
+      requestTimeoutMs: config.rpc.requestTimeoutMs,
+      maxInflight: config.rpc.maxInflight,
+      logger: rpcLog,
+      observe: metrics.rpcObserver,
+      isShuttingDown: () => shutdown.state !== 'running',
+    });
+    server = new NodeHttpServer({
+      host: config.rpc.host,
+      port: config.rpc.port,
+      ...(config.rpc.authToken ? { authToken: config.rpc.authToken } : {}),
+      maxBodyBytes: config.rpc.maxBodyBytes,
+      maxConnections: config.rpc.maxConnections,
+      dispatcher,
+      ...(config.metrics.enabled ? { metricsRegistry, metrics } : {}),
+      health: core.health,
+      logger: rpcLog,
+    });
+    const rpcServer = server;
+    // In-flight RPC calls get most of the budget; the chain steps after it have their own.
+    const rpcCloseMs = Math.max(100, Math.floor(config.shutdownTimeoutMs * 0.4));
+    shutdown.register({
+      name: 'rpc-server',
+      phase: 'stop-accepting',
+      timeoutMs: rpcCloseMs + 100,
+      run: async () => {
+        const drained = await rpcServer.close(rpcCloseMs);
+        if (!drained) throw new Error(`RPC calls still running after ${rpcCloseMs} ms were cut`);
+      },
+    });
+    metrics.bindSources({
+      ready: () => shutdown.state === 'running',
+      ...(core.poolStats ? { pool: core.poolStats } : {}),
+    });
+    await core.start();
+    const rpcAddress = await server.listen();
+    logger.info(
+      { rpc: `${rpcAddress.address}:${rpcAddress.port}`, auth: config.rpc.authToken !== undefined },
+      'tc-node ready (JSON-RPC on POST /, GET /metrics, GET /health)',
+    );
+    return {
+      config,
+      logger,
+      rpcAddress,
+      shutdown,
+      metricsRegistry,
+      stopped: shutdown.stopped,
+    };
+  } catch (error) {
+    logger.error({ err: error }, 'tc-node failed to start');
+    await shutdown.shutdown('startup failed', { exitCode: EXIT_FAILURE });
+    throw error;
+  }
+}

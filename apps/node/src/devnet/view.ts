@@ -1,0 +1,105 @@
+import type { SyncState } from '../rpc/api.js';
+
+/** What the view shows about one node, from its last poll. */
+export interface NodeView {
+  readonly index: number;
+  readonly rpc: string;
+  readonly up: boolean;
+  readonly height?: number;
+  readonly tip?: string;
+  readonly peers?: number;
+  readonly mempool?: number;
+  /** Mean ping RTT to its peers, ms. */
+  readonly rttMs?: number | null;
+  readonly sync?: { readonly state: SyncState; readonly targetHeight: number; readonly progress: number };
+  /** Set when the process exited. */
+  readonly exitCode?: number | null;
+  readonly error?: string;
+}
+
+export interface DevnetFrame {
+  readonly elapsedS: number;
+  readonly durationS?: number;
+  readonly nodes: readonly NodeView[];
+  /** Transactions accepted per second over the last interval. */
+  readonly txPerSecond: number;
+  readonly txSent: number;
+  readonly txRejected: number;
+  readonly note?: string;
+}
+
+const BAR = 20;
+
+/** `[########............]  40%` */
+export function progressBar(progress: number, width = BAR): string {
+  const p = Math.min(1, Math.max(0, Number.isFinite(progress) ? progress : 0));
+  const full = Math.round(p * width);
+  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${String(Math.floor(p * 100)).padStart(3)}%`;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length);
+}
+
+function tipsAgree(nodes: readonly NodeView[]): boolean | undefined {
+  const tips = nodes.filter((n) => n.up && n.tip).map((n) => n.tip);
+  if (tips.length < 2) return undefined;
+  return tips.every((t) => t === tips[0]);
+}
+
+/** The live table, one string per line (no ANSI codes; the caller redraws). */
+export function renderFrame(frame: DevnetFrame): string[] {
+  const agree = tipsAgree(frame.nodes);
+  const lines = [
+    `tc devnet  ${frame.elapsedS.toFixed(0)}s${frame.durationS ? ` / ${frame.durationS}s` : ''}  ` +
+      `tx/s ${frame.txPerSecond.toFixed(1)}  sent ${frame.txSent}  rejected ${frame.txRejected}  ` +
+      `tips ${agree === undefined ? '-' : agree ? 'agree' : 'DIFFER'}`,
+    `${pad('node', 5)} ${pad('rpc', 16)} ${pad('height', 7)} ${pad('tip', 14)} ${pad('peers', 5)} ${pad('mempool', 7)} ${pad('rtt ms', 7)} state`,
+  ];
+  for (const n of frame.nodes) {
+    if (!n.up) {
+      const why = n.exitCode !== undefined ? `exited (${n.exitCode})` : (n.error ?? 'starting');
+      lines.push(`${pad(String(n.index), 5)} ${pad(n.rpc, 16)} ${why}`);
+      continue;
+    }
+    const syncing = n.sync && n.sync.state === 'syncing';
+    lines.push(
+      `${pad(String(n.index), 5)} ${pad(n.rpc, 16)} ${pad(String(n.height ?? '-'), 7)} ` +
+        `${pad(n.tip ? `${n.tip.slice(0, 12)}..` : '-', 14)} ${pad(String(n.peers ?? '-'), 5)} ` +
+        `${pad(String(n.mempool ?? '-'), 7)} ${pad(n.rttMs == null ? '-' : n.rttMs.toFixed(1), 7)} ` +
+        (syncing && n.sync
+          ? `syncing ${progressBar(n.sync.progress)} ${n.height}/${n.sync.targetHeight}`
+          : (n.sync?.state ?? '-')),
+    );
+  }
+  if (frame.note) lines.push(frame.note);
+  return lines;
+}
+
+/** One line per interval for logs and pipes (stdout not a TTY). */
+export function renderLine(frame: DevnetFrame): string {
+  const agree = tipsAgree(frame.nodes);
+  const col = (f: (n: NodeView) => unknown) =>
+    frame.nodes.map((n) => (n.up ? String(f(n) ?? '-') : 'down')).join(',');
+  return (
+    `t=${frame.elapsedS.toFixed(0)}s height=[${col((n) => n.height)}] peers=[${col((n) => n.peers)}] ` +
+    `mempool=[${col((n) => n.mempool)}] rtt_ms=[${col((n) => (n.rttMs == null ? '-' : n.rttMs.toFixed(1)))}] ` +
+    `tx/s=${frame.txPerSecond.toFixed(1)} tips=${agree === undefined ? '-' : agree ? 'agree' : 'differ'}`
+  );
+}
+
+/** Redraws a block of lines in place on a terminal. */
+export class TerminalView {
+  private drawn = 0;
+  constructor(private readonly write: (s: string) => void) {}
+
+  draw(lines: readonly string[]): void {
+    let s = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
+    for (const l of lines) s += `\x1b[2K${l}\n`;
+    // Clear lines left over from a longer previous frame.
+    for (let i = lines.length; i < this.drawn; i++) s += '\x1b[2K\n';
+    if (this.drawn > lines.length) s += `\x1b[${this.drawn - lines.length}F`;
+    this.write(s);
+    this.drawn = lines.length;
+  }
+}
