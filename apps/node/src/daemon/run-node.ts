@@ -93,7 +93,6 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       nodeKey,
     });
     const rpcLog = componentLogger(logger, 'rpc');
-    let server: NodeHttpServer | undefined;
     const api: NodeApi = {
       ...core.api,
       stop: async () => {
@@ -112,7 +111,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       observe: metrics.rpcObserver,
       isShuttingDown: () => shutdown.state !== 'running',
     });
-    server = new NodeHttpServer({
+    const server = new NodeHttpServer({
       host: config.rpc.host,
       port: config.rpc.port,
       ...(config.rpc.authToken ? { authToken: config.rpc.authToken } : {}),
@@ -123,7 +122,6 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       health: core.health,
       logger: rpcLog,
     });
-    const rpcServer = server;
     // In-flight RPC calls get most of the budget; the chain steps after it have their own.
     const rpcCloseMs = Math.max(100, Math.floor(config.shutdownTimeoutMs * 0.4));
     shutdown.register({
@@ -131,7 +129,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       phase: 'stop-accepting',
       timeoutMs: rpcCloseMs + 100,
       run: async () => {
-        const drained = await rpcServer.close(rpcCloseMs);
+        const drained = await server.close(rpcCloseMs);
         if (!drained) throw new Error(`RPC calls still running after ${rpcCloseMs} ms were cut`);
       },
     });
