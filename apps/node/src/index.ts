@@ -3,7 +3,35 @@
  * this entry exports the configuration loader, the JSON-RPC/metrics/health server, logging,
  * the shutdown coordinator, the devnet supervisor and the seams the daemon is wired through.
  */
+
+export {
+  createDevnetGenesis,
+  type DevnetGenesisOptions,
+  type GenesisFile,
+  readGenesisFile,
+  writeGenesisFile,
+} from './chain/genesis.js';
+export {
+  addressOfPublicKey,
+  type BuildSignedTransaction,
+  buildSignedTransaction,
+  NotWiredError,
+  type SignedTransaction,
+  type TxSendRequest,
+} from './chain/seams.js';
+export { type InitOptions, type InitResult, initDatadir } from './commands/init.js';
 export * from './config/index.js';
+export type { NodeCore, NodeCoreContext, NodeCoreFactory } from './daemon/core.js';
+export { NODE_VERSION, type RunNodeOptions, type RunningNode, runNode } from './daemon/run-node.js';
+export { createStandaloneCore } from './daemon/standalone-core.js';
+export {
+  type DevnetNodeSummary,
+  type DevnetOptions,
+  type DevnetSummary,
+  formatSummary,
+  runDevnet,
+} from './devnet/supervisor.js';
+export { type DevnetFrame, type NodeView, progressBar, renderFrame, renderLine } from './devnet/view.js';
 export * from './exit-codes.js';
 export { type HealthProvider, type HealthReport, type HealthSnapshot, healthReport } from './http/health.js';
 export {
@@ -14,6 +42,18 @@ export {
   type PoolStats,
 } from './http/metrics.js';
 export { NodeHttpServer, type NodeHttpServerOptions, toJson, tokenMatches } from './http/server.js';
+export {
+  generateNodeKey,
+  type KeyFileContent,
+  KeyFileError,
+  type KeyFileErrorCode,
+  type NodeKey,
+  publicKeyOfSeed,
+  type ReadKey,
+  readKeyFile,
+  toHex,
+  writeKeyFile,
+} from './keys.js';
 export {
   componentLogger,
   createLogger,

@@ -52,7 +52,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         sync: true,
         colorize: isTtyFd(fd),
         translateTime: 'SYS:HH:MM:ss.l',
-        ignore: 'pid,hostname',
+        ignore: 'pid,hostname,component,peer',
         messageFormat: '{if component}[{component}] {end}{if peer}<{peer}> {end}{msg}',
       }),
     );
