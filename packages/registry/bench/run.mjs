@@ -155,8 +155,12 @@ for (const [name, make] of [
 const e = results.echo;
 const g = results.registry;
 const j = results.ndjson;
-console.log(`@tc/registry request/response on 127.0.0.1 (client here, server on a worker thread), ${SECONDS} s per figure\n`);
-console.log('                                      sequential rt/s   p50       p99      | 64 in flight rt/s   p50       p99');
+console.log(
+  `@tc/registry request/response on 127.0.0.1 (client here, server on a worker thread), ${SECONDS} s per figure\n`,
+);
+console.log(
+  '                                      sequential rt/s   p50       p99      | 64 in flight rt/s   p50       p99',
+);
 for (const [label, r] of [
   ['bare length-prefixed echo (limit)', e],
   ['PeerConnectionRegistry.request', g],
@@ -167,5 +171,9 @@ for (const [label, r] of [
   );
 }
 console.log('');
-console.log(`registry / echo:    sequential ${(g.seq / e.seq).toFixed(2)}×   64 in flight ${(g.par / e.par).toFixed(2)}×`);
-console.log(`registry / ndjson:  sequential ${(g.seq / j.seq).toFixed(1)}×   64 in flight ${(g.par / j.par).toFixed(1)}×`);
+console.log(
+  `registry / echo:    sequential ${(g.seq / e.seq).toFixed(2)}×   64 in flight ${(g.par / e.par).toFixed(2)}×`,
+);
+console.log(
+  `registry / ndjson:  sequential ${(g.seq / j.seq).toFixed(1)}×   64 in flight ${(g.par / j.par).toFixed(1)}×`,
+);

@@ -29,7 +29,9 @@ async function ndjson() {
         buffered = buffered.slice(nl + 1);
         const req = JSON.parse(line);
         if (req.type === 'GetChainTip') {
-          socket.write(`${JSON.stringify({ type: 'ChainTipResponse', height: 123456, hash: HASH.toString('hex') })}\n`);
+          socket.write(
+            `${JSON.stringify({ type: 'ChainTipResponse', height: 123456, hash: HASH.toString('hex') })}\n`,
+          );
         }
         nl = buffered.indexOf('\n');
       }

@@ -15,6 +15,17 @@ import { dedupKey, preferred, SessionTable } from './session-table.js';
 
 const R = pb.DisconnectReason;
 
+/** Local reasons a session ends with, besides the wire DisconnectReason names. */
+const LOCAL_REASONS: ReadonlySet<string> = new Set(['socket-closed', 'duplicate']);
+
+/** Bounded metric label for a disconnect reason (caller-chosen reasons count as "requested"). */
+function reasonLabel(reason: string): string {
+  const name = reason.startsWith('remote:') ? reason.slice(7) : reason;
+  if (LOCAL_REASONS.has(name)) return reason;
+  const wire = `DISCONNECT_REASON_${name.toUpperCase().replaceAll('-', '_')}`;
+  return wire in R ? reason : 'requested';
+}
+
 export interface ManagerEnv {
   readonly options: ResolvedOptions;
   readonly handshake: HandshakeConfig;
@@ -164,6 +175,7 @@ export class ConnectionManager {
 
   private onAttemptClosed(attempt: Attempt, settled: ConnectWaiter): void {
     this.env.admission.release(attempt.ip, attempt.direction, attempt.promoted);
+    this.env.metrics?.connectionEvents.inc({ direction: attempt.direction, outcome: 'closed' });
     if (attempt.session) {
       this.endSession(attempt.session, 'socket-closed', undefined);
       return;
@@ -307,7 +319,7 @@ export class ConnectionManager {
     for (const a of session.racing) a.waiters.delete(session);
     session.racing.clear();
     if (wasActive) this.env.metrics?.connections.dec({ direction: session.direction });
-    this.env.metrics?.disconnects.inc({ reason });
+    this.env.metrics?.disconnects.inc({ reason: reasonLabel(reason) });
     this.env.onEnded(session, reason, wasActive);
     if (send !== undefined && !remote) {
       session.connection.close(encodeFrame(message('disconnect', { reason: send, message: reason })));

@@ -73,6 +73,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   private readonly userHandled = new Set<RequestKind>();
   private readonly msgCounters = new Map<string, { inc(): void }>();
   private server: Server | undefined;
+  private sampler: NodeJS.Timeout | undefined;
   private listenPort = 0;
   private listenHost = '';
   private state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new';
@@ -235,6 +236,10 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
       }
     }
     this.lag.start();
+    if (this.metrics) {
+      this.sampler = setInterval(() => this.sampleGauges(), 1_000);
+      this.sampler.unref();
+    }
     this.metrics?.bindSources({
       peerScores: () => [...this.manager.table.values()].map((s) => this.scores.score(s.peerId)),
       banListEntries: () => this.banList.size(),
@@ -273,6 +278,8 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     await Promise.all(closing);
     await serverClosed;
     this.lag.stop();
+    if (this.sampler) clearInterval(this.sampler);
+    this.sampler = undefined;
     this.metrics?.bindSources({});
     this.state = 'stopped';
   }
@@ -367,6 +374,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     session.lifetime.abort();
     session.failAll(reason);
     if (!wasActive) return;
+    if (!this.manager.table.get(session.peerId)) this.scores.forget(session.peerId);
     this.log.debug({ peer: session.peerId.slice(0, 12), reason }, 'peer disconnected');
     this.emit('peer:disconnect', { peerId: session.peerId, reason, info: this.info(session) });
     if (
@@ -534,6 +542,22 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
 
   protected afterResponse(s: Session, kind: string, body: unknown): void {
     if (kind === 'getChainTip') updateTip(s, body as KindBodies['chainTip']);
+  }
+
+  /** Gauges that are sums over sessions, refreshed every second (not on the hot path). */
+  private sampleGauges(): void {
+    const m = this.metrics!;
+    let queued = 0;
+    let outbound = 0;
+    let inbound = 0;
+    for (const s of this.manager.table.values()) {
+      queued += s.connection.queuedBytes;
+      outbound += s.tracker.size;
+      inbound += s.inboundInflight;
+    }
+    m.queuedBytes.set(queued);
+    m.inflightRequests.set({ direction: 'outbound' }, outbound);
+    m.inflightRequests.set({ direction: 'inbound' }, inbound);
   }
 
   private sessionAt(address: string): Session | undefined {
