@@ -15,6 +15,9 @@ import { dedupKey, preferred, SessionTable } from './session-table.js';
 
 const R = pb.DisconnectReason;
 
+/** Bytes of a partial frame tolerated before the handshake completes (Hello ≤ 2 KiB). */
+const MAX_HANDSHAKE_PARTIAL_BYTES = 4 * 1024;
+
 /** Local reasons a session ends with, besides the wire DisconnectReason names. */
 const LOCAL_REASONS: ReadonlySet<string> = new Set(['socket-closed', 'duplicate']);
 
@@ -118,6 +121,17 @@ export class ConnectionManager {
           onTooSlow: () => conn.destroy(),
           onClose: () => this.onAttemptClosed(attempt, settled),
           onBytes: (direction, n) => this.env.metrics?.bytes.inc({ direction }, n),
+          onDrained: (partial) => {
+            // Hello (≤ 2 KiB) and HelloAck (≤ 256 B) are small: a larger frame in progress
+            // before the handshake completes is refused before it is buffered whole.
+            if (partial > MAX_HANDSHAKE_PARTIAL_BYTES) {
+              this.failHandshake(
+                attempt,
+                new HandshakeError('MESSAGE_BEFORE_HANDSHAKE', `${partial}+ byte frame during the handshake`),
+                settled,
+              );
+            }
+          },
         },
       );
       attempt.conn = conn;

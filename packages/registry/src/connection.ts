@@ -20,6 +20,11 @@ export interface ConnectionHandlers {
   onTooSlow(): void;
   onClose(error: Error | undefined): void;
   onBytes?(direction: 'in' | 'out', bytes: number): void;
+  /**
+   * Every whole frame received so far was delivered; `partialBytes` of the next one are
+   * buffered. The handshake uses it to refuse a large frame before it is buffered whole.
+   */
+  onDrained?(partialBytes: number): void;
 }
 
 interface DrainWaiter {
@@ -27,6 +32,9 @@ interface DrainWaiter {
   resolve: (ok: boolean) => void;
   timer: NodeJS.Timeout;
 }
+
+/** How far control frames may go over the write-queue bound. */
+const CONTROL_SLACK = 64 * 1024;
 
 /** Above this many queued bytes a flush writes frames one by one (corked) instead of concatenating. */
 const CONCAT_LIMIT = 256 * 1024;
@@ -118,9 +126,17 @@ export class Connection {
     return true;
   }
 
-  /** Queues a small control frame (pong, error reply) regardless of the bound. */
+  /**
+   * Queues a small control frame (handshake, error reply, Disconnect) past the bound, up to
+   * CONTROL_SLACK bytes over it: a peer that floods requests without reading cannot grow
+   * our queue with error replies. Returns false when dropped.
+   */
   writeControl(frame: Uint8Array): boolean {
     if (!this.writable) return false;
+    if (this.queuedBytes + frame.length > this.opts.maxQueuedBytes + CONTROL_SLACK) {
+      this.startStallTimer();
+      return false;
+    }
     this.enqueue(frame);
     return true;
   }
@@ -263,7 +279,10 @@ export class Connection {
     while (this.pausedBy.size === 0 && !this.closedFlag && !this.decoder.broken) {
       if (this.frames === null) {
         const next = this.backlog.shift();
-        if (next === undefined) return;
+        if (next === undefined) {
+          this.handlers.onDrained?.(this.decoder.bufferedBytes);
+          return;
+        }
         this.frames = this.decoder.push(next);
       }
       let step: IteratorResult<DecodedFrame>;

@@ -80,6 +80,50 @@ describe('hostile input', () => {
     await stillHealthy(a.address()!.port);
   });
 
+  it('a large frame before the handshake is refused before it is buffered whole', async () => {
+    const a = await startNode();
+    const raw = await RawPeer.connect(a.address()!.port);
+    // A 4 MiB blockRangeChunk (field 23, within its kind limit), trickled: never a Hello.
+    const header = Uint8Array.from([0x00, 0x40, 0x00, 0x00, 0xba, 0x01, 0x80, 0x80, 0xff, 0x01]);
+    raw.writeRaw(header);
+    for (let i = 0; i < 64 && !raw.closed; i++) {
+      raw.writeRaw(new Uint8Array(1024));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await raw.waitClosed();
+    expect(raw.socket.bytesWritten).toBeLessThan(32 * 1024); // closed long before 4 MiB
+    const last = raw.frames.at(-1);
+    expect(last?.kind === 'disconnect' && last.body.reason).toBe(R.DISCONNECT_REASON_BAD_HANDSHAKE);
+  });
+
+  it('a peer that floods requests without reading cannot grow our queue with error replies', async () => {
+    const a = await startNode({
+      rateQuotas: { getChainTip: { ratePerSec: 1, burst: 1 } },
+      // Keep it connected whatever it does, to test the queue bound alone.
+      errorActions: { RATE_LIMITED: { action: 'ignore' }, RATE_LIMIT_ABUSE: { action: 'ignore' } },
+      limits: { maxQueuedBytesPerPeer: 16 * 1024, sendDrainTimeoutMs: 60_000, pingIntervalMs: 0 },
+    });
+    const raw = await RawPeer.connect(a.address()!.port);
+    const id = await raw.handshake();
+    await waitFor(() => a.peer(id.nodeId));
+    raw.socket.pause();
+    const batch = Buffer.concat(
+      Array.from({ length: 2000 }, (_, i) => encodeFrame(message('getChainTip', {}, i + 1))),
+    );
+    let maxSeen = 0;
+    // Until our queue is over its bound (the kernel buffers fill first), then 20 batches more.
+    for (let i = 0, extra = 0; i < 300 && extra < 20; i++) {
+      if (maxSeen > 16 * 1024) extra++;
+      raw.writeRaw(batch);
+      await new Promise((r) => setTimeout(r, 1));
+      expect(a.peer(id.nodeId)!.queuedBytes).toBeLessThanOrEqual(16 * 1024 + 64 * 1024 + 64);
+      maxSeen = Math.max(maxSeen, a.peer(id.nodeId)!.queuedBytes);
+    }
+    expect(maxSeen).toBeGreaterThan(16 * 1024); // the bound was reached, and held
+    expect(a.peer(id.nodeId)).toBeDefined();
+    raw.destroy();
+  });
+
   it('random garbage before the handshake gives a disconnect', async () => {
     const a = await startNode();
     const raw = await RawPeer.connect(a.address()!.port);

@@ -127,20 +127,36 @@ export class ResponseDispatcher {
         });
       return;
     }
-    void this.reply(session, id, kind, result);
+    const waiting = this.reply(session, id, kind, result);
+    if (waiting) {
+      session.inboundInflight++;
+      void waiting.finally(() => {
+        session.inboundInflight--;
+      });
+    }
   }
 
-  private async reply(session: Session, id: number, kind: UnaryRequestKind, value: unknown): Promise<void> {
-    if (!session.open) return;
+  /**
+   * Queues the response. Returns a promise only when the write queue is over its bound and
+   * the reply has to wait for room (bounded by sendDrainTimeoutMs); the caller counts that
+   * wait as in flight, so a peer that does not read cannot pile up waiting replies.
+   */
+  private reply(
+    session: Session,
+    id: number,
+    kind: UnaryRequestKind,
+    value: unknown,
+  ): Promise<void> | undefined {
+    if (!session.open) return undefined;
     let frame: Uint8Array;
     try {
       frame = encodeFrame(message(RESPONSE_OF[kind], (value ?? {}) as never, id), this.env.wireLimits);
     } catch (error) {
       this.replyThrown(session, id, error);
-      return;
+      return undefined;
     }
-    // A slow reader makes this wait (bounded); if it never drains, the session is dropped.
-    await session.write(frame).catch(() => undefined);
+    if (session.connection.tryWrite(frame)) return undefined;
+    return session.write(frame).catch(() => undefined);
   }
 
   private async runStream(
