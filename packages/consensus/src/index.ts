@@ -24,6 +24,61 @@ export {
   txid,
   txSize,
 } from './canonical.js';
+export {
+  type AncestorResult,
+  type AncestorSearchOptions,
+  findCommonAncestor,
+} from './chain/ancestor-search.js';
+export {
+  ChainError,
+  type ChainErrorCode,
+  FORK_SYNC_ERROR_ACTIONS,
+  ForkSyncError,
+  type ForkSyncErrorCode,
+} from './chain/chain-errors.js';
+export {
+  type AcceptOutcome,
+  type BlockConnectedEvent,
+  type BlockSource,
+  ChainManager,
+  type ChainManagerEvents,
+  type ChainManagerOptions,
+  type ReorgEvent,
+} from './chain/chain-manager.js';
+export {
+  betterTipGroups,
+  compareHashes,
+  compareTips,
+  isBetterTip,
+  requiredSupport,
+  type TipGroup,
+  type TipLike,
+} from './chain/fork-choice.js';
+export {
+  type ExtendSync,
+  type ForkCheckResult,
+  ForkWatcher,
+  type ForkWatcherEvents,
+  type ForkWatcherOptions,
+  type SyncPeer,
+} from './chain/fork-watcher.js';
+export {
+  fetchBlockRange,
+  type PeerChainApi,
+  type PeerTipAnswer,
+  queryTips,
+  remoteHashAt,
+} from './chain/peer-chain.js';
+export type { ReorgResult } from './chain/reorg.js';
+export {
+  commitInputOf,
+  ForkUtxoOverlay,
+  genesisCommitInput,
+  headerRefOf,
+  StorageChainView,
+  utxoSetDigest,
+} from './chain/storage-view.js';
+export type { SyncTarget } from './chain/sync-target.js';
 export type { ChainStateView, HeaderRef, MaybePromise, UtxoEntry, UtxoSource } from './chain-state.js';
 export {
   CONSENSUS_ERROR_ACTIONS,
@@ -90,6 +145,15 @@ export {
   toPbBlock,
   toPbTransaction,
 } from './model.js';
+export {
+  ConsensusNode,
+  type ConsensusNodeEvents,
+  type ConsensusNodeOptions,
+  type ConsensusNodeStatus,
+} from './node/consensus-node.js';
+export { Gossip, type GossipOptions } from './node/gossip.js';
+export { DEFAULT_HANDLER_LIMITS, type HandlerLimits, registerChainHandlers } from './node/handlers.js';
+export { ProductionLoop, type ProductionLoopOptions } from './node/production-loop.js';
 export {
   InlineValidator,
   type PoolStats,

@@ -1,0 +1,273 @@
+import { EventEmitter } from 'node:events';
+import type { ChainStore } from '@tc/storage';
+import { bytesEqual } from '../bytes.js';
+import { headerHash } from '../canonical.js';
+import type { HeaderRef } from '../chain-state.js';
+import { ConsensusError } from '../errors.js';
+import { type GenesisConfig, genesisHash, statelessParams } from '../genesis.js';
+import type { Mempool } from '../mempool.js';
+import { type BlockData, decodeBlockData } from '../model.js';
+import type { StatelessValidator } from '../pool.js';
+import { type BlockPlan, resolveParent, validateBlockStateful } from '../stateful.js';
+import type { StatelessBlockResult } from '../stateless.js';
+import { ChainError } from './chain-errors.js';
+import { type ReorgResult, switchBranch } from './reorg.js';
+import { commitInputOf, genesisCommitInput, StorageChainView } from './storage-view.js';
+import type { SyncTarget } from './sync-target.js';
+
+export interface ChainManagerOptions {
+  store: ChainStore;
+  genesis: GenesisConfig;
+  /** Stateless validation (a ValidationPool, or InlineValidator in tools). */
+  validator: StatelessValidator;
+  mempool: Mempool;
+  /** Clock for the timestamp rules (default Date.now). */
+  now?: () => number;
+  /** Most blocks a reorg may roll back (default 100). */
+  maxReorgDepth?: number;
+  /** Import/reorg jobs waiting behind the running one (default 64); more fail with QUEUE_FULL. */
+  maxQueue?: number;
+  /** Blocks of one import sent to the pool at once (default 8). */
+  statelessBatch?: number;
+}
+
+export type BlockSource = 'local' | 'peer' | 'sync' | 'reorg';
+
+export interface BlockConnectedEvent {
+  readonly height: number;
+  readonly hash: Uint8Array;
+  readonly block: BlockData;
+  readonly plan: BlockPlan;
+  readonly source: BlockSource;
+  readonly fromPeer: string | undefined;
+}
+
+export interface ReorgEvent extends ReorgResult {
+  readonly fromPeer: string;
+}
+
+export interface ChainManagerEvents {
+  'block:connected': [BlockConnectedEvent];
+  reorg: [ReorgEvent];
+}
+
+/** What became of one announced (or locally produced) block. */
+export type AcceptOutcome =
+  | { readonly status: 'connected'; readonly height: number; readonly hash: Uint8Array }
+  | { readonly status: 'duplicate'; readonly height: number; readonly hash: Uint8Array }
+  /** Its parent is a main-chain block below the tip: a competing branch; fork choice decides. */
+  | { readonly status: 'fork'; readonly height: number; readonly hash: Uint8Array }
+  /** Its parent is unknown: we are behind or it is on a branch we lack; sync/fork check. */
+  | { readonly status: 'unknown-parent'; readonly height: number; readonly hash: Uint8Array }
+  | { readonly status: 'invalid'; readonly error: ConsensusError }
+  /** Not judged (queue full, pool or storage failure): not the sender's fault. */
+  | { readonly status: 'dropped'; readonly error: Error };
+
+/**
+ * Owns the canonical chain. Every write (import, announced block, local block, reorg) runs in
+ * one single-flight queue, so two never interleave; the queue is bounded by `maxQueue`.
+ * Blocks are validated statelessly in the pool, statefully against storage, then committed
+ * atomically; the mempool evicts what they confirm.
+ */
+export class ChainManager extends EventEmitter<ChainManagerEvents> implements SyncTarget {
+  readonly store: ChainStore;
+  readonly genesis: GenesisConfig;
+  readonly view: StorageChainView;
+  readonly mempool: Mempool;
+  readonly validator: StatelessValidator;
+  readonly maxReorgDepth: number;
+  private readonly now: () => number;
+  private readonly maxQueue: number;
+  private readonly statelessBatch: number;
+  private tipRef: HeaderRef;
+  private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  private stopped = false;
+
+  constructor(options: ChainManagerOptions) {
+    super();
+    this.store = options.store;
+    this.genesis = options.genesis;
+    this.validator = options.validator;
+    this.mempool = options.mempool;
+    this.now = options.now ?? Date.now;
+    this.maxReorgDepth = options.maxReorgDepth ?? 100;
+    this.maxQueue = options.maxQueue ?? 64;
+    this.statelessBatch = Math.max(1, options.statelessBatch ?? 8);
+    this.view = new StorageChainView(this.store);
+    if (this.store.getTip() === undefined) this.store.commitBlock(genesisCommitInput(this.genesis));
+    const stored = this.store.getBlockHash(0);
+    if (!stored || !bytesEqual(stored, genesisHash(this.genesis))) {
+      throw new Error('the store holds another genesis block');
+    }
+    this.tipRef = this.view.getTip();
+  }
+
+  /** Canonical tip. */
+  tip(): { height: number; hash: Uint8Array } {
+    return { height: this.tipRef.height, hash: this.tipRef.hash };
+  }
+
+  /** Canonical tip with its timestamp (the parent of the next block). */
+  tipHeader(): HeaderRef {
+    return this.tipRef;
+  }
+
+  /** Jobs waiting or running in the queue. */
+  get pendingJobs(): number {
+    return this.queued;
+  }
+
+  /** Refuses new jobs; resolves when the running and queued ones have settled. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.tail;
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    if (this.stopped) return Promise.reject(new ChainError('STOPPED', 'chain manager is stopped'));
+    if (this.queued >= this.maxQueue) {
+      return Promise.reject(new ChainError('QUEUE_FULL', `${this.queued} chain jobs pending`));
+    }
+    this.queued++;
+    const run = this.tail.then(job).finally(() => {
+      this.queued--;
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** SyncTarget: imports consecutive blocks on top of the tip (see sync-target.ts). */
+  importBlocks(blocks: readonly Uint8Array[], fromPeer: string): Promise<{ imported: number }> {
+    return this.enqueue(async () => {
+      let imported = 0;
+      let start = 0;
+      // Blocks we already have (an announcement raced the sync) are skipped, not refused.
+      while (start < blocks.length && this.isCanonical(blocks[start]!)) start++;
+      for (let i = start; i < blocks.length; i += this.statelessBatch) {
+        const slice = blocks.slice(i, i + this.statelessBatch);
+        const pending = slice.map((bytes) => this.validateStateless(bytes));
+        for (const p of pending) p.catch(() => undefined); // awaited below, in order
+        for (let j = 0; j < slice.length; j++) {
+          const stateless = await pending[j]!;
+          await this.connect(slice[j]!, stateless, 'sync', fromPeer);
+          imported++;
+        }
+      }
+      return { imported };
+    });
+  }
+
+  /**
+   * Validates and connects a block announced by a peer (or produced locally with
+   * `fromPeer` undefined). Never throws for the block's content; see AcceptOutcome.
+   */
+  acceptAnnouncedBlock(bytes: Uint8Array, fromPeer?: string): Promise<AcceptOutcome> {
+    const source: BlockSource = fromPeer === undefined ? 'local' : 'peer';
+    return this.enqueue(() => this.accept(bytes, source, fromPeer)).catch(
+      (error: unknown): AcceptOutcome => ({ status: 'dropped', error: error as Error }),
+    );
+  }
+
+  private async accept(bytes: Uint8Array, source: BlockSource, fromPeer?: string): Promise<AcceptOutcome> {
+    let header: BlockData['header'] | undefined;
+    try {
+      header = decodeBlockData(bytes).header;
+    } catch {
+      header = undefined; // the pool reports the precise code below
+    }
+    if (header) {
+      const hash = headerHash(header);
+      const known = this.store.getBlockHeight(hash);
+      if (known !== undefined) return { status: 'duplicate', height: known, hash };
+      if (!bytesEqual(header.prevHash, this.tipRef.hash)) {
+        const parentHeight = this.store.getBlockHeight(header.prevHash);
+        const status = parentHeight === undefined ? 'unknown-parent' : 'fork';
+        return { status, height: header.height, hash };
+      }
+    }
+    try {
+      const stateless = await this.validateStateless(bytes);
+      const plan = await this.connect(bytes, stateless, source, fromPeer);
+      return { status: 'connected', height: plan.height, hash: plan.hash };
+    } catch (error) {
+      if (error instanceof ConsensusError) return { status: 'invalid', error };
+      return { status: 'dropped', error: error as Error };
+    }
+  }
+
+  /**
+   * Switches to a side branch: `branch` are consecutive encoded blocks whose first extends
+   * the main-chain block at `forkHeight`. The whole branch is validated against the UTXO set
+   * of the fork point (an overlay; nothing written) before storage is touched; then the
+   * blocks above the fork are rolled back and the branch committed. See reorg.ts.
+   */
+  reorg(branch: readonly Uint8Array[], forkHeight: number, fromPeer: string): Promise<ReorgResult> {
+    return this.enqueue(async () => {
+      const result = await switchBranch(
+        {
+          store: this.store,
+          genesis: this.genesis,
+          validator: this.validator,
+          mempool: this.mempool,
+          view: this.view,
+          nowMs: this.now(),
+          maxReorgDepth: this.maxReorgDepth,
+          statelessBatch: this.statelessBatch,
+          tip: this.tipRef,
+          setTip: (tip) => {
+            this.tipRef = tip;
+          },
+        },
+        branch,
+        forkHeight,
+      );
+      this.emit('reorg', { ...result, fromPeer });
+      for (const c of result.connectedBlocks) {
+        this.emit('block:connected', { ...c, source: 'reorg', fromPeer });
+      }
+      return result;
+    });
+  }
+
+  private isCanonical(bytes: Uint8Array): boolean {
+    try {
+      const header = decodeBlockData(bytes).header;
+      const stored = this.store.getBlockHash(header.height);
+      return stored !== undefined && bytesEqual(stored, headerHash(header));
+    } catch {
+      return false;
+    }
+  }
+
+  private validateStateless(bytes: Uint8Array): Promise<StatelessBlockResult> {
+    return this.validator.validateBlock(bytes, statelessParams(this.genesis));
+  }
+
+  /** Stateful rules against the tip, then the atomic commit, mempool eviction and event. */
+  private async connect(
+    bytes: Uint8Array,
+    stateless: StatelessBlockResult,
+    source: BlockSource,
+    fromPeer: string | undefined,
+  ): Promise<BlockPlan> {
+    const block = decodeBlockData(bytes);
+    const parent = bytesEqual(block.header.prevHash, this.tipRef.hash)
+      ? this.tipRef
+      : await resolveParent(this.view, block.header);
+    const plan = await validateBlockStateful({
+      block,
+      stateless,
+      parent,
+      utxos: this.view,
+      genesis: this.genesis,
+      nowMs: this.now(),
+      blockBytes: bytes,
+    });
+    this.store.commitBlock(commitInputOf(block, plan));
+    this.tipRef = { height: plan.height, hash: plan.hash, timestampMs: plan.timestampMs };
+    this.mempool.removeForBlock(plan);
+    this.emit('block:connected', { height: plan.height, hash: plan.hash, block, plan, source, fromPeer });
+    return plan;
+  }
+}

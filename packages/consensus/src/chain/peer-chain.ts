@@ -1,0 +1,105 @@
+import type { PeerConnectionRegistry } from '@tc/registry';
+import { encodeBlock, u64, u64ToBigInt } from '@tc/wire';
+import { ForkSyncError } from './chain-errors.js';
+
+/** The part of the registry that fork detection and branch fetches use. */
+export type PeerChainApi = Pick<PeerConnectionRegistry, 'query' | 'request' | 'stream'>;
+
+export interface PeerTipAnswer {
+  readonly height: number;
+  readonly hash: Uint8Array;
+}
+
+/** Asks every connected peer (or `peers`) for its tip; failed or absurd answers are left out. */
+export async function queryTips(
+  api: PeerChainApi,
+  opts: { timeoutMs?: number; peers?: readonly string[] } = {},
+): Promise<{ tips: Map<string, PeerTipAnswer>; asked: number }> {
+  const answers = await api.query(
+    { kind: 'getChainTip', body: {} },
+    {
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.peers ? { peers: opts.peers } : {}),
+    },
+  );
+  const tips = new Map<string, PeerTipAnswer>();
+  for (const [peerId, answer] of answers) {
+    if (!answer.ok) continue;
+    const height = u64ToBigInt(answer.value.height);
+    const hash = answer.value.hash;
+    if (height > BigInt(Number.MAX_SAFE_INTEGER) || !hash || hash.length !== 32) continue;
+    tips.set(peerId, { height: Number(height), hash: new Uint8Array(hash) });
+  }
+  return { tips, asked: answers.size };
+}
+
+/** The peer's canonical block hash at `height`, undefined when it has none. One round trip. */
+export async function remoteHashAt(
+  api: PeerChainApi,
+  peerId: string,
+  height: number,
+  timeoutMs?: number,
+): Promise<Uint8Array | undefined> {
+  const answer = await api.request(
+    peerId,
+    { kind: 'getBlockHash', body: { height: u64(height) } },
+    timeoutMs !== undefined ? { timeoutMs } : {},
+  );
+  if (!answer.hash || answer.hash.length === 0) return undefined;
+  if (answer.hash.length !== 32 || u64ToBigInt(answer.height) !== BigInt(height)) {
+    throw new ForkSyncError('INCONSISTENT_PEER', `bad blockHash answer for height ${height}`, peerId);
+  }
+  return new Uint8Array(answer.hash);
+}
+
+/**
+ * Fetches `count` consecutive blocks from `start` through a streamed getBlockRange and returns
+ * them encoded. Checks the count and every height; stops reading beyond `maxBytes`.
+ * Fewer blocks than asked is allowed (the peer's chain may be shorter now); more is not.
+ */
+export async function fetchBlockRange(
+  api: PeerChainApi,
+  peerId: string,
+  start: number,
+  count: number,
+  opts: { timeoutMs?: number; maxBytes?: number; signal?: AbortSignal } = {},
+): Promise<Uint8Array[]> {
+  const maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;
+  const out: Uint8Array[] = [];
+  let bytes = 0;
+  const stream = api.stream(
+    peerId,
+    { kind: 'getBlockRange', body: { startHeight: u64(start), count } },
+    {
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    },
+  );
+  for await (const chunk of stream) {
+    for (const block of chunk.blocks ?? []) {
+      const expected = start + out.length;
+      const height = block.header?.height;
+      if (
+        out.length >= count ||
+        height === undefined ||
+        height === null ||
+        u64ToBigInt(height) !== BigInt(expected)
+      ) {
+        await stream.return?.();
+        throw new ForkSyncError(
+          'BAD_RANGE_RESPONSE',
+          `expected block ${expected} of ${start}+${count}, got ${height == null ? 'none' : String(height)}`,
+          peerId,
+        );
+      }
+      const encoded = encodeBlock(block);
+      bytes += encoded.length;
+      if (bytes > maxBytes) {
+        await stream.return?.();
+        return out;
+      }
+      out.push(encoded);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,197 @@
+import type { ChainStore, StoredBlock } from '@tc/storage';
+import { bytesEqual, toHex } from '../bytes.js';
+import { txid as computeTxid } from '../canonical.js';
+import type { HeaderRef } from '../chain-state.js';
+import { type GenesisConfig, statelessParams } from '../genesis.js';
+import type { Mempool } from '../mempool.js';
+import { type BlockData, decodeBlockData, encodeTransactionData, isCoinbase } from '../model.js';
+import type { StatelessValidator } from '../pool.js';
+import { type BlockPlan, validateBlockStateful } from '../stateful.js';
+import { ChainError } from './chain-errors.js';
+import { isBetterTip } from './fork-choice.js';
+import {
+  commitInputOf,
+  commitInputOfStored,
+  ForkUtxoOverlay,
+  headerRefOf,
+  type StorageChainView,
+} from './storage-view.js';
+
+export interface ReorgContext {
+  store: ChainStore;
+  genesis: GenesisConfig;
+  validator: StatelessValidator;
+  mempool: Mempool;
+  view: StorageChainView;
+  nowMs: number;
+  maxReorgDepth: number;
+  statelessBatch: number;
+  tip: HeaderRef;
+  setTip(tip: HeaderRef): void;
+}
+
+export interface ReorgResult {
+  readonly forkHeight: number;
+  /** Blocks rolled back. */
+  readonly depth: number;
+  readonly oldTip: { readonly height: number; readonly hash: Uint8Array };
+  readonly newTip: { readonly height: number; readonly hash: Uint8Array };
+  /** Non-coinbase transactions of abandoned blocks that re-entered the mempool. */
+  readonly returnedTxs: number;
+  readonly connectedBlocks: readonly {
+    readonly height: number;
+    readonly hash: Uint8Array;
+    readonly block: BlockData;
+    readonly plan: BlockPlan;
+  }[];
+}
+
+interface Abandoned {
+  readonly stored: StoredBlock;
+  readonly block: BlockData;
+  readonly txids: readonly Uint8Array[];
+}
+
+/** Reads the canonical blocks above `forkHeight` (storage range reads stop at a byte bound). */
+function readAbandoned(store: ChainStore, forkHeight: number, tipHeight: number): Abandoned[] {
+  const out: Abandoned[] = [];
+  let next = forkHeight + 1;
+  while (next <= tipHeight) {
+    const batch = store.getBlocks(next, tipHeight - next + 1);
+    if (batch.length === 0) throw new Error(`block ${next} is missing from storage`);
+    for (const stored of batch) {
+      const block = decodeBlockData(stored.blockBytes);
+      out.push({ stored, block, txids: block.txs.map((tx) => computeTxid(tx)) });
+    }
+    next += batch.length;
+  }
+  return out;
+}
+
+/**
+ * Validates `branch` against the fork point and, if it is valid and beats the tip, switches
+ * storage to it. Failure guarantees:
+ *
+ * - any rule violation, a branch that does not connect or does not win, or a too-deep fork
+ *   throws before storage is written, so storage is byte-identical to before;
+ * - a storage failure during the switch (disk full, I/O) rolls back to the fork point and
+ *   re-commits the old blocks (storage restores byte-identical state for re-committed
+ *   blocks), then throws COMMIT_FAILED; if even that fails, RESTORE_FAILED.
+ */
+export async function switchBranch(
+  ctx: ReorgContext,
+  branch: readonly Uint8Array[],
+  forkHeight: number,
+): Promise<ReorgResult> {
+  const { store, genesis } = ctx;
+  const oldTip = ctx.tip;
+  const depth = oldTip.height - forkHeight;
+  if (branch.length === 0) throw new ChainError('BRANCH_NOT_BETTER', 'empty branch');
+  if (!Number.isSafeInteger(forkHeight) || forkHeight < 0 || depth < 0) {
+    throw new ChainError(
+      'BRANCH_DOES_NOT_CONNECT',
+      `fork height ${forkHeight} is above the tip ${oldTip.height}`,
+    );
+  }
+  if (depth > ctx.maxReorgDepth) {
+    throw new ChainError('REORG_TOO_DEEP', `rolling back ${depth} blocks; the cap is ${ctx.maxReorgDepth}`);
+  }
+  const forkHash = store.getBlockHash(forkHeight)!;
+  const forkRef = headerRefOf(store, forkHeight, forkHash);
+  const abandoned = readAbandoned(store, forkHeight, oldTip.height);
+  const overlay = new ForkUtxoOverlay(store, abandoned);
+
+  // Validate the whole branch on the overlay: stateless in pool batches, stateful in order.
+  const accepted: { block: BlockData; plan: BlockPlan }[] = [];
+  let parent = forkRef;
+  for (let i = 0; i < branch.length; i += ctx.statelessBatch) {
+    const slice = branch.slice(i, i + ctx.statelessBatch);
+    const pending = slice.map((bytes) => ctx.validator.validateBlock(bytes, statelessParams(genesis)));
+    for (const p of pending) p.catch(() => undefined);
+    for (let j = 0; j < slice.length; j++) {
+      const stateless = await pending[j]!;
+      const block = decodeBlockData(slice[j]!);
+      if (i + j === 0 && !bytesEqual(block.header.prevHash, forkHash)) {
+        throw new ChainError('BRANCH_DOES_NOT_CONNECT', `first block's parent is not ${toHex(forkHash)}`);
+      }
+      const plan = await validateBlockStateful({
+        block,
+        stateless,
+        parent,
+        utxos: overlay,
+        genesis,
+        nowMs: ctx.nowMs,
+        blockBytes: slice[j]!,
+      });
+      overlay.apply(plan);
+      accepted.push({ block, plan });
+      parent = { height: plan.height, hash: plan.hash, timestampMs: plan.timestampMs };
+    }
+  }
+  if (!isBetterTip(parent, oldTip)) {
+    throw new ChainError(
+      'BRANCH_NOT_BETTER',
+      `branch tip ${parent.height}/${toHex(parent.hash)} does not beat ${oldTip.height}/${toHex(oldTip.hash)}`,
+    );
+  }
+
+  applySwitch(ctx, forkHeight, abandoned, accepted);
+  ctx.setTip(parent);
+
+  // Mempool: evict what the branch confirmed, then return still-valid abandoned transactions.
+  for (const { plan } of accepted) ctx.mempool.removeForBlock(plan);
+  const confirmed = new Set(accepted.flatMap(({ plan }) => plan.txs.map((t) => toHex(t.txid))));
+  const returning = abandoned.flatMap(({ block, txids }) =>
+    block.txs.filter((tx, i) => !isCoinbase(tx) && !confirmed.has(toHex(txids[i]!))),
+  );
+  let returnedTxs = 0;
+  if (returning.length > 0) {
+    const results = await ctx.mempool
+      .addTransactions(
+        returning.slice(0, ctx.mempool.maxCount).map((tx) => encodeTransactionData(tx)),
+        { validator: ctx.validator, utxos: ctx.view, genesis },
+      )
+      .catch(() => []);
+    returnedTxs = results.filter((r) => r.ok).length;
+  }
+  return {
+    forkHeight,
+    depth,
+    oldTip: { height: oldTip.height, hash: oldTip.hash },
+    newTip: { height: parent.height, hash: parent.hash },
+    returnedTxs,
+    connectedBlocks: accepted.map(({ block, plan }) => ({
+      height: plan.height,
+      hash: plan.hash,
+      block,
+      plan,
+    })),
+  };
+}
+
+function applySwitch(
+  ctx: ReorgContext,
+  forkHeight: number,
+  abandoned: readonly Abandoned[],
+  accepted: readonly { block: BlockData; plan: BlockPlan }[],
+): void {
+  const { store } = ctx;
+  try {
+    store.rollbackTo(forkHeight);
+    for (const { block, plan } of accepted) store.commitBlock(commitInputOf(block, plan));
+  } catch (error) {
+    try {
+      const tip = store.getTip();
+      if (tip && tip.height > forkHeight) store.rollbackTo(forkHeight);
+      for (const a of abandoned) {
+        store.commitBlock(commitInputOfStored(a.block, a.stored.hash, a.stored.blockBytes));
+      }
+    } catch (restoreError) {
+      ctx.setTip(ctx.view.getTip());
+      throw new ChainError('RESTORE_FAILED', `switch failed and the old chain could not be restored`, {
+        cause: restoreError,
+      });
+    }
+    throw new ChainError('COMMIT_FAILED', 'switch failed; the old chain was restored', { cause: error });
+  }
+}

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import type { ChainStore, CommitBlockInput } from '@tc/storage';
+import { pb, u64ToBigInt } from '@tc/wire';
+import { toHex } from '../bytes.js';
+import { txid as computeTxid } from '../canonical.js';
+import type { ChainStateView, HeaderRef, UtxoEntry, UtxoSource } from '../chain-state.js';
+import { buildGenesisBlock, type GenesisConfig } from '../genesis.js';
+import { type BlockData, encodeBlockData, type Outpoint, outpointKey, toPbBlock } from '../model.js';
+import type { BlockPlan } from '../stateful.js';
+
+/** Reads a stored header's timestamp (storage keeps the encoded `BlockHeader`). */
+export function headerRefOf(store: ChainStore, height: number, hash: Uint8Array): HeaderRef {
+  const bytes = store.getHeaderBytes(hash);
+  if (bytes === undefined) throw new Error(`header ${toHex(hash)} at height ${height} is not stored`);
+  const header = pb.BlockHeader.decode(bytes);
+  return { height, hash, timestampMs: Number(u64ToBigInt(header.timestampMs)) };
+}
+
+/**
+ * @tc/storage's ChainStore as the consensus `ChainStateView`: the canonical chain and its
+ * UTXO set. Every read is synchronous and runs against one LMDB snapshot.
+ */
+export class StorageChainView implements ChainStateView {
+  constructor(private readonly store: ChainStore) {}
+
+  getTip(): HeaderRef {
+    const tip = this.store.getTip();
+    if (tip === undefined) throw new Error('the store has no genesis block');
+    return headerRefOf(this.store, tip.height, tip.hash);
+  }
+
+  getHeaderAtHeight(height: number): HeaderRef | undefined {
+    const hash = this.store.getBlockHash(height);
+    return hash === undefined ? undefined : headerRefOf(this.store, height, hash);
+  }
+
+  getUtxos(outpoints: readonly Outpoint[]): (UtxoEntry | undefined)[] {
+    return this.store.getUtxos(outpoints);
+  }
+}
+
+/**
+ * Maps a validated block to storage's commit input: one delta per transaction, in block
+ * order, with every input as a spend (storage applies transactions in order, so in-block
+ * spends resolve) and every output. Storage builds the undo record itself.
+ */
+export function commitInputOf(
+  block: BlockData,
+  plan: Pick<BlockPlan, 'height' | 'hash' | 'prevHash' | 'blockBytes' | 'txs'>,
+): CommitBlockInput {
+  const header = toPbBlock(block).header!;
+  return {
+    height: plan.height,
+    hash: plan.hash,
+    prevHash: plan.prevHash,
+    blockBytes: plan.blockBytes,
+    headerBytes: pb.BlockHeader.encode(header).finish(),
+    txs: block.txs.map((tx, i) => ({
+      txid: plan.txs[i]!.txid,
+      spends: tx.inputs.map((input) => ({ txid: input.prevTxid, vout: input.vout })),
+      outputs: tx.outputs,
+    })),
+  };
+}
+
+/** Commit input of a block read back from storage (txids recomputed on this thread). */
+export function commitInputOfStored(
+  block: BlockData,
+  hash: Uint8Array,
+  blockBytes: Uint8Array,
+): CommitBlockInput {
+  return commitInputOf(block, {
+    height: block.header.height,
+    hash,
+    prevHash: block.header.prevHash,
+    blockBytes,
+    txs: block.txs.map((tx, index) => ({ txid: computeTxid(tx), index })),
+  });
+}
+
+/** The genesis block as storage's first commit. */
+export function genesisCommitInput(genesis: GenesisConfig): CommitBlockInput {
+  const g = buildGenesisBlock(genesis);
+  const bytes = encodeBlockData(g.block);
+  return commitInputOf(g.block, {
+    height: 0,
+    hash: g.hash,
+    prevHash: g.block.header.prevHash,
+    blockBytes: bytes,
+    txs: [{ txid: g.txid, index: 0 }],
+  });
+}
+
+/**
+ * The UTXO set as it was at a fork point below the tip, plus the effect of side-branch
+ * blocks applied on top, built without writing anything:
+ *
+ * - outputs created by the abandoned blocks (fork point + 1 .. tip) are hidden;
+ * - outputs the abandoned blocks spent that existed at the fork point are restored, read from
+ *   their creating transaction through storage's transaction index;
+ * - `apply(plan)` layers a validated branch block on top (spends hidden, creates added).
+ */
+export class ForkUtxoOverlay implements UtxoSource {
+  private readonly hidden = new Set<string>();
+  private readonly added = new Map<string, UtxoEntry>();
+
+  constructor(
+    private readonly store: ChainStore,
+    abandoned: readonly { block: BlockData; txids: readonly Uint8Array[] }[],
+  ) {
+    const createdAbove = new Set<string>();
+    for (const { block, txids } of abandoned) {
+      block.txs.forEach((tx, i) => {
+        for (const input of tx.inputs) {
+          const key = outpointKey(input.prevTxid, input.vout);
+          if (createdAbove.has(key)) continue;
+          const restored = this.readSpentOutput(input.prevTxid, input.vout);
+          if (restored) this.added.set(key, restored);
+        }
+        tx.outputs.forEach((_, vout) => {
+          const key = outpointKey(txids[i]!, vout);
+          createdAbove.add(key);
+          this.hidden.add(key);
+        });
+      });
+    }
+  }
+
+  private readSpentOutput(txid: Uint8Array, vout: number): UtxoEntry | undefined {
+    const found = this.store.getTransaction(txid);
+    const output = found?.tx.outputs?.[vout];
+    if (!found || !output) return undefined;
+    return {
+      value: u64ToBigInt(output.value ?? 0),
+      recipient: output.recipient ?? new Uint8Array(0),
+      height: found.location.height,
+    };
+  }
+
+  getUtxos(outpoints: readonly Outpoint[]): (UtxoEntry | undefined)[] {
+    const stored = this.store.getUtxos(outpoints);
+    return outpoints.map((o, i) => {
+      const key = outpointKey(o.txid, o.vout);
+      const added = this.added.get(key);
+      if (added) return added;
+      return this.hidden.has(key) ? undefined : stored[i];
+    });
+  }
+
+  /** Layers a validated branch block on top. */
+  apply(plan: BlockPlan): void {
+    for (const s of plan.spends) {
+      const key = outpointKey(s.txid, s.vout);
+      this.added.delete(key);
+      this.hidden.add(key);
+    }
+    for (const c of plan.creates) {
+      this.added.set(outpointKey(c.outpoint.txid, c.outpoint.vout), { ...c.output, height: plan.height });
+    }
+  }
+}
+
+/**
+ * SHA-256 over the whole UTXO set in outpoint order (txid ‖ vout u32 BE ‖ value u64 LE ‖
+ * height u64 LE ‖ recipient): equal digests mean identical UTXO sets. Reads one snapshot.
+ */
+export function utxoSetDigest(store: ChainStore): { digest: string; count: number } {
+  const hash = createHash('sha256');
+  const buf = Buffer.alloc(20);
+  const count = store.forEachUtxo((outpoint, utxo) => {
+    hash.update(outpoint.txid);
+    buf.writeUInt32BE(outpoint.vout, 0);
+    buf.writeBigUInt64LE(utxo.value, 4);
+    buf.writeBigUInt64LE(BigInt(utxo.height), 12);
+    hash.update(buf);
+    hash.update(utxo.recipient);
+  });
+  return { digest: hash.digest('hex'), count };
+}

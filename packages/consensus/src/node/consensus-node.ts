@@ -1,0 +1,357 @@
+import { EventEmitter } from 'node:events';
+import {
+  type InboundMessage,
+  type Logger,
+  type NodeIdentity,
+  PeerConnectionRegistry,
+  type PenaltyDecision,
+  type RegistryOptions,
+  silentLogger,
+} from '@tc/registry';
+import { type ChainStore, openChainStore } from '@tc/storage';
+import type { tc } from '@tc/wire';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import { toHex } from '../bytes.js';
+import { FORK_SYNC_ERROR_ACTIONS } from '../chain/chain-errors.js';
+import { type BlockConnectedEvent, ChainManager, type ReorgEvent } from '../chain/chain-manager.js';
+import { type ExtendSync, type ForkCheckResult, ForkWatcher } from '../chain/fork-watcher.js';
+import { CONSENSUS_ERROR_ACTIONS } from '../errors.js';
+import { type GenesisConfig, genesisHash } from '../genesis.js';
+import type { KeyPair } from '../keys.js';
+import { Mempool, type MempoolAddResult, type MempoolOptions } from '../mempool.js';
+import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
+import { type StatelessValidator, ValidationPool } from '../pool.js';
+import { Gossip } from './gossip.js';
+import { DEFAULT_HANDLER_LIMITS, type HandlerLimits, registerChainHandlers } from './handlers.js';
+import { ProductionLoop } from './production-loop.js';
+
+export interface ConsensusNodeOptions {
+  genesis: GenesisConfig;
+  identity: NodeIdentity;
+  /** LMDB data directory (opened and closed by the node) — or pass an open `store`. */
+  dataDir?: string;
+  store?: ChainStore;
+  /** Validator key: the node produces blocks on its turns when it is in the validator set. */
+  validatorKey?: KeyPair;
+  /** Default true when `validatorKey` is given. */
+  produce?: boolean;
+  /** Where the registry listens (default 0.0.0.0, port 0); `false` to only dial. */
+  listen?: RegistryOptions['listen'];
+  persistentPeers?: string[];
+  /** Extra registry options (limits, discovery, admission, …); consensus fills the rest. */
+  registryOptions?: Partial<RegistryOptions>;
+  /** Shared stateless validator (e.g. one ValidationPool for several nodes); else an own pool. */
+  validator?: StatelessValidator;
+  /** Threads of the node's own pool (default 1). */
+  poolThreads?: number;
+  mempool?: Omit<MempoolOptions, 'registry'>;
+  /** Distinct peers that must report a winning tip before a reorg (default 2). */
+  minPeers?: number;
+  /** Most blocks a reorg may roll back (default 100). */
+  maxReorgDepth?: number;
+  /** Period of the fork/tip check (default max(1 000, 5 × slotMs) ms). */
+  forkCheckIntervalMs?: number;
+  /** Timeout of tip, hash and range requests made by fork checks (default 5 000 ms). */
+  requestTimeoutMs?: number;
+  handlerLimits?: Partial<HandlerLimits>;
+  /** Transaction ids remembered by the gossip seen-filter (default 50 000). */
+  seenCapacity?: number;
+  /** Plugs the extension sync (e.g. RangeSync) in; default: built-in range fetch + import. */
+  sync?: (ctx: { registry: PeerConnectionRegistry; chain: ChainManager }) => ExtendSync;
+  /** Upper bound of `stop()` (default 5 000 ms). */
+  closeTimeoutMs?: number;
+  metricsRegistry?: MetricsRegistry;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export interface ConsensusNodeStatus {
+  readonly nodeId: string;
+  readonly height: number;
+  readonly tipHash: string;
+  readonly tipTimestampMs: number;
+  readonly mempool: { readonly count: number; readonly bytes: number };
+  readonly syncing: boolean;
+  readonly syncTarget: number | undefined;
+  readonly peers: number;
+  readonly producing: boolean;
+  readonly blocksProduced: number;
+  readonly reorgs: number;
+  readonly lastReorg:
+    | { readonly forkHeight: number; readonly depth: number; readonly atMs: number }
+    | undefined;
+  readonly listen: { readonly host: string; readonly port: number } | undefined;
+}
+
+export interface ConsensusNodeEvents {
+  /** A block joined the canonical chain (any source). */
+  block: [BlockConnectedEvent];
+  reorg: [ReorgEvent];
+  /** We produced and connected a block (it was announced). */
+  produced: [{ height: number; hash: Uint8Array }];
+  'sync:start': [{ target: number; peers: string[] }];
+  'sync:done': [{ height: number; target: number; error?: Error }];
+  /** A peer was reported to the registry with a consensus/fork code. */
+  'peer:fault': [{ peerId: string; code: string; decision: PenaltyDecision }];
+}
+
+/**
+ * One tc node's consensus half: registry + storage + pool + mempool + chain manager + producer
+ * + fork watcher/sync, wired together. `ConsensusNode.create(options)` opens the store; then
+ * `start()` listens, dials, registers handlers and starts production and fork checks.
+ */
+export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
+  readonly genesis: GenesisConfig;
+  readonly store: ChainStore;
+  readonly registry: PeerConnectionRegistry;
+  readonly chain: ChainManager;
+  readonly mempool: Mempool;
+  readonly validator: StatelessValidator;
+  readonly forks: ForkWatcher;
+  readonly gossip: Gossip;
+  readonly producer: ProductionLoop | undefined;
+  private readonly ownsStore: boolean;
+  private readonly ownsValidator: boolean;
+  private readonly log: Logger;
+  private readonly forkCheckIntervalMs: number;
+  private readonly closeTimeoutMs: number;
+  private forkTimer: NodeJS.Timeout | undefined;
+  private state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
+  private reorgs = 0;
+  private lastReorg: ConsensusNodeStatus['lastReorg'];
+  private stopping: Promise<void> | undefined;
+
+  /** Opens the store at `dataDir` (unless `store` is given) and builds the node (not started). */
+  static async create(options: ConsensusNodeOptions): Promise<ConsensusNode> {
+    if (options.store) return new ConsensusNode(options, options.store, false);
+    if (!options.dataDir) throw new RangeError('ConsensusNode needs dataDir or store');
+    const store = await openChainStore({
+      path: options.dataDir,
+      networkId: options.genesis.networkId,
+      genesisHash: genesisHash(options.genesis),
+    });
+    try {
+      return new ConsensusNode(options, store, true);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+
+  private constructor(options: ConsensusNodeOptions, store: ChainStore, ownsStore: boolean) {
+    super();
+    const { genesis } = options;
+    this.genesis = genesis;
+    this.store = store;
+    this.ownsStore = ownsStore;
+    this.log = options.logger ?? silentLogger;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+    this.forkCheckIntervalMs = options.forkCheckIntervalMs ?? Math.max(1_000, 5 * genesis.slotMs);
+    this.ownsValidator = options.validator === undefined;
+    this.validator =
+      options.validator ??
+      new ValidationPool({
+        threads: options.poolThreads ?? 1,
+        ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
+      });
+    this.mempool = new Mempool({
+      ...options.mempool,
+      ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
+    });
+    this.chain = new ChainManager({
+      store,
+      genesis,
+      validator: this.validator,
+      mempool: this.mempool,
+      ...(options.maxReorgDepth !== undefined ? { maxReorgDepth: options.maxReorgDepth } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    const extra = options.registryOptions ?? {};
+    this.registry = new PeerConnectionRegistry({
+      ...extra,
+      identity: options.identity,
+      networkId: genesis.networkId,
+      genesisHash: genesisHash(genesis),
+      getLocalTip: () => this.chain.tip(),
+      errorActions: {
+        ...CONSENSUS_ERROR_ACTIONS,
+        ...MEMPOOL_ERROR_ACTIONS,
+        ...FORK_SYNC_ERROR_ACTIONS,
+        ...extra.errorActions,
+      },
+      banStore: extra.banStore ?? store,
+      addressBookStore: extra.addressBookStore ?? store,
+      ...(options.listen !== undefined ? { listen: options.listen } : {}),
+      ...(options.persistentPeers ? { persistentPeers: options.persistentPeers } : {}),
+      ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
+      logger: this.log,
+    });
+    const onPeerFault = (peerId: string, code: string) => this.reportPeer(peerId, code);
+    this.forks = new ForkWatcher({
+      api: this.registry,
+      chain: this.chain,
+      ...(options.minPeers !== undefined ? { minPeers: options.minPeers } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...(options.sync ? { sync: options.sync({ registry: this.registry, chain: this.chain }) } : {}),
+      onPeerFault,
+    });
+    this.gossip = new Gossip({
+      registry: this.registry,
+      chain: this.chain,
+      mempool: this.mempool,
+      validator: this.validator,
+      genesis,
+      ...(options.seenCapacity !== undefined ? { seenCapacity: options.seenCapacity } : {}),
+      onBlockGap: () => this.requestForkCheck(),
+      onPeerFault,
+    });
+    const produce = options.produce ?? options.validatorKey !== undefined;
+    this.producer =
+      options.validatorKey && produce
+        ? new ProductionLoop({
+            chain: this.chain,
+            genesis,
+            mempool: this.mempool,
+            key: options.validatorKey,
+            ...(options.now ? { now: options.now } : {}),
+            onProduced: (built) => {
+              this.gossip.announceBlock(built.bytes);
+              this.emit('produced', { height: built.block.header.height, hash: built.hash });
+            },
+          })
+        : undefined;
+    registerChainHandlers(this.registry, this.chain, this.mempool, {
+      ...DEFAULT_HANDLER_LIMITS,
+      ...options.handlerLimits,
+    });
+    this.chain.on('block:connected', (e) => {
+      this.producer?.reschedule();
+      this.emit('block', e);
+    });
+    this.chain.on('reorg', (e) => {
+      this.reorgs++;
+      this.lastReorg = { forkHeight: e.forkHeight, depth: e.depth, atMs: Date.now() };
+      this.log.info({ forkHeight: e.forkHeight, depth: e.depth, newTip: e.newTip.height }, 'reorg');
+      this.emit('reorg', e);
+    });
+    this.forks.on('sync:start', (e) => this.emit('sync:start', e));
+    this.forks.on('sync:done', (e) => this.emit('sync:done', e));
+    this.registry.on('message', (msg: InboundMessage) => {
+      this.gossip.onMessage(msg);
+      if (msg.kind === 'chainTip' && Number(msg.body.height) > this.chain.tip().height)
+        this.requestForkCheck();
+    });
+    this.registry.on('peer:connect', () => this.requestForkCheck());
+  }
+
+  /** Listens, dials persistent peers, starts production and the periodic fork check. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`node cannot start from state ${this.state}`);
+    await this.registry.start();
+    this.state = 'started';
+    this.producer?.start();
+    const tick = () => {
+      this.requestForkCheck();
+      this.forkTimer = setTimeout(tick, this.forkCheckIntervalMs);
+      this.forkTimer.unref();
+    };
+    this.forkTimer = setTimeout(tick, this.forkCheckIntervalMs);
+    this.forkTimer.unref();
+  }
+
+  /** Runs a fork/tip check now (or right after the running one). */
+  checkForks(): Promise<ForkCheckResult> {
+    return this.forks.check();
+  }
+
+  private requestForkCheck(): void {
+    if (this.state === 'started') void this.forks.check();
+  }
+
+  /** Validates, admits and gossips transactions submitted locally (RPC). */
+  submitTransactions(
+    txs: readonly (Uint8Array | tc.v1.Transaction.$Properties)[],
+  ): Promise<MempoolAddResult[]> {
+    return this.gossip.submit(txs);
+  }
+
+  /** Reports a misbehaving peer to the registry's error → action table. */
+  reportPeer(peerId: string, code: string, detail = ''): PenaltyDecision {
+    const decision = this.registry.reportPeer(peerId, code, detail);
+    this.emit('peer:fault', { peerId, code, decision });
+    return decision;
+  }
+
+  /** Starts or pauses block production (the node keeps following the chain). */
+  setProducing(on: boolean): void {
+    if (on && this.state === 'started') this.producer?.start();
+    else this.producer?.stop();
+  }
+
+  /** Dials a peer ("host:port"). */
+  connect(address: string): Promise<unknown> {
+    return this.registry.dial(address);
+  }
+
+  status(): ConsensusNodeStatus {
+    const tip = this.chain.tipHeader();
+    const sync = this.forks.syncing;
+    return {
+      nodeId: this.registry.nodeId,
+      height: tip.height,
+      tipHash: toHex(tip.hash),
+      tipTimestampMs: tip.timestampMs,
+      mempool: { count: this.mempool.count, bytes: this.mempool.bytes },
+      syncing: sync.active,
+      syncTarget: sync.target,
+      peers: this.registry.peers().length,
+      producing: this.producer?.active ?? false,
+      blocksProduced: this.producer?.produced ?? 0,
+      reorgs: this.reorgs,
+      lastReorg: this.lastReorg,
+      listen: this.registry.address(),
+    };
+  }
+
+  /**
+   * Stops production and checks, closes every peer connection, drains the chain queue, then
+   * (if the node owns them) destroys the pool and closes the store. Bounded by closeTimeoutMs
+   * per step; idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.state = 'stopping';
+    if (this.forkTimer) clearTimeout(this.forkTimer);
+    this.producer?.stop();
+    this.forks.stop();
+    const bounded = (p: Promise<unknown>) => withTimeout(p, this.closeTimeoutMs);
+    await bounded(this.registry.stop());
+    await bounded(this.chain.stop());
+    if (this.ownsValidator) await bounded(this.validator.destroy());
+    if (this.ownsStore) await bounded(this.store.close());
+    this.state = 'stopped';
+  }
+}
+
+async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  try {
+    await Promise.race([
+      p.then(
+        () => undefined,
+        () => undefined,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
