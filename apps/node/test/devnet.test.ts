@@ -116,4 +116,23 @@ describe('devnet supervisor', () => {
     expect(r.stdout).toMatch(/node 1: height 0 tip \w+ exit 0/);
     expect(r.code).toBe(0);
   });
+
+  it('a child stops by itself when the supervisor is killed with SIGKILL', async () => {
+    const net = join(dir, 'net');
+    const cli = startCli(['devnet', '--nodes', '1', '--tx-rate', '0', '--dir', net], {
+      cwd: dir,
+      env: cleanEnv(dir),
+    });
+    await cli.waitFor(/t=\d+s height=\[0\]/);
+    cli.child.kill('SIGKILL');
+    await cli.done;
+    const log = join(net, 'node-0', 'node.log');
+    let text = '';
+    for (let i = 0; i < 100 && !text.includes('"msg":"shutdown complete"'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = readFileSync(log, 'utf8');
+    }
+    expect(text).toContain('"reason":"parent exited"');
+    expect(text).toContain('"msg":"shutdown complete"');
+  });
 });

@@ -125,6 +125,7 @@ export function buildProgram(io: Io = processIo): Command {
     .option('--rpc-host <HOST>', 'JSON-RPC bind address (non-loopback needs rpc.authToken)')
     .addOption(new Option('--log-level <LEVEL>', 'log level').choices(LOG_LEVELS))
     .addOption(new Option('--log-format <FORMAT>', 'log format').choices(LOG_FORMATS))
+    .addOption(new Option('--stop-with-parent', 'shut down when stdin closes (used by devnet)').hideHelp())
     .action(async (opts) => {
       const flags: Record<string, { value: unknown; flag: string }> = {};
       flag(flags, 'datadir', opts.datadir, '--datadir');
@@ -138,7 +139,7 @@ export function buildProgram(io: Io = processIo): Command {
       flag(flags, 'log.format', opts.logFormat, '--log-format');
       const loaded = loadConfig({ ...(opts.config ? { configFile: opts.config } : {}), flags });
       for (const w of loaded.warnings) io.err(`tc-node: warning: ${w}`);
-      const node = await runNode(loaded.config);
+      const node = await runNode(loaded.config, { stopOnStdinEnd: opts.stopWithParent === true });
       await node.stopped; // the coordinator exits the process
     });
 

@@ -22,8 +22,13 @@ export interface RunNodeOptions {
   readonly logger?: Logger;
   /** Passed to the ShutdownCoordinator. Default process.exit. */
   readonly exit?: ShutdownOptions['exit'];
-  /** Install SIGINT/SIGTERM handlers. Default true. */
+  /**
+   * Install SIGINT/SIGTERM handlers, and shut down (exit 1) on an uncaught exception or an
+   * unhandled rejection. Default true.
+   */
   readonly handleSignals?: boolean;
+  /** Shut down when stdin closes (`start --stop-with-parent`; the devnet supervisor uses it). */
+  readonly stopOnStdinEnd?: boolean;
 }
 
 export interface RunningNode {
@@ -66,7 +71,25 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     logger: componentLogger(logger, 'shutdown'),
     ...(options.exit !== undefined ? { exit: options.exit } : {}),
   });
-  if (options.handleSignals ?? true) shutdown.installSignalHandlers();
+  if (options.handleSignals ?? true) {
+    shutdown.installSignalHandlers();
+    const fatal = (kind: string) => (error: unknown) => {
+      logger.fatal({ err: error }, `${kind}: shutting down`);
+      shutdown.shutdown(kind, { exitCode: EXIT_FAILURE }).catch(() => {});
+    };
+    process.on('uncaughtException', fatal('uncaught exception'));
+    process.on('unhandledRejection', fatal('unhandled rejection'));
+  }
+  if (options.stopOnStdinEnd) {
+    // A parent that dies (even by SIGKILL) closes our stdin pipe: stop instead of living on as an orphan.
+    process.stdin.on('end', () => {
+      shutdown.shutdown('parent exited').catch(() => {});
+    });
+    process.stdin.on('error', () => {
+      shutdown.shutdown('parent exited').catch(() => {});
+    });
+    process.stdin.resume();
+  }
   const nodeKey = loadNodeKey(config);
   logger.info(
     {
@@ -93,15 +116,12 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       nodeKey,
     });
     const rpcLog = componentLogger(logger, 'rpc');
-    const api: NodeApi = {
-      ...core.api,
-      stop: async () => {
-        rpcLog.info('stop requested over RPC');
-        setImmediate(() => {
-          shutdown.shutdown('rpc stop').catch(() => {});
-        });
-      },
-    };
+    const api = withStop(core.api, async () => {
+      rpcLog.info('stop requested over RPC');
+      setImmediate(() => {
+        shutdown.shutdown('rpc stop').catch(() => {});
+      });
+    });
     const dispatcher = new RpcDispatcher({
       api,
       maxBatch: config.rpc.maxBatch,
@@ -156,4 +176,29 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     await shutdown.shutdown('startup failed', { exitCode: EXIT_FAILURE });
     throw error;
   }
+}
+
+/**
+ * The core's API plus the daemon's `stop`. Delegates method by method (a spread would drop the
+ * methods of a class instance), so a method added to NodeApi fails to compile here until it is
+ * forwarded.
+ */
+function withStop(c: Omit<NodeApi, 'stop'>, stop: () => Promise<void>): NodeApi {
+  return {
+    getBlockchainInfo: () => c.getBlockchainInfo(),
+    getBlockHash: (height) => c.getBlockHash(height),
+    getBlock: (ref, verbosity) => c.getBlock(ref, verbosity),
+    getTransaction: (txid) => c.getTransaction(txid),
+    getPeerInfo: () => c.getPeerInfo(),
+    getMempoolInfo: () => c.getMempoolInfo(),
+    getRawMempool: () => c.getRawMempool(),
+    sendRawTransaction: (hex) => c.sendRawTransaction(hex),
+    getBalance: (address) => c.getBalance(address),
+    addNode: (address, command) => c.addNode(address, command),
+    disconnectNode: (target) => c.disconnectNode(target),
+    setBan: (target, command, banSeconds) => c.setBan(target, command, banSeconds),
+    listBanned: () => c.listBanned(),
+    getNetworkInfo: () => c.getNetworkInfo(),
+    stop,
+  };
 }

@@ -197,8 +197,10 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
   // Start the children, each in its own process group so a terminal Ctrl-C reaches only us.
   for (const n of nodes) {
     const logFd = openSync(join(n.datadir, 'node.log'), 'a');
-    const child = spawn(process.execPath, [cliPath, 'start', '--config', join(n.datadir, CONFIG_FILE_NAME)], {
-      stdio: ['ignore', logFd, logFd],
+    const args = [cliPath, 'start', '--config', join(n.datadir, CONFIG_FILE_NAME), '--stop-with-parent'];
+    const child = spawn(process.execPath, args, {
+      // stdin is a pipe only so that the child sees EOF if we die without stopping it.
+      stdio: ['pipe', logFd, logFd],
       env: childEnv(),
       detached: true,
     });
