@@ -1,3 +1,5 @@
+import { SYNC_ERROR_ACTIONS } from './sync/errors.js';
+
 /**
  * Every consensus rule has its own code. Stateless codes are checked in the worker pool
  * (no chain state needed); stateful codes are checked on the main thread against a chain view.
@@ -143,4 +145,6 @@ export const CONSENSUS_ERROR_ACTIONS: Readonly<Record<ConsensusErrorCode, ErrorA
   VALUE_NOT_CONSERVED: BAN('a transaction spends more than its inputs'),
   COINBASE_OVERPAYS: BAN('coinbase pays more than reward + fees'),
   COINBASE_UNDERPAYS: BAN('coinbase pays less than reward + fees'),
+  // Range sync's peer codes (SYNC_EMPTY_BATCH, ...): not rule violations, but one table to merge.
+  ...SYNC_ERROR_ACTIONS,
 };

@@ -1,0 +1,139 @@
+import {
+  NotConnectedError,
+  type PeerConnectionRegistry,
+  PeerDisconnectedError,
+  QueueFullError,
+  RateLimitedError,
+  RemoteError,
+  RequestAbortedError,
+  RequestTimeoutError,
+} from '@tc/registry';
+import { encodeBlock, type tc, u64, u64ToNumber } from '@tc/wire';
+import { bytesEqual, HASH_BYTES, PUBLIC_KEY_BYTES } from '../bytes.js';
+import { headerHash } from '../canonical.js';
+
+/** Why a batch download failed, as sync reacts to it. */
+export type DownloadFailure =
+  /** The stream ended with no block. */
+  | 'empty'
+  /** The stream ended with fewer blocks than asked. */
+  | 'short'
+  /** Blocks at other heights, not linked to each other, undecodable headers, or too many. */
+  | 'bad'
+  /** No chunk within the request timeout. */
+  | 'timeout'
+  /** The peer rate-limited us (or was busy): our pace, not its fault. */
+  | 'rate_limited'
+  /** The peer answered with an error reply (e.g. NOT_FOUND). */
+  | 'remote_error'
+  /** Not connected, disconnected meanwhile, or our queue to it is full. */
+  | 'disconnected'
+  /** We cancelled it (stall, abort, end of sync). */
+  | 'aborted';
+
+export class DownloadError extends Error {
+  constructor(
+    readonly failure: DownloadFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DownloadError';
+  }
+}
+
+/**
+ * Downloads `count` blocks from `startHeight` from one peer: a getBlockRange stream, checked
+ * as it arrives (each block at the next height and linked to the one before, never more than
+ * asked). Resolves to the blocks' protobuf bytes, exactly `count` of them; anything else
+ * rejects with a DownloadError.
+ */
+export async function downloadRange(
+  registry: PeerConnectionRegistry,
+  peerId: string,
+  startHeight: number,
+  count: number,
+  opts: { timeoutMs: number; signal: AbortSignal },
+): Promise<Uint8Array[]> {
+  const blocks: Uint8Array[] = [];
+  let prevHash: Uint8Array | undefined;
+  try {
+    const stream = registry.stream(
+      peerId,
+      { kind: 'getBlockRange', body: { startHeight: u64(startHeight), count } },
+      { timeoutMs: opts.timeoutMs, signal: opts.signal },
+    );
+    for await (const chunk of stream) {
+      for (const block of chunk.blocks ?? []) {
+        const height = startHeight + blocks.length;
+        if (blocks.length >= count) throw new DownloadError('bad', `more than the ${count} blocks asked`);
+        const { hash, prev, blockHeight } = headerOf(block);
+        if (blockHeight !== height) {
+          throw new DownloadError(
+            'bad',
+            `block ${blocks.length} is at height ${blockHeight}, asked ${height}`,
+          );
+        }
+        if (prevHash !== undefined && !bytesEqual(prev, prevHash)) {
+          throw new DownloadError('bad', `block at height ${height} does not link to the block before`);
+        }
+        prevHash = hash;
+        blocks.push(encodeBlock(block));
+      }
+    }
+  } catch (error) {
+    throw classify(error, opts.signal);
+  }
+  if (blocks.length === 0) throw new DownloadError('empty', `no blocks for ${startHeight}+${count}`);
+  if (blocks.length < count) {
+    throw new DownloadError('short', `${blocks.length} of ${count} blocks from ${startHeight}`);
+  }
+  return blocks;
+}
+
+function headerOf(block: tc.v1.IBlock): { hash: Uint8Array; prev: Uint8Array; blockHeight: number } {
+  const h = block.header;
+  if (!h) throw new DownloadError('bad', 'a block has no header');
+  try {
+    const prevHash = fixed(h.prevHash, HASH_BYTES, 'prev_hash');
+    const header = {
+      version: h.version ?? 0,
+      height: u64ToNumber(h.height ?? 0),
+      prevHash,
+      merkleRoot: fixed(h.merkleRoot, HASH_BYTES, 'merkle_root'),
+      timestampMs: u64ToNumber(h.timestampMs ?? 0),
+      producerPublicKey: fixed(h.producerPublicKey, PUBLIC_KEY_BYTES, 'producer_public_key'),
+      leaderAttempt: h.leaderAttempt ?? 0,
+    };
+    return { hash: headerHash(header), prev: prevHash, blockHeight: header.height };
+  } catch (error) {
+    if (error instanceof DownloadError) throw error;
+    throw new DownloadError('bad', `undecodable header: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function fixed(value: Uint8Array | null | undefined, length: number, what: string): Uint8Array {
+  if (!value || value.length !== length) {
+    throw new DownloadError('bad', `${what} is ${value?.length ?? 0} bytes, expected ${length}`);
+  }
+  return value;
+}
+
+function classify(error: unknown, signal: AbortSignal): DownloadError {
+  if (error instanceof DownloadError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const as = (failure: DownloadFailure) => new DownloadError(failure, message, { cause: error });
+  if (signal.aborted || error instanceof RequestAbortedError) return as('aborted');
+  if (error instanceof RequestTimeoutError) return as('timeout');
+  if (error instanceof RateLimitedError) return as('rate_limited');
+  if (error instanceof RemoteError) return as('remote_error');
+  if (
+    error instanceof PeerDisconnectedError ||
+    error instanceof NotConnectedError ||
+    error instanceof QueueFullError
+  ) {
+    return as('disconnected');
+  }
+  // Anything else: not proven to be the peer's fault, so this range moves on without a report.
+  return as('remote_error');
+}
