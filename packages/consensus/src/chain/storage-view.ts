@@ -35,8 +35,26 @@ export class StorageChainView implements ChainStateView {
   }
 
   getUtxos(outpoints: readonly Outpoint[]): (UtxoEntry | undefined)[] {
-    return this.store.getUtxos(outpoints);
+    return readUtxos(this.store, outpoints);
   }
+}
+
+/**
+ * Batched UTXO read. Each entry is copied into consensus-owned memory (value, height and a
+ * 32-byte recipient), so nothing aliases a buffer the store may reuse for its next read.
+ */
+export function readUtxos(store: ChainStore, outpoints: readonly Outpoint[]): (UtxoEntry | undefined)[] {
+  return store
+    .getUtxos(outpoints)
+    .map((u) =>
+      u === undefined
+        ? undefined
+        : {
+            value: u.value,
+            height: u.height,
+            recipient: Uint8Array.prototype.slice.call(u.recipient, 0, 32),
+          },
+    );
 }
 
 /**
@@ -132,13 +150,13 @@ export class ForkUtxoOverlay implements UtxoSource {
     if (!found || !output) return undefined;
     return {
       value: u64ToBigInt(output.value ?? 0),
-      recipient: output.recipient ?? new Uint8Array(0),
+      recipient: new Uint8Array(output.recipient ?? new Uint8Array(0)), // copy: never alias a store buffer
       height: found.location.height,
     };
   }
 
   getUtxos(outpoints: readonly Outpoint[]): (UtxoEntry | undefined)[] {
-    const stored = this.store.getUtxos(outpoints);
+    const stored = readUtxos(this.store, outpoints);
     return outpoints.map((o, i) => {
       const key = outpointKey(o.txid, o.vout);
       const added = this.added.get(key);
@@ -173,7 +191,7 @@ export function utxoSetDigest(store: ChainStore): { digest: string; count: numbe
     buf.writeBigUInt64LE(utxo.value, 4);
     buf.writeBigUInt64LE(BigInt(utxo.height), 12);
     hash.update(buf);
-    hash.update(utxo.recipient);
+    hash.update(utxo.recipient.subarray(0, 32)); // recipients are 32 bytes (consensus rule)
   });
   return { digest: hash.digest('hex'), count };
 }

@@ -1,0 +1,229 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ChainStore, openChainStore } from '@tc/storage';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ChainError,
+  ChainManager,
+  ConsensusError,
+  decodeBlockData as decode,
+  type GenesisConfig,
+  genesisHash,
+  type HeaderRef,
+  InlineValidator,
+  Mempool,
+  type ReorgEvent,
+  toHex,
+  utxoSetDigest,
+} from '../src/index.js';
+import { childBlock, makeGenesis, reseal, spendGenesis } from './helpers.js';
+
+const genesis = makeGenesis();
+const validator = new InlineValidator();
+const dirs: string[] = [];
+const stores: ChainStore[] = [];
+
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function manager(opts: { maxReorgDepth?: number; g?: GenesisConfig } = {}) {
+  const g = opts.g ?? genesis;
+  const dir = mkdtempSync(join(tmpdir(), 'tc-chain-'));
+  dirs.push(dir);
+  const store = await openChainStore({ path: dir, networkId: g.networkId, genesisHash: genesisHash(g) });
+  stores.push(store);
+  const mempool = new Mempool();
+  const chain = new ChainManager({
+    store,
+    genesis: g,
+    validator,
+    mempool,
+    ...(opts.maxReorgDepth !== undefined ? { maxReorgDepth: opts.maxReorgDepth } : {}),
+  });
+  return { chain, store, mempool };
+}
+
+type Tx = ReturnType<typeof spendGenesis>;
+
+/** `n` blocks on top of `parent`; block i carries txs[i] (attempt picks a distinct branch). */
+function branch(parent: HeaderRef, n: number, attempt = 0, txs: (Tx | undefined)[] = []) {
+  const out: { bytes: Uint8Array; ref: HeaderRef }[] = [];
+  let p = parent;
+  for (let i = 0; i < n; i++) {
+    const tx = txs[i];
+    const built = childBlock(genesis, p, tx ? [{ tx: tx.tx, fee: 10n }] : [], {
+      attempt: i === 0 ? attempt : 0,
+    });
+    p = { height: p.height + 1, hash: built.hash, timestampMs: built.block.header.timestampMs };
+    out.push({ bytes: built.bytes, ref: p });
+  }
+  return out;
+}
+
+function snapshot(store: ChainStore) {
+  const tip = store.getTip()!;
+  return { tip: toHex(tip.hash), height: tip.height, utxos: utxoSetDigest(store), stats: store.stats() };
+}
+
+describe('ChainManager', () => {
+  it('commits genesis and imports consecutive blocks; the first invalid block stops the import', async () => {
+    const { chain, store } = await manager();
+    expect(chain.tip().height).toBe(0);
+    const blocks = branch(chain.tipHeader(), 5);
+    expect(
+      await chain.importBlocks(
+        blocks.slice(0, 2).map((b) => b.bytes),
+        'peer',
+      ),
+    ).toEqual({ imported: 2 });
+    // Overlap with what we have is skipped, not refused.
+    expect(
+      await chain.importBlocks(
+        blocks.slice(0, 3).map((b) => b.bytes),
+        'peer',
+      ),
+    ).toEqual({ imported: 1 });
+    const fifth = decode(blocks[4]!.bytes);
+    const bad = reseal(genesis, { ...fifth, header: { ...fifth.header, timestampMs: 1 } }).bytes;
+    const err = await chain.importBlocks([blocks[3]!.bytes, bad], 'peer').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConsensusError);
+    expect((err as ConsensusError).code).toBe('TIMESTAMP_TOO_OLD');
+    expect(chain.tip().height).toBe(4);
+    expect(store.getTip()!.height).toBe(4);
+  });
+
+  it('classifies announced blocks: connected, duplicate, fork, unknown parent, invalid', async () => {
+    const { chain } = await manager();
+    const main = branch(chain.tipHeader(), 2);
+    const side = branch(main[0]!.ref, 1, 1);
+    const orphan = branch(main[1]!.ref, 2);
+    expect((await chain.acceptAnnouncedBlock(main[0]!.bytes, 'p')).status).toBe('connected');
+    expect((await chain.acceptAnnouncedBlock(main[0]!.bytes, 'p')).status).toBe('duplicate');
+    expect((await chain.acceptAnnouncedBlock(main[1]!.bytes, 'p')).status).toBe('connected');
+    expect((await chain.acceptAnnouncedBlock(side[0]!.bytes, 'p')).status).toBe('fork');
+    expect((await chain.acceptAnnouncedBlock(orphan[1]!.bytes, 'p')).status).toBe('unknown-parent');
+    const tampered = orphan[0]!.bytes.slice();
+    tampered[tampered.length - 1]! ^= 0xff; // producer signature
+    const outcome = await chain.acceptAnnouncedBlock(tampered, 'p');
+    expect(outcome.status).toBe('invalid');
+    expect(outcome.status === 'invalid' && outcome.error.code).toBe('BAD_PRODUCER_SIGNATURE');
+  });
+
+  it('reorgs to a better branch, returns abandoned transactions to the mempool, and matches a direct replay', async () => {
+    const { chain, store, mempool } = await manager();
+    const a = spendGenesis(genesis, 0, { fee: 10n });
+    const b = spendGenesis(genesis, 1, { fee: 10n });
+    const c = spendGenesis(genesis, 2, { fee: 10n });
+    const main = branch(chain.tipHeader(), 3, 0, [undefined, a, b]);
+    await chain.importBlocks(
+      main.map((x) => x.bytes),
+      'p',
+    );
+    // The side branch forks at height 1, confirms b (also in the abandoned blocks) and c.
+    const side = branch(main[0]!.ref, 3, 1, [b, undefined, c]);
+    const events: ReorgEvent[] = [];
+    chain.on('reorg', (e) => events.push(e));
+    const result = await chain.reorg(
+      side.map((x) => x.bytes),
+      1,
+      'peer-x',
+    );
+    expect(result).toMatchObject({ forkHeight: 1, depth: 2, returnedTxs: 1 });
+    expect(chain.tip()).toEqual({ height: 4, hash: side[2]!.ref.hash });
+    expect(events).toHaveLength(1);
+    expect(events[0]!.fromPeer).toBe('peer-x');
+    // a was only in the abandoned branch: back in the mempool; b and c are confirmed.
+    expect(mempool.has(a.txid)).toBe(true);
+    expect(mempool.has(b.txid)).toBe(false);
+    expect(store.getTxLocation(c.txid)?.height).toBe(4);
+    expect(store.getTxLocation(a.txid)).toBeUndefined();
+
+    const replay = await manager();
+    await replay.chain.importBlocks([main[0]!.bytes, ...side.map((x) => x.bytes)], 'p');
+    expect(snapshot(store)).toEqual(snapshot(replay.store));
+  });
+
+  it('leaves storage byte-identical when the branch fails validation or does not win', async () => {
+    const { chain, store } = await manager();
+    const main = branch(chain.tipHeader(), 4);
+    await chain.importBlocks(
+      main.map((x) => x.bytes),
+      'p',
+    );
+    const before = snapshot(store);
+    const side = branch(main[0]!.ref, 4, 1);
+    const last = decode(side[3]!.bytes);
+    const forged = reseal(genesis, {
+      ...last,
+      txs: [{ ...last.txs[0]!, outputs: [{ ...last.txs[0]!.outputs[0]!, value: 1_000n }] }],
+    });
+    const invalid = await chain
+      .reorg([...side.slice(0, 3).map((x) => x.bytes), forged.bytes], 1, 'p')
+      .catch((e: unknown) => e);
+    expect((invalid as ConsensusError).code).toBe('COINBASE_OVERPAYS');
+    expect(snapshot(store)).toEqual(before);
+    // Same height as ours after the fork (4): wins only with a lower hash.
+    const short = side.slice(0, 3).map((x) => x.bytes);
+    const outcome = await chain.reorg(short, 1, 'p').catch((e: unknown) => e);
+    if (Buffer.compare(Buffer.from(side[2]!.ref.hash), Buffer.from(main[3]!.ref.hash)) < 0) {
+      expect(outcome).not.toBeInstanceOf(Error);
+    } else {
+      expect((outcome as ChainError).code).toBe('BRANCH_NOT_BETTER');
+      expect(snapshot(store)).toEqual(before);
+    }
+    const notConnected = await chain
+      .reorg(
+        side.slice(1).map((x) => x.bytes),
+        1,
+        'p',
+      )
+      .catch((e: unknown) => e);
+    expect(notConnected).toBeInstanceOf(ChainError);
+  });
+
+  it('refuses a reorg deeper than the cap with a typed error', async () => {
+    const { chain, store } = await manager({ maxReorgDepth: 2 });
+    const main = branch(chain.tipHeader(), 4);
+    await chain.importBlocks(
+      main.map((x) => x.bytes),
+      'p',
+    );
+    const before = snapshot(store);
+    const side = branch(main[0]!.ref, 5, 1);
+    const err = await chain
+      .reorg(
+        side.map((x) => x.bytes),
+        1,
+        'p',
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChainError);
+    expect((err as ChainError).code).toBe('REORG_TOO_DEEP');
+    expect(snapshot(store)).toEqual(before);
+    const shallow = branch(main[1]!.ref, 4, 1);
+    await expect(
+      chain.reorg(
+        shallow.map((x) => x.bytes),
+        2,
+        'p',
+      ),
+    ).resolves.toMatchObject({ depth: 2 });
+  });
+
+  it('runs one job at a time and bounds the queue', async () => {
+    const { store } = await manager();
+    const mempool = new Mempool();
+    const chain = new ChainManager({ store, genesis, validator, mempool, maxQueue: 2 });
+    const blocks = branch(chain.tipHeader(), 3);
+    const jobs = blocks.map((b) => chain.importBlocks([b.bytes], 'p'));
+    const settled = await Promise.allSettled(jobs);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(((settled[2] as PromiseRejectedResult).reason as ChainError).code).toBe('QUEUE_FULL');
+    expect(chain.tip().height).toBe(2);
+    await chain.stop();
+    await expect(chain.importBlocks([blocks[2]!.bytes], 'p')).rejects.toMatchObject({ code: 'STOPPED' });
+  });
+});
