@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type ConsensusNode,
+  compareTips,
+  decodeBlockData,
+  fromHex,
+  leaderIndex,
+  toHex,
+  utxoSetDigest,
+} from '../src/index.js';
+import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
+
+let cluster: TestCluster | undefined;
+
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+const tipOf = (n: ConsensusNode) => n.chain.tip();
+const sameTip = (nodes: readonly ConsensusNode[]) =>
+  nodes.every((n) => Buffer.from(tipOf(n).hash).equals(Buffer.from(tipOf(nodes[0]!).hash)));
+const minHeight = (nodes: readonly ConsensusNode[]) => Math.min(...nodes.map((n) => tipOf(n).height));
+
+function headersOf(node: ConsensusNode, from: number, to: number) {
+  const out = [];
+  for (let h = from; h <= to; h++) out.push(decodeBlockData(node.store.getBlockBytesAt(h)!).header);
+  return out;
+}
+
+describe('ConsensusNode cluster (real sockets, LMDB, pool)', () => {
+  it('validators produce in turn, and one going offline does not stall the chain', async () => {
+    cluster = new TestCluster({ validators: 4, slotMs: 250 });
+    const nodes = [];
+    for (let i = 0; i < 4; i++) nodes.push(await cluster.add({ validatorIndex: i }));
+    await cluster.connectAll();
+    await waitFor(() => minHeight(nodes) >= 8 && sameTip(nodes), 20_000, 'height 8 on all nodes');
+
+    const g = cluster.genesis;
+    const early = headersOf(nodes[0]!, 1, 8);
+    const producers = new Set(early.map((h) => toHex(h.producerPublicKey)));
+    expect(producers.size).toBe(4); // every validator produced
+    for (const h of early) {
+      expect(toHex(h.producerPublicKey)).toBe(
+        toHex(g.validators[leaderIndex(g, h.height, h.leaderAttempt)]!),
+      );
+    }
+
+    // Validator 3 goes offline: its attempts time out and the next validator takes over.
+    await nodes[3]!.stop();
+    const live = nodes.slice(0, 3);
+    const h0 = Math.max(...live.map((n) => tipOf(n).height));
+    await waitFor(() => minHeight(live) >= h0 + 8 && sameTip(live), 25_000, 'progress without validator 3');
+    const later = headersOf(live[0]!, h0 + 1, h0 + 8);
+    const offline = toHex(g.validators[3]!);
+    expect(later.some((h) => h.leaderAttempt >= 1)).toBe(true);
+    expect(later.every((h) => toHex(h.producerPublicKey) !== offline)).toBe(true);
+    expect(new Set(live.map((n) => utxoSetDigest(n.store).digest)).size).toBe(1);
+  });
+
+  it('two partitions build diverging chains, heal, and converge on the better tip with identical UTXO sets', async () => {
+    cluster = new TestCluster({ validators: 4, slotMs: 250 });
+    const nodes = [];
+    for (let i = 0; i < 4; i++) nodes.push(await cluster.add({ validatorIndex: i }));
+    await cluster.connectAll();
+    await waitFor(() => minHeight(nodes) >= 2 && sameTip(nodes), 20_000, 'a common start');
+
+    // Partition {0,1} | {2,3}: ban each other across the groups (the session closes and
+    // handshakes are refused while the ban lasts).
+    const groupA = nodes.slice(0, 2);
+    const groupB = nodes.slice(2);
+    for (const a of groupA) {
+      for (const b of groupB) {
+        a.registry.ban(b.registry.nodeId, 60_000, 'test partition');
+        b.registry.ban(a.registry.nodeId, 60_000, 'test partition');
+      }
+    }
+    await waitFor(() => nodes.every((n) => n.registry.peers().length === 1), 5_000, 'partitioned peers');
+    const split = Math.max(...nodes.map((n) => tipOf(n).height));
+    await waitFor(
+      () =>
+        minHeight(nodes) >= split + 5 &&
+        sameTip(groupA) &&
+        sameTip(groupB) &&
+        !Buffer.from(tipOf(groupA[0]!).hash).equals(Buffer.from(tipOf(groupB[0]!).hash)),
+      25_000,
+      'both sides to build their own chain',
+    );
+    for (const n of nodes) n.setProducing(false);
+    // Let in-flight blocks settle inside each group, then read the two tips.
+    await waitFor(() => sameTip(groupA) && sameTip(groupB), 5_000, 'settled groups');
+    const tipA = tipOf(groupA[0]!);
+    const tipB = tipOf(groupB[0]!);
+    expect(Buffer.from(tipA.hash).equals(Buffer.from(tipB.hash))).toBe(false);
+    const winner = compareTips(tipA, tipB) < 0 ? tipA : tipB;
+    const losers = winner === tipA ? groupB : groupA;
+
+    // Heal.
+    for (const a of groupA) {
+      for (const b of groupB) {
+        a.registry.unban(b.registry.nodeId);
+        b.registry.unban(a.registry.nodeId);
+      }
+    }
+    for (const a of groupA) for (const b of groupB) await a.connect(addressOf_(b));
+    await waitFor(() => sameTip(nodes), 20_000, 'convergence after the heal');
+    expect(toHex(tipOf(nodes[0]!).hash)).toBe(toHex(winner.hash));
+    for (const n of losers) expect(n.status().reorgs).toBeGreaterThanOrEqual(1);
+    const digests = nodes.map((n) => utxoSetDigest(n.store));
+    expect(new Set(digests.map((d) => d.digest)).size).toBe(1);
+    expect(digests[0]!.count).toBeGreaterThan(0);
+
+    // Production resumes on the merged chain.
+    for (const n of nodes) n.setProducing(true);
+    await waitFor(
+      () => minHeight(nodes) >= winner.height + 3 && sameTip(nodes),
+      20_000,
+      'progress after the heal',
+    );
+    expect(fromHex(toHex(nodes[1]!.store.getBlockHash(winner.height)!))).toEqual(fromHex(toHex(winner.hash)));
+  });
+});

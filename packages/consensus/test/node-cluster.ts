@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeIdentity } from '@tc/registry';
+import {
+  addressOf,
+  ConsensusNode,
+  type ConsensusNodeOptions,
+  type GenesisConfig,
+  type KeyPair,
+  resolveGenesisConfig,
+  type StatelessValidator,
+  toHex,
+  ValidationPool,
+} from '../src/index.js';
+import { seedKey, WORKER, wallets } from './helpers.js';
+
+/**
+ * In-process test nodes: each with its own registry on 127.0.0.1 (port 0) and its own LMDB
+ * store in a temp dir; one shared 1-worker ValidationPool spares the 2 cores.
+ */
+export class TestCluster {
+  readonly nodes: ConsensusNode[] = [];
+  readonly validatorKeys: KeyPair[];
+  readonly genesis: GenesisConfig;
+  private readonly dirs: string[] = [];
+  private pool: ValidationPool | undefined;
+
+  constructor(opts: { validators: number; slotMs?: number; genesisOffsetMs?: number }) {
+    this.validatorKeys = Array.from({ length: opts.validators }, (_, i) => seedKey(60 + i));
+    const slotMs = opts.slotMs ?? 250;
+    this.genesis = resolveGenesisConfig({
+      networkId: 'tc-cluster',
+      validators: this.validatorKeys.map((k) => toHex(k.publicKey)),
+      slotMs,
+      leaderTimeoutMs: slotMs,
+      blockReward: 50n,
+      allocations: wallets.map((w) => ({ recipient: toHex(addressOf(w.publicKey)), value: 1_000_000n })),
+      timestampMs: Date.now() + (opts.genesisOffsetMs ?? 0),
+    });
+  }
+
+  get validator(): StatelessValidator {
+    this.pool ??= new ValidationPool({ threads: 1, maxQueue: 512, workerFilename: WORKER });
+    return this.pool;
+  }
+
+  /** Starts a node; `validatorIndex` makes it produce with that validator's key. */
+  async add(
+    opts: { validatorIndex?: number } & Partial<Omit<ConsensusNodeOptions, 'genesis' | 'identity'>> = {},
+  ): Promise<ConsensusNode> {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-node-'));
+    this.dirs.push(dir);
+    const { validatorIndex, registryOptions, ...rest } = opts;
+    const node = await ConsensusNode.create({
+      genesis: this.genesis,
+      identity: NodeIdentity.generate(),
+      dataDir: dir,
+      listen: { host: '127.0.0.1', port: 0 },
+      validator: this.validator,
+      forkCheckIntervalMs: 400,
+      requestTimeoutMs: 2_000,
+      closeTimeoutMs: 2_000,
+      ...(validatorIndex !== undefined ? { validatorKey: this.validatorKeys[validatorIndex]! } : {}),
+      ...rest,
+      registryOptions: {
+        exemptLoopback: true,
+        discovery: false,
+        admission: { maxInbound: 1_000, maxOutbound: 1_000, maxPendingInbound: 1_000 },
+        ...registryOptions,
+        limits: { closeTimeoutMs: 500, ...registryOptions?.limits },
+      },
+    });
+    await node.start();
+    this.nodes.push(node);
+    return node;
+  }
+
+  /** Dials every pair once (a full mesh). */
+  async connectAll(nodes: readonly ConsensusNode[] = this.nodes): Promise<void> {
+    for (let i = 0; i < nodes.length; i++) {
+      for (let j = i + 1; j < nodes.length; j++) await nodes[i]!.connect(addressOf_(nodes[j]!));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.splice(0).map((n) => n.stop()));
+    await this.pool?.destroy();
+    this.pool = undefined;
+    for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+export function addressOf_(node: ConsensusNode): string {
+  return `127.0.0.1:${node.registry.address()!.port}`;
+}
+
+/** Polls `check` every 25 ms until it is truthy, or throws after `timeoutMs` (bounded). */
+export async function waitFor<T>(check: () => T, timeoutMs: number, what: string): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
