@@ -1,0 +1,229 @@
+import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import {
+  formatAddress,
+  NodeIdentity,
+  PeerConnectionRegistry,
+  type PeerInfo,
+  RequestError,
+  silentLogger,
+} from '@tc/registry';
+import { u64 } from '@tc/wire';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import { ProbeError } from './errors.js';
+import type { HostileMetrics } from './metrics.js';
+import { sleep, type Target } from './observe.js';
+
+/** Request kinds the probe can time (every tc node answers these three). */
+export type ProbeKind = 'getChainTip' | 'ping' | 'getPeers';
+
+export interface HonestProbeOptions {
+  target: Target;
+  networkId: string;
+  genesisHash: Uint8Array;
+  protocolVersion: number;
+  kind: ProbeKind;
+  /** Pause between the end of one request and the start of the next. */
+  intervalMs: number;
+  /** A request slower than this counts as a failure. */
+  timeoutMs: number;
+  identity?: NodeIdentity;
+  /** The probe's PeerConnectionRegistry registers its tc_registry_* metrics here. */
+  registryMetrics?: MetricsRegistry;
+  metrics?: HostileMetrics | undefined;
+}
+
+/** Latency of the honest peer's requests over one window. */
+export interface LatencyStats {
+  /** Answered requests. */
+  readonly samples: number;
+  /** Requests that timed out, were refused or hit a lost session. */
+  readonly failures: number;
+  /** Failure count by error code (e.g. REQUEST_TIMEOUT, RATE_LIMITED, NOT_CONNECTED). */
+  readonly failureCodes: Readonly<Record<string, number>>;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Times the probe's session to the target ended during the window. */
+  readonly sessionsLost: number;
+  /** p99 event-loop delay of this process during the window (our own load inflates latency too). */
+  readonly selfLagP99Ms: number;
+  readonly durationMs: number;
+}
+
+interface Window {
+  readonly startedAt: number;
+  readonly samples: number[];
+  failures: number;
+  readonly codes: Record<string, number>;
+  lost: number;
+}
+
+/**
+ * An honest peer: a real PeerConnectionRegistry with its own identity, connected to the
+ * target, timing one request at a time in a loop (`kind`, then `intervalMs` pause). Samples
+ * go to the current window; `begin()`/`end()` delimit the baseline and each attack.
+ */
+export class HonestProbe {
+  readonly registry: PeerConnectionRegistry;
+  readonly identity: NodeIdentity;
+  targetId = '';
+  private window: Window | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private lastDial = 0;
+
+  private constructor(private readonly o: HonestProbeOptions) {
+    this.identity = o.identity ?? NodeIdentity.generate();
+    this.registry = new PeerConnectionRegistry({
+      identity: this.identity,
+      networkId: o.networkId,
+      genesisHash: o.genesisHash,
+      protocolVersion: o.protocolVersion,
+      agent: 'tc-hostile-honest/0.1.0',
+      listen: false,
+      discovery: false,
+      logger: silentLogger,
+      limits: { requestTimeoutMs: o.timeoutMs, closeTimeoutMs: 500 },
+      ...(o.registryMetrics ? { metricsRegistry: o.registryMetrics } : {}),
+    });
+    this.registry.on('peer:disconnect', (e) => {
+      if (e.peerId === this.targetId && this.window) this.window.lost++;
+    });
+  }
+
+  /** Starts the registry, connects to the target (bounded by `timeoutMs`) and starts the request loop. */
+  static async start(o: HonestProbeOptions): Promise<HonestProbe> {
+    const probe = new HonestProbe(o);
+    await probe.registry.start();
+    try {
+      const info = await probe.registry.dial(probe.address, {
+        signal: AbortSignal.timeout(o.timeoutMs + 5_000),
+      });
+      probe.targetId = info.id;
+    } catch (error) {
+      await probe.registry.stop();
+      throw new ProbeError(
+        'TARGET_UNREACHABLE',
+        `honest peer could not connect: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    probe.lag.enable();
+    probe.running = true;
+    probe.loop = probe.run();
+    return probe;
+  }
+
+  get address(): string {
+    return formatAddress(this.o.target.host, this.o.target.port);
+  }
+
+  /** The probe's live session to the target, if any. */
+  session(): PeerInfo | undefined {
+    return this.registry.peer(this.targetId);
+  }
+
+  /** Opens a new window (closing the current one unread). */
+  begin(): void {
+    this.lag.reset();
+    this.window = { startedAt: performance.now(), samples: [], failures: 0, codes: {}, lost: 0 };
+  }
+
+  /** Closes the current window and returns its statistics. */
+  end(): LatencyStats {
+    const w = this.window ?? { startedAt: performance.now(), samples: [], failures: 0, codes: {}, lost: 0 };
+    this.window = undefined;
+    const sorted = [...w.samples].sort((a, b) => a - b);
+    return {
+      samples: sorted.length,
+      failures: w.failures,
+      failureCodes: { ...w.codes },
+      p50Ms: round(percentile(sorted, 50)),
+      p99Ms: round(percentile(sorted, 99)),
+      maxMs: round(sorted.at(-1) ?? 0),
+      sessionsLost: w.lost,
+      selfLagP99Ms: round(this.lag.count > 0 ? this.lag.percentile(99) / 1e6 : 0),
+      durationMs: Math.round(performance.now() - w.startedAt),
+    };
+  }
+
+  /** Samples (answered + failed) in the current window. */
+  get windowCount(): number {
+    return this.window ? this.window.samples.length + this.window.failures : 0;
+  }
+
+  /** Waits until the current window holds `n` results or `maxMs` passed. */
+  async waitSamples(n: number, maxMs: number): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (this.running && this.windowCount < n && Date.now() < deadline) await sleep(5);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.lag.disable();
+    await this.registry.stop();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const started = performance.now();
+      try {
+        await this.registry.request(this.targetId, this.requestMessage() as never, {
+          timeoutMs: this.o.timeoutMs,
+        });
+        const ms = performance.now() - started;
+        this.window?.samples.push(ms);
+        this.o.metrics?.honestSeconds.observe(ms / 1000);
+      } catch (error) {
+        const code = error instanceof RequestError ? error.code : 'ERROR';
+        if (this.window) {
+          this.window.failures++;
+          this.window.codes[code] = (this.window.codes[code] ?? 0) + 1;
+        }
+        this.o.metrics?.honestFailures.inc({ code });
+        if (code === 'NOT_CONNECTED' || code === 'PEER_DISCONNECTED') await this.redial();
+      }
+      if (this.running) await sleep(this.o.intervalMs);
+    }
+  }
+
+  /** Reconnects after the session was lost, at most once a second (the loop stays bounded). */
+  private async redial(): Promise<void> {
+    const wait = this.lastDial + 1_000 - Date.now();
+    if (wait > 0) await sleep(wait);
+    this.lastDial = Date.now();
+    if (!this.running || this.session()) return;
+    try {
+      const info = await this.registry.dial(this.address, { signal: AbortSignal.timeout(this.o.timeoutMs) });
+      this.targetId = info.id;
+    } catch {
+      // counted as failures by the next requests
+    }
+  }
+
+  private requestMessage(): { kind: ProbeKind; body: unknown } {
+    switch (this.o.kind) {
+      case 'ping':
+        return { kind: 'ping', body: { nonce: u64(1), sentAtMs: u64(Date.now()) } };
+      case 'getPeers':
+        return { kind: 'getPeers', body: { max: 1 } };
+      default:
+        return { kind: 'getChainTip', body: {} };
+    }
+  }
+}
+
+/** Nearest-rank percentile of an ascending array (0 for an empty one). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
