@@ -12,7 +12,8 @@ import { initHashing } from '../hashing.js';
 import { SyncError, type SyncOutcome } from './errors.js';
 import type { BlockQuota } from './peer-balancer.js';
 import { registerSyncMetrics, type SyncMetrics } from './sync-metrics.js';
-import { type SyncPeerInput, type SyncProgress, SyncRun, type SyncStalled } from './sync-run.js';
+import { SyncRun } from './sync-run.js';
+import type { SyncPeerInput, SyncProgress, SyncStalled } from './sync-types.js';
 
 export interface RangeSyncOptions {
   registry: PeerConnectionRegistry;

@@ -1,63 +1,11 @@
-import type { EventLoopLagMonitor, Logger, PeerConnectionRegistry } from '@tc/registry';
-import type { SyncTarget } from '../chain/sync-target.js';
-import { CONSENSUS_ERROR_ACTIONS, isConsensusError } from '../errors.js';
 import { Batch } from './batch.js';
+import { importBatch } from './batch-import.js';
 import { DownloadError, type DownloadFailure, downloadRange } from './download.js';
 import { SyncError, type SyncErrorCode, type SyncOutcome } from './errors.js';
-import { type BlockQuota, PeerBalancer, type SyncPeer } from './peer-balancer.js';
-import type { BatchOutcome, SyncMetrics } from './sync-metrics.js';
-
-/** A peer to sync from: its node id and the tip it announced. */
-export interface SyncPeerInput {
-  readonly peerId: string;
-  readonly height: number;
-  readonly hash: Uint8Array;
-}
-
-/** The 'progress' event: emitted at most every progressIntervalMs, and once at the end. */
-export interface SyncProgress {
-  readonly height: number;
-  readonly target: number;
-  /** Import rate over the last ~5 s. */
-  readonly blocksPerSec: number;
-  /** Connected peers that can serve the heights still missing. */
-  readonly peers: number;
-}
-
-/** The 'stalled' event: no block imported for stallTimeoutMs. */
-export interface SyncStalled {
-  readonly height: number;
-  readonly target: number;
-  readonly sinceMs: number;
-  /** The batch that blocks progress (the lowest one not imported). */
-  readonly batch: { readonly start: number; readonly end: number; readonly state: string } | undefined;
-  readonly peer: string | undefined;
-  /** 'reassigned': its download was cancelled and goes to another peer; 'waiting': nothing to move. */
-  readonly action: 'reassigned' | 'waiting';
-}
-
-export interface RunConfig {
-  readonly registry: PeerConnectionRegistry;
-  readonly target: SyncTarget;
-  readonly batchSize: number;
-  readonly maxBatchesAhead: number;
-  readonly maxBufferedBytes: number;
-  readonly requestTimeoutMs: number;
-  readonly stallTimeoutMs: number;
-  readonly maxAttemptsPerBatch: number;
-  readonly maxInflightPerPeer: number;
-  readonly maxPeers: number;
-  readonly peerQuota: BlockQuota | undefined;
-  readonly rateLimitCooldownMs: number;
-  readonly progressIntervalMs: number;
-  readonly log: Logger;
-  readonly metrics: SyncMetrics | undefined;
-  readonly lag: EventLoopLagMonitor;
-  readonly onProgress: (p: SyncProgress) => void;
-  readonly onStalled: (s: SyncStalled) => void;
-}
-
-const RATE_WINDOW_MS = 5_000;
+import { reactionTo, reportPeer } from './failure-policy.js';
+import { PeerBalancer, type SyncPeer } from './peer-balancer.js';
+import { ProgressMeter } from './progress-meter.js';
+import type { RunConfig, SyncPeerInput, SyncStalled } from './sync-types.js';
 
 /** One `syncTo` call: the batch window, the downloads, in-order import, stall detection. */
 export class SyncRun {
@@ -76,8 +24,7 @@ export class SyncRun {
   private finished = false;
   private readonly startedAt = performance.now();
   private lastProgressAt = this.startedAt;
-  private lastEmitAt = 0;
-  private readonly samples: Array<{ t: number; h: number }>;
+  private readonly meter: ProgressMeter;
   private imported = 0;
   private batchesDone = 0;
   private retries = 0;
@@ -105,7 +52,7 @@ export class SyncRun {
     this.height = this.fromHeight;
     this.nextStart = this.fromHeight + 1;
     this.targetHeight = Math.max(this.fromHeight, this.balancer.upsert(peers));
-    this.samples = [{ t: this.startedAt, h: this.fromHeight }];
+    this.meter = new ProgressMeter(this.startedAt, this.fromHeight);
     cfg.metrics?.height.set(this.height);
     cfg.metrics?.targetHeight.set(this.targetHeight);
     this.stallTimer = setInterval(
@@ -232,81 +179,58 @@ export class SyncRun {
   private downloadFailed(b: Batch, peer: SyncPeer, error: unknown, lagStart: number): void {
     const failure: DownloadFailure = error instanceof DownloadError ? error.failure : 'remote_error';
     const detail = `${b.start}..${b.end}: ${error instanceof Error ? error.message : String(error)}`;
-    let blame = true;
-    let outcome: BatchOutcome = failure === 'aborted' ? 'stalled' : failure;
-    if (failure === 'aborted') {
-      blame = b.stalled && !b.stallExcused; // the stall detector reported it already
-    } else if (failure === 'rate_limited') {
-      blame = false;
-      this.balancer.coolDown(peer, this.cfg.rateLimitCooldownMs);
-    } else if (failure === 'timeout') {
-      blame = !this.cfg.lag.excusesTimeout(lagStart);
-      if (blame) this.report(peer.id, 'REQUEST_TIMEOUT', detail);
-    } else if (failure === 'empty') this.report(peer.id, 'SYNC_EMPTY_BATCH', detail);
-    else if (failure === 'short') this.report(peer.id, 'SYNC_SHORT_BATCH', detail);
-    else if (failure === 'bad') this.report(peer.id, 'SYNC_BAD_BATCH', detail);
-    if (failure === 'aborted' && !b.stalled) outcome = 'disconnected';
-    this.cfg.metrics?.batches.inc({ outcome });
-    if (blame) {
+    const r = reactionTo(failure, {
+      stalled: b.stalled,
+      stallExcused: b.stallExcused,
+      timeoutExcused: failure === 'timeout' && this.cfg.lag.excusesTimeout(lagStart),
+    });
+    if (r.report !== undefined) this.report(peer.id, r.report, detail);
+    if (r.coolDown) this.balancer.coolDown(peer, this.cfg.rateLimitCooldownMs);
+    this.cfg.metrics?.batches.inc({ outcome: r.outcome });
+    if (r.blame) {
       peer.failures++;
       this.retries++;
     }
-    this.cfg.log.debug({ peer: peer.id.slice(0, 12), failure, blame, detail }, 'sync batch download failed');
-    b.downloadFailed(blame, blame);
+    this.cfg.log.debug(
+      { peer: peer.id.slice(0, 12), failure, blame: r.blame, detail },
+      'sync batch download failed',
+    );
+    b.downloadFailed(r.blame, r.blame);
   }
 
   // ------------------------------------------------------------------ import
 
   private async process(b: Batch): Promise<void> {
     b.startProcessing();
-    const before = this.cfg.target.tip().height;
     const peer = b.peer!;
-    let blocks = b.blocks!;
     try {
-      if (b.start > before + 1) {
-        // The tip moved back under us (a reorg by the chain manager): restart from it.
-        this.restartWindow(before + 1);
-        return;
-      }
-      if (b.start <= before) blocks = blocks.slice(before + 1 - b.start); // the tip moved ahead
       const t0 = performance.now();
-      if (blocks.length > 0) await this.cfg.target.importBlocks(blocks, peer);
+      const r = await importBatch(this.cfg.target, b, peer);
       this.cfg.metrics?.importSeconds.observe((performance.now() - t0) / 1000);
       if (this.finished) return;
-      const after = this.cfg.target.tip().height;
-      this.credit(after);
-      if (after >= b.end) {
-        b.processed();
-        this.batches.shift();
+      this.credit(r.height);
+      if (r.kind === 'restart') return this.restartWindow(r.height + 1);
+      if (r.kind === 'fatal') return this.fail('IMPORT_FAILED', `importing ${r.message}`, r.error);
+      const p = this.balancer.get(peer);
+      if (r.kind === 'invalid') {
+        this.cfg.metrics?.batches.inc({ outcome: 'invalid_block' });
+        const action = this.report(peer, r.code, r.message);
+        if (p) p.failures++;
+        // A peer that is now disconnected or banned: its other buffered batches are suspect too.
+        if (action === 'disconnect' || action === 'ban') this.dropBatchesOf(peer);
+      } else if (r.height >= b.end) {
         this.batchesDone++;
         this.peersUsed.add(peer);
-        const p = this.balancer.get(peer);
         if (p) p.served++;
         this.cfg.metrics?.batches.inc({ outcome: 'imported' });
-      } else {
-        b.processingFailed(after + 1);
-        this.retries++;
       }
-    } catch (error) {
-      if (this.finished) return;
-      const after = this.cfg.target.tip().height;
-      this.credit(after);
-      const code = consensusCode(error);
-      if (code === undefined) {
-        this.fail('IMPORT_FAILED', `importing ${b.start}..${b.end}: ${String(error)}`, error);
-        return;
-      }
-      this.cfg.metrics?.batches.inc({ outcome: 'invalid_block' });
-      const action = this.report(peer, code, `${b.start}..${b.end}: ${(error as Error).message}`);
-      const p = this.balancer.get(peer);
-      if (p) p.failures++;
-      this.retries++;
-      if (after >= b.end) {
+      if (r.height >= b.end) {
         b.processed();
         this.batches.shift();
-      } else b.processingFailed(after + 1);
-      // A peer that is now disconnected or banned: its other buffered batches are suspect too.
-      if (action === 'disconnect' || action === 'ban') this.dropBatchesOf(peer);
+      } else {
+        b.processingFailed(r.height + 1);
+        this.retries++;
+      }
     } finally {
       this.processing = undefined;
       this.pump();
@@ -321,25 +245,16 @@ export class SyncRun {
     this.height = height;
     this.lastProgressAt = now;
     this.cfg.metrics?.height.set(height);
-    this.samples.push({ t: now, h: height });
-    while (
-      this.samples.length > 64 ||
-      (this.samples.length > 2 && this.samples[0]!.t < now - RATE_WINDOW_MS)
-    ) {
-      this.samples.shift();
-    }
-    if (now - this.lastEmitAt >= this.cfg.progressIntervalMs) this.emitProgress(now);
+    this.meter.record(now, height);
+    if (this.meter.due(now, this.cfg.progressIntervalMs)) this.emitProgress(now);
   }
 
   private emitProgress(now: number): void {
-    this.lastEmitAt = now;
-    const first = this.samples[0]!;
-    const last = this.samples[this.samples.length - 1]!;
-    const dt = last.t - first.t;
+    this.meter.emitted(now);
     this.cfg.onProgress({
       height: this.height,
       target: this.targetHeight,
-      blocksPerSec: dt > 0 ? ((last.h - first.h) * 1000) / dt : 0,
+      blocksPerSec: this.meter.rate(),
       peers: this.balancer.usefulCount(Math.min(this.height + 1, this.targetHeight)),
     });
   }
@@ -391,18 +306,7 @@ export class SyncRun {
   }
 
   private report(peerId: string, code: string, detail: string): string {
-    try {
-      const decision = this.cfg.registry.reportPeer(peerId, code, detail);
-      this.cfg.metrics?.peerReports.inc({ code });
-      this.cfg.log.warn(
-        { peer: peerId.slice(0, 12), code, action: decision.action, detail },
-        'sync reported peer',
-      );
-      return decision.action;
-    } catch (error) {
-      this.cfg.log.error({ err: String(error) }, 'reportPeer failed');
-      return 'ignore';
-    }
+    return reportPeer(this.cfg, peerId, code, detail);
   }
 
   private fail(code: SyncErrorCode, message: string, cause?: unknown): void {
@@ -448,11 +352,4 @@ export class SyncRun {
       peersUsed: [...this.peersUsed],
     };
   }
-}
-
-/** The consensus code of an import error, or undefined when it is not a rule violation. */
-function consensusCode(error: unknown): string | undefined {
-  if (isConsensusError(error)) return error.code;
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && Object.hasOwn(CONSENSUS_ERROR_ACTIONS, code) ? code : undefined;
 }

@@ -1,0 +1,54 @@
+import type { EventLoopLagMonitor, Logger, PeerConnectionRegistry } from '@tc/registry';
+import type { SyncTarget } from '../chain/sync-target.js';
+import type { BlockQuota } from './peer-balancer.js';
+import type { SyncMetrics } from './sync-metrics.js';
+
+/** A peer to sync from: its node id and the tip it announced. */
+export interface SyncPeerInput {
+  readonly peerId: string;
+  readonly height: number;
+  readonly hash: Uint8Array;
+}
+
+/** The 'progress' event: emitted at most every progressIntervalMs, and once at the end. */
+export interface SyncProgress {
+  readonly height: number;
+  readonly target: number;
+  /** Import rate over the last ~5 s. */
+  readonly blocksPerSec: number;
+  /** Connected peers that can serve the heights still missing. */
+  readonly peers: number;
+}
+
+/** The 'stalled' event: no block imported for stallTimeoutMs. */
+export interface SyncStalled {
+  readonly height: number;
+  readonly target: number;
+  readonly sinceMs: number;
+  /** The batch that blocks progress (the lowest one not imported). */
+  readonly batch: { readonly start: number; readonly end: number; readonly state: string } | undefined;
+  readonly peer: string | undefined;
+  /** 'reassigned': its download was cancelled and goes to another peer; 'waiting': nothing to move. */
+  readonly action: 'reassigned' | 'waiting';
+}
+
+export interface RunConfig {
+  readonly registry: PeerConnectionRegistry;
+  readonly target: SyncTarget;
+  readonly batchSize: number;
+  readonly maxBatchesAhead: number;
+  readonly maxBufferedBytes: number;
+  readonly requestTimeoutMs: number;
+  readonly stallTimeoutMs: number;
+  readonly maxAttemptsPerBatch: number;
+  readonly maxInflightPerPeer: number;
+  readonly maxPeers: number;
+  readonly peerQuota: BlockQuota | undefined;
+  readonly rateLimitCooldownMs: number;
+  readonly progressIntervalMs: number;
+  readonly log: Logger;
+  readonly metrics: SyncMetrics | undefined;
+  readonly lag: EventLoopLagMonitor;
+  readonly onProgress: (p: SyncProgress) => void;
+  readonly onStalled: (s: SyncStalled) => void;
+}
