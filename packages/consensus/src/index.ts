@@ -209,22 +209,3 @@ export {
 export { type BlockRangeHandlerOptions, type BlockRangeSource, blockRangeHandler } from './sync/serve.js';
 export type { SyncPeerInput, SyncProgress, SyncStalled } from './sync/sync-types.js';
 export { type ValidatedBlock, validateBlock } from './validate-block.js';
-export type { BatchState } from './sync/batch.js';
-export {
-  SYNC_ERROR_ACTIONS,
-  SYNC_PEER_CODES,
-  SyncError,
-  type SyncErrorCode,
-  type SyncOutcome,
-  type SyncPeerCode,
-} from './sync/errors.js';
-export type { BlockQuota } from './sync/peer-balancer.js';
-export {
-  DEFAULT_RANGE_SYNC_LIMITS,
-  RangeSync,
-  type RangeSyncOptions,
-  type ResolvedRangeSyncLimits,
-  type SyncEvents,
-} from './sync/range-sync.js';
-export { type BlockRangeHandlerOptions, type BlockRangeSource, blockRangeHandler } from './sync/serve.js';
-export type { SyncPeerInput, SyncProgress, SyncStalled } from './sync/sync-run.js';
