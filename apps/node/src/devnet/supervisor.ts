@@ -1,16 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { createDevnetGenesis } from '../chain/genesis.js';
-import { type BuildSignedTransaction, buildSignedTransaction, NotWiredError } from '../chain/seams.js';
+import { resolve } from 'node:path';
+import { type BuildSignedTransaction, buildSignedTransaction } from '../chain/seams.js';
 import type { Io } from '../commands/common.js';
-import { initDatadir } from '../commands/init.js';
-import { CONFIG_FILE_NAME } from '../config/load.js';
-import { generateNodeKey, type NodeKey, toHex } from '../keys.js';
-import type { BlockchainInfo, MempoolInfo, PeerInfo } from '../rpc/api.js';
-import { RpcCallError, RpcClient, rpcUrl } from '../rpc/client.js';
-import { type DevnetFrame, type NodeView, renderFrame, renderLine, TerminalView } from './view.js';
+import { agreement, layoutDevnet, pollNode, spawnNode, stopChild } from './nodes.js';
+import { TxGenerator } from './tx-generator.js';
+import { type DevnetFrame, renderFrame, renderLine, TerminalView } from './view.js';
 
 export interface DevnetOptions {
   /** 1..16. Default 4. */
@@ -67,47 +60,6 @@ export interface DevnetSummary {
   readonly reason: string;
 }
 
-const MARKER = '.tc-devnet';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolvePort(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function prepareDir(dir: string): void {
-  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, MARKER))) {
-    throw new Error(`${dir} exists and is not a devnet directory; choose another --dir`);
-  }
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, MARKER), 'created by tc-node devnet; removed and recreated on every run\n');
-}
-
-/** The environment for a child: ours without TC_* variables (they would override every node's config). */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TC_')) env[k] = v;
-  env['TC_LOG_FORMAT'] = 'json';
-  return env;
-}
-
-interface DevnetNode {
-  readonly index: number;
-  readonly datadir: string;
-  readonly key: NodeKey;
-  readonly rpc: RpcClient;
-  readonly rpcAddr: string;
-  child?: ChildProcess;
-  exit?: { code: number | null; signal: string | null };
-  view: NodeView;
-}
-
 /**
  * Runs a local devnet: N `tc-node start` child processes on 127.0.0.1, all validators of one
  * genesis, fully meshed by `--peer`; submits transactions at `txRate`; shows a live view (or a
@@ -134,43 +86,12 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
   const build = options.buildTransaction ?? buildSignedTransaction;
   const started = Date.now();
 
-  // Lay out the nodes: keys, one shared genesis, ports, datadirs.
-  prepareDir(dir);
-  const keys = Array.from({ length: count }, () => generateNodeKey());
-  const genesis = createDevnetGenesis({
-    validators: keys.map((k) => toHex(k.publicKey)),
+  const nodes = await layoutDevnet({
+    dir,
+    count,
     ...(options.slotMs ? { slotMs: options.slotMs } : {}),
-  });
-  const ports: { p2p: number; rpc: number }[] = [];
-  for (let i = 0; i < count; i++) {
-    ports.push(
-      options.basePort
-        ? { p2p: options.basePort + 2 * i, rpc: options.basePort + 2 * i + 1 }
-        : { p2p: await freePort(), rpc: await freePort() },
-    );
-  }
-  const nodes: DevnetNode[] = keys.map((key, i) => {
-    const datadir = join(dir, `node-${i}`);
-    const port = ports[i] as { p2p: number; rpc: number };
-    initDatadir({
-      network: 'devnet',
-      datadir,
-      key,
-      genesis,
-      p2pHost: '127.0.0.1',
-      p2pPort: port.p2p,
-      rpcPort: port.rpc,
-      peers: ports.filter((_, j) => j !== i).map((p) => `127.0.0.1:${p.p2p}`),
-    });
-    const rpcAddr = `127.0.0.1:${port.rpc}`;
-    return {
-      index: i,
-      datadir,
-      key,
-      rpcAddr,
-      rpc: new RpcClient({ url: rpcUrl('127.0.0.1', port.rpc), timeoutMs: Math.max(500, pollMs) }),
-      view: { index: i, rpc: rpcAddr, up: false },
-    };
+    ...(options.basePort ? { basePort: options.basePort } : {}),
+    rpcTimeoutMs: Math.max(500, pollMs),
   });
 
   // Stop conditions.
@@ -194,18 +115,8 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
   process.on('exit', killAll);
   options.signal?.addEventListener('abort', () => stop('aborted'), { once: true });
 
-  // Start the children, each in its own process group so a terminal Ctrl-C reaches only us.
   for (const n of nodes) {
-    const logFd = openSync(join(n.datadir, 'node.log'), 'a');
-    const args = [cliPath, 'start', '--config', join(n.datadir, CONFIG_FILE_NAME), '--stop-with-parent'];
-    const child = spawn(process.execPath, args, {
-      // stdin is a pipe only so that the child sees EOF if we die without stopping it.
-      stdio: ['pipe', logFd, logFd],
-      env: childEnv(),
-      detached: true,
-    });
-    closeSync(logFd);
-    n.child = child;
+    const child = spawnNode(n, cliPath);
     child.on('exit', (code, signal) => {
       n.exit = { code, signal };
       n.view = { ...n.view, up: false, exitCode: code };
@@ -220,66 +131,8 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
 
   // Poll, generate transactions, draw.
   const terminal = interactive ? new TerminalView((s) => process.stdout.write(s)) : undefined;
-  let txSent = 0;
-  let txRejected = 0;
-  let txWindow = 0;
-  let txDisabled: string | undefined;
-  let lastTick = Date.now();
-  let txCredit = 0;
-  const txTimer =
-    txRate > 0
-      ? setInterval(
-          () => {
-            const now = Date.now();
-            txCredit = Math.min(txCredit + ((now - lastTick) / 1000) * txRate, Math.max(1, txRate));
-            lastTick = now;
-            while (txCredit >= 1 && txDisabled === undefined && stopReason === undefined) {
-              txCredit -= 1;
-              const from = nodes[Math.floor(Math.random() * nodes.length)] as DevnetNode;
-              const to = nodes[Math.floor(Math.random() * nodes.length)] as DevnetNode;
-              const via = nodes.filter((n) => n.view.up)[0];
-              if (!via) break;
-              build({ from: from.key, to: toHex(to.key.publicKey), amount: 1n, fee: 0n, rpc: via.rpc })
-                .then((tx) => via.rpc.call<string>('sendrawtransaction', [tx.hex]))
-                .then(() => {
-                  txSent++;
-                  txWindow++;
-                })
-                .catch((error: unknown) => {
-                  if (error instanceof NotWiredError) {
-                    if (txDisabled === undefined) txDisabled = `transaction generator off: ${error.message}`;
-                  } else if (error instanceof RpcCallError) txRejected++;
-                });
-            }
-          },
-          Math.max(10, Math.min(1000, Math.floor(1000 / txRate))),
-        )
-      : undefined;
-
-  const pollNode = async (n: DevnetNode): Promise<void> => {
-    if (n.exit !== undefined) return;
-    try {
-      const [info, peers, mempool] = await Promise.all([
-        n.rpc.call<BlockchainInfo>('getblockchaininfo'),
-        n.rpc.call<PeerInfo[]>('getpeerinfo'),
-        n.rpc.call<MempoolInfo>('getmempoolinfo'),
-      ]);
-      const rtts = peers.map((p) => p.rttMs).filter((r): r is number => typeof r === 'number');
-      n.view = {
-        index: n.index,
-        rpc: n.rpcAddr,
-        up: true,
-        height: info.height,
-        tip: info.bestBlockHash,
-        peers: peers.length,
-        mempool: mempool.size,
-        rttMs: rtts.length > 0 ? rtts.reduce((a, b) => a + b, 0) / rtts.length : null,
-        sync: info.sync,
-      };
-    } catch (error) {
-      n.view = { index: n.index, rpc: n.rpcAddr, up: false, error: (error as Error).message.slice(0, 60) };
-    }
-  };
+  const txs = new TxGenerator(nodes, txRate, build);
+  txs.start();
 
   let lastFrameAt = Date.now();
   while (stopReason === undefined) {
@@ -290,12 +143,11 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
       elapsedS,
       ...(durationS ? { durationS } : {}),
       nodes: nodes.map((n) => n.view),
-      txPerSecond: txWindow / Math.max(0.001, (now - lastFrameAt) / 1000),
-      txSent,
-      txRejected,
-      ...(txDisabled ? { note: txDisabled } : {}),
+      txPerSecond: txs.takeWindow() / Math.max(0.001, (now - lastFrameAt) / 1000),
+      txSent: txs.sent,
+      txRejected: txs.rejected,
+      ...(txs.disabled ? { note: txs.disabled } : {}),
     };
-    txWindow = 0;
     lastFrameAt = now;
     if (terminal) terminal.draw(renderFrame(frame));
     else io.out(renderLine(frame));
@@ -306,7 +158,7 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
       setTimeout(r, pollMs).unref();
     });
   }
-  if (txTimer) clearInterval(txTimer);
+  txs.stop();
 
   // Final state: agreement at the lowest common height, then stop everyone.
   await Promise.all(nodes.map(pollNode));
@@ -331,39 +183,14 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
       signal: n.exit?.signal ?? null,
     })),
     blocks: Math.max(0, ...heights),
-    transactions: txSent,
-    txRejected,
+    transactions: txs.sent,
+    txRejected: txs.rejected,
     tipsAgree,
     cleanExit: nodes.every((n) => n.exit?.code === 0),
     durationS: Math.round((Date.now() - started) / 100) / 10,
     reason: stopReason ?? 'stopped',
   };
   return summary;
-}
-
-async function agreement(nodes: readonly DevnetNode[]): Promise<boolean> {
-  if (nodes.some((n) => !n.view.up || n.view.height === undefined)) return false;
-  const common = Math.min(...nodes.map((n) => n.view.height as number));
-  try {
-    const hashes = await Promise.all(nodes.map((n) => n.rpc.call<string>('getblockhash', [common])));
-    return hashes.every((h) => h === hashes[0]);
-  } catch {
-    return false;
-  }
-}
-
-function stopChild(n: DevnetNode, timeoutMs: number): Promise<void> {
-  const child = n.child;
-  if (!child || n.exit !== undefined) return Promise.resolve();
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      // Let the 'exit' handler registered at spawn record the code first.
-      setImmediate(done);
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** The end-of-run summary as text lines. */

@@ -1,0 +1,71 @@
+import type { BuildSignedTransaction } from '../chain/seams.js';
+import { NotWiredError } from '../chain/seams.js';
+import { toHex } from '../keys.js';
+import { RpcCallError } from '../rpc/client.js';
+import type { DevnetNode } from './nodes.js';
+
+/**
+ * Submits about `rate` transfers per second between the devnet's validator keys, each through a
+ * random node that is up. Turns itself off (with a note for the view) when the transaction
+ * builder is not wired. At most `rate` (≥ 1) submissions are started per tick.
+ */
+export class TxGenerator {
+  sent = 0;
+  rejected = 0;
+  /** Why the generator stopped itself, if it did. */
+  disabled: string | undefined;
+  private window = 0;
+  private credit = 0;
+  private lastTick = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly nodes: readonly DevnetNode[],
+    private readonly rate: number,
+    private readonly build: BuildSignedTransaction,
+  ) {}
+
+  start(): void {
+    if (this.rate <= 0) return;
+    this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(1000, Math.floor(1000 / this.rate))));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Accepted transactions since the previous call. */
+  takeWindow(): number {
+    const w = this.window;
+    this.window = 0;
+    return w;
+  }
+
+  private pick<T>(xs: readonly T[]): T | undefined {
+    return xs[Math.floor(Math.random() * xs.length)];
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    this.credit = Math.min(this.credit + ((now - this.lastTick) / 1000) * this.rate, Math.max(1, this.rate));
+    this.lastTick = now;
+    while (this.credit >= 1 && this.disabled === undefined && this.timer !== undefined) {
+      this.credit -= 1;
+      const from = this.pick(this.nodes);
+      const to = this.pick(this.nodes);
+      const via = this.pick(this.nodes.filter((n) => n.view.up));
+      if (!from || !to || !via) break;
+      this.build({ from: from.key, to: toHex(to.key.publicKey), amount: 1n, fee: 0n, rpc: via.rpc })
+        .then((tx) => via.rpc.call<string>('sendrawtransaction', [tx.hex]))
+        .then(() => {
+          this.sent++;
+          this.window++;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof NotWiredError) this.disabled ??= `transaction generator off: ${error.message}`;
+          else if (error instanceof RpcCallError) this.rejected++;
+        });
+    }
+  }
+}
