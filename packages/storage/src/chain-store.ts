@@ -184,13 +184,11 @@ export class ChainStore {
   getUtxo(outpoint: Outpoint): Utxo | undefined {
     // The hottest read: `guard` inlined by hand.
     if (this.closing !== undefined) throw new StoreClosedError();
-    let value: Uint8Array | undefined;
     try {
-      value = this.engine.get('utxos', outpointLookupKey(outpoint));
+      return this.engine.getWith('utxos', outpointLookupKey(outpoint), decodeUtxo);
     } catch (error) {
       throw mapEngineError(error, this.path);
     }
-    return value === undefined ? undefined : decodeUtxo(value);
   }
 
   /** Batched lookup from one snapshot; result `i` answers `outpoints[i]`. */
@@ -199,12 +197,7 @@ export class ChainStore {
       throw new RangeError(`${outpoints.length} lookups; the limit is ${this.limits.maxBatchLookups}`);
     }
     return this.guard(() =>
-      this.engine.read((r) =>
-        outpoints.map((op) => {
-          const value = r.get('utxos', outpointLookupKey(op));
-          return value === undefined ? undefined : decodeUtxo(value);
-        }),
-      ),
+      this.engine.read((r) => outpoints.map((op) => r.getWith('utxos', outpointLookupKey(op), decodeUtxo))),
     );
   }
 

@@ -35,6 +35,11 @@ export interface KvRangeOptions {
 /** Reads. Values returned are owned by the caller (never reused buffers). */
 export interface KvReader {
   get(table: TableName, key: Uint8Array): Uint8Array | undefined;
+  /**
+   * `decode(value)` of the value at `key`, without copying it first: `value` may be a reused
+   * buffer, valid only during the call; `decode` must copy whatever it keeps.
+   */
+  getWith<T>(table: TableName, key: Uint8Array, decode: (value: Uint8Array) => T): T | undefined;
   /** Entries in key order (or reverse). Iterate it to completion or break; do not keep it. */
   range(table: TableName, options?: KvRangeOptions): Iterable<KvEntry>;
   count(table: TableName): number;

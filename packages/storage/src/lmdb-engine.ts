@@ -49,6 +49,11 @@ export class LmdbEngine implements KvEngine {
     return this.tables[table].get(asBuffer(key));
   }
 
+  getWith<T>(table: TableName, key: Uint8Array, decode: (value: Uint8Array) => T): T | undefined {
+    const value = this.tables[table].getBinaryFast(asBuffer(key));
+    return value === undefined ? undefined : decode(value);
+  }
+
   range(table: TableName, options: KvRangeOptions = {}): Iterable<KvEntry> {
     const { start, end, reverse, limit } = options;
     return this.tables[table].getRange({
@@ -67,6 +72,7 @@ export class LmdbEngine implements KvEngine {
     const tables = this.tables;
     const writer: KvWriter = {
       get: (table, key) => this.get(table, key),
+      getWith: (table, key, decode) => this.getWith(table, key, decode),
       range: (table, options) => this.range(table, options),
       count: (table) => this.count(table),
       put: (table, key, value) => {

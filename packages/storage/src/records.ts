@@ -38,14 +38,15 @@ export function encodeUtxo(utxo: Utxo): Uint8Array {
   return out;
 }
 
-/** Decodes a `utxos` value. The result's `recipient` is a view into `bytes` (engines return fresh copies). */
+/** Decodes a `utxos` value; copies the recipient, so `bytes` may be a reused buffer. */
 export function decodeUtxo(bytes: Uint8Array): Utxo {
-  if (bytes.byteLength < 16) throw new RangeError(`utxo value of ${bytes.byteLength} bytes`);
+  // `length`, not `byteLength`: an engine's reused buffer may be larger than the value it holds.
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length < 16) throw new RangeError(`utxo value of ${b.length} bytes`);
   return {
     value: b.readBigUInt64LE(0),
     height: b.readUInt32LE(8) + b.readUInt32LE(12) * 0x1_0000_0000,
-    recipient: new Uint8Array(b.buffer, b.byteOffset + 16, b.byteLength - 16),
+    recipient: Uint8Array.prototype.slice.call(b, 16, b.length),
   };
 }
 

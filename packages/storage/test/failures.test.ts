@@ -55,6 +55,7 @@ class FaultyEngine implements KvEngine {
     private readonly error: () => Error,
   ) {}
   get: KvEngine['get'] = (t, k) => this.inner.get(t, k);
+  getWith: KvEngine['getWith'] = (t, k, d) => this.inner.getWith(t, k, d);
   range: KvEngine['range'] = (t, o) => this.inner.range(t, o);
   count: KvEngine['count'] = (t) => this.inner.count(t);
   read: KvEngine['read'] = (fn) => this.inner.read(fn);
