@@ -31,7 +31,7 @@ function headersOf(node: ConsensusNode, from: number, to: number) {
 describe('ConsensusNode cluster (real sockets, LMDB, pool)', () => {
   it('validators produce in turn, and one going offline does not stall the chain', async () => {
     cluster = new TestCluster({ validators: 4, slotMs: 250 });
-    const nodes = [];
+    const nodes: ConsensusNode[] = [];
     for (let i = 0; i < 4; i++) nodes.push(await cluster.add({ validatorIndex: i }));
     await cluster.connectAll();
     await waitFor(() => minHeight(nodes) >= 8 && sameTip(nodes), 20_000, 'height 8 on all nodes');
@@ -60,7 +60,7 @@ describe('ConsensusNode cluster (real sockets, LMDB, pool)', () => {
 
   it('two partitions build diverging chains, heal, and converge on the better tip with identical UTXO sets', async () => {
     cluster = new TestCluster({ validators: 4, slotMs: 250 });
-    const nodes = [];
+    const nodes: ConsensusNode[] = [];
     for (let i = 0; i < 4; i++) nodes.push(await cluster.add({ validatorIndex: i }));
     await cluster.connectAll();
     await waitFor(() => minHeight(nodes) >= 2 && sameTip(nodes), 20_000, 'a common start');

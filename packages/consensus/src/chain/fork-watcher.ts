@@ -112,14 +112,17 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
       return this.running;
     }
     const run = async (): Promise<ForkCheckResult> => {
-      let result: ForkCheckResult = { action: 'none' };
+      let acted: ForkCheckResult | undefined;
+      let last: ForkCheckResult = { action: 'none' };
       for (let i = 0; i < 4 && !this.stopped; i++) {
         this.again = false;
-        result = await this.checkOnce().catch((): ForkCheckResult => ({ action: 'none' }));
-        // A successful switch may leave us short of the best tip: look again at once.
-        if (!this.again && result.action !== 'reorg' && result.action !== 'extended') break;
+        last = await this.checkOnce().catch((): ForkCheckResult => ({ action: 'none' }));
+        const progressed = last.action === 'reorg' || last.action === 'extended';
+        if (progressed) acted ??= last;
+        // A switch may leave us short of the best tip, and a request may have come in: look again.
+        if (!this.again && !progressed) break;
       }
-      return result;
+      return acted ?? last;
     };
     this.running = run().finally(() => {
       this.running = undefined;

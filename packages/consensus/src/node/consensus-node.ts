@@ -21,6 +21,9 @@ import type { KeyPair } from '../keys.js';
 import { Mempool, type MempoolAddResult, type MempoolOptions } from '../mempool.js';
 import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
 import { type StatelessValidator, ValidationPool } from '../pool.js';
+import { SyncError } from '../sync/errors.js';
+import { RangeSync, type RangeSyncOptions } from '../sync/range-sync.js';
+import type { SyncProgress } from '../sync/sync-types.js';
 import { Gossip } from './gossip.js';
 import { DEFAULT_HANDLER_LIMITS, type HandlerLimits, registerChainHandlers } from './handlers.js';
 import { ProductionLoop } from './production-loop.js';
@@ -56,8 +59,13 @@ export interface ConsensusNodeOptions {
   handlerLimits?: Partial<HandlerLimits>;
   /** Transaction ids remembered by the gossip seen-filter (default 50 000). */
   seenCapacity?: number;
-  /** Plugs the extension sync (e.g. RangeSync) in; default: built-in range fetch + import. */
+  /**
+   * Replaces the extension sync. Default: a RangeSync over the registry with the chain manager
+   * as its SyncTarget (`rangeSync` options apply to it).
+   */
   sync?: (ctx: { registry: PeerConnectionRegistry; chain: ChainManager }) => ExtendSync;
+  /** Options of the default RangeSync (batch size, look-ahead, timeouts, …). */
+  rangeSync?: Omit<RangeSyncOptions, 'registry' | 'target' | 'logger' | 'metricsRegistry'>;
   /** Upper bound of `stop()` (default 5 000 ms). */
   closeTimeoutMs?: number;
   metricsRegistry?: MetricsRegistry;
@@ -73,6 +81,8 @@ export interface ConsensusNodeStatus {
   readonly mempool: { readonly count: number; readonly bytes: number };
   readonly syncing: boolean;
   readonly syncTarget: number | undefined;
+  /** Last progress of the running (or last) range sync. */
+  readonly syncProgress: SyncProgress | undefined;
   readonly peers: number;
   readonly producing: boolean;
   readonly blocksProduced: number;
@@ -91,6 +101,7 @@ export interface ConsensusNodeEvents {
   produced: [{ height: number; hash: Uint8Array }];
   'sync:start': [{ target: number; peers: string[] }];
   'sync:done': [{ height: number; target: number; error?: Error }];
+  'sync:progress': [SyncProgress];
   /** A peer was reported to the registry with a consensus/fork code. */
   'peer:fault': [{ peerId: string; code: string; decision: PenaltyDecision }];
 }
@@ -110,6 +121,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   readonly forks: ForkWatcher;
   readonly gossip: Gossip;
   readonly producer: ProductionLoop | undefined;
+  /** The default extension sync (undefined when `sync` replaced it). */
+  readonly rangeSync: RangeSync | undefined;
   private readonly ownsStore: boolean;
   private readonly ownsValidator: boolean;
   private readonly log: Logger;
@@ -120,6 +133,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   private reorgs = 0;
   private lastReorg: ConsensusNodeStatus['lastReorg'];
   private stopping: Promise<void> | undefined;
+  private syncProgress: SyncProgress | undefined;
 
   /** Opens the store at `dataDir` (unless `store` is given) and builds the node (not started). */
   static async create(options: ConsensusNodeOptions): Promise<ConsensusNode> {
@@ -187,12 +201,38 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       logger: this.log,
     });
     const onPeerFault = (peerId: string, code: string) => this.reportPeer(peerId, code);
+    this.rangeSync = options.sync
+      ? undefined
+      : new RangeSync({
+          ...options.rangeSync,
+          registry: this.registry,
+          target: this.chain,
+          logger: this.log,
+          ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
+        });
+    const rangeSync = this.rangeSync;
+    const extend: ExtendSync | undefined = options.sync
+      ? options.sync({ registry: this.registry, chain: this.chain })
+      : rangeSync &&
+        (async (peers) => {
+          if (rangeSync.syncing) {
+            rangeSync.addPeers(peers);
+            return;
+          }
+          await rangeSync.syncTo(peers).catch((error: unknown) => {
+            if (!(error instanceof SyncError && error.code === 'ALREADY_SYNCING')) throw error;
+          });
+        });
+    rangeSync?.on('progress', (p) => {
+      this.syncProgress = p;
+      this.emit('sync:progress', p);
+    });
     this.forks = new ForkWatcher({
       api: this.registry,
       chain: this.chain,
       ...(options.minPeers !== undefined ? { minPeers: options.minPeers } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-      ...(options.sync ? { sync: options.sync({ registry: this.registry, chain: this.chain }) } : {}),
+      ...(extend ? { sync: extend } : {}),
       onPeerFault,
     });
     this.gossip = new Gossip({
@@ -304,6 +344,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       mempool: { count: this.mempool.count, bytes: this.mempool.bytes },
       syncing: sync.active,
       syncTarget: sync.target,
+      syncProgress: this.syncProgress,
       peers: this.registry.peers().length,
       producing: this.producer?.active ?? false,
       blocksProduced: this.producer?.produced ?? 0,
@@ -328,6 +369,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     if (this.forkTimer) clearTimeout(this.forkTimer);
     this.producer?.stop();
     this.forks.stop();
+    this.rangeSync?.stop('node stopping');
     const bounded = (p: Promise<unknown>) => withTimeout(p, this.closeTimeoutMs);
     await bounded(this.registry.stop());
     await bounded(this.chain.stop());

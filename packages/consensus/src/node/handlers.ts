@@ -1,9 +1,10 @@
 import type { PeerConnectionRegistry } from '@tc/registry';
 import type { ChainStore } from '@tc/storage';
-import { decodeBlock, type KindInputs, u64, u64ToBigInt } from '@tc/wire';
+import { type KindInputs, u64, u64ToBigInt } from '@tc/wire';
 import type { ChainManager } from '../chain/chain-manager.js';
 import type { Mempool } from '../mempool.js';
 import { encodeTransactionData, toPbTransaction } from '../model.js';
+import { blockRangeHandler } from '../sync/serve.js';
 
 export interface HandlerLimits {
   /** Most blocks one getBlockRange answer carries (default 512). */
@@ -24,8 +25,6 @@ export const DEFAULT_HANDLER_LIMITS: Readonly<HandlerLimits> = Object.freeze({
 });
 
 const EMPTY = new Uint8Array(0);
-/** Blocks read from storage per range step (one snapshot each). */
-const READ_STEP = 64;
 
 /**
  * Registers the chain's request handlers: getChainTip, getBlockHash, getBlockRange (a stream
@@ -47,11 +46,13 @@ export function registerChainHandlers(
     const hash = height <= BigInt(Number.MAX_SAFE_INTEGER) ? store.getBlockHash(Number(height)) : undefined;
     return { height: body.height, hash: hash ?? EMPTY };
   });
-  registry.handle('getBlockRange', (body, ctx) => {
-    const start = u64ToBigInt(body.startHeight);
-    const count = Math.min(body.count >>> 0, limits.maxRangeBlocks);
-    return rangeChunks(store, start, count, limits.rangeChunkBytes, ctx.signal);
-  });
+  registry.handle(
+    'getBlockRange',
+    blockRangeHandler(store, {
+      maxBlocksPerRequest: limits.maxRangeBlocks,
+      maxChunkBytes: limits.rangeChunkBytes,
+    }),
+  );
   registry.handle('getPendingTxs', (body) => {
     const max = Math.min(body.max > 0 ? body.max : limits.maxPendingTxs, limits.maxPendingTxs);
     const txs: KindInputs['pendingTxs']['txs'] = [];
@@ -64,34 +65,4 @@ export function registerChainHandlers(
     }
     return { txs };
   });
-}
-
-function* rangeChunks(
-  store: ChainStore,
-  start: bigint,
-  count: number,
-  chunkBytes: number,
-  signal: AbortSignal,
-): Generator<KindInputs['blockRangeChunk']> {
-  if (start > BigInt(Number.MAX_SAFE_INTEGER)) return;
-  let next = Number(start);
-  let left = count;
-  let chunk: NonNullable<KindInputs['blockRangeChunk']['blocks']> = [];
-  let bytes = 0;
-  while (left > 0 && !signal.aborted) {
-    const stored = store.getBlocks(next, Math.min(left, READ_STEP));
-    if (stored.length === 0) break;
-    for (const block of stored) {
-      if (chunk.length > 0 && bytes + block.blockBytes.length > chunkBytes) {
-        yield { blocks: chunk };
-        chunk = [];
-        bytes = 0;
-      }
-      chunk.push(decodeBlock(block.blockBytes));
-      bytes += block.blockBytes.length;
-    }
-    next += stored.length;
-    left -= stored.length;
-  }
-  if (chunk.length > 0) yield { blocks: chunk };
 }

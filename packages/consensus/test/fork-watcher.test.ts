@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  buildBlock,
+  type ConsensusNode,
+  type ForkCheckResult,
+  type HeaderRef,
+  leaderIndex,
+  toHex,
+  utxoSetDigest,
+} from '../src/index.js';
+import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
+
+let cluster: TestCluster | undefined;
+
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+/** `n` valid blocks on `parent`; the first at `firstAttempt` (a distinct branch). */
+function build(c: TestCluster, parent: HeaderRef, n: number, firstAttempt = 0) {
+  const g = c.genesis;
+  const bytes: Uint8Array[] = [];
+  let p = parent;
+  for (let i = 0; i < n; i++) {
+    const attempt = i === 0 ? firstAttempt : 0;
+    const key = c.validatorKeys[leaderIndex(g, p.height + 1, attempt)]!;
+    const nowMs = p.timestampMs + g.slotMs + attempt * g.leaderTimeoutMs;
+    const built = buildBlock({ parent: p, producerKey: key, attempt, nowMs, genesis: g });
+    p = { height: p.height + 1, hash: built.hash, timestampMs: built.block.header.timestampMs };
+    bytes.push(built.bytes);
+  }
+  return { bytes, tip: p };
+}
+
+/** Runs checks until `done` holds (bounded: a check may join one already running). */
+async function checkUntil(
+  node: ConsensusNode,
+  done: (r: ForkCheckResult) => boolean,
+): Promise<ForkCheckResult> {
+  let last: ForkCheckResult = { action: 'none' };
+  for (let i = 0; i < 10; i++) {
+    last = await node.checkForks();
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return last;
+}
+
+describe('fork watcher through ConsensusNode', () => {
+  it('waits for minPeers distinct peers before a reorg, then switches, then extends with range sync', async () => {
+    cluster = new TestCluster({ validators: 2, slotMs: 250, genesisOffsetMs: -600_000 });
+    const opts = { forkCheckIntervalMs: 60_000 };
+    const x = await cluster.add(opts);
+    const [p1, p2, p3] = [await cluster.add(opts), await cluster.add(opts), await cluster.add(opts)];
+    const g0 = x.chain.tipHeader();
+    const a = build(cluster, g0, 3);
+    const first = build(cluster, g0, 1);
+    const b = build(cluster, first.tip, 4, 1); // fork at height 1, tip at 5
+    for (const n of [x, p2!, p3!]) await n.chain.importBlocks(a.bytes, 'test');
+    await p1!.chain.importBlocks([a.bytes[0]!, ...b.bytes], 'test');
+    for (const p of [p2!, p3!, p1!]) await x.connect(addressOf_(p));
+    await waitFor(() => x.registry.peers().length === 3, 5_000, 'three peers');
+
+    // Only p1 reports the better tip: 1 < min(2, 3 peers) → no switch.
+    const waiting = await checkUntil(x, (r) => r.action === 'waiting-support');
+    expect(waiting).toMatchObject({ action: 'waiting-support', height: 5, support: 1, required: 2 });
+    expect(toHex(x.chain.tip().hash)).toBe(toHex(a.tip.hash));
+
+    // A second peer moves to the better branch: now x switches (abandoning 2 blocks).
+    await p2!.chain.reorg(b.bytes, 1, 'test');
+    const switched = await checkUntil(x, (r) => r.action === 'reorg');
+    expect(switched.action).toBe('reorg');
+    expect(switched.action === 'reorg' && switched.result).toMatchObject({ forkHeight: 1, depth: 2 });
+    expect(toHex(x.chain.tip().hash)).toBe(toHex(b.tip.hash));
+    expect(utxoSetDigest(x.store)).toEqual(utxoSetDigest(p1!.store));
+
+    // p1 runs ahead on the same chain: nothing is abandoned, so x extends (range sync).
+    const c = build(cluster, b.tip, 40);
+    await p1!.chain.importBlocks(c.bytes, 'test');
+    const extended = await checkUntil(x, () => x.chain.tip().height === c.tip.height);
+    expect(extended.action).toBe('extended');
+    expect(toHex(x.chain.tip().hash)).toBe(toHex(c.tip.hash));
+    expect(x.status()).toMatchObject({ height: 45, syncing: false, reorgs: 1 });
+
+    // A fresh node follows by itself once connected (its connect triggers a check).
+    const fresh = await cluster.add(opts);
+    await fresh.connect(addressOf_(x));
+    await waitFor(() => fresh.chain.tip().height === 45, 10_000, 'fresh node catches up');
+    expect(utxoSetDigest(fresh.store)).toEqual(utxoSetDigest(x.store));
+  });
+
+  it('with a single connected peer, one reporting peer is enough', async () => {
+    cluster = new TestCluster({ validators: 2, slotMs: 250, genesisOffsetMs: -600_000 });
+    const opts = { forkCheckIntervalMs: 60_000 };
+    const [x, p] = [await cluster.add(opts), await cluster.add(opts)];
+    const g0 = x.chain.tipHeader();
+    const a = build(cluster, g0, 2);
+    const b = build(cluster, g0, 3, 1);
+    await x.chain.importBlocks(a.bytes, 'test');
+    await p!.chain.importBlocks(b.bytes, 'test');
+    await x!.connect(addressOf_(p!));
+    await checkUntil(x!, () => x!.chain.tip().height === 3);
+    expect(toHex(x!.chain.tip().hash)).toBe(toHex(b.tip.hash));
+    expect(x!.status().lastReorg).toMatchObject({ forkHeight: 0, depth: 2 });
+  });
+});
