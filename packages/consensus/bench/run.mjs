@@ -4,9 +4,11 @@
 //    workers, as ratios to the inline baseline measured in this run.
 // 2. Main-thread event-loop delay (monitorEventLoopDelay, 1 ms resolution) while a steady
 //    validation load runs inline, then in the pool.
+// 3. Sync speed of a fresh node from two peers over 127.0.0.1 vs pool validation (bench/sync.mjs).
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as c from '../dist/index.js';
+import { runSyncBench } from './sync.mjs';
 
 const TXS_PER_BLOCK = 100;
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 40);
@@ -186,10 +188,10 @@ async function main() {
     console.log(
       `   pool stats: completed ${s.completed}, utilization ${fmt(s.utilization, 2)}, wait p99 ${fmt(s.waitTimeMs.p99, 2)} ms, run p50 ${fmt(s.runTimeMs.p50, 2)} ms`,
     );
-    console.log('\n3. sync speed: not measured yet (comes with the sync step)');
   } finally {
     await Promise.all([pool1.destroy(), pool2.destroy()]);
   }
+  await runSyncBench('3'); // bench/sync.mjs
 }
 
 await main();
