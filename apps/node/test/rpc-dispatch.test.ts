@@ -177,3 +177,18 @@ describe('bounds', () => {
     );
   });
 });
+
+describe('batches and the in-flight bound', () => {
+  it('a full batch runs a few calls at a time, so it never trips the overload bound by itself', async () => {
+    const d = new RpcDispatcher({ api: new FakeApi(), maxBatch: 100, maxInflight: 4 });
+    const batch = Array.from({ length: 100 }, (_, i) => ({
+      jsonrpc: '2.0',
+      id: i,
+      method: 'getblockhash',
+      params: [i % 2],
+    }));
+    const res = await d.handleText(JSON.stringify(batch));
+    expect(Array.isArray(res) && res.length).toBe(100);
+    expect((res as RpcResponse[]).every((r, i) => r.id === i && 'result' in r)).toBe(true);
+  });
+});

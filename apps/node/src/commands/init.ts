@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDevnetGenesis, writeGenesisFile } from '../chain/genesis.js';
 import { addressOfPublicKey } from '../chain/seams.js';
-import { CONFIG_FILE_NAME, GENESIS_FILE_NAME, KEY_FILE_NAME, loadConfig } from '../config/load.js';
+import { CONFIG_FILE_NAME, GENESIS_FILE_NAME, KEY_FILE_NAME } from '../config/defaults.js';
+import { loadConfig } from '../config/load.js';
 import type { Network } from '../config/schema.js';
 import { generateNodeKey, type NodeKey, toHex, writeKeyFile } from '../keys.js';
 

@@ -2,17 +2,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
+import {
+  CONFIG_FILE_NAME,
+  type ConfigInput,
+  GENESIS_FILE_NAME,
+  KEY_FILE_NAME,
+  networkDefaults,
+} from './defaults.js';
 import { CONFIG_FILE_ENV, envNameOf, readEnv } from './env.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { isLoopbackHost, NETWORKS, type Network, type NodeConfig, nodeConfigSchema } from './schema.js';
-
-/** A raw, unvalidated (partial) config object: what a file, the env or the flags supply. */
-export type ConfigInput = Record<string, unknown>;
-
-/** Name of the config file inside a datadir (written by `tc-node init`). */
-export const CONFIG_FILE_NAME = 'config.json';
-export const KEY_FILE_NAME = 'node-key.json';
-export const GENESIS_FILE_NAME = 'genesis.json';
 
 export interface LoadConfigOptions {
   /** `--config FILE`. Falls back to `$TC_CONFIG`, then `<datadir>/config.json` if it exists. */
@@ -37,45 +36,6 @@ export interface LoadedConfig {
   readonly configFile?: string;
   /** Non-fatal remarks, e.g. `TC_*` variables that name no key. */
   readonly warnings: readonly string[];
-}
-
-/** Defaults that depend on the network. The lowest layer; everything else overrides it. */
-export function networkDefaults(network: Network, cpus: number, home: string): ConfigInput {
-  const devnet = network === 'devnet';
-  return {
-    network,
-    datadir: join(home, '.tc', network),
-    p2p: { host: devnet ? '127.0.0.1' : '0.0.0.0', port: devnet ? 17700 : 7700, peers: [] },
-    rpc: {
-      host: '127.0.0.1',
-      port: devnet ? 17800 : 7800,
-      maxBodyBytes: 1024 * 1024,
-      maxBatch: 100,
-      requestTimeoutMs: 30_000,
-      maxConnections: 64,
-      maxInflight: 64,
-    },
-    metrics: { enabled: true },
-    log: { level: 'info', format: 'auto' },
-    pool: { size: Math.max(1, cpus - 1), maxQueue: 4096 },
-    shutdownTimeoutMs: 5000,
-    registry: {
-      maxInbound: 24,
-      maxOutbound: 8,
-      handshakeTimeoutMs: 5000,
-      requestTimeoutMs: 10_000,
-      pingIntervalMs: 10_000,
-      maxWriteQueueBytes: 16 * 1024 * 1024,
-      banDurationMs: 86_400_000,
-    },
-    consensus: {
-      slotMs: devnet ? 1000 : 10_000,
-      futureToleranceMs: 2000,
-      minPeersForReorg: 2,
-      maxReorgDepth: 100,
-      mempoolMaxTxs: 10_000,
-    },
-  };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

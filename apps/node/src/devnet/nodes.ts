@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createDevnetGenesis } from '../chain/genesis.js';
 import { initDatadir } from '../commands/init.js';
-import { CONFIG_FILE_NAME } from '../config/load.js';
+import { CONFIG_FILE_NAME } from '../config/defaults.js';
 import { generateNodeKey, type NodeKey, toHex } from '../keys.js';
 import type { BlockchainInfo, MempoolInfo, PeerInfo } from '../rpc/api.js';
 import { RpcClient, rpcUrl } from '../rpc/client.js';

@@ -28,6 +28,9 @@ export interface DispatcherOptions {
   readonly methods?: Readonly<Record<string, MethodSpec>>;
 }
 
+/** Calls of one batch executed at the same time. */
+export const BATCH_LANES = 4;
+
 function fail(id: RpcId, code: number, message: string, data?: unknown): RpcResponse {
   return { jsonrpc: '2.0', id, error: errorObject(code, message, data) };
 }
@@ -80,7 +83,16 @@ export class RpcDispatcher {
           `invalid request: batch of ${payload.length} calls exceeds the limit of ${this.maxBatch}`,
         );
       }
-      const results = await Promise.all(payload.map((p) => this.handleOne(p)));
+      // A few calls of a batch at a time, so one batch cannot take every in-flight slot.
+      const results: (RpcResponse | undefined)[] = new Array(payload.length);
+      let next = 0;
+      const lane = async () => {
+        while (next < payload.length) {
+          const i = next++;
+          results[i] = await this.handleOne(payload[i]);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(BATCH_LANES, payload.length) }, lane));
       const out = results.filter((r): r is RpcResponse => r !== undefined);
       return out.length > 0 ? out : undefined;
     }
