@@ -302,7 +302,14 @@ export class Connection {
         this.frames = null;
         continue;
       }
-      this.handlers.onFrame(step.value);
+      try {
+        this.handlers.onFrame(step.value);
+      } catch (error) {
+        // A bug in routing must not escape into the socket's event handler (it would crash
+        // the process): this connection is dropped instead.
+        this.destroy(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
     }
   }
 

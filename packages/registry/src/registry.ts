@@ -204,7 +204,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     penalize: (s: Session, code: string, detail: string) => void this.penalizeSession(s, code, detail),
     remoteDisconnect: (s: Session, reason: string) =>
       this.manager.endSession(s, `remote:${reason}`, undefined, true),
-    emitMessage: (msg: InboundMessage) => this.emit('message', msg),
+    emitMessage: (msg: InboundMessage) => this.safeEmit('message', msg),
     countIn: (kind: string) => this.countMessage('in', kind),
   };
 
@@ -366,7 +366,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     if (session.dialable) this.book.markSeen(session.address, session.peerId);
     if (this.reconnect.has(session.address)) this.reconnect.connected(session.address);
     this.log.debug({ peer: session.peerId.slice(0, 12), dir: session.direction }, 'peer connected');
-    this.emit('peer:connect', this.info(session));
+    this.safeEmit('peer:connect', this.info(session));
   }
 
   private onEnded(session: Session, reason: string, wasActive: boolean): void {
@@ -376,7 +376,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     if (!wasActive) return;
     if (!this.manager.table.get(session.peerId)) this.scores.forget(session.peerId);
     this.log.debug({ peer: session.peerId.slice(0, 12), reason }, 'peer disconnected');
-    this.emit('peer:disconnect', { peerId: session.peerId, reason, info: this.info(session) });
+    this.safeEmit('peer:disconnect', { peerId: session.peerId, reason, info: this.info(session) });
     if (
       this.state === 'started' &&
       this.reconnect.has(session.address) &&
@@ -542,6 +542,18 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
 
   protected afterResponse(s: Session, kind: string, body: unknown): void {
     if (kind === 'getChainTip') updateTip(s, body as KindBodies['chainTip']);
+  }
+
+  /** Emits an event; a throwing listener is logged, never allowed into the socket path. */
+  private safeEmit<E extends keyof RegistryEvents>(event: E, ...args: RegistryEvents[E]): void {
+    try {
+      (this.emit as (e: E, ...a: RegistryEvents[E]) => boolean)(event, ...args);
+    } catch (error) {
+      this.log.error(
+        { event, err: error instanceof Error ? error.message : String(error) },
+        'listener threw',
+      );
+    }
   }
 
   /** Gauges that are sums over sessions, refreshed every second (not on the hot path). */

@@ -59,4 +59,20 @@ describe('PeerConnectionRegistry basics', () => {
       NotConnectedError,
     );
   });
+
+  it('a throwing listener is contained: the session and the registry keep working', async () => {
+    const a = await startNode();
+    const b = await startNode();
+    a.on('peer:connect', () => {
+      throw new Error('buggy listener');
+    });
+    a.on('message', () => {
+      throw new Error('buggy listener');
+    });
+    await b.dial(addr(a));
+    await waitFor(() => a.peers().length === 1);
+    await b.send(a.nodeId, message('txBroadcast', { txs: [] }));
+    const tip = await a.request(b.nodeId, { kind: 'getChainTip', body: {} });
+    expect(tip.height.toString()).toBe('0');
+  });
 });

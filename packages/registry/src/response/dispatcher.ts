@@ -170,6 +170,7 @@ export class ResponseDispatcher {
       const source = await handler(body, ctx);
       for await (const chunk of source) {
         if (!session.open) return;
+        if (sent >= body.count) break; // a handler never sends more than was asked for
         const frame = encodeFrame(message('blockRangeChunk', chunk, ctx.requestId), this.env.wireLimits);
         await session.write(frame);
         sent += chunk.blocks?.length ?? 0;
