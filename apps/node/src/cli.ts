@@ -13,8 +13,11 @@ async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    process.exitCode = exitCodeOf(error);
+    const code = exitCodeOf(error);
     if (!(error instanceof CommanderError)) process.stderr.write(`tc-node: ${messageOf(error)}\n`);
+    // Exit now: a failed `start` may leave handles open (stdin with --stop-with-parent). Writes to
+    // pipes, files and TTYs are synchronous on Linux, so nothing printed above is lost.
+    process.exit(code);
   }
 }
 

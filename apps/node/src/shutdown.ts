@@ -127,13 +127,15 @@ export class ShutdownCoordinator {
   /**
    * Starts shutdown (idempotent: later calls return the same promise). `exitCode` is the code of
    * a clean stop; a non-zero one reports e.g. a fatal error that caused the shutdown.
+   * `exit: false` returns the result instead of exiting (a caller that reports the error itself).
    */
-  shutdown(reason: string, options: { exitCode?: number } = {}): Promise<ShutdownResult> {
-    if (!this.running) this.running = this.runSteps(reason, options.exitCode ?? EXIT_OK);
+  shutdown(reason: string, options: { exitCode?: number; exit?: boolean } = {}): Promise<ShutdownResult> {
+    if (!this.running)
+      this.running = this.runSteps(reason, options.exitCode ?? EXIT_OK, options.exit ?? true);
     return this.running;
   }
 
-  private async runSteps(reason: string, baseCode: number): Promise<ShutdownResult> {
+  private async runSteps(reason: string, baseCode: number, exit: boolean): Promise<ShutdownResult> {
     this.stateValue = 'stopping';
     const started = performance.now();
     const deadline = started + this.timeoutMs;
@@ -145,7 +147,7 @@ export class ShutdownCoordinator {
       this.logger?.flush?.();
       this.exitFn?.(EXIT_FORCED);
     }, this.timeoutMs + 500);
-    if (this.exitFn === null) backstop.unref();
+    if (this.exitFn === null || !exit) backstop.unref();
 
     const ordered = [...this.steps].sort(
       (a, b) =>
@@ -171,7 +173,7 @@ export class ShutdownCoordinator {
     this.logger?.flush?.();
     const result: ShutdownResult = { reason, clean, exitCode, steps: results };
     this.resolveStopped(result);
-    this.exitFn?.(exitCode);
+    if (exit) this.exitFn?.(exitCode);
     return result;
   }
 

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -122,6 +123,31 @@ describe('bad configuration', () => {
     const host = await run(['start', '--datadir', 'empty', '--rpc-host', '0.0.0.0']);
     expect(host.code).toBe(EXIT_CONFIG);
     expect(host.stderr).toContain('rpc.authToken');
+  });
+
+  it('a port in use: the error on stderr and exit 1 after stopping what had started', async () => {
+    await run(['init', '--datadir', 'd']);
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const r = await run([
+        'start',
+        '--datadir',
+        'd',
+        '--rpc-port',
+        String(port),
+        '--port',
+        '0',
+        '--log-format',
+        'json',
+      ]);
+      expect(r.code).toBe(EXIT_FAILURE);
+      expect(r.stderr).toContain(`tc-node: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
+      expect(r.stdout).toContain('"reason":"startup failed"');
+    } finally {
+      blocker.close();
+    }
   });
 
   it('usage errors exit 64', async () => {

@@ -173,7 +173,8 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     };
   } catch (error) {
     logger.error({ err: error }, 'tc-node failed to start');
-    await shutdown.shutdown('startup failed', { exitCode: EXIT_FAILURE });
+    // Stop what was started, then let the caller report the error (the CLI prints it, exit 1).
+    await shutdown.shutdown('startup failed', { exitCode: EXIT_FAILURE, exit: false });
     throw error;
   }
 }
