@@ -18,6 +18,9 @@ export interface StorageLimits {
   readonly closeTimeoutMs: number;
 }
 
+/** Upper bound for `maxKeyBytes`, below LMDB's 1 978-byte key limit. */
+export const MAX_KEY_BYTES = 1_024;
+
 export const DEFAULT_STORAGE_LIMITS: StorageLimits = Object.freeze({
   maxBans: 10_000,
   maxPeers: 10_000,
@@ -38,6 +41,9 @@ export function resolveStorageLimits(input: Partial<StorageLimits> = {}): Storag
       throw new RangeError(`storage limit ${name} must be a positive integer, got ${value}`);
     }
     limits[name] = value;
+  }
+  if (limits.maxKeyBytes > MAX_KEY_BYTES) {
+    throw new RangeError(`storage limit maxKeyBytes must be at most ${MAX_KEY_BYTES} (LMDB's key size)`);
   }
   return Object.freeze(limits);
 }

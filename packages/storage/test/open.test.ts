@@ -160,5 +160,13 @@ describe('opening', () => {
     await expect(
       openChainStore({ path, networkId: 'x', genesisHash: chain.genesisHash, limits: { maxBans: 0 } }),
     ).rejects.toThrow(RangeError);
+    await expect(
+      openChainStore({
+        path,
+        networkId: 'x',
+        genesisHash: chain.genesisHash,
+        limits: { maxKeyBytes: 5_000 },
+      }),
+    ).rejects.toThrow(RangeError);
   });
 });
