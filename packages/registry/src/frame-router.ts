@@ -1,5 +1,4 @@
 import type { DecodedFrame, KindBodies, KnownFrame, MessageKind } from '@tc/wire';
-import { u64ToBigInt } from '@tc/wire';
 import { reasonName } from './disconnect-reason.js';
 import { isRequestKind, RESPONSE_KINDS, type RequestKind } from './protocol.js';
 import type { RateVerdict, ResponseDispatcher } from './response/dispatcher.js';
@@ -60,7 +59,7 @@ export function routeFrame(env: RouterEnv, session: Session, frame: DecodedFrame
     case 'chainTip':
       // Unsolicited tip announcement (request id 0).
       if (!gossipAllowed(env, session, frame.kind, 1)) return;
-      updateTip(session, frame.body);
+      session.updateTip(frame.body);
       env.emitMessage({ peerId: session.peerId, kind: frame.kind, body: frame.body });
       return;
     case 'blockAnnounce':
@@ -81,10 +80,4 @@ function gossipAllowed(env: RouterEnv, session: Session, kind: string, cost: num
   env.rateLimited(kind);
   env.penalize(session, verdict === 'abuse' ? 'RATE_LIMIT_ABUSE' : 'RATE_LIMITED', kind);
   return false;
-}
-
-/** Tips only move forward (a stale announcement never overwrites a newer one). */
-export function updateTip(session: Session, tip: KindBodies['chainTip']): void {
-  const height = u64ToBigInt(tip.height);
-  if (height >= session.tip.height) session.tip = { height, hash: tip.hash };
 }

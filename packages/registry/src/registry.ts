@@ -9,7 +9,7 @@ import { DialQueue } from './dial-queue.js';
 import { disconnectReasonFor, reasonName } from './disconnect-reason.js';
 import { Discovery } from './discovery.js';
 import { DialError } from './errors.js';
-import { type InboundMessage, routeFrame, updateTip } from './frame-router.js';
+import { type InboundMessage, routeFrame } from './frame-router.js';
 import type { NodeIdentity } from './identity.js';
 import { EventLoopLagMonitor } from './lag-monitor.js';
 import { Liveness } from './liveness.js';
@@ -538,10 +538,6 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     }
     if (n === 1) child.inc();
     else (child as unknown as { inc(n: number): void }).inc(n);
-  }
-
-  protected afterResponse(s: Session, kind: string, body: unknown): void {
-    if (kind === 'getChainTip') updateTip(s, body as KindBodies['chainTip']);
   }
 
   /** Emits an event; a throwing listener is logged, never allowed into the socket path. */

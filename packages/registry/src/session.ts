@@ -3,21 +3,14 @@ import {
   type KnownFrame,
   type OutgoingMessage,
   type tc,
+  type U64Input,
   u64ToBigInt,
   type WireLimits,
 } from '@tc/wire';
 import type { Attempt } from './attempt.js';
 import type { Connection } from './connection.js';
-import {
-  ERROR_REPLY_CODES,
-  PeerDisconnectedError,
-  QueueFullError,
-  RateLimitedError,
-  RemoteError,
-  RequestAbortedError,
-  RequestTimeoutError,
-} from './errors.js';
-import type { PendingRequest } from './request/request-tracker.js';
+import { PeerDisconnectedError, QueueFullError, RemoteError, RequestAbortedError } from './errors.js';
+import { Call, type RequestOutcome } from './request/call.js';
 import { RequestTracker } from './request/request-tracker.js';
 
 export type Direction = 'inbound' | 'outbound';
@@ -34,14 +27,7 @@ export interface SessionHooks {
   badResponse(session: Session, code: 'UNEXPECTED_RESPONSE' | 'INVALID_RESPONSE', detail: string): void;
 }
 
-export type RequestOutcome =
-  | 'ok'
-  | 'timeout'
-  | 'remote_error'
-  | 'rate_limited'
-  | 'aborted'
-  | 'disconnected'
-  | 'queue_full';
+export type { RequestOutcome };
 
 export interface RequestOptions {
   timeoutMs: number;
@@ -50,8 +36,8 @@ export interface RequestOptions {
   expect?: string;
   /** For streams: each chunk. Returning normally keeps the stream open. */
   chunk?: (frame: KnownFrame) => void;
-  /** For streams: the timeout restarts on every chunk (idle timeout) when true. */
-  idle?: boolean;
+  /** Resolve with the response body only (unary requests). */
+  bodyOnly?: boolean;
 }
 
 export interface SessionInit {
@@ -138,8 +124,11 @@ export class Session {
     if (!this.connection.tryWrite(frame)) throw new QueueFullError(this.peerId, 'write-queue');
   }
 
-  /** Encodes and sends one request; resolves with the response frame matched by request id. */
-  request(msg: OutgoingMessage, opts: RequestOptions): Promise<KnownFrame> {
+  /**
+   * Encodes and sends one request; resolves with the response matched by request id (the
+   * whole frame, or only its body with `bodyOnly`). Rejects with a typed error.
+   */
+  request(msg: OutgoingMessage, opts: RequestOptions): Promise<unknown> {
     if (opts.signal?.aborted) return Promise.reject(new RequestAbortedError(this.peerId, opts.signal.reason));
     if (!this.open) return Promise.reject(new PeerDisconnectedError(this.peerId, 'closed'));
     if (this.tracker.full) {
@@ -147,71 +136,38 @@ export class Session {
       return Promise.reject(new QueueFullError(this.peerId, 'inflight'));
     }
     const id = this.tracker.allocate();
-    const frame = encodeFrame({ ...msg, requestId: id } as OutgoingMessage, this.init.wireLimits);
-    const startMs = Date.now();
-    const kind = msg.kind;
-    return new Promise<KnownFrame>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const signal = opts.signal;
-      const finish = (outcome: RequestOutcome) => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.init.hooks.requestDone(this, kind, outcome, startMs);
-      };
-      const onAbort = () => {
-        if (this.tracker.take(id, true) === undefined) return;
-        finish('aborted');
-        reject(new RequestAbortedError(this.peerId, signal?.reason));
-      };
-      const armTimer = () => {
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => {
-          if (this.tracker.take(id, true) === undefined) return;
-          finish('timeout');
-          reject(new RequestTimeoutError(this.peerId, kind, opts.timeoutMs));
-        }, opts.timeoutMs);
-        timer.unref();
-      };
-      const pending: PendingRequest = {
-        id,
-        kind,
-        startMs,
-        expect: opts.expect,
-        settle: (response) => {
-          if (response.kind === 'error') {
-            const { code, message } = response.body;
-            const rateLimited = code === ERROR_REPLY_CODES.RATE_LIMITED || code === ERROR_REPLY_CODES.BUSY;
-            finish(rateLimited ? 'rate_limited' : 'remote_error');
-            reject(
-              rateLimited
-                ? new RateLimitedError(this.peerId, code, message)
-                : new RemoteError(this.peerId, code, message),
-            );
-            return;
-          }
-          finish('ok');
-          resolve(response);
-        },
-        fail: (error) => {
-          finish(outcomeOf(error));
-          reject(error);
-        },
-      };
-      if (opts.chunk) {
-        const onChunk = opts.chunk;
-        pending.chunk = (chunkFrame) => {
-          if (opts.idle) armTimer();
-          onChunk(chunkFrame);
-        };
-      }
-      this.tracker.add(pending);
-      armTimer();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.write(frame, signal).catch((error: Error) => {
-        if (this.tracker.take(id, true) === undefined) return;
-        pending.fail(error);
+    const frame = encodeFrame(
+      { kind: msg.kind, body: msg.body, requestId: id } as OutgoingMessage,
+      this.init.wireLimits,
+    );
+    const call = new Call(
+      this,
+      id,
+      msg.kind,
+      opts.expect,
+      opts.timeoutMs,
+      opts.signal,
+      opts.bodyOnly === true,
+    );
+    if (opts.chunk) call.chunk = opts.chunk;
+    this.tracker.add(call);
+    if (!this.connection.tryWrite(frame)) {
+      this.write(frame, opts.signal).catch((error: Error) => {
+        if (this.tracker.take(id, true) !== undefined) call.fail(error);
       });
-    });
+    }
+    return call.promise;
+  }
+
+  /** CallOwner: a call ended (metrics, timeout penalties). */
+  callDone(call: Call, outcome: RequestOutcome): void {
+    this.init.hooks.requestDone(this, call.kind, outcome, call.startMs);
+  }
+
+  /** Tips only move forward (a stale announcement never overwrites a newer one). */
+  updateTip(tip: { height: U64Input; hash: Uint8Array }): void {
+    const height = u64ToBigInt(tip.height);
+    if (height >= this.tip.height) this.tip = { height, hash: tip.hash };
   }
 
   /** Cancels a pending request locally (a stream consumer stopped); late frames are dropped. */
@@ -239,6 +195,7 @@ export class Session {
     }
     const expected = pending.chunk ? streamKinds.end : pending.expect;
     this.tracker.take(id);
+    if (frame.kind === 'chainTip' && pending.kind === 'getChainTip') this.updateTip(frame.body);
     if (frame.kind !== 'error' && expected !== undefined && frame.kind !== expected) {
       pending.fail(new RemoteError(this.peerId, 0, `answered ${pending.kind} with ${frame.kind}`));
       this.init.hooks.badResponse(this, 'INVALID_RESPONSE', `${frame.kind} answering ${pending.kind}`);
@@ -251,11 +208,4 @@ export class Session {
   failAll(reason: string): void {
     this.tracker.failAll(() => new PeerDisconnectedError(this.peerId, reason));
   }
-}
-
-function outcomeOf(error: Error): RequestOutcome {
-  if (error instanceof PeerDisconnectedError) return 'disconnected';
-  if (error instanceof QueueFullError) return 'queue_full';
-  if (error instanceof RequestAbortedError) return 'aborted';
-  return 'remote_error';
 }

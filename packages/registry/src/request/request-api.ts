@@ -64,7 +64,6 @@ export abstract class RequestApi<Events extends Record<keyof Events, any[]>> ext
   protected abstract liveSessions(): Session[];
   protected abstract encode(msg: OutgoingMessage): Uint8Array;
   protected abstract countMessage(direction: 'in' | 'out', kind: string, n?: number): void;
-  protected abstract afterResponse(s: Session, kind: string, body: unknown): void;
   protected abstract get requestTimeoutMs(): number;
   protected abstract get streamBufferChunks(): number;
 
@@ -86,10 +85,20 @@ export abstract class RequestApi<Events extends Record<keyof Events, any[]>> ext
    * abort cancels only this request. Rejects RequestTimeoutError, PeerDisconnectedError,
    * RemoteError, RateLimitedError, QueueFullError, NotConnectedError or RequestAbortedError.
    */
-  async request<K extends UnaryRequestKind>(
+  request<K extends UnaryRequestKind>(
     peerId: string,
     msg: RequestMessage<K>,
     opts: RequestCallOptions = {},
+  ): Promise<ResponseBody<K>> {
+    // The common case (no retries) is one promise from send to response: no extra layers.
+    if (!(opts.retries !== undefined && opts.retries > 0)) return this.requestOnce(peerId, msg, opts);
+    return this.requestWithRetries(peerId, msg, opts);
+  }
+
+  private async requestWithRetries<K extends UnaryRequestKind>(
+    peerId: string,
+    msg: RequestMessage<K>,
+    opts: RequestCallOptions,
   ): Promise<ResponseBody<K>> {
     const retries = Math.max(0, opts.retries ?? 0);
     const tried = new Set<string>();
@@ -108,21 +117,20 @@ export abstract class RequestApi<Events extends Record<keyof Events, any[]>> ext
     }
   }
 
-  private async requestOnce<K extends UnaryRequestKind>(
+  private requestOnce<K extends UnaryRequestKind>(
     peerId: string,
     msg: RequestMessage<K>,
     opts: RequestCallOptions,
   ): Promise<ResponseBody<K>> {
     const s = this.session(peerId);
-    if (!s) throw new NotConnectedError(peerId);
+    if (!s) return Promise.reject(new NotConnectedError(peerId));
     this.countMessage('out', msg.kind);
-    const frame = await s.request(msg as unknown as OutgoingMessage, {
+    return s.request(msg as unknown as OutgoingMessage, {
       timeoutMs: opts.timeoutMs ?? this.requestTimeoutMs,
       expect: RESPONSE_OF[msg.kind],
+      bodyOnly: true,
       ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    this.afterResponse(s, msg.kind, frame.body);
-    return frame.body as ResponseBody<K>;
+    }) as Promise<ResponseBody<K>>;
   }
 
   private nextTarget(
