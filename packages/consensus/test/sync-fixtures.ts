@@ -303,6 +303,7 @@ export async function startServer(
   chain: TestChain,
   mode: ServeMode = { kind: 'honest' },
   height = chain.tip.height,
+  registryOptions: Partial<RegistryOptions> = {},
 ) {
   const requests: Array<{ start: number; count: number }> = [];
   const blocks =
@@ -310,6 +311,7 @@ export async function startServer(
       ? chain.blocks.map((b, i) => (i + 1 === mode.height ? corruptBlock(b) : b))
       : chain.blocks;
   const registry = await startRegistry(chain.genesis, {
+    ...registryOptions,
     getLocalTip: () => ({ height, hash: height === chain.tip.height ? chain.tip.hash : new Uint8Array(32) }),
   });
   const serve = blockRangeHandler({

@@ -190,4 +190,22 @@ describe('RangeSync', () => {
     for (const r of low.requests) expect(r.start + r.count - 1).toBeLessThanOrEqual(100);
     expect(low.requests.length).toBeGreaterThan(0);
   });
+
+  it('backs off a peer that rate-limits it, without blaming or reporting it', async () => {
+    const strict = await startServer(small, { kind: 'honest' }, 300, {
+      rateQuotas: { getBlockRange: { ratePerSec: 400, burst: 64 } },
+    });
+    const target = TestTarget.memory(small.genesis, pool);
+    const { registry, sync, peers, metrics } = await syncingNode(small, target, [strict], {
+      batchSize: 32,
+      rateLimitCooldownMs: 100,
+    });
+    const report = vi.spyOn(registry, 'reportPeer');
+    const outcome = await sync.syncTo(peers);
+    expect(outcome).toMatchObject({ toHeight: 300, retries: 0 });
+    expect(report).not.toHaveBeenCalled();
+    expect(await metrics.metrics()).toMatch(
+      /tc_consensus_sync_batches_total\{outcome="rate_limited"\} [1-9]/,
+    );
+  });
 });

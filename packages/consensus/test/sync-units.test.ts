@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { CONSENSUS_ERROR_ACTIONS, SYNC_ERROR_ACTIONS, SYNC_PEER_CODES } from '../src/index.js';
+import { Batch } from '../src/sync/batch.js';
+import { reactionTo } from '../src/sync/failure-policy.js';
+import { PeerBalancer } from '../src/sync/peer-balancer.js';
+import { ProgressMeter } from '../src/sync/progress-meter.js';
+
+function balancer(opts: { quota?: { ratePerSec: number; burst: number }; connected?: Set<string> } = {}) {
+  let now = 1_000;
+  const b = new PeerBalancer({
+    maxInflightPerPeer: 2,
+    quota: opts.quota,
+    isConnected: (id) => opts.connected?.has(id) ?? true,
+    now: () => now,
+    maxPeers: 3,
+  });
+  return { b, advance: (ms: number) => (now += ms) };
+}
+
+const peer = (peerId: string, height: number) => ({ peerId, height, hash: new Uint8Array(32) });
+
+describe('sync units', () => {
+  it('Batch: the state machine refuses out-of-order transitions', () => {
+    const b = new Batch(0, 1, 64);
+    expect(() => b.startProcessing()).toThrow(/AwaitingDownload, expected AwaitingProcessing/);
+    b.startDownload('a', new AbortController(), 0);
+    b.downloadFailed(true, true);
+    expect(b.state).toBe('AwaitingDownload');
+    expect([...b.failedPeers]).toEqual(['a']);
+    expect(b.attempts).toBe(1);
+    b.startDownload('b', new AbortController(), 0);
+    b.downloaded([new Uint8Array(10), new Uint8Array(5)]);
+    expect(b.bytes).toBe(15);
+    b.startProcessing();
+    b.processingFailed(30); // blocks 1..29 imported, 30 was invalid
+    expect(b).toMatchObject({ state: 'AwaitingDownload', start: 30, end: 64, attempts: 2, bytes: 0 });
+    expect([...b.failedPeers].sort()).toEqual(['a', 'b']);
+  });
+
+  it('PeerBalancer: height cover, failed peers, in-flight balance, connection', () => {
+    const connected = new Set(['a', 'b', 'c']);
+    const { b } = balancer({ connected });
+    expect(b.upsert([peer('a', 100), peer('b', 500), peer('c', 500), peer('d', 900)])).toBe(500); // maxPeers 3
+    const high = new Batch(0, 200, 263);
+    const first = b.pick(high)!;
+    expect(['b', 'c']).toContain(first.id); // a's height does not cover 263
+    b.charge(first, high.count);
+    const second = b.pick(high)!;
+    expect(second.id).not.toBe(first.id); // fewer in flight wins
+    high.failedPeers.add('b');
+    high.failedPeers.add('c');
+    expect(b.pick(high)).toBeUndefined();
+    expect(b.canServe(high)).toBe(false);
+    const low = new Batch(1, 1, 64);
+    connected.delete('a');
+    expect(b.pick(low)?.id).not.toBe('a');
+  });
+
+  it('PeerBalancer: paces each peer under its quota and says when to retry', () => {
+    const { b, advance } = balancer({ quota: { ratePerSec: 100, burst: 128 } });
+    b.upsert([peer('a', 1_000)]);
+    const batch = new Batch(0, 1, 64);
+    const a = b.pick(batch)!;
+    b.charge(a, 64);
+    b.release(a);
+    b.charge(a, 64); // the burst of 128 is spent
+    b.release(a);
+    expect(b.pick(batch)).toBeUndefined();
+    const wake = b.wakeAt(64)!;
+    advance(wake - 1_000);
+    expect(b.pick(batch)?.id).toBe('a');
+    b.coolDown(a, 500);
+    advance(10_000 - 500);
+    expect(b.pick(batch)).toBeDefined();
+  });
+
+  it('failure policy: empty/short/bad are reported and blamed; rate limits and excused lag are not', () => {
+    const ctx = { stalled: false, stallExcused: false, timeoutExcused: false };
+    expect(reactionTo('empty', ctx)).toMatchObject({ blame: true, report: 'SYNC_EMPTY_BATCH' });
+    expect(reactionTo('short', ctx)).toMatchObject({ blame: true, report: 'SYNC_SHORT_BATCH' });
+    expect(reactionTo('bad', ctx)).toMatchObject({ blame: true, report: 'SYNC_BAD_BATCH' });
+    expect(reactionTo('timeout', ctx)).toMatchObject({ blame: true, report: 'REQUEST_TIMEOUT' });
+    expect(reactionTo('timeout', { ...ctx, timeoutExcused: true })).toMatchObject({
+      blame: false,
+      report: undefined,
+    });
+    expect(reactionTo('rate_limited', ctx)).toMatchObject({ blame: false, coolDown: true });
+    expect(reactionTo('aborted', { ...ctx, stalled: true })).toMatchObject({
+      blame: true,
+      outcome: 'stalled',
+    });
+    expect(reactionTo('aborted', { ...ctx, stalled: true, stallExcused: true }).blame).toBe(false);
+    for (const code of SYNC_PEER_CODES) {
+      expect((CONSENSUS_ERROR_ACTIONS as Record<string, unknown>)[code]).toBe(SYNC_ERROR_ACTIONS[code]);
+    }
+  });
+
+  it('ProgressMeter: rate over the window, throttled emission', () => {
+    const m = new ProgressMeter(0, 0, 5_000);
+    m.record(1_000, 100);
+    m.record(2_000, 300);
+    expect(m.rate()).toBe(150);
+    m.record(9_000, 1_000); // samples older than now - 5 s go (two are always kept)
+    expect(m.rate()).toBe(100);
+    expect(m.due(9_000, 250)).toBe(true);
+    m.emitted(9_000);
+    expect(m.due(9_100, 250)).toBe(false);
+    expect(m.due(9_250, 250)).toBe(true);
+  });
+});
