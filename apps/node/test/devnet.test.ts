@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatSummary, runDevnet } from '../src/devnet/supervisor.js';
-import { type DevnetFrame, progressBar, renderFrame, renderLine } from '../src/devnet/view.js';
+import { type DevnetFrame, progressBar, renderFrame, renderLine, TerminalView } from '../src/devnet/view.js';
 import { CLI, cleanEnv, killAll, startCli } from './helpers.js';
 
 let dir: string;
@@ -134,5 +134,22 @@ describe('devnet supervisor', () => {
     }
     expect(text).toContain('"reason":"parent exited"');
     expect(text).toContain('"msg":"shutdown complete"');
+  });
+});
+
+describe('TerminalView', () => {
+  it('redraws in place, clears leftover lines, and restores the cursor', () => {
+    let out = '';
+    const view = new TerminalView((s) => {
+      out += s;
+    });
+    view.draw(['a', 'b', 'c']);
+    expect(out).toBe('\x1b[?25l\x1b[2Ka\n\x1b[2Kb\n\x1b[2Kc\n');
+    out = '';
+    view.draw(['x', 'y']);
+    expect(out).toBe('\x1b[3F\x1b[2Kx\n\x1b[2Ky\n\x1b[2K\n\x1b[1F');
+    out = '';
+    view.close();
+    expect(out).toBe('\x1b[?25h');
   });
 });

@@ -159,6 +159,7 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
     });
   }
   txs.stop();
+  terminal?.close();
 
   // Final state: agreement at the lowest common height, then stop everyone.
   await Promise.all(nodes.map(pollNode));

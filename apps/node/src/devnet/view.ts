@@ -94,12 +94,18 @@ export class TerminalView {
   constructor(private readonly write: (s: string) => void) {}
 
   draw(lines: readonly string[]): void {
-    let s = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
+    let s = this.drawn > 0 ? `\x1b[${this.drawn}F` : '\x1b[?25l'; // hide the cursor while redrawing
     for (const l of lines) s += `\x1b[2K${l}\n`;
     // Clear lines left over from a longer previous frame.
     for (let i = lines.length; i < this.drawn; i++) s += '\x1b[2K\n';
     if (this.drawn > lines.length) s += `\x1b[${this.drawn - lines.length}F`;
     this.write(s);
     this.drawn = lines.length;
+  }
+
+  /** Shows the cursor again; the last frame stays on screen. */
+  close(): void {
+    if (this.drawn > 0) this.write('\x1b[?25h');
+    this.drawn = 0;
   }
 }
