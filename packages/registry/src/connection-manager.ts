@@ -297,6 +297,11 @@ export class ConnectionManager {
   }
 
   private activate(session: Session): void {
+    if (!session.connection.writable) {
+      // "Connected" only while a live writer exists: a socket that died while parked is dropped.
+      this.endSession(session, 'socket-closed', undefined);
+      return;
+    }
     this.table.setActive(session);
     session.connectedAtMs = Date.now();
     this.env.metrics?.connections.inc({ direction: session.direction });
