@@ -135,7 +135,7 @@ export const CONSENSUS_ERROR_ACTIONS: Readonly<Record<ConsensusErrorCode, ErrorA
   TIMESTAMP_TOO_OLD: BAN('timestamp is before the parent timestamp + slotMs'),
   FUTURE_TIMESTAMP: {
     action: 'score',
-    scoreDelta: 10,
+    scoreDelta: -10,
     description: 'timestamp is beyond now + futureToleranceMs (may be clock skew; retry later)',
   },
   BAD_LEADER_ATTEMPT: BAN('leader attempt does not match the timestamp'),

@@ -60,6 +60,8 @@ export interface ForkWatcherEvents {
   'sync:done': [{ height: number; target: number; error?: Error }];
   /** A better branch lacks the required number of distinct reporting peers. */
   'fork:waiting': [{ height: number; hash: Uint8Array; support: number; required: number }];
+  /** A check finished (once per run, joined callers share it). */
+  check: [ForkCheckResult];
   /** A candidate was given up (too deep, invalid, unreachable). */
   'fork:error': [{ peerId: string; error: Error }];
 }
@@ -122,7 +124,9 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
         // A switch may leave us short of the best tip, and a request may have come in: look again.
         if (!this.again && !progressed) break;
       }
-      return acted ?? last;
+      const result = acted ?? last;
+      this.emit('check', result);
+      return result;
     };
     this.running = run().finally(() => {
       this.running = undefined;

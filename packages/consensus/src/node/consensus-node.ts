@@ -2,109 +2,32 @@ import { EventEmitter } from 'node:events';
 import {
   type InboundMessage,
   type Logger,
-  type NodeIdentity,
   PeerConnectionRegistry,
   type PenaltyDecision,
-  type RegistryOptions,
   silentLogger,
 } from '@tc/registry';
 import { type ChainStore, openChainStore } from '@tc/storage';
 import type { tc } from '@tc/wire';
-import type { Registry as MetricsRegistry } from 'prom-client';
 import { toHex } from '../bytes.js';
 import { FORK_SYNC_ERROR_ACTIONS } from '../chain/chain-errors.js';
-import { type BlockConnectedEvent, ChainManager, type ReorgEvent } from '../chain/chain-manager.js';
+import { ChainManager } from '../chain/chain-manager.js';
 import { type ExtendSync, type ForkCheckResult, ForkWatcher } from '../chain/fork-watcher.js';
 import { CONSENSUS_ERROR_ACTIONS } from '../errors.js';
 import { type GenesisConfig, genesisHash } from '../genesis.js';
-import type { KeyPair } from '../keys.js';
-import { Mempool, type MempoolAddResult, type MempoolOptions } from '../mempool.js';
+import { Mempool, type MempoolAddResult } from '../mempool.js';
 import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
 import { type StatelessValidator, ValidationPool } from '../pool.js';
 import { SyncError } from '../sync/errors.js';
-import { RangeSync, type RangeSyncOptions } from '../sync/range-sync.js';
+import { RangeSync } from '../sync/range-sync.js';
 import type { SyncProgress } from '../sync/sync-types.js';
 import { Gossip } from './gossip.js';
-import { DEFAULT_HANDLER_LIMITS, type HandlerLimits, registerChainHandlers } from './handlers.js';
+import { DEFAULT_HANDLER_LIMITS, registerChainHandlers } from './handlers.js';
+import { type NodeMetrics, registerNodeMetrics } from './node-metrics.js';
+import type { ConsensusNodeEvents, ConsensusNodeOptions, ConsensusNodeStatus } from './node-types.js';
+
+export type { ConsensusNodeEvents, ConsensusNodeOptions, ConsensusNodeStatus } from './node-types.js';
+
 import { ProductionLoop } from './production-loop.js';
-
-export interface ConsensusNodeOptions {
-  genesis: GenesisConfig;
-  identity: NodeIdentity;
-  /** LMDB data directory (opened and closed by the node) — or pass an open `store`. */
-  dataDir?: string;
-  store?: ChainStore;
-  /** Validator key: the node produces blocks on its turns when it is in the validator set. */
-  validatorKey?: KeyPair;
-  /** Default true when `validatorKey` is given. */
-  produce?: boolean;
-  /** Where the registry listens (default 0.0.0.0, port 0); `false` to only dial. */
-  listen?: RegistryOptions['listen'];
-  persistentPeers?: string[];
-  /** Extra registry options (limits, discovery, admission, …); consensus fills the rest. */
-  registryOptions?: Partial<RegistryOptions>;
-  /** Shared stateless validator (e.g. one ValidationPool for several nodes); else an own pool. */
-  validator?: StatelessValidator;
-  /** Threads of the node's own pool (default 1). */
-  poolThreads?: number;
-  mempool?: Omit<MempoolOptions, 'registry'>;
-  /** Distinct peers that must report a winning tip before a reorg (default 2). */
-  minPeers?: number;
-  /** Most blocks a reorg may roll back (default 100). */
-  maxReorgDepth?: number;
-  /** Period of the fork/tip check (default max(1 000, 5 × slotMs) ms). */
-  forkCheckIntervalMs?: number;
-  /** Timeout of tip, hash and range requests made by fork checks (default 5 000 ms). */
-  requestTimeoutMs?: number;
-  handlerLimits?: Partial<HandlerLimits>;
-  /** Transaction ids remembered by the gossip seen-filter (default 50 000). */
-  seenCapacity?: number;
-  /**
-   * Replaces the extension sync. Default: a RangeSync over the registry with the chain manager
-   * as its SyncTarget (`rangeSync` options apply to it).
-   */
-  sync?: (ctx: { registry: PeerConnectionRegistry; chain: ChainManager }) => ExtendSync;
-  /** Options of the default RangeSync (batch size, look-ahead, timeouts, …). */
-  rangeSync?: Omit<RangeSyncOptions, 'registry' | 'target' | 'logger' | 'metricsRegistry'>;
-  /** Upper bound of `stop()` (default 5 000 ms). */
-  closeTimeoutMs?: number;
-  metricsRegistry?: MetricsRegistry;
-  logger?: Logger;
-  now?: () => number;
-}
-
-export interface ConsensusNodeStatus {
-  readonly nodeId: string;
-  readonly height: number;
-  readonly tipHash: string;
-  readonly tipTimestampMs: number;
-  readonly mempool: { readonly count: number; readonly bytes: number };
-  readonly syncing: boolean;
-  readonly syncTarget: number | undefined;
-  /** Last progress of the running (or last) range sync. */
-  readonly syncProgress: SyncProgress | undefined;
-  readonly peers: number;
-  readonly producing: boolean;
-  readonly blocksProduced: number;
-  readonly reorgs: number;
-  readonly lastReorg:
-    | { readonly forkHeight: number; readonly depth: number; readonly atMs: number }
-    | undefined;
-  readonly listen: { readonly host: string; readonly port: number } | undefined;
-}
-
-export interface ConsensusNodeEvents {
-  /** A block joined the canonical chain (any source). */
-  block: [BlockConnectedEvent];
-  reorg: [ReorgEvent];
-  /** We produced and connected a block (it was announced). */
-  produced: [{ height: number; hash: Uint8Array }];
-  'sync:start': [{ target: number; peers: string[] }];
-  'sync:done': [{ height: number; target: number; error?: Error }];
-  'sync:progress': [SyncProgress];
-  /** A peer was reported to the registry with a consensus/fork code. */
-  'peer:fault': [{ peerId: string; code: string; decision: PenaltyDecision }];
-}
 
 /**
  * One tc node's consensus half: registry + storage + pool + mempool + chain manager + producer
@@ -134,6 +57,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   private lastReorg: ConsensusNodeStatus['lastReorg'];
   private stopping: Promise<void> | undefined;
   private syncProgress: SyncProgress | undefined;
+  private readonly metrics: NodeMetrics | undefined;
 
   /** Opens the store at `dataDir` (unless `store` is given) and builds the node (not started). */
   static async create(options: ConsensusNodeOptions): Promise<ConsensusNode> {
@@ -243,6 +167,10 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       genesis,
       ...(options.seenCapacity !== undefined ? { seenCapacity: options.seenCapacity } : {}),
       onBlockGap: () => this.requestForkCheck(),
+      onAnnounce: (status) => this.metrics?.announced.inc({ outcome: status }),
+      onTxs: (result, n) => {
+        if (n > 0) this.metrics?.gossipTxs.inc({ result }, n);
+      },
       onPeerFault,
     });
     const produce = options.produce ?? options.validatorKey !== undefined;
@@ -253,9 +181,11 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
             genesis,
             mempool: this.mempool,
             key: options.validatorKey,
+            shouldProduce: () => !this.forks.syncing.active,
             ...(options.now ? { now: options.now } : {}),
             onProduced: (built) => {
               this.gossip.announceBlock(built.bytes);
+              this.metrics?.produced.inc();
               this.emit('produced', { height: built.block.header.height, hash: built.hash });
             },
           })
@@ -264,12 +194,22 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       ...DEFAULT_HANDLER_LIMITS,
       ...options.handlerLimits,
     });
+    this.metrics = options.metricsRegistry
+      ? registerNodeMetrics(options.metricsRegistry, {
+          height: () => this.chain.tip().height,
+          chainJobs: () => this.chain.pendingJobs,
+        })
+      : undefined;
+    this.forks.on('check', (r) => this.metrics?.forkChecks.inc({ action: r.action }));
     this.chain.on('block:connected', (e) => {
+      this.metrics?.blocksConnected.inc({ source: e.source });
       this.producer?.reschedule();
       this.emit('block', e);
     });
     this.chain.on('reorg', (e) => {
       this.reorgs++;
+      this.metrics?.reorgs.inc();
+      this.metrics?.reorgDepth.observe(e.depth);
       this.lastReorg = { forkHeight: e.forkHeight, depth: e.depth, atMs: Date.now() };
       this.log.info({ forkHeight: e.forkHeight, depth: e.depth, newTip: e.newTip.height }, 'reorg');
       this.emit('reorg', e);

@@ -23,6 +23,10 @@ export interface GossipOptions {
   maxConcurrentTxBatches?: number;
   /** An announced block did not extend our tip (fork or unknown parent): check peers' chains. */
   onBlockGap: (peerId: string, height: number) => void;
+  /** Outcome of each announced block (metrics). */
+  onAnnounce?: (status: AcceptOutcome['status']) => void;
+  /** Gossiped transactions by result: admitted, rejected, seen (already known), dropped (busy). */
+  onTxs?: (result: 'admitted' | 'rejected' | 'seen' | 'dropped', n: number) => void;
   /** A peer sent an invalid block or transaction (consensus code). */
   onPeerFault?: (peerId: string, code: string) => void;
 }
@@ -70,6 +74,7 @@ export class Gossip {
       this.fault(peerId, 'MALFORMED_BLOCK');
       return;
     }
+    this.o.onAnnounce?.(outcome.status);
     switch (outcome.status) {
       case 'connected':
         this.announceBlock(body.block, [peerId]);
@@ -98,9 +103,12 @@ export class Gossip {
       }
       if (!this.seen.has(id)) fresh.push(pbTx);
     }
+    const known = Math.min(body.txs.length, this.maxTxsPerMessage) - fresh.length;
+    if (known > 0) this.o.onTxs?.('seen', known);
     if (fresh.length === 0) return;
     if (this.inflight >= this.maxConcurrent) {
       this.dropped += fresh.length;
+      this.o.onTxs?.('dropped', fresh.length);
       return;
     }
     this.inflight++;
@@ -116,11 +124,14 @@ export class Gossip {
           this.fault(peerId, r.error.code);
         }
       });
+      this.o.onTxs?.('admitted', relay.length);
+      this.o.onTxs?.('rejected', results.length - relay.length);
       if (relay.length > 0) {
         this.o.registry.broadcast({ kind: 'txBroadcast', body: { txs: relay } }, { except: [peerId] });
       }
     } catch {
       this.dropped += fresh.length; // pool queue full or stopped: not the sender's fault
+      this.o.onTxs?.('dropped', fresh.length);
     } finally {
       this.inflight--;
     }

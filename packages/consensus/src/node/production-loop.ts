@@ -13,6 +13,8 @@ export interface ProductionLoopOptions {
   mempool: Mempool;
   key: KeyPair;
   now?: () => number;
+  /** Checked at each turn; false skips it (e.g. while syncing far behind). Default: always. */
+  shouldProduce?: () => boolean;
   /** A block we produced was connected: announce it. */
   onProduced: (built: BuiltBlock, outcome: AcceptOutcome) => void;
 }
@@ -81,6 +83,11 @@ export class ProductionLoop {
 
   private async produce(parentHash: Uint8Array, attempt: number): Promise<void> {
     if (!this.running || this.busy) return;
+    if (this.o.shouldProduce && !this.o.shouldProduce()) {
+      this.failed = { parentHash, attempt };
+      this.reschedule();
+      return;
+    }
     const parent = this.o.chain.tipHeader();
     const now = this.now();
     if (
