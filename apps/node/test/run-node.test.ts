@@ -40,7 +40,7 @@ function quietLogger() {
 }
 
 /** A core like the wired one will be: its own metrics and shutdown steps in their phases. */
-function fakeCore(order: string[], options: { hangPool?: boolean } = {}): NodeCoreFactory {
+function fakeCore(order: string[], options: { hangPool?: boolean; api?: FakeApi } = {}): NodeCoreFactory {
   return async (ctx) => {
     const frames = new Counter({
       name: 'tc_registry_fake_frames_total',
@@ -65,7 +65,7 @@ function fakeCore(order: string[], options: { hangPool?: boolean } = {}): NodeCo
       run: () => (options.hangPool ? new Promise<void>(() => {}) : void order.push('destroy-pool')),
     });
     ctx.shutdown.register({ name: 'close-lmdb', phase: 'storage', run: () => void order.push('close-lmdb') });
-    const api = new FakeApi();
+    const api = options.api ?? new FakeApi();
     return {
       api,
       health: {
@@ -88,7 +88,7 @@ function fakeCore(order: string[], options: { hangPool?: boolean } = {}): NodeCo
   };
 }
 
-async function start(order: string[], shutdownTimeoutMs: number, hangPool = false) {
+async function start(order: string[], shutdownTimeoutMs: number, hangPool = false, api?: FakeApi) {
   const { config } = loadConfig({
     env: {},
     flags: {
@@ -100,7 +100,7 @@ async function start(order: string[], shutdownTimeoutMs: number, hangPool = fals
   });
   const { logger, lines } = quietLogger();
   const node = await runNode(config, {
-    coreFactory: fakeCore(order, { hangPool }),
+    coreFactory: fakeCore(order, { hangPool, ...(api ? { api } : {}) }),
     exit: null,
     handleSignals: false,
     logger,
@@ -147,5 +147,22 @@ describe('runNode with a NodeCore', () => {
     expect(result.steps.find((s) => s.name === 'destroy-pool')?.outcome).toBe('timeout');
     expect(order).toContain('close-lmdb');
     expect(lines.join('')).toContain('"msg":"shutdown forced"');
+  });
+
+  it('a call in flight when shutdown starts still gets its answer; new calls get -32004; the stop is clean', async () => {
+    const api = new FakeApi();
+    let release!: () => void;
+    api.gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const { node, rpc } = await start([], 3000, false, api);
+    const inflight = rpc.call<unknown[]>('getpeerinfo');
+    await new Promise((r) => setTimeout(r, 50));
+    const stopping = node.shutdown.shutdown('SIGTERM');
+    await expect(rpc.call('getblockcount')).rejects.toThrow(/shutting down|ECONNREFUSED|ECONNRESET/);
+    release();
+    expect(await inflight).toHaveLength(1);
+    const result = await stopping;
+    expect(result).toMatchObject({ clean: true, exitCode: 0 });
   });
 });
