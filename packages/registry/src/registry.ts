@@ -265,7 +265,6 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     const serverClosed = this.server
       ? new Promise<void>((resolve) => this.server!.close(() => resolve()))
       : Promise.resolve();
-    this.manager.abortAttempts();
     const sessions = [...this.manager.table.values(), ...this.manager.table.parkedValues()];
     const closing = this.manager
       .openConnections()
@@ -273,6 +272,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
         (c) =>
           new Promise<void>((resolve) => (c.closed ? resolve() : c.socket.once('close', () => resolve()))),
       );
+    this.manager.abortAttempts();
     for (const s of sessions)
       this.manager.endSession(s, 'shutdown', pb.DisconnectReason.DISCONNECT_REASON_SHUTDOWN);
     await Promise.all(closing);
