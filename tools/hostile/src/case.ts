@@ -22,6 +22,16 @@ export interface CaseOutcome {
   readonly detail: string;
   /** Whether the node reacted at least as the case requires (see README). */
   readonly ok: boolean;
+  /**
+   * For cases that reconnect the honest probe on purpose: whether its session survived the
+   * attack up to then (otherwise the runner compares the session before and after).
+   */
+  readonly honestSessionSurvived?: boolean;
+  /**
+   * First answer of the honest probe after it redialled during the attack (ms). One sample
+   * hides in a p99, so the runner checks it against the latency limit on its own.
+   */
+  readonly honestReconnectMs?: number;
   /** This case left our address banned (later cases from it would be refused). */
   readonly addressBanned?: boolean;
   /** Raw figures for the JSON report. */
@@ -93,5 +103,32 @@ export function notAdmitted(what: string, refusals: number): CaseOutcome {
     detail: `${what}: the node turned away ${refusals} connection(s) before its Hello (admission limit or address ban)`,
     ok: false,
     data: { refusals },
+  };
+}
+
+/**
+ * The honest probe drops its session and redials while the attack is still pending, then
+ * times its first request (a sample of the case's window). `attackEndedAt` (epoch ms, e.g.
+ * when the node closed the attack's sockets) tells whether that answer waited for the attack.
+ */
+export async function reconnectHonest(ctx: CaseContext) {
+  return ctx.honest.reconnect({
+    retryMs: ctx.o.admissionRetryMs,
+    firstTimeoutMs: ctx.o.handshakeDeadlineMs * 2 + ctx.o.probe.timeoutMs,
+  });
+}
+
+/** One line about the honest reconnect, relative to when the attack's pending sockets ended. */
+export function describeReconnect(
+  r: Awaited<ReturnType<typeof reconnectHonest>>,
+  attackEndedAt: number | undefined,
+): { text: string; waitedForAttack: boolean } {
+  if (!r.ok) return { text: `honest reconnect failed (${r.error})`, waitedForAttack: false };
+  const waited = attackEndedAt !== undefined && r.answeredAt >= attackEndedAt - 10;
+  return {
+    text:
+      `honest reconnect during the attack: session in ${r.dialMs} ms, first answer after ${r.firstAnswerMs} ms` +
+      (waited ? ' (held back until the node closed the attack sockets)' : ''),
+    waitedForAttack: waited,
   };
 }

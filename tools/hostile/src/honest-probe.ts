@@ -13,6 +13,8 @@ import { ProbeError } from './errors.js';
 import type { HostileMetrics } from './metrics.js';
 import { sleep, type Target } from './observe.js';
 
+const LAG_RESOLUTION_MS = 10;
+
 /** Request kinds the probe can time (every tc node answers these three). */
 export type ProbeKind = 'getChainTip' | 'ping' | 'getPeers';
 
@@ -31,6 +33,19 @@ export interface HonestProbeOptions {
   registryMetrics?: MetricsRegistry;
   metrics?: HostileMetrics | undefined;
 }
+
+/** The honest peer's reconnection during an attack. */
+export type ReconnectResult =
+  | {
+      readonly ok: true;
+      /** Disconnect to a live session on our side. */
+      readonly dialMs: number;
+      /** The first request on the new session. */
+      readonly firstAnswerMs: number;
+      /** Epoch ms of that answer. */
+      readonly answeredAt: number;
+    }
+  | { readonly ok: false; readonly dialMs: number; readonly error: string };
 
 /** Latency of the honest peer's requests over one window. */
 export interface LatencyStats {
@@ -70,8 +85,11 @@ export class HonestProbe {
   private window: Window | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
-  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   private lastDial = 0;
+  private paused = false;
+  private busy = false;
+  private expectLoss = false;
 
   private constructor(private readonly o: HonestProbeOptions) {
     this.identity = o.identity ?? NodeIdentity.generate();
@@ -88,7 +106,7 @@ export class HonestProbe {
       ...(o.registryMetrics ? { metricsRegistry: o.registryMetrics } : {}),
     });
     this.registry.on('peer:disconnect', (e) => {
-      if (e.peerId === this.targetId && this.window) this.window.lost++;
+      if (e.peerId === this.targetId && this.window && !this.expectLoss) this.window.lost++;
     });
   }
 
@@ -145,7 +163,10 @@ export class HonestProbe {
       p99Ms: round(percentile(sorted, 99)),
       maxMs: round(sorted.at(-1) ?? 0),
       sessionsLost: w.lost,
-      selfLagP99Ms: round(this.lag.count > 0 ? this.lag.percentile(99) / 1e6 : 0),
+      // The histogram's samples include its own resolution: subtract it to get the delay.
+      selfLagP99Ms: round(
+        this.lag.count > 0 ? Math.max(0, this.lag.percentile(99) / 1e6 - LAG_RESOLUTION_MS) : 0,
+      ),
       durationMs: Math.round(performance.now() - w.startedAt),
     };
   }
@@ -168,8 +189,77 @@ export class HonestProbe {
     await this.registry.stop();
   }
 
+  /**
+   * Drops the session and dials again, as an honest peer does after a network blip, then
+   * times the first request on the new session (`firstTimeoutMs`) and records it in the
+   * current window like any other answer. The loop pauses meanwhile; the deliberate drop
+   * does not count as a lost session. Admission refusals of the redial are retried for
+   * `retryMs`.
+   */
+  async reconnect(opts: { retryMs: number; firstTimeoutMs: number }): Promise<ReconnectResult> {
+    this.paused = true;
+    const idleBy = Date.now() + this.o.timeoutMs + 1_000;
+    while (this.busy && Date.now() < idleBy) await sleep(2);
+    this.expectLoss = true;
+    const started = performance.now();
+    try {
+      this.registry.disconnect(this.targetId, 'reconnect');
+      const deadline = Date.now() + opts.retryMs;
+      let dialError = '';
+      for (let attempt = 0; attempt < 100; attempt++) {
+        try {
+          const info = await this.registry.dial(this.address, {
+            signal: AbortSignal.timeout(opts.firstTimeoutMs),
+          });
+          this.targetId = info.id;
+          dialError = '';
+          break;
+        } catch (error) {
+          dialError = (error as Error).message;
+          if (Date.now() + 500 > deadline) break;
+          await sleep(500);
+        }
+      }
+      if (dialError) return this.failed('DIAL_FAILED', started, dialError);
+      const dialMs = performance.now() - started;
+      const first = performance.now();
+      try {
+        await this.registry.request(this.targetId, this.requestMessage() as never, {
+          timeoutMs: opts.firstTimeoutMs,
+        });
+      } catch (error) {
+        return this.failed(
+          error instanceof RequestError ? error.code : 'ERROR',
+          started,
+          (error as Error).message,
+        );
+      }
+      const firstAnswerMs = performance.now() - first;
+      this.window?.samples.push(firstAnswerMs);
+      this.o.metrics?.honestSeconds.observe(firstAnswerMs / 1000);
+      return { ok: true, dialMs: round(dialMs), firstAnswerMs: round(firstAnswerMs), answeredAt: Date.now() };
+    } finally {
+      this.expectLoss = false;
+      this.paused = false;
+    }
+  }
+
+  private failed(code: string, started: number, error: string): ReconnectResult {
+    if (this.window) {
+      this.window.failures++;
+      this.window.codes[code] = (this.window.codes[code] ?? 0) + 1;
+    }
+    this.o.metrics?.honestFailures.inc({ code });
+    return { ok: false, dialMs: round(performance.now() - started), error: `${code}: ${error}` };
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
+      if (this.paused) {
+        await sleep(5);
+        continue;
+      }
+      this.busy = true;
       const started = performance.now();
       try {
         await this.registry.request(this.targetId, this.requestMessage() as never, {
@@ -187,6 +277,7 @@ export class HonestProbe {
         this.o.metrics?.honestFailures.inc({ code });
         if (code === 'NOT_CONNECTED' || code === 'PEER_DISCONNECTED') await this.redial();
       }
+      this.busy = false;
       if (this.running) await sleep(this.o.intervalMs);
     }
   }

