@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { u64 } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -131,6 +133,41 @@ describe('request/response matched by request id', () => {
     for (const r of results) expect(r).toBeInstanceOf(PeerDisconnectedError);
     expect(elapsed).toBeLessThan(1000); // the deadline the spec names
     await waitFor(() => b.peers().length === 0);
+  });
+
+  it('kill -9 of a peer process rejects its pending requests with PeerDisconnectedError within 1 s', async () => {
+    const fixture = new URL('./fixtures/peer-process.mjs', import.meta.url);
+    // The fixture runs the built package: `pnpm turbo build --filter @tc/registry` first.
+    expect(existsSync(new URL('../dist/index.js', import.meta.url)), 'dist/ missing: build first').toBe(true);
+    const child = spawn(process.execPath, [fixture.pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+        });
+        child.once('exit', () => reject(new Error('peer process exited early')));
+      });
+      const { port, nodeId } = JSON.parse(line) as { port: number; nodeId: string };
+      const b = await startNode({ rateQuotas: FAST });
+      await b.dial(`127.0.0.1:${port}`);
+      const pending = Array.from({ length: 50 }, (_, h) =>
+        b.request(nodeId, { kind: 'getBlockHash', body: { height: u64(h) } }, { timeoutMs: 30_000 }).then(
+          () => 'resolved',
+          (e: unknown) => e,
+        ),
+      );
+      await waitFor(() => b.peer(nodeId)?.requestsInFlight === 50);
+      const killedAt = performance.now();
+      child.kill('SIGKILL');
+      const results = await Promise.all(pending);
+      const elapsed = performance.now() - killedAt;
+      for (const r of results) expect(r).toBeInstanceOf(PeerDisconnectedError);
+      expect(elapsed).toBeLessThan(1000);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('a restarted persistent peer is reconnected', async () => {
