@@ -178,6 +178,27 @@ describe('bounds', () => {
   });
 });
 
+describe('hostile input', () => {
+  it('deeply nested JSON in any position gets an error, not a stack overflow', async () => {
+    const d = dispatcher();
+    const deepArray = `${'['.repeat(400_000)}${']'.repeat(400_000)}`;
+    const deepObject = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+    const batch = await d.handleText(deepArray);
+    expect(batch).toEqual([
+      { jsonrpc: '2.0', id: null, error: { code: RPC_ERRORS.INVALID_REQUEST, message: expect.any(String) } },
+    ]);
+    for (const text of [
+      `{"jsonrpc":"2.0","id":1,"method":"getblock","params":[${deepObject}]}`,
+      `{"jsonrpc":"2.0","id":1,"method":"getblock","params":{"block":${deepObject}}}`,
+      `{"jsonrpc":"2.0","id":1,"method":"getblockcount","params":${deepObject}}`,
+      `{"jsonrpc":"2.0","id":${deepObject},"method":"getblockcount"}`,
+    ]) {
+      const res = await one(d, text);
+      expect(code(res)).toBeLessThan(0);
+    }
+  });
+});
+
 describe('batches and the in-flight bound', () => {
   it('a full batch runs a few calls at a time, so it never trips the overload bound by itself', async () => {
     const d = new RpcDispatcher({ api: new FakeApi(), maxBatch: 100, maxInflight: 4 });

@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { LOG_FORMATS, LOG_LEVELS, NETWORKS, type Network } from '../config/schema.js';
 import { NODE_VERSION, runNode } from '../daemon/run-node.js';
 import { formatSummary, runDevnet } from '../devnet/supervisor.js';
+import { progressBar } from '../devnet/view.js';
 import { EXIT_FAILURE } from '../exit-codes.js';
 import { generateNodeKey, readKeyFile, toHex, writeKeyFile } from '../keys.js';
 import type { BlockchainInfo, MempoolInfo, NetworkInfo, PeerInfo } from '../rpc/api.js';
@@ -201,7 +202,9 @@ export function buildProgram(io: Io = processIo): Command {
     io.out(`network   ${chain.network}  genesis ${chain.genesisHash}`);
     io.out(`height    ${chain.height}  best ${chain.bestBlockHash}`);
     io.out(
-      `sync      ${chain.sync.state}  ${(chain.sync.progress * 100).toFixed(1)}% of ${chain.sync.targetHeight}`,
+      chain.sync.state === 'syncing'
+        ? `sync      syncing ${progressBar(chain.sync.progress)} ${chain.height}/${chain.sync.targetHeight}`
+        : `sync      ${chain.sync.state} (target ${chain.sync.targetHeight})`,
     );
     io.out(`mempool   ${mempool.size} txs, ${mempool.bytes} bytes (max ${mempool.maxTxs})`);
     io.out(
