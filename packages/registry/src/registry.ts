@@ -72,6 +72,9 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   private readonly selfAddresses = new Set<string>();
   private readonly userHandled = new Set<RequestKind>();
   private readonly msgCounters = new Map<string, { inc(): void }>();
+  /** Label children cached per kind/outcome: no label hashing per request on the hot path. */
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly durationChildren = new Map<string, { observe(v: number): void }>();
   private server: Server | undefined;
   private sampler: NodeJS.Timeout | undefined;
   private listenPort = 0;
@@ -130,9 +133,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     });
     const hooks: SessionHooks = {
       requestDone: (s, kind, outcome, startMs) => {
-        this.metrics?.requests.inc({ kind: kindLabel(kind), outcome });
-        if (outcome === 'ok')
-          this.metrics?.requestSeconds.observe({ kind: kindLabel(kind) }, (Date.now() - startMs) / 1000);
+        if (this.metrics) this.observeRequest(kind, outcome, startMs);
         if (outcome === 'timeout' && kind !== 'ping') {
           this.penalizeSession(s, 'REQUEST_TIMEOUT', kind, this.lag.now() - (Date.now() - startMs));
         }
@@ -538,6 +539,24 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     }
     if (n === 1) child.inc();
     else (child as unknown as { inc(n: number): void }).inc(n);
+  }
+
+  private observeRequest(kind: string, outcome: string, startMs: number): void {
+    const m = this.metrics!;
+    const key = `${kind}|${outcome}`;
+    let counter = this.requestChildren.get(key);
+    if (!counter) {
+      counter = m.requests.labels({ kind: kindLabel(kind), outcome });
+      this.requestChildren.set(key, counter);
+    }
+    counter.inc();
+    if (outcome !== 'ok') return;
+    let histogram = this.durationChildren.get(kind);
+    if (!histogram) {
+      histogram = m.requestSeconds.labels({ kind: kindLabel(kind) });
+      this.durationChildren.set(kind, histogram);
+    }
+    histogram.observe((Date.now() - startMs) / 1000);
   }
 
   /** Emits an event; a throwing listener is logged, never allowed into the socket path. */
