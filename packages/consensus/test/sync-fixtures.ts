@@ -296,7 +296,8 @@ export type ServeMode =
   | { kind: 'honest' }
   | { kind: 'empty' }
   | { kind: 'never' }
-  | { kind: 'corrupt'; height: number };
+  /** Every block's coinbase altered (same headers): BAD_MERKLE_ROOT at import. */
+  | { kind: 'corrupt' };
 
 /** A node serving `chain` (up to `height`) over getBlockRange; records every request. */
 export async function startServer(
@@ -306,10 +307,7 @@ export async function startServer(
   registryOptions: Partial<RegistryOptions> = {},
 ) {
   const requests: Array<{ start: number; count: number }> = [];
-  const blocks =
-    mode.kind === 'corrupt'
-      ? chain.blocks.map((b, i) => (i + 1 === mode.height ? corruptBlock(b) : b))
-      : chain.blocks;
+  const blocks = mode.kind === 'corrupt' ? chain.blocks.map(corruptBlock) : chain.blocks;
   const registry = await startRegistry(chain.genesis, {
     ...registryOptions,
     getLocalTip: () => ({ height, hash: height === chain.tip.height ? chain.tip.hash : new Uint8Array(32) }),

@@ -286,10 +286,25 @@ export class SyncRun {
     this.cfg.metrics?.stalls.inc();
     const head = this.batches[0];
     let action: SyncStalled['action'] = 'waiting';
-    if (head?.state === 'Downloading' && head.peer !== undefined) {
-      head.stalled = true;
-      head.stallExcused = this.cfg.lag.excusesTimeout(this.cfg.lag.now() - this.cfg.stallTimeoutMs);
-      if (!head.stallExcused) this.report(head.peer, 'SYNC_STALLED', `${head.start}..${head.end}`);
+    // The head batch blocks the import; other downloads of the same peer running as long are
+    // just as stuck, so they move too (else each would stall the sync once more later).
+    const stuck =
+      head?.state === 'Downloading' && head.peer !== undefined
+        ? this.batches.filter(
+            (b) =>
+              b === head ||
+              (b.state === 'Downloading' &&
+                b.peer === head.peer &&
+                now - b.downloadStartedAt >= this.cfg.stallTimeoutMs),
+          )
+        : [];
+    if (stuck.length > 0) {
+      const excused = this.cfg.lag.excusesTimeout(this.cfg.lag.now() - this.cfg.stallTimeoutMs);
+      for (const b of stuck) {
+        b.stalled = true;
+        b.stallExcused = excused;
+      }
+      if (!excused) this.report(head!.peer!, 'SYNC_STALLED', `${head!.start}..${head!.end}`);
       action = 'reassigned';
     }
     const info: SyncStalled = {
@@ -302,7 +317,7 @@ export class SyncRun {
     };
     this.cfg.log.warn(info, 'range sync stalled');
     this.cfg.onStalled(info);
-    if (action === 'reassigned') head!.controller?.abort(new Error('sync stalled'));
+    for (const b of stuck) b.controller?.abort(new Error('sync stalled'));
   }
 
   private report(peerId: string, code: string, detail: string): string {
@@ -335,7 +350,7 @@ export class SyncRun {
       this.cfg.log.info({ ...outcome, peersUsed: outcome.peersUsed.length }, 'range sync done');
       this.resolve(outcome);
     };
-    if (this.processing) void this.processing.then(settle);
+    if (this.processing) void this.processing.finally(settle).catch(() => undefined);
     else settle();
   }
 
