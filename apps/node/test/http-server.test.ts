@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +9,7 @@ import {
   type NodeMetrics,
   RPC_ERRORS,
   RpcDispatcher,
+  rpcUrl,
 } from '../src/index.js';
 import { FakeApi } from './fake-api.js';
 
@@ -75,7 +76,7 @@ afterEach(async () => {
   }
 });
 
-async function start(authToken?: string): Promise<Harness> {
+async function start(authToken?: string, maxConnections = 64): Promise<Harness> {
   const api = new FakeApi();
   const register = new Registry();
   const metrics = createNodeMetrics(register, { info: { version: '0.1.0', network: 'devnet' } });
@@ -100,6 +101,7 @@ async function start(authToken?: string): Promise<Harness> {
     port: 0,
     ...(authToken ? { authToken } : {}),
     maxBodyBytes: 4096,
+    maxConnections,
     dispatcher,
     metricsRegistry: register,
     metrics,
@@ -202,6 +204,33 @@ describe('JSON-RPC over HTTP', () => {
     const { port } = await start();
     expect((await http(port, { method: 'GET' })).status).toBe(405);
     expect((await http(port, { method: 'GET', path: '/nope' })).status).toBe(404);
+  });
+});
+
+describe('connection bound', () => {
+  it('drops connections beyond rpc.maxConnections and serves again once they close', async () => {
+    const { port } = await start(undefined, 2);
+    const idle = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<Socket>((resolve, reject) => {
+            const s = connect(port, '127.0.0.1', () => resolve(s));
+            s.on('error', reject);
+          }),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(call(port, 'getblockcount')).rejects.toThrow(/ECONNRESET|socket hang up/);
+    for (const s of idle) s.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await call(port, 'getblockcount')).status).toBe(200);
+  });
+
+  it('rpcUrl brackets IPv6 and dials wildcard binds on loopback', () => {
+    expect(rpcUrl('127.0.0.1', 1)).toBe('http://127.0.0.1:1/');
+    expect(rpcUrl('::1', 2)).toBe('http://[::1]:2/');
+    expect(rpcUrl('0.0.0.0', 3)).toBe('http://127.0.0.1:3/');
+    expect(rpcUrl('::', 4)).toBe('http://[::1]:4/');
   });
 });
 
