@@ -99,6 +99,31 @@ describe('request/response matched by request id', () => {
     expect(b.score(a.nodeId)).toBeGreaterThanOrEqual(-2); // only the timeout was charged
   });
 
+  it('a timeout during our own event-loop lag is not charged to the peer', async () => {
+    const a = await startNode({ rateQuotas: FAST });
+    const b = await startNode({ rateQuotas: FAST, lagThresholdMs: 100 });
+    echoServer(a, holdHeights([1, 2]));
+    await b.dial(addr(a));
+    // Honest timeout first: charged (REQUEST_TIMEOUT, score −2).
+    await expect(
+      b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(2) } }, { timeoutMs: 30 }),
+    ).rejects.toBeInstanceOf(RequestTimeoutError);
+    const charged = b.score(a.nodeId);
+    expect(charged).toBeLessThan(0);
+    // Now our loop stalls for 300 ms while a request is pending: its timeout is excused.
+    const pending = b.request(
+      a.nodeId,
+      { kind: 'getBlockHash', body: { height: u64(1) } },
+      { timeoutMs: 30 },
+    );
+    const until = Date.now() + 300;
+    while (Date.now() < until) {
+      // busy: a synchronous stall of the event loop, as a big block import would cause
+    }
+    await expect(pending).rejects.toBeInstanceOf(RequestTimeoutError);
+    expect(b.score(a.nodeId)).toBeCloseTo(charged, 1);
+  });
+
   it('the in-flight bound refuses with QueueFullError instead of queueing without limit', async () => {
     const a = await startNode({ rateQuotas: FAST });
     const b = await startNode({ rateQuotas: FAST, limits: { maxInflightOutboundPerPeer: 4 } });
