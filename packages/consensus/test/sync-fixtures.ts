@@ -8,7 +8,7 @@ import {
   PeerConnectionRegistry,
   type RegistryOptions,
 } from '@tc/registry';
-import { type ChainStore, openChainStore } from '@tc/storage';
+import type { ChainStore } from '@tc/storage';
 import type { SyncTarget } from '../src/chain/sync-target.js';
 import {
   addressOf,
@@ -16,7 +16,6 @@ import {
   blockRangeHandler,
   buildBlock,
   buildGenesisBlock,
-  type ChainStateView,
   CONSENSUS_ERROR_ACTIONS,
   decodeBlockData,
   encodeBlockData,
@@ -134,61 +133,31 @@ export function corruptBlock(bytes: Uint8Array): Uint8Array {
 // ------------------------------------------------------------------ sync targets
 
 /**
- * A SyncTarget for the tests (the chain manager's is the node's): stateless validation of the
- * whole batch in the pool at once, then stateful validation and commit one block at a time.
+ * An in-memory SyncTarget for the small tests (the node's is the ChainManager, used by the
+ * 2,000-block test): stateless validation of the whole batch in the pool at once, then
+ * stateful validation and `applyPlan` one block at a time.
  */
 export class TestTarget implements SyncTarget {
   imports = 0;
-  /** Delay per importBlocks call (tests of abort and stall). */
+  /** Delay per importBlocks call (abort test). */
   delayMs = 0;
-  private tipRef: HeaderRef;
+  readonly memory: MemoryChainState;
 
   private constructor(
     readonly genesis: GenesisConfig,
     private readonly validator: StatelessValidator,
-    readonly memory: MemoryChainState | undefined,
-    readonly store: ChainStore | undefined,
   ) {
-    const g = buildGenesisBlock(genesis);
-    this.tipRef = { height: 0, hash: g.hash, timestampMs: genesis.timestampMs };
+    this.memory = new MemoryChainState(genesis);
   }
 
   static memory(genesis: GenesisConfig, validator: StatelessValidator): TestTarget {
-    return new TestTarget(genesis, validator, new MemoryChainState(genesis), undefined);
-  }
-
-  /** A fresh ChainStore in `dir` with the genesis block committed. */
-  static async store(
-    genesis: GenesisConfig,
-    validator: StatelessValidator,
-    dir: string,
-  ): Promise<TestTarget> {
-    const g = buildGenesisBlock(genesis);
-    const store = await openChainStore({ path: dir, networkId: genesis.networkId, genesisHash: g.hash });
-    store.commitBlock({
-      height: 0,
-      hash: g.hash,
-      prevHash: new Uint8Array(32),
-      blockBytes: encodeBlockData(g.block),
-      txs: [{ txid: g.txid, spends: [], outputs: genesis.allocations }],
-    });
-    return new TestTarget(genesis, validator, undefined, store);
+    return new TestTarget(genesis, validator);
   }
 
   tip(): { height: number; hash: Uint8Array } {
-    return { height: this.tipRef.height, hash: this.tipRef.hash };
+    const t = this.memory.getTip();
+    return { height: t.height, hash: t.hash };
   }
-
-  private readonly view: ChainStateView = {
-    getTip: () => this.tipRef,
-    getHeaderAtHeight: (h) => {
-      if (h === this.tipRef.height) return this.tipRef;
-      const hash = this.memory ? this.memory.getHeaderAtHeight(h)?.hash : this.store!.getBlockHash(h);
-      return hash ? { height: h, hash, timestampMs: 0 } : undefined;
-    },
-    getUtxos: (outpoints) =>
-      this.memory ? this.memory.getUtxos(outpoints) : storeUtxos(this.store!, outpoints),
-  };
 
   async importBlocks(blocks: readonly Uint8Array[]): Promise<{ imported: number }> {
     this.imports++;
@@ -201,62 +170,31 @@ export class TestTarget implements SyncTarget {
       const bytes = blocks[i]!;
       const stateless = await pending[i]!;
       const block = decodeBlockData(bytes);
-      const parent = await resolveParent(this.view, block.header);
+      const parent = await resolveParent(this.memory, block.header);
       const plan = await validateBlockStateful({
         block,
         stateless,
         parent,
-        utxos: this.view,
+        utxos: this.memory,
         genesis: this.genesis,
         nowMs: Date.now(),
         blockBytes: bytes,
       });
-      if (this.memory) this.memory.applyPlan(plan);
-      else {
-        this.store!.commitBlock({
-          height: plan.height,
-          hash: plan.hash,
-          prevHash: plan.prevHash,
-          blockBytes: bytes,
-          txs: block.txs.map((tx, t) => ({
-            txid: plan.txs[t]!.txid,
-            spends: tx.inputs.map((input) => ({ txid: input.prevTxid, vout: input.vout })),
-            outputs: tx.outputs,
-          })),
-        });
-      }
-      this.tipRef = { height: plan.height, hash: plan.hash, timestampMs: plan.timestampMs };
+      this.memory.applyPlan(plan);
       imported++;
     }
     return { imported };
   }
-
-  /** Digest of the target's UTXO set (store-backed targets). */
-  utxoDigest(): string {
-    const rows: [string, Utxo][] = [];
-    this.store!.forEachUtxo((o, u) => {
-      rows.push([`${toHex(o.txid)}:${o.vout}`, { value: u.value, recipient: u.recipient.subarray(0, 32) }]);
-    });
-    return utxoDigest(rows);
-  }
-
-  async close(): Promise<void> {
-    await this.store?.close();
-  }
 }
 
-/**
- * UTXO reads one at a time, each copied at once. (Working around the storage working tree of
- * 2026-11-24, whose `getWith` lookups return a recipient that is a view of lmdb's reused read
- * buffer: its length is wrong and the next read overwrites it.)
- */
-function storeUtxos(store: ChainStore, outpoints: readonly { txid: Uint8Array; vout: number }[]) {
-  return outpoints.map((o) => {
-    const u = store.getUtxo(o);
-    return u
-      ? { value: u.value, height: u.height, recipient: Uint8Array.from(u.recipient.subarray(0, 32)) }
-      : undefined;
+/** `utxoDigest` of a ChainStore's UTXO set. */
+export function storeUtxoDigest(store: ChainStore): string {
+  const rows: [string, Utxo][] = [];
+  store.forEachUtxo((o, u) => {
+    // subarray: recipients are 32 bytes; the store may hand out a longer view of its read buffer.
+    rows.push([`${toHex(o.txid)}:${o.vout}`, { value: u.value, recipient: u.recipient.subarray(0, 32) }]);
   });
+  return utxoDigest(rows);
 }
 
 // ------------------------------------------------------------------ nodes

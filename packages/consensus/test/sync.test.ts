@@ -1,6 +1,11 @@
+import { openChainStore } from '@tc/storage';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { SyncTarget } from '../src/chain/sync-target.js';
 import {
+  ChainManager,
+  genesisHash,
+  Mempool,
   RangeSync,
   type RangeSyncOptions,
   SyncError,
@@ -15,6 +20,7 @@ import {
   cleanup,
   startRegistry,
   startServer,
+  storeUtxoDigest,
   type TestChain,
   TestTarget,
   tempDir,
@@ -36,7 +42,7 @@ afterAll(() => pool.destroy());
 /** A syncing node: a registry dialled to every server, and a RangeSync onto `target`. */
 async function syncingNode(
   chain: TestChain,
-  target: TestTarget,
+  target: SyncTarget,
   servers: Array<{
     registry: { nodeId: string; address(): unknown } & Parameters<typeof addr>[0];
     height: number;
@@ -56,10 +62,15 @@ async function syncingNode(
 }
 
 describe('RangeSync', () => {
-  it('syncs a fresh node to 2,000 blocks from two peers: same tip, same UTXO set', async () => {
+  it('syncs a fresh node (ChainManager on LMDB) to 2,000 blocks from two peers: same tip, same UTXO set', async () => {
     const a = await startServer(big);
     const b = await startServer(big);
-    const target = await TestTarget.store(big.genesis, pool, tempDir());
+    const store = await openChainStore({
+      path: tempDir(),
+      networkId: big.genesis.networkId,
+      genesisHash: genesisHash(big.genesis),
+    });
+    const target = new ChainManager({ store, genesis: big.genesis, validator: pool, mempool: new Mempool() });
     try {
       const { sync, peers, metrics } = await syncingNode(big, target, [a, b]);
       const progress: SyncProgress[] = [];
@@ -73,7 +84,7 @@ describe('RangeSync', () => {
       expect(new Set(outcome.peersUsed)).toEqual(new Set([a.registry.nodeId, b.registry.nodeId]));
       expect(target.tip().height).toBe(2_000);
       expect(Buffer.from(target.tip().hash).equals(Buffer.from(big.tip.hash))).toBe(true);
-      expect(target.utxoDigest()).toBe(big.utxoDigest);
+      expect(storeUtxoDigest(store)).toBe(big.utxoDigest);
       // Every range asked once, from one peer or the other (never twice).
       const asked = [...a.requests, ...b.requests].map((r) => r.start).sort((x, y) => x - y);
       expect(asked).toEqual(Array.from({ length: outcome.batches }, (_, i) => 1 + i * 64));
@@ -89,7 +100,8 @@ describe('RangeSync', () => {
       expect(text).toMatch(/tc_consensus_sync_batches_total\{outcome="imported"\} 32/);
       expect(text).toMatch(/tc_consensus_sync_height 2000/);
     } finally {
-      await target.close();
+      await target.stop();
+      await store.close();
     }
   });
 
