@@ -10,7 +10,10 @@ export interface DevnetOptions {
   readonly nodes?: number;
   /** Transactions per second the generator submits (0: none). Default 1. */
   readonly txRate?: number;
-  /** Stop after this many seconds. Without it the devnet runs until Ctrl-C (or stops after 30 s without a TTY). */
+  /**
+   * Stop this many seconds after every node answers RPC (startup is not counted). Without it the
+   * devnet runs until Ctrl-C, or for 30 s without a TTY.
+   */
   readonly durationS?: number;
   /** Base directory; node i lives in `<dir>/node-<i>`. Default `.tc-devnet` in the working directory. */
   readonly dir?: string;
@@ -27,6 +30,8 @@ export interface DevnetOptions {
   readonly pollMs?: number;
   /** Wait for a child's own clean exit after SIGTERM before SIGKILL. Default 8000 ms. */
   readonly stopTimeoutMs?: number;
+  /** Give up when not every node answers RPC within this long. Default 30 000 ms. */
+  readonly startupTimeoutMs?: number;
   /** Replaces the transaction builder seam (tests). */
   readonly buildTransaction?: BuildSignedTransaction;
   /** Stops the devnet early when aborted (tests); SIGINT/SIGTERM do the same. */
@@ -80,6 +85,7 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
   };
   const pollMs = options.pollMs ?? 1000;
   const stopTimeoutMs = options.stopTimeoutMs ?? 8000;
+  const startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
   const cliPath = options.cliPath ?? process.argv[1];
   if (!cliPath) throw new Error('cannot tell which tc-node script to run (cliPath)');
   const dir = resolve(options.dir ?? '.tc-devnet');
@@ -135,10 +141,18 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
   txs.start();
 
   let lastFrameAt = Date.now();
+  let readyAt: number | undefined; // when every node first answered; the duration counts from here
   while (stopReason === undefined) {
     await Promise.all(nodes.map(pollNode));
     const now = Date.now();
-    const elapsedS = (now - started) / 1000;
+    if (readyAt === undefined && nodes.every((n) => n.view.up)) {
+      readyAt = now;
+      io.err(`devnet: all ${count} node(s) up after ${((now - started) / 1000).toFixed(1)}s`);
+    }
+    if (readyAt === undefined && now - started > startupTimeoutMs) {
+      stop(`not every node answered within ${startupTimeoutMs / 1000}s (see node-<i>/node.log)`);
+    }
+    const elapsedS = (now - (readyAt ?? started)) / 1000;
     const frame: DevnetFrame = {
       elapsedS,
       ...(durationS ? { durationS } : {}),
@@ -151,7 +165,7 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
     lastFrameAt = now;
     if (terminal) terminal.draw(renderFrame(frame));
     else io.out(renderLine(frame));
-    if (durationS !== undefined && elapsedS >= durationS) stop('duration reached');
+    if (readyAt !== undefined && durationS !== undefined && elapsedS >= durationS) stop('duration reached');
     if (stopReason !== undefined) break;
     await new Promise<void>((r) => {
       wake = r;
