@@ -119,4 +119,43 @@ describe('ConsensusNode cluster (real sockets, LMDB, pool)', () => {
     );
     expect(fromHex(toHex(nodes[1]!.store.getBlockHash(winner.height)!))).toEqual(fromHex(toHex(winner.hash)));
   });
+
+  it('heals a partition while every validator keeps producing', async () => {
+    cluster = new TestCluster({ validators: 4, slotMs: 250 });
+    const nodes: ConsensusNode[] = [];
+    for (let i = 0; i < 4; i++) nodes.push(await cluster.add({ validatorIndex: i }));
+    await cluster.connectAll();
+    await waitFor(() => minHeight(nodes) >= 2 && sameTip(nodes), 20_000, 'a common start');
+    const [groupA, groupB] = [nodes.slice(0, 2), nodes.slice(2)];
+    const cross = (fn: (a: ConsensusNode, b: ConsensusNode) => void) => {
+      for (const a of groupA) for (const b of groupB) fn(a, b);
+    };
+    cross((a, b) => {
+      a.registry.ban(b.registry.nodeId, 60_000, 'test partition');
+      b.registry.ban(a.registry.nodeId, 60_000, 'test partition');
+    });
+    const split = Math.max(...nodes.map((n) => tipOf(n).height));
+    await waitFor(
+      () =>
+        minHeight(nodes) >= split + 4 &&
+        !Buffer.from(tipOf(groupA[0]!).hash).equals(Buffer.from(tipOf(groupB[0]!).hash)),
+      25_000,
+      'diverging chains',
+    );
+    const healedAt = Math.max(...nodes.map((n) => tipOf(n).height));
+    cross((a, b) => {
+      a.registry.unban(b.registry.nodeId);
+      b.registry.unban(a.registry.nodeId);
+    });
+    cross((a, b) => void a.connect(addressOf_(b)).catch(() => undefined));
+    await waitFor(
+      () => minHeight(nodes) >= healedAt + 3 && sameTip(nodes),
+      30_000,
+      'one chain after the heal, with production running',
+    );
+    expect(nodes.reduce((n, x) => n + x.status().reorgs, 0)).toBeGreaterThanOrEqual(2);
+    for (const n of nodes) n.setProducing(false);
+    await waitFor(() => sameTip(nodes), 10_000, 'settled tips');
+    expect(new Set(nodes.map((n) => utxoSetDigest(n.store).digest)).size).toBe(1);
+  });
 });

@@ -7,7 +7,7 @@ import {
   silentLogger,
 } from '@tc/registry';
 import { type ChainStore, openChainStore } from '@tc/storage';
-import type { tc } from '@tc/wire';
+import { type tc, u64ToBigInt } from '@tc/wire';
 import { toHex } from '../bytes.js';
 import { FORK_SYNC_ERROR_ACTIONS } from '../chain/chain-errors.js';
 import { ChainManager } from '../chain/chain-manager.js';
@@ -218,8 +218,9 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.forks.on('sync:done', (e) => this.emit('sync:done', e));
     this.registry.on('message', (msg: InboundMessage) => {
       this.gossip.onMessage(msg);
-      if (msg.kind === 'chainTip' && Number(msg.body.height) > this.chain.tip().height)
+      if (msg.kind === 'chainTip' && u64ToBigInt(msg.body.height) > BigInt(this.chain.tip().height)) {
         this.requestForkCheck();
+      }
     });
     this.registry.on('peer:connect', () => this.requestForkCheck());
   }

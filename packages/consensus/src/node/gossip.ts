@@ -58,8 +58,12 @@ export class Gossip {
 
   /** Announces a block we produced or accepted to every peer except `except`. */
   announceBlock(block: tc.v1.Block.$Properties | Uint8Array, except: readonly string[] = []): number {
-    const body = block instanceof Uint8Array ? decodeBlock(block) : block;
-    return this.o.registry.broadcast({ kind: 'blockAnnounce', body: { block: body } }, { except });
+    try {
+      const body = block instanceof Uint8Array ? decodeBlock(block) : block;
+      return this.o.registry.broadcast({ kind: 'blockAnnounce', body: { block: body } }, { except });
+    } catch {
+      return 0; // over the blockAnnounce frame limit: peers fetch it by range instead
+    }
   }
 
   private async onBlock(peerId: string, body: KindBodies['blockAnnounce']): Promise<void> {
