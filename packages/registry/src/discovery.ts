@@ -1,6 +1,6 @@
-import { parseAddress } from './address.js';
 import type { AddressBook } from './address-book.js';
 import type { Logger } from './logger.js';
+import { MAX_SHARED_PEERS } from './peer-exchange.js';
 
 export interface DiscoveryEnv {
   readonly intervalMs: number;
@@ -19,7 +19,6 @@ export interface DiscoveryEnv {
 
 /** Peers asked per round, and addresses accepted from one answer. */
 const ASK_PER_ROUND = 2;
-export const MAX_SHARED_PEERS = 64;
 
 /**
  * Keeps the node at its outbound target: each round, while below it, asks a couple of
@@ -80,16 +79,4 @@ function shuffle<T>(items: T[]): T[] {
     [items[i], items[j]] = [items[j]!, items[i]!];
   }
   return items;
-}
-
-/** Validates an address learned from a peer (host and port only; no hostnames resolved here). */
-export function acceptableSharedAddress(host: string, port: number): string | undefined {
-  if (!(port > 0 && port <= 65535) || host.length === 0 || host.length > 255) return undefined;
-  try {
-    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    parseAddress(address);
-    return address;
-  } catch {
-    return undefined;
-  }
 }

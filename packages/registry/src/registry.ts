@@ -1,22 +1,21 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { encodeFrame, type KindBodies, type OutgoingMessage, pb, u64 } from '@tc/wire';
-import { formatAddress, parseAddress } from './address.js';
 import { AddressBook, type PeerRecord } from './address-book.js';
 import { ConnectionAdmission } from './admission/index.js';
-import { normaliseIp } from './connection.js';
 import { ConnectionManager } from './connection-manager.js';
-import { DialQueue } from './dial-queue.js';
-import { disconnectReasonFor, reasonName } from './disconnect-reason.js';
+import { Dialer } from './dialer.js';
 import { Discovery } from './discovery.js';
-import { DialError } from './errors.js';
 import { type InboundMessage, routeFrame } from './frame-router.js';
 import type { NodeIdentity } from './identity.js';
 import { EventLoopLagMonitor } from './lag-monitor.js';
 import { Liveness } from './liveness.js';
 import { childLogger, type Logger } from './logger.js';
 import { createRegistryMetrics, kindLabel, type RegistryMetrics } from './metrics.js';
+import { MetricsRecorder } from './metrics-recorder.js';
 import { type RegistryOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { learnedPeers, sharedPeers } from './peer-exchange.js';
 import { type PeerInfo, peerInfo } from './peer-info.js';
+import { type Offender, PeerPolicy } from './peer-policy.js';
 import {
   BanList,
   type BanRecord,
@@ -25,7 +24,6 @@ import {
   nodeBanKey,
   PeerScoreBook,
   type PenaltyDecision,
-  penalizePeer,
 } from './peer-score/index.js';
 import type { RequestKind } from './protocol.js';
 import { DEFAULT_RATE_QUOTA, DEFAULT_RATE_QUOTAS, PeerRateLimiter } from './rate-limiter/index.js';
@@ -65,18 +63,15 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   private readonly lag: EventLoopLagMonitor;
   private readonly log: Logger;
   private readonly book: AddressBook;
-  private readonly dials: DialQueue<Session>;
+  private readonly dialer: Dialer;
   private readonly reconnect: ReconnectQueue;
   private readonly discovery: Discovery | undefined;
   private readonly liveness: Liveness;
   private readonly selfAddresses = new Set<string>();
   private readonly userHandled = new Set<RequestKind>();
-  private readonly msgCounters = new Map<string, { inc(): void }>();
-  /** Label children cached per kind/outcome: no label hashing per request on the hot path. */
-  private readonly requestChildren = new Map<string, { inc(): void }>();
-  private readonly durationChildren = new Map<string, { observe(v: number): void }>();
+  private readonly recorder: MetricsRecorder | undefined;
+  private readonly policy: PeerPolicy;
   private server: Server | undefined;
-  private sampler: NodeJS.Timeout | undefined;
   private listenPort = 0;
   private listenHost = '';
   private state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new';
@@ -89,6 +84,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     this.nodeId = options.identity.nodeId;
     this.log = childLogger(this.o.logger, { module: 'registry', node: this.nodeId.slice(0, 12) });
     this.metrics = options.metricsRegistry ? createRegistryMetrics(options.metricsRegistry) : undefined;
+    this.recorder = this.metrics ? new MetricsRecorder(this.metrics) : undefined;
     this.errorActions = new ErrorActionTable(options.errorActions);
     this.scores = new PeerScoreBook(options.scoring);
     this.banList = new BanList({
@@ -107,6 +103,18 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     this.lag = new EventLoopLagMonitor(
       options.lagThresholdMs !== undefined ? { lagThresholdMs: options.lagThresholdMs } : {},
     );
+    this.policy = new PeerPolicy({
+      table: this.errorActions,
+      scores: this.scores,
+      bans: this.banList,
+      lag: this.lag,
+      metrics: this.metrics,
+      logger: this.log,
+      closePeer: (peerId, reason, wireReason) => {
+        const s = this.manager.table.get(peerId) ?? this.manager.table.getParked(peerId);
+        if (s) this.manager.endSession(s, reason, wireReason);
+      },
+    });
     this.book = new AddressBook({
       maxEntries: limits.addressBookMax,
       ...(options.addressBookStore ? { store: options.addressBookStore } : {}),
@@ -133,7 +141,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     });
     const hooks: SessionHooks = {
       requestDone: (s, kind, outcome, startMs) => {
-        if (this.metrics) this.observeRequest(kind, outcome, startMs);
+        this.recorder?.request(kind, outcome, startMs);
         if (outcome === 'timeout' && kind !== 'ping') {
           this.penalizeSession(s, 'REQUEST_TIMEOUT', kind, this.lag.now() - (Date.now() - startMs));
         }
@@ -157,7 +165,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
       metrics: this.metrics,
       logger: this.log,
       sessionHooks: hooks,
-      penalize: (target, code, detail) => void this.penalize(target, code, detail),
+      penalize: (target, code, detail) => void this.policy.penalize(target, code, detail),
       onActive: (s) => this.onActive(s),
       onEnded: (s, reason, wasActive) => this.onEnded(s, reason, wasActive),
       onFrame: (s, frame) => routeFrame(this.routerEnv, s, frame),
@@ -167,7 +175,17 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
         this.reconnect.remove(address);
       },
     });
-    this.dials = new DialQueue(limits.maxPendingDials, (address) => this.dialOnce(address));
+    this.dialer = new Dialer({
+      manager: this.manager,
+      admission: this.admission,
+      book: this.book,
+      metrics: this.metrics,
+      dialTimeoutMs: limits.dialTimeoutMs,
+      maxPendingDials: limits.maxPendingDials,
+      isStarted: () => this.state === 'started',
+      isSelf: (address) => this.selfAddresses.has(address),
+      sessionAt: (address) => this.sessionAt(address),
+    });
     this.reconnect = new ReconnectQueue({
       baseMs: limits.reconnectBaseMs,
       maxMs: limits.reconnectMaxMs,
@@ -184,10 +202,10 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
             addressBook: this.book,
             logger: this.log,
             connectedPeers: () => [...this.manager.table.values()].map((s) => s.peerId),
-            outboundCount: () => this.admission.counts().outbound + this.dials.size,
+            outboundCount: () => this.admission.counts().outbound + this.dialer.pending,
             skip: (address, nodeId) =>
               this.selfAddresses.has(address) ||
-              this.dials.has(address) ||
+              this.dialer.isDialling(address) ||
               this.sessionAt(address) !== undefined ||
               (nodeId !== undefined &&
                 (nodeId === this.nodeId ||
@@ -220,7 +238,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     await this.book.load().catch((e) => this.log.warn({ err: String(e) }, 'loading addresses failed'));
     if (this.options.listen !== false) {
       const host = this.options.listen?.host ?? '0.0.0.0';
-      const server = createServer((socket) => this.onInbound(socket));
+      const server = createServer((socket) => this.dialer.accept(socket));
       this.server = server;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -237,10 +255,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
       }
     }
     this.lag.start();
-    if (this.metrics) {
-      this.sampler = setInterval(() => this.sampleGauges(), 1_000);
-      this.sampler.unref();
-    }
+    this.recorder?.start(() => this.manager.table.values());
     this.metrics?.bindSources({
       peerScores: () => [...this.manager.table.values()].map((s) => this.scores.score(s.peerId)),
       banListEntries: () => this.banList.size(),
@@ -279,8 +294,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     await Promise.all(closing);
     await serverClosed;
     this.lag.stop();
-    if (this.sampler) clearInterval(this.sampler);
-    this.sampler = undefined;
+    this.recorder?.stop();
     this.metrics?.bindSources({});
     this.state = 'stopped';
   }
@@ -298,68 +312,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
    * address join; the TCP connect is bounded by dialTimeoutMs, the handshake by its deadline.
    */
   async dial(address: string, opts: { signal?: AbortSignal } = {}): Promise<PeerInfo> {
-    if (this.state !== 'started') throw new DialError('REGISTRY_STOPPED', address, 'registry not started');
-    parseAddressOrThrow(address);
-    if (this.selfAddresses.has(address)) throw new DialError('DIAL_REFUSED', address, 'that address is us');
-    const existing = this.sessionAt(address);
-    if (existing) return this.info(existing);
-    const { promise, joined } = this.dials.dial(address);
-    if (joined) this.metrics?.dials.inc({ outcome: 'joined' });
-    const session = await abortable(promise, opts.signal, () => {
-      this.metrics?.dials.inc({ outcome: 'aborted' });
-      return new DialError('DIAL_FAILED', address, 'aborted');
-    });
-    return this.info(session);
-  }
-
-  private async dialOnce(address: string): Promise<Session> {
-    const { host, port } = parseAddressOrThrow(address);
-    const ip = normaliseIp(host);
-    const slot = this.admission.tryReserveOutbound(ip);
-    if (!slot.ok) {
-      this.metrics?.admissionRejections.inc({ direction: 'outbound', reason: slot.reason });
-      this.metrics?.dials.inc({ outcome: 'rejected' });
-      throw new DialError('DIAL_REFUSED', address, slot.reason);
-    }
-    const attempt = this.manager.beginDial(address, ip);
-    this.metrics?.pendingDials.inc();
-    try {
-      const socket = await connectTcp(host, port, this.o.limits.dialTimeoutMs, address);
-      if (attempt.done || this.state !== 'started') {
-        socket.destroy();
-        throw new DialError('REGISTRY_STOPPED', address, 'registry stopping');
-      }
-      const session = await this.manager.attach(attempt, socket);
-      this.metrics?.dials.inc({ outcome: 'ok' });
-      return session;
-    } catch (error) {
-      if (!attempt.conn) this.manager.abandonDial(attempt, error as Error);
-      const code = error instanceof DialError ? error.code : 'DIAL_FAILED';
-      this.metrics?.dials.inc({
-        outcome: code === 'DIAL_TIMEOUT' ? 'timeout' : code === 'DIAL_REFUSED' ? 'refused' : 'error',
-      });
-      if (!this.selfAddresses.has(address)) this.book.markFailure(address);
-      throw error;
-    } finally {
-      this.metrics?.pendingDials.dec();
-    }
-  }
-
-  private onInbound(socket: Socket): void {
-    socket.on('error', () => undefined);
-    if (this.state !== 'started') {
-      socket.destroy();
-      return;
-    }
-    const ip = normaliseIp(socket.remoteAddress ?? '');
-    const slot = this.admission.tryAcceptInbound(ip);
-    if (!slot.ok) {
-      this.metrics?.admissionRejections.inc({ direction: 'inbound', reason: slot.reason });
-      this.metrics?.connectionEvents.inc({ direction: 'inbound', outcome: 'rejected' });
-      socket.destroy();
-      return;
-    }
-    this.manager.acceptInbound(socket);
+    return this.info(await this.dialer.dial(address, opts.signal));
   }
 
   private onActive(session: Session): void {
@@ -417,15 +370,12 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
    */
   reportPeer(peerId: string, code: string, detail = ''): PenaltyDecision {
     const s = this.manager.table.get(peerId);
-    return this.penalize({ peerId, ip: s?.connection.remoteAddress ?? '' }, code, detail);
+    return this.policy.penalize({ peerId, ip: s?.connection.remoteAddress ?? '' }, code, detail);
   }
 
   /** Bans a node id for `durationMs` and closes its session. */
   ban(peerId: string, durationMs: number, reason: string): void {
-    this.banList.ban(nodeBanKey(peerId), durationMs, reason);
-    this.metrics?.bans.inc({ reason: 'manual' });
-    const s = this.manager.table.get(peerId);
-    if (s) this.manager.endSession(s, 'banned', pb.DisconnectReason.DISCONNECT_REASON_BANNED);
+    this.policy.ban(peerId, durationMs, reason);
   }
 
   unban(key: string): void {
@@ -473,45 +423,8 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     detail: string,
     timeoutStartedAt?: number,
   ): PenaltyDecision {
-    return this.penalize(
-      { peerId: s.peerId, ip: s.connection.remoteAddress },
-      code,
-      detail,
-      timeoutStartedAt,
-    );
-  }
-
-  private penalize(
-    target: { peerId?: string | undefined; ip: string },
-    code: string,
-    detail: string,
-    timeoutStartedAt?: number,
-  ): PenaltyDecision {
-    const key = target.peerId ?? `ip:${target.ip}`;
-    const decision = penalizePeer(
-      { table: this.errorActions, scores: this.scores, bans: this.banList, lagMonitor: this.lag },
-      key,
-      code,
-      {
-        banKeys: [target.peerId ? nodeBanKey(target.peerId) : ipBanKey(target.ip)],
-        ...(timeoutStartedAt !== undefined ? { timeoutStartedAt } : {}),
-      },
-    );
-    const codeLabel = this.errorActions.has(code) ? code : 'other';
-    this.metrics?.peerActions.inc({ code: codeLabel, action: decision.action });
-    if (decision.excused) this.metrics?.excusedTimeouts.inc({ code: codeLabel });
-    if (decision.action === 'ban') this.metrics?.bans.inc({ reason: codeLabel });
-    if (decision.action !== 'ignore') {
-      this.log.debug({ peer: key.slice(0, 16), code, action: decision.action, detail }, 'peer penalized');
-    }
-    if ((decision.action === 'disconnect' || decision.action === 'ban') && target.peerId) {
-      const s = this.manager.table.get(target.peerId) ?? this.manager.table.getParked(target.peerId);
-      if (s) {
-        const reason = disconnectReasonFor(code, decision.action);
-        this.manager.endSession(s, reasonName(reason), reason);
-      }
-    }
-    return decision;
+    const offender: Offender = { peerId: s.peerId, ip: s.connection.remoteAddress };
+    return this.policy.penalize(offender, code, detail, timeoutStartedAt);
   }
 
   // ------------------------------------------------------------------ internals for the API
@@ -530,33 +443,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   }
 
   protected countMessage(direction: 'in' | 'out', kind: string, n = 1): void {
-    if (!this.metrics) return;
-    const key = `${direction}:${kind}`;
-    let child = this.msgCounters.get(key);
-    if (!child) {
-      child = this.metrics.messages.labels({ direction, kind: kindLabel(kind) });
-      this.msgCounters.set(key, child);
-    }
-    if (n === 1) child.inc();
-    else (child as unknown as { inc(n: number): void }).inc(n);
-  }
-
-  private observeRequest(kind: string, outcome: string, startMs: number): void {
-    const m = this.metrics!;
-    const key = `${kind}|${outcome}`;
-    let counter = this.requestChildren.get(key);
-    if (!counter) {
-      counter = m.requests.labels({ kind: kindLabel(kind), outcome });
-      this.requestChildren.set(key, counter);
-    }
-    counter.inc();
-    if (outcome !== 'ok') return;
-    let histogram = this.durationChildren.get(kind);
-    if (!histogram) {
-      histogram = m.requestSeconds.labels({ kind: kindLabel(kind) });
-      this.durationChildren.set(kind, histogram);
-    }
-    histogram.observe((Date.now() - startMs) / 1000);
+    this.recorder?.message(direction, kind, n);
   }
 
   /** Emits an event; a throwing listener is logged, never allowed into the socket path. */
@@ -571,67 +458,18 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     }
   }
 
-  /** Gauges that are sums over sessions, refreshed every second (not on the hot path). */
-  private sampleGauges(): void {
-    const m = this.metrics!;
-    let queued = 0;
-    let outbound = 0;
-    let inbound = 0;
-    for (const s of this.manager.table.values()) {
-      queued += s.connection.queuedBytes;
-      outbound += s.tracker.size;
-      inbound += s.inboundInflight;
-    }
-    m.queuedBytes.set(queued);
-    m.inflightRequests.set({ direction: 'outbound' }, outbound);
-    m.inflightRequests.set({ direction: 'inbound' }, inbound);
-  }
-
   private sessionAt(address: string): Session | undefined {
     for (const s of this.manager.table.values()) if (s.address === address) return s;
     return undefined;
   }
 
   private async requestPeers(peerId: string): Promise<Array<[string, string | undefined, number]>> {
-    const peers = await this.request(peerId, { kind: 'getPeers', body: { max: 32 } });
-    const out: Array<[string, string | undefined, number]> = [];
-    for (const p of peers.peers.slice(0, 64)) {
-      const host = p.host ?? '';
-      const port = p.port ?? 0;
-      if (!(port > 0 && port <= 65535) || host.length === 0 || host.length > 255) continue;
-      const nodeId = p.nodeId?.length === 32 ? Buffer.from(p.nodeId).toString('hex') : undefined;
-      out.push([formatAddress(host, port), nodeId, Number(p.lastSeenMs ?? 0)]);
-    }
-    return out;
+    return learnedPeers(await this.request(peerId, { kind: 'getPeers', body: { max: 32 } }));
   }
 
-  /** Addresses we share in answer to getPeers: live dialable peers first, then the book. */
+  /** Addresses we share in answer to getPeers (built-in handler). */
   sharedPeers(max: number, except: string): KindBodies['peers']['peers'] {
-    const n = Math.min(Math.max(1, max || 32), 64);
-    const out: KindBodies['peers']['peers'] = [];
-    const seen = new Set<string>();
-    const push = (address: string, nodeId: string | undefined, lastSeenMs: number) => {
-      if (out.length >= n || seen.has(address)) return;
-      seen.add(address);
-      try {
-        const { host, port } = parseAddress(address);
-        out.push({
-          host,
-          port,
-          nodeId: nodeId ? Buffer.from(nodeId, 'hex') : new Uint8Array(0),
-          lastSeenMs: u64(Math.max(0, Math.floor(lastSeenMs))),
-        } as KindBodies['peers']['peers'][number]);
-      } catch {
-        // not shareable
-      }
-    };
-    for (const s of this.manager.table.values()) {
-      if (s.peerId !== except && s.dialable) push(s.address, s.peerId, Date.now());
-    }
-    for (const r of this.book.candidates(n, (r) => r.failures > 0 || r.nodeId === except)) {
-      push(r.address, r.nodeId, r.lastSeenMs);
-    }
-    return out;
+    return sharedPeers(this.manager.table.values(), this.book, max, except);
   }
 
   /** Our chain tip as sent in Hello and getChainTip answers. */
@@ -647,56 +485,4 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   protected get requestTimeoutMs(): number {
     return this.o.limits.requestTimeoutMs;
   }
-}
-
-function parseAddressOrThrow(address: string): { host: string; port: number } {
-  try {
-    return parseAddress(address);
-  } catch (error) {
-    throw new DialError('BAD_ADDRESS', address, (error as Error).message);
-  }
-}
-
-function connectTcp(host: string, port: number, timeoutMs: number, address: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, noDelay: true });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new DialError('DIAL_TIMEOUT', address, `no TCP connection within ${timeoutMs} ms`));
-    }, timeoutMs);
-    timer.unref();
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(new DialError('DIAL_FAILED', address, error.message, { cause: error }));
-    });
-  });
-}
-
-function abortable<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-  onAbort: () => Error,
-): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(onAbort());
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(onAbort());
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', abort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(e);
-      },
-    );
-  });
 }
