@@ -9,6 +9,7 @@ import {
   RequestTimeoutError,
 } from '../errors.js';
 import {
+  isRequestKind,
   RESPONSE_OF,
   type RequestMessage,
   type ResponseBody,
@@ -73,6 +74,8 @@ export abstract class RequestApi<Events extends Record<keyof Events, any[]>> ext
    * disconnected as too slow.
    */
   async send(peerId: string, msg: OutgoingMessage, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    if (isRequestKind(msg.kind))
+      throw new TypeError(`${msg.kind} is a request kind: use request() or stream()`);
     const s = this.session(peerId);
     if (!s) throw new NotConnectedError(peerId);
     const frame = this.encode({ ...msg, requestId: 0 } as OutgoingMessage);
@@ -204,6 +207,7 @@ export abstract class RequestApi<Events extends Record<keyof Events, any[]>> ext
    * Returns the number of peers it was queued to.
    */
   broadcast(msg: OutgoingMessage, opts: { except?: readonly string[] } = {}): number {
+    if (isRequestKind(msg.kind)) throw new TypeError(`${msg.kind} is a request kind: use query()`);
     const frame = this.encode({ ...msg, requestId: 0 } as OutgoingMessage);
     const except = opts.except ? new Set(opts.except) : undefined;
     let sent = 0;
