@@ -191,7 +191,7 @@ export class TestTarget implements SyncTarget {
 export function storeUtxoDigest(store: ChainStore): string {
   const rows: [string, Utxo][] = [];
   store.forEachUtxo((o, u) => {
-    // subarray: recipients are 32 bytes; the store may hand out a longer view of its read buffer.
+    // Recipients are 32 bytes (consensus rule); subarray guards against a longer view.
     rows.push([`${toHex(o.txid)}:${o.vout}`, { value: u.value, recipient: u.recipient.subarray(0, 32) }]);
   });
   return utxoDigest(rows);
@@ -234,6 +234,10 @@ export type ServeMode =
   | { kind: 'honest' }
   | { kind: 'empty' }
   | { kind: 'never' }
+  /** Half of what is asked. */
+  | { kind: 'short' }
+  /** The range one height too high. */
+  | { kind: 'shifted' }
   /** Every block's coinbase altered (same headers): BAD_MERKLE_ROOT at import. */
   | { kind: 'corrupt' };
 
@@ -260,6 +264,8 @@ export async function startServer(
       await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
       return;
     }
+    if (mode.kind === 'short') body.count = Math.max(1, body.count >> 1);
+    if (mode.kind === 'shifted') body.startHeight = body.startHeight.add(1);
     yield* await serve(body, ctx);
   });
   return { registry, requests, height };

@@ -122,6 +122,23 @@ describe('RangeSync', () => {
     expect(outcome.retries).toBe(empty.requests.length);
   });
 
+  it('treats short and misplaced answers as suspect: reported, never re-asked, sync completes', async () => {
+    const good = await startServer(small);
+    const short = await startServer(small, { kind: 'short' });
+    const shifted = await startServer(small, { kind: 'shifted' });
+    const target = TestTarget.memory(small.genesis, pool);
+    const { registry, sync, peers } = await syncingNode(small, target, [short, shifted, good]);
+    const report = vi.spyOn(registry, 'reportPeer');
+    const outcome = await sync.syncTo(peers);
+    expect(outcome).toMatchObject({ toHeight: 300, peersUsed: [good.registry.nodeId] });
+    expect(report).toHaveBeenCalledWith(short.registry.nodeId, 'SYNC_SHORT_BATCH', expect.any(String));
+    expect(report).toHaveBeenCalledWith(shifted.registry.nodeId, 'SYNC_BAD_BATCH', expect.any(String));
+    for (const s of [short, shifted]) {
+      const starts = s.requests.map((r) => r.start);
+      expect(new Set(starts).size).toBe(starts.length);
+    }
+  });
+
   it('reports (bans) a peer that serves invalid blocks, drops its batches, completes from the other', async () => {
     const good = await startServer(small);
     const bad = await startServer(small, { kind: 'corrupt' });
