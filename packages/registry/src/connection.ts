@@ -245,8 +245,15 @@ export class Connection {
     if (this.stallTimer || !this.writable) return;
     this.stallTimer = setTimeout(() => {
       this.stallTimer = null;
-      if (this.writable && this.queuedBytes > this.opts.maxQueuedBytes) this.handlers.onTooSlow();
-      else if (this.waiters.length > 0 && this.writable) this.handlers.onTooSlow();
+      if (!this.writable) return;
+      // Too slow: still over the bound, or a send still waiting, or the kernel has taken
+      // nothing since the socket last asked for 'drain' (a write was refused just under the
+      // bound and the peer reads nothing).
+      const stalled =
+        this.queuedBytes > this.opts.maxQueuedBytes ||
+        this.waiters.length > 0 ||
+        this.socket.writableNeedDrain;
+      if (stalled) this.handlers.onTooSlow();
     }, this.opts.sendDrainTimeoutMs);
     this.stallTimer.unref();
   }

@@ -190,6 +190,31 @@ describe('hostile input', () => {
     await stillHealthy(a.address()!.port);
   });
 
+  it('a peer that never reads is dropped as too slow with broadcasts alone (nothing awaits)', async () => {
+    const a = await startNode({
+      limits: { maxQueuedBytesPerPeer: 256 * 1024, sendDrainTimeoutMs: 200, pingIntervalMs: 0 },
+    });
+    const reasons: string[] = [];
+    a.on('peer:disconnect', (e) => reasons.push(e.reason));
+    const raw = await RawPeer.connect(a.address()!.port);
+    const id = await raw.handshake();
+    await waitFor(() => a.peer(id.nodeId));
+    raw.socket.pause();
+    const tx = {
+      version: 1,
+      inputs: [{ prevTxid: new Uint8Array(32), signature: new Uint8Array(16 * 1024) }],
+    };
+    let skipped = 0;
+    for (let i = 0; i < 20_000 && reasons.length === 0; i++) {
+      if (a.broadcast(message('txBroadcast', { txs: [tx] })) === 0) skipped++;
+      if (i % 16 === 0) await new Promise((r) => setTimeout(r, 1));
+      expect(a.peer(id.nodeId)?.queuedBytes ?? 0).toBeLessThanOrEqual(256 * 1024 + 32 * 1024);
+    }
+    expect(skipped).toBeGreaterThan(0);
+    expect(reasons).toEqual(['too-slow']);
+    raw.destroy();
+  });
+
   it('a peer that misses N pongs is disconnected (ping timeout fires)', async () => {
     const a = await startNode({ limits: { pingIntervalMs: 40, maxMissedPongs: 3 } });
     const reasons: string[] = [];
