@@ -1,18 +1,29 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeIdentity, nodeBanKey, PeerConnectionRegistry } from '@tc/registry';
+import { decodeBlock, u64, u64ToNumber } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildBlock,
   type ConsensusNode,
+  decodeBlockData,
   type ForkCheckResult,
+  genesisHash,
   type HeaderRef,
+  headerHash,
   leaderIndex,
   toHex,
   utxoSetDigest,
 } from '../src/index.js';
+import { reseal } from './helpers.js';
 import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
 
 let cluster: TestCluster | undefined;
+const cleanup: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
+  for (const fn of cleanup.splice(0)) await fn();
   await cluster?.stop();
   cluster = undefined;
 });
@@ -103,5 +114,71 @@ describe('fork watcher through ConsensusNode', () => {
     await checkUntil(x!, () => x!.chain.tip().height === 3);
     expect(toHex(x!.chain.tip().hash)).toBe(toHex(b.tip.hash));
     expect(x!.status().lastReorg).toMatchObject({ forkHeight: 0, depth: 2 });
+  });
+
+  it('bans a peer that serves an invalid branch and leaves storage untouched', async () => {
+    cluster = new TestCluster({ validators: 2, slotMs: 250, genesisOffsetMs: -600_000 });
+    const x = await cluster.add({ forkCheckIntervalMs: 60_000 });
+    const g0 = x.chain.tipHeader();
+    const a = build(cluster, g0, 2);
+    await x.chain.importBlocks(a.bytes, 'test');
+    const before = utxoSetDigest(x.store);
+    // A branch from genesis, one block longer, whose last block's coinbase overpays.
+    const b = build(cluster, g0, 3, 1);
+    const last = decodeBlockData(b.bytes[2]!);
+    const cb = last.txs[0]!;
+    const forged = reseal(
+      cluster.genesis,
+      { ...last, txs: [{ ...cb, outputs: [{ ...cb.outputs[0]!, value: cb.outputs[0]!.value + 1n }] }] },
+      cluster.validatorKeys[leaderIndex(cluster.genesis, 3, 0)]!,
+    );
+    const branch = [...b.bytes.slice(0, 2), forged.bytes];
+    const hashes = [g0.hash, ...branch.map((bytes) => headerHash(decodeBlockData(bytes).header))];
+
+    const liar = new PeerConnectionRegistry({
+      identity: NodeIdentity.generate(),
+      networkId: cluster.genesis.networkId,
+      genesisHash: genesisHash(cluster.genesis),
+      listen: false,
+      discovery: false,
+      exemptLoopback: true,
+      limits: { closeTimeoutMs: 500 },
+    });
+    liar.handle('getChainTip', () => ({ height: u64(3), hash: hashes[3]! }));
+    liar.handle('getBlockHash', (body) => ({
+      height: body.height,
+      hash: hashes[u64ToNumber(body.height)] ?? new Uint8Array(0),
+    }));
+    liar.handle('getBlockRange', function* (body) {
+      const start = u64ToNumber(body.startHeight);
+      yield { blocks: branch.slice(start - 1, start - 1 + body.count).map((bytes) => decodeBlock(bytes)) };
+    });
+    await liar.start();
+    cleanup.push(() => liar.stop());
+    await liar.dial(addressOf_(x));
+    await waitFor(
+      () => x.registry.bans().some((r) => r.key === nodeBanKey(liar.nodeId)),
+      10_000,
+      'the liar banned',
+    );
+    expect(toHex(x.chain.tip().hash)).toBe(toHex(a.tip.hash));
+    expect(utxoSetDigest(x.store)).toEqual(before);
+    expect(x.status().reorgs).toBe(0);
+  });
+
+  it('a restarted validator resumes on its stored chain', async () => {
+    cluster = new TestCluster({ validators: 1, slotMs: 200 });
+    const dir = mkdtempSync(join(tmpdir(), 'tc-restart-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const identity = NodeIdentity.generate();
+    const first = await cluster.add({ validatorIndex: 0, dataDir: dir, identity });
+    await waitFor(() => first.chain.tip().height >= 3, 10_000, 'three blocks');
+    await first.stop();
+    const stopped = first.chain.tip();
+    const again = await cluster.add({ validatorIndex: 0, dataDir: dir, identity });
+    expect(again.chain.tip().height).toBe(stopped.height);
+    expect(toHex(again.chain.tip().hash)).toBe(toHex(stopped.hash));
+    await waitFor(() => again.chain.tip().height >= stopped.height + 2, 10_000, 'production resumes');
+    expect(toHex(again.store.getBlockHash(stopped.height)!)).toBe(toHex(stopped.hash));
   });
 });

@@ -47,7 +47,7 @@ export class TestCluster {
 
   /** Starts a node; `validatorIndex` makes it produce with that validator's key. */
   async add(
-    opts: { validatorIndex?: number } & Partial<Omit<ConsensusNodeOptions, 'genesis' | 'identity'>> = {},
+    opts: { validatorIndex?: number } & Partial<Omit<ConsensusNodeOptions, 'genesis'>> = {},
   ): Promise<ConsensusNode> {
     const dir = mkdtempSync(join(tmpdir(), 'tc-node-'));
     this.dirs.push(dir);

@@ -17,7 +17,6 @@ import { type GenesisConfig, genesisHash } from '../genesis.js';
 import { Mempool, type MempoolAddResult } from '../mempool.js';
 import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
 import { type StatelessValidator, ValidationPool } from '../pool.js';
-import { SyncError } from '../sync/errors.js';
 import { RangeSync } from '../sync/range-sync.js';
 import type { SyncProgress } from '../sync/sync-types.js';
 import { Gossip } from './gossip.js';
@@ -27,6 +26,7 @@ import type { ConsensusNodeEvents, ConsensusNodeOptions, ConsensusNodeStatus } f
 
 export type { ConsensusNodeEvents, ConsensusNodeOptions, ConsensusNodeStatus } from './node-types.js';
 
+import { rangeSyncExtender, withTimeout } from './node-util.js';
 import { ProductionLoop } from './production-loop.js';
 
 /**
@@ -137,16 +137,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     const rangeSync = this.rangeSync;
     const extend: ExtendSync | undefined = options.sync
       ? options.sync({ registry: this.registry, chain: this.chain })
-      : rangeSync &&
-        (async (peers) => {
-          if (rangeSync.syncing) {
-            rangeSync.addPeers(peers);
-            return;
-          }
-          await rangeSync.syncTo(peers).catch((error: unknown) => {
-            if (!(error instanceof SyncError && error.code === 'ALREADY_SYNCING')) throw error;
-          });
-        });
+      : rangeSync && rangeSyncExtender(rangeSync);
     rangeSync?.on('progress', (p) => {
       this.syncProgress = p;
       this.emit('sync:progress', p);
@@ -317,24 +308,5 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     if (this.ownsValidator) await bounded(this.validator.destroy());
     if (this.ownsStore) await bounded(this.store.close());
     this.state = 'stopped';
-  }
-}
-
-async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  try {
-    await Promise.race([
-      p.then(
-        () => undefined,
-        () => undefined,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
