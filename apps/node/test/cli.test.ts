@@ -83,6 +83,20 @@ describe('init', () => {
     expect(twice.stderr).toContain('already initialised');
   });
 
+  it('devnet --validators N: N keys in the genesis, the extra ones written 0600', async () => {
+    const r = await run(['init', '--datadir', 'v', '--validators', '3']);
+    expect(r.code).toBe(0);
+    const v = join(dir, 'v');
+    const own = readKeyFile(join(v, 'node-key.json')).key;
+    const extra = [1, 2].map((i) => join(v, 'validator-keys', `validator-${i}.json`));
+    for (const f of extra) expect(statSync(f).mode & 0o777).toBe(0o600);
+    const genesis = JSON.parse(readFileSync(join(v, 'genesis.json'), 'utf8'));
+    expect(genesis.validators).toEqual(
+      [own, ...extra.map((f) => readKeyFile(f).key)].map((k) => Buffer.from(k.publicKey).toString('hex')),
+    );
+    expect(r.stdout).toContain('validator-2.json');
+  });
+
   it('testnet has no genesis; a bad port is a named config error and writes nothing', async () => {
     expect((await run(['init', '--network', 'testnet', '--datadir', 't'])).code).toBe(0);
     expect(() => statSync(join(dir, 't', 'genesis.json'))).toThrow();

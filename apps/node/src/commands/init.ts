@@ -17,6 +17,12 @@ export interface InitOptions {
   readonly peers?: readonly string[];
   /** Extra devnet validators (public keys, hex) after this node's own key. */
   readonly extraValidators?: readonly string[];
+  /**
+   * Devnet: generate this many more validator keys, written to `<datadir>/validator-keys/
+   * validator-<i>.json` (0600) and added to the genesis after the node's own key and
+   * `extraValidators`. Each can become another node's key (`keyFile`).
+   */
+  readonly generateValidators?: number;
   /** Devnet: write this genesis instead of a fresh one (the devnet supervisor shares one). */
   readonly genesis?: ReturnType<typeof createDevnetGenesis>;
   /** Devnet slot time for a fresh genesis. */
@@ -31,6 +37,8 @@ export interface InitResult {
   readonly configFile: string;
   readonly keyFile: string;
   readonly genesisFile?: string;
+  /** Files of the keys made by `generateValidators`. */
+  readonly validatorKeyFiles: readonly string[];
   readonly publicKey: string;
   readonly address: string;
 }
@@ -79,12 +87,21 @@ export function initDatadir(options: InitOptions): InitResult {
   };
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   let genesisFile: string | undefined;
+  const validatorKeyFiles: string[] = [];
   if (options.network === 'devnet') {
     genesisFile = join(datadir, GENESIS_FILE_NAME);
+    const generated: string[] = [];
+    for (let i = 1; i <= (options.generateValidators ?? 0); i++) {
+      const k = generateNodeKey();
+      const file = join(datadir, 'validator-keys', `validator-${i}.json`);
+      writeKeyFile(file, k, { force: options.force ?? false });
+      validatorKeyFiles.push(file);
+      generated.push(toHex(k.publicKey));
+    }
     const genesis =
       options.genesis ??
       createDevnetGenesis({
-        validators: [toHex(key.publicKey), ...(options.extraValidators ?? [])],
+        validators: [toHex(key.publicKey), ...(options.extraValidators ?? []), ...generated],
         ...(options.slotMs ? { slotMs: options.slotMs } : {}),
       });
     writeGenesisFile(genesisFile, genesis);
@@ -94,6 +111,7 @@ export function initDatadir(options: InitOptions): InitResult {
     configFile,
     keyFile,
     ...(genesisFile ? { genesisFile } : {}),
+    validatorKeyFiles,
     publicKey: toHex(key.publicKey),
     address: addressOfPublicKey(key.publicKey),
   };

@@ -73,6 +73,12 @@ export function buildProgram(io: Io = processIo): Command {
       'devnet: another validator public key (hex) for the genesis (repeatable)',
       collect,
     )
+    .option(
+      '--validators <N>',
+      'devnet: validators in the genesis, this node included; the others get new keys in <datadir>/validator-keys/',
+      positiveInt('--validators', 1, 64),
+      1,
+    )
     .option('--force', 'replace an existing key and config', false)
     .action((opts) => {
       const network = opts.network as Network;
@@ -89,12 +95,14 @@ export function buildProgram(io: Io = processIo): Command {
         ...(opts.validator
           ? { extraValidators: (opts.validator as string[]).map((v) => v.toLowerCase()) }
           : {}),
+        generateValidators: (opts.validators as number) - 1,
         force: opts.force,
       });
       io.out(`initialised ${r.datadir} (${network})`);
       io.out(`  key:       ${r.keyFile}`);
       io.out(`  config:    ${r.configFile}`);
       if (r.genesisFile) io.out(`  genesis:   ${r.genesisFile}`);
+      for (const f of r.validatorKeyFiles) io.out(`  validator: ${f}`);
       io.out(`  publicKey: ${r.publicKey}`);
       io.out(`  address:   ${r.address}`);
     });
