@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
 import { openChainStore } from '@tc/storage';
@@ -131,12 +132,15 @@ async function syncRun(pool, chain, { quotas }) {
       metricsRegistry: metrics,
       ...(quotas ? {} : { peerQuota: false }),
     });
+    const lag = monitorEventLoopDelay({ resolution: 1 });
+    lag.enable();
     const outcome = await sync.syncTo(
       servers.map((s) => ({ peerId: s.nodeId, height: chain.tip.height, hash: chain.tip.hash })),
     );
     if (outcome.toHeight !== chain.tip.height || !c.bytesEqual(manager.tip().hash, chain.tip.hash)) {
       throw new Error(`sync ended at ${outcome.toHeight}, expected ${chain.tip.height}`);
     }
+    lag.disable();
     const json = await metrics.getMetricsAsJSON();
     const sum = (name) =>
       json.find((m) => m.name === name)?.values.find((v) => v.metricName === `${name}_sum`)?.value ?? 0;
@@ -146,6 +150,8 @@ async function syncRun(pool, chain, { quotas }) {
       outcome,
       importSeconds: sum('tc_consensus_sync_import_seconds'),
       downloadSeconds: sum('tc_consensus_sync_download_seconds'),
+      lagP99Ms: lag.percentile(99) / 1e6,
+      lagMaxMs: lag.max / 1e6,
     };
   } finally {
     await Promise.all(registries.map((r) => r.stop()));
@@ -189,7 +195,7 @@ export async function runSyncBench(section = '3') {
         row(
           name,
           r.blocksPerSec,
-          `  (${fmt(o.durationMs / 1000, 1)} s, ${o.batches} batches, ${o.retries} retries; import busy ${fmt((100 * r.importSeconds) / (o.durationMs / 1000), 0)}%)`,
+          `  (${fmt(o.durationMs / 1000, 1)} s, ${o.batches} batches, ${o.retries} retries; import busy ${fmt((100 * r.importSeconds) / (o.durationMs / 1000), 0)}%; loop delay p99 ${fmt(r.lagP99Ms)} ms, max ${fmt(r.lagMaxMs)} ms)`,
         ),
       );
     }
