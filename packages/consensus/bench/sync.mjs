@@ -202,6 +202,9 @@ export async function runSyncBench(section = '3') {
     console.log(
       '   import = ChainManager.importBlocks: pool validation + stateful checks + one fsynced LMDB commit per block',
     );
+    console.log(
+      '   loop delay: of this process, which also runs both serving peers; each LMDB commit is synchronous',
+    );
   } finally {
     await pool.destroy();
   }
