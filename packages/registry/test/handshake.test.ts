@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { pb } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DialError, HandshakeError, NodeIdentity, type PeerConnectionRegistry } from '../src/index.js';
@@ -106,5 +107,28 @@ describe('handshake refusals', () => {
     const b = await startNode({ genesisHash: Uint8Array.from(GENESIS) });
     const info = await b.dial(addr(a));
     expect(info.id).toBe(a.nodeId);
+  });
+
+  it('dials to one address join one socket, and a silent server fails the dial at the deadline', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket); // accepts, never speaks
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as { port: number }).port;
+      const b = await startNode({ limits: { handshakeTimeoutMs: 150 } });
+      const results = await Promise.allSettled([0, 1, 2].map(() => b.dial(`127.0.0.1:${port}`)));
+      for (const r of results) {
+        expect(r.status).toBe('rejected');
+        const cause = ((r as PromiseRejectedResult).reason as DialError).cause as HandshakeError;
+        expect(cause.code).toBe('HANDSHAKE_TIMEOUT');
+      }
+      expect(sockets.length).toBe(1); // the 2nd and 3rd dial joined the 1st
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });
