@@ -112,39 +112,51 @@ describe('ChainManager', () => {
     expect(outcome.status === 'invalid' && outcome.error.code).toBe('BAD_PRODUCER_SIGNATURE');
   });
 
-  it('reorgs to a better branch, returns abandoned transactions to the mempool, and matches a direct replay', async () => {
-    const { chain, store, mempool } = await manager();
-    const a = spendGenesis(genesis, 0, { fee: 10n });
-    const b = spendGenesis(genesis, 1, { fee: 10n });
-    const c = spendGenesis(genesis, 2, { fee: 10n });
-    const main = branch(chain.tipHeader(), 3, 0, [undefined, a, b]);
-    await chain.importBlocks(
-      main.map((x) => x.bytes),
-      'p',
-    );
-    // The side branch forks at height 1, confirms b (also in the abandoned blocks) and c.
-    const side = branch(main[0]!.ref, 3, 1, [b, undefined, c]);
-    const events: ReorgEvent[] = [];
-    chain.on('reorg', (e) => events.push(e));
-    const result = await chain.reorg(
-      side.map((x) => x.bytes),
-      1,
-      'peer-x',
-    );
-    expect(result).toMatchObject({ forkHeight: 1, depth: 2, returnedTxs: 1 });
-    expect(chain.tip()).toEqual({ height: 4, hash: side[2]!.ref.hash });
-    expect(events).toHaveLength(1);
-    expect(events[0]!.fromPeer).toBe('peer-x');
-    // a was only in the abandoned branch: back in the mempool; b and c are confirmed.
-    expect(mempool.has(a.txid)).toBe(true);
-    expect(mempool.has(b.txid)).toBe(false);
-    expect(store.getTxLocation(c.txid)?.height).toBe(4);
-    expect(store.getTxLocation(a.txid)).toBeUndefined();
+  it.each([
+    ['with undo data in memory', false],
+    ['after a restart (undo from the transaction index)', true],
+  ])(
+    'reorgs to a better branch %s, returns abandoned transactions to the mempool, and matches a direct replay',
+    async (_, restart) => {
+      const first = await manager();
+      const { store } = first;
+      let { chain, mempool } = first;
+      const a = spendGenesis(genesis, 0, { fee: 10n });
+      const b = spendGenesis(genesis, 1, { fee: 10n });
+      const c = spendGenesis(genesis, 2, { fee: 10n });
+      const main = branch(chain.tipHeader(), 3, 0, [undefined, a, b]);
+      await chain.importBlocks(
+        main.map((x) => x.bytes),
+        'p',
+      );
+      if (restart) {
+        mempool = new Mempool();
+        chain = new ChainManager({ store, genesis, validator, mempool });
+      }
+      // The side branch forks at height 1, confirms b (also in the abandoned blocks) and c.
+      const side = branch(main[0]!.ref, 3, 1, [b, undefined, c]);
+      const events: ReorgEvent[] = [];
+      chain.on('reorg', (e) => events.push(e));
+      const result = await chain.reorg(
+        side.map((x) => x.bytes),
+        1,
+        'peer-x',
+      );
+      expect(result).toMatchObject({ forkHeight: 1, depth: 2, returnedTxs: 1 });
+      expect(chain.tip()).toEqual({ height: 4, hash: side[2]!.ref.hash });
+      expect(events).toHaveLength(1);
+      expect(events[0]!.fromPeer).toBe('peer-x');
+      // a was only in the abandoned branch: back in the mempool; b and c are confirmed.
+      expect(mempool.has(a.txid)).toBe(true);
+      expect(mempool.has(b.txid)).toBe(false);
+      expect(store.getTxLocation(c.txid)?.height).toBe(4);
+      expect(store.getTxLocation(a.txid)).toBeUndefined();
 
-    const replay = await manager();
-    await replay.chain.importBlocks([main[0]!.bytes, ...side.map((x) => x.bytes)], 'p');
-    expect(snapshot(store)).toEqual(snapshot(replay.store));
-  });
+      const replay = await manager();
+      await replay.chain.importBlocks([main[0]!.bytes, ...side.map((x) => x.bytes)], 'p');
+      expect(snapshot(store)).toEqual(snapshot(replay.store));
+    },
+  );
 
   it('leaves storage byte-identical when the branch fails validation or does not win', async () => {
     const { chain, store } = await manager();

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ChainStore } from '@tc/storage';
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, toHex } from '../bytes.js';
 import { headerHash } from '../canonical.js';
 import type { HeaderRef } from '../chain-state.js';
 import { ConsensusError } from '../errors.js';
@@ -12,7 +12,7 @@ import { type BlockPlan, resolveParent, validateBlockStateful } from '../statefu
 import type { StatelessBlockResult } from '../stateless.js';
 import { ChainError } from './chain-errors.js';
 import { type ReorgResult, switchBranch } from './reorg.js';
-import { commitInputOf, genesisCommitInput, StorageChainView } from './storage-view.js';
+import { type BlockUndo, commitInputOf, genesisCommitInput, StorageChainView } from './storage-view.js';
 import type { SyncTarget } from './sync-target.js';
 
 export interface ChainManagerOptions {
@@ -83,6 +83,8 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
   private tail: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private stopped = false;
+  /** Undo data (spent outputs) of the last blocks we connected, for reorgs; bounded. */
+  private readonly undo = new Map<string, BlockUndo>();
 
   constructor(options: ChainManagerOptions) {
     super();
@@ -218,16 +220,26 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
           setTip: (tip) => {
             this.tipRef = tip;
           },
+          undoOf: (hash) => this.undo.get(toHex(hash)),
         },
         branch,
         forkHeight,
       );
+      for (const c of result.connectedBlocks) this.rememberUndo(c.plan);
       this.emit('reorg', { ...result, fromPeer });
       for (const c of result.connectedBlocks) {
         this.emit('block:connected', { ...c, source: 'reorg', fromPeer });
       }
       return result;
     });
+  }
+
+  private rememberUndo(plan: BlockPlan): void {
+    this.undo.set(toHex(plan.hash), { spends: plan.spends, spentOutputs: plan.spentOutputs });
+    for (const key of this.undo.keys()) {
+      if (this.undo.size <= this.maxReorgDepth + 16) break;
+      this.undo.delete(key);
+    }
   }
 
   private isCanonical(bytes: Uint8Array): boolean {
@@ -266,6 +278,7 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
     });
     this.store.commitBlock(commitInputOf(block, plan));
     this.tipRef = { height: plan.height, hash: plan.hash, timestampMs: plan.timestampMs };
+    this.rememberUndo(plan);
     this.mempool.removeForBlock(plan);
     this.emit('block:connected', { height: plan.height, hash: plan.hash, block, plan, source, fromPeer });
     return plan;

@@ -10,6 +10,7 @@ import { type BlockPlan, validateBlockStateful } from '../stateful.js';
 import { ChainError } from './chain-errors.js';
 import { isBetterTip } from './fork-choice.js';
 import {
+  type BlockUndo,
   commitInputOf,
   commitInputOfStored,
   ForkUtxoOverlay,
@@ -28,6 +29,8 @@ export interface ReorgContext {
   statelessBatch: number;
   tip: HeaderRef;
   setTip(tip: HeaderRef): void;
+  /** Undo data of recently connected blocks (by hash); storage's tx index otherwise. */
+  undoOf?: (hash: Uint8Array) => BlockUndo | undefined;
 }
 
 export interface ReorgResult {
@@ -99,7 +102,11 @@ export async function switchBranch(
   const forkHash = store.getBlockHash(forkHeight)!;
   const forkRef = headerRefOf(store, forkHeight, forkHash);
   const abandoned = readAbandoned(store, forkHeight, oldTip.height);
-  const overlay = new ForkUtxoOverlay(store, abandoned);
+  const overlay = new ForkUtxoOverlay(
+    store,
+    abandoned.map((a) => ({ block: a.block, hash: a.stored.hash, txids: a.txids })),
+    ctx.undoOf,
+  );
 
   // Validate the whole branch on the overlay: stateless in pool batches, stateful in order.
   const accepted: { block: BlockData; plan: BlockPlan }[] = [];

@@ -5,7 +5,14 @@ import { toHex } from '../bytes.js';
 import { txid as computeTxid } from '../canonical.js';
 import type { ChainStateView, HeaderRef, UtxoEntry, UtxoSource } from '../chain-state.js';
 import { buildGenesisBlock, type GenesisConfig } from '../genesis.js';
-import { type BlockData, encodeBlockData, type Outpoint, outpointKey, toPbBlock } from '../model.js';
+import {
+  type BlockData,
+  decodeBlockData,
+  encodeBlockData,
+  type Outpoint,
+  outpointKey,
+  toPbBlock,
+} from '../model.js';
 import type { BlockPlan } from '../stateful.js';
 
 /** Reads a stored header's timestamp (storage keeps the encoded `BlockHeader`). */
@@ -107,31 +114,50 @@ export function genesisCommitInput(genesis: GenesisConfig): CommitBlockInput {
   });
 }
 
+/** Undo data of a block we connected ourselves: what its `spends` consumed, in order. */
+export interface BlockUndo {
+  readonly spends: readonly Outpoint[];
+  readonly spentOutputs: readonly UtxoEntry[];
+}
+
 /**
  * The UTXO set as it was at a fork point below the tip, plus the effect of side-branch
  * blocks applied on top, built without writing anything:
  *
  * - outputs created by the abandoned blocks (fork point + 1 .. tip) are hidden;
- * - outputs the abandoned blocks spent that existed at the fork point are restored, read from
- *   their creating transaction through storage's transaction index;
+ * - outputs the abandoned blocks spent that existed at the fork point are restored: from the
+ *   block's undo data when the chain manager still has it (`undoOf`, the plans of recently
+ *   connected blocks), else from their creating transaction through storage's transaction
+ *   index (each creating block is read and decoded once);
  * - `apply(plan)` layers a validated branch block on top (spends hidden, creates added).
  */
 export class ForkUtxoOverlay implements UtxoSource {
   private readonly hidden = new Set<string>();
   private readonly added = new Map<string, UtxoEntry>();
+  private readonly decoded = new Map<string, ReturnType<typeof decodeBlockData> | undefined>();
 
   constructor(
     private readonly store: ChainStore,
-    abandoned: readonly { block: BlockData; txids: readonly Uint8Array[] }[],
+    abandoned: readonly { block: BlockData; hash?: Uint8Array; txids: readonly Uint8Array[] }[],
+    undoOf: (hash: Uint8Array) => BlockUndo | undefined = () => undefined,
   ) {
     const createdAbove = new Set<string>();
-    for (const { block, txids } of abandoned) {
+    for (const { block, hash, txids } of abandoned) {
+      const undo = hash ? undoOf(hash) : undefined;
+      if (undo) {
+        undo.spends.forEach((o, i) => {
+          const key = outpointKey(o.txid, o.vout);
+          if (!createdAbove.has(key)) this.added.set(key, undo.spentOutputs[i]!);
+        });
+      }
       block.txs.forEach((tx, i) => {
-        for (const input of tx.inputs) {
-          const key = outpointKey(input.prevTxid, input.vout);
-          if (createdAbove.has(key)) continue;
-          const restored = this.readSpentOutput(input.prevTxid, input.vout);
-          if (restored) this.added.set(key, restored);
+        if (!undo) {
+          for (const input of tx.inputs) {
+            const key = outpointKey(input.prevTxid, input.vout);
+            if (createdAbove.has(key)) continue;
+            const restored = this.readSpentOutput(input.prevTxid, input.vout);
+            if (restored) this.added.set(key, restored);
+          }
         }
         tx.outputs.forEach((_, vout) => {
           const key = outpointKey(txids[i]!, vout);
@@ -140,16 +166,23 @@ export class ForkUtxoOverlay implements UtxoSource {
         });
       });
     }
+    this.decoded.clear();
   }
 
   private readSpentOutput(txid: Uint8Array, vout: number): UtxoEntry | undefined {
-    const found = this.store.getTransaction(txid);
-    const output = found?.tx.outputs?.[vout];
-    if (!found || !output) return undefined;
+    const location = this.store.getTxLocation(txid);
+    if (!location) return undefined;
+    const key = toHex(location.blockHash);
+    if (!this.decoded.has(key)) {
+      const bytes = this.store.getBlockBytes(location.blockHash);
+      this.decoded.set(key, bytes ? decodeBlockData(bytes) : undefined);
+    }
+    const output = this.decoded.get(key)?.txs[location.index]?.outputs[vout];
+    if (!output) return undefined;
     return {
-      value: u64ToBigInt(output.value ?? 0),
-      recipient: new Uint8Array(output.recipient ?? new Uint8Array(0)), // copy: never alias a store buffer
-      height: found.location.height,
+      value: output.value,
+      recipient: new Uint8Array(output.recipient), // copy: never alias a store buffer
+      height: location.height,
     };
   }
 
