@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { type DecodedFrame, FrameDecoder, WireError, type WireLimits } from '@tc/wire';
+import { FrameWriter } from './frame-writer.js';
 
 export interface ConnectionOptions {
   readonly wireLimits: WireLimits;
@@ -27,23 +28,9 @@ export interface ConnectionHandlers {
   onDrained?(partialBytes: number): void;
 }
 
-interface DrainWaiter {
-  need: number;
-  resolve: (ok: boolean) => void;
-  timer: NodeJS.Timeout;
-}
-
-/** How far control frames may go over the write-queue bound. */
-const CONTROL_SLACK = 64 * 1024;
-
-/** Above this many queued bytes a flush writes frames one by one (corked) instead of concatenating. */
-const CONCAT_LIMIT = 256 * 1024;
-
 /**
- * One TCP socket: the streaming decoder on the read side, and the only writer on the write
- * side. Frames written during one tick are coalesced into a single socket write (or one
- * corked writev), which is the largest throughput win on small messages. Queued bytes are
- * bounded; a socket that stays over the bound is reported as too slow.
+ * One TCP socket: the streaming decoder on the read side (with pause/resume for parking and
+ * stream backpressure), and its FrameWriter, the only writer, on the write side.
  */
 export class Connection {
   readonly remoteAddress: string;
@@ -51,14 +38,10 @@ export class Connection {
   readonly localPort: number;
   private readonly decoder: FrameDecoder;
   private handlers: ConnectionHandlers;
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
-  private flushScheduled = false;
+  private readonly writer: FrameWriter;
   private readonly pausedBy = new Set<string>();
   private frames: Iterator<DecodedFrame> | null = null;
   private backlog: Buffer[] = [];
-  private waiters: DrainWaiter[] = [];
-  private stallTimer: NodeJS.Timeout | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
   private closing = false;
   private pumping = false;
@@ -79,8 +62,14 @@ export class Connection {
     this.localPort = socket.localPort ?? 0;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, opts.keepAliveMs ?? 30_000);
+    this.writer = new FrameWriter(socket, opts, {
+      onTooSlow: () => this.handlers.onTooSlow(),
+      onBytesOut: (bytes) => {
+        this.bytesOut += bytes;
+        this.handlers.onBytes?.('out', bytes);
+      },
+    });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.afterDrain());
     socket.on('error', (error) => {
       this.lastError = error;
     });
@@ -103,61 +92,22 @@ export class Connection {
 
   /** Bytes written but not yet handed to the kernel: our coalescing queue plus the socket buffer. */
   get queuedBytes(): number {
-    return this.pendingBytes + (this.closedFlag ? 0 : this.socket.writableLength);
+    return this.writer.queuedBytes;
   }
 
-  /** Whether `bytes` more fit under the bound. A lone frame always fits an empty queue. */
-  fits(bytes: number): boolean {
-    const queued = this.queuedBytes;
-    return queued === 0 || queued + bytes <= this.opts.maxQueuedBytes;
-  }
-
-  /**
-   * Queues a frame if it fits under the bound. Returns false (and starts the stall timer)
-   * when it does not, or when the connection is closing.
-   */
+  /** Queues a frame if it fits under the write-queue bound (see FrameWriter). */
   tryWrite(frame: Uint8Array): boolean {
-    if (!this.writable) return false;
-    if (!this.fits(frame.length)) {
-      this.startStallTimer();
-      return false;
-    }
-    this.enqueue(frame);
-    return true;
+    return this.writable && this.writer.tryWrite(frame);
   }
 
-  /**
-   * Queues a small control frame (handshake, error reply, Disconnect) past the bound, up to
-   * CONTROL_SLACK bytes over it: a peer that floods requests without reading cannot grow
-   * our queue with error replies. Returns false when dropped.
-   */
+  /** Queues a small control frame a little past the bound (see FrameWriter). */
   writeControl(frame: Uint8Array): boolean {
-    if (!this.writable) return false;
-    if (this.queuedBytes + frame.length > this.opts.maxQueuedBytes + CONTROL_SLACK) {
-      this.startStallTimer();
-      return false;
-    }
-    this.enqueue(frame);
-    return true;
+    return this.writable && this.writer.writeControl(frame);
   }
 
   /** Resolves true once `bytes` fit under the bound, false after `timeoutMs` or on close. */
   waitForRoom(bytes: number, timeoutMs: number): Promise<boolean> {
-    if (!this.writable) return Promise.resolve(false);
-    if (this.fits(bytes)) return Promise.resolve(true);
-    this.startStallTimer();
-    return new Promise((resolve) => {
-      const waiter: DrainWaiter = {
-        need: bytes,
-        resolve,
-        timer: setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          resolve(false);
-        }, timeoutMs),
-      };
-      waiter.timer.unref();
-      this.waiters.push(waiter);
-    });
+    return this.writable ? this.writer.waitForRoom(bytes, timeoutMs) : Promise.resolve(false);
   }
 
   /** Stops delivering frames (and reading the socket) until every `reason` is resumed. */
@@ -178,10 +128,14 @@ export class Connection {
    */
   close(finalFrame?: Uint8Array): void {
     if (this.closing || this.closedFlag) return;
-    if (finalFrame) this.enqueue(finalFrame);
+    if (finalFrame) this.writer.writeControl(finalFrame);
     this.closing = true;
-    this.flush();
+    this.writer.flush();
+    this.writer.stopStallTimer();
     this.socket.end();
+    // Keep reading (and discarding) until the peer's FIN, so the close is clean, not a reset.
+    this.pausedBy.clear();
+    this.socket.resume();
     this.closeTimer = setTimeout(() => this.socket.destroy(), this.opts.closeTimeoutMs);
     this.closeTimer.unref();
   }
@@ -192,76 +146,11 @@ export class Connection {
     this.socket.destroy();
   }
 
-  private enqueue(frame: Uint8Array): void {
-    this.pending.push(frame);
-    this.pendingBytes += frame.length;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.pending.length === 0 || this.closedFlag) return;
-    const frames = this.pending;
-    const bytes = this.pendingBytes;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.bytesOut += bytes;
-    this.handlers.onBytes?.('out', bytes);
-    let below: boolean;
-    if (frames.length === 1) {
-      below = this.socket.write(frames[0]!);
-    } else if (bytes <= CONCAT_LIMIT) {
-      below = this.socket.write(Buffer.concat(frames, bytes));
-    } else {
-      this.socket.cork();
-      below = true;
-      for (const frame of frames) below = this.socket.write(frame) && below;
-      this.socket.uncork();
-    }
-    if (below) this.afterDrain();
-  }
-
-  private afterDrain(): void {
-    const queued = this.queuedBytes;
-    if (queued <= this.opts.maxQueuedBytes && this.stallTimer) {
-      clearTimeout(this.stallTimer);
-      this.stallTimer = null;
-    }
-    if (this.waiters.length === 0) return;
-    const still: DrainWaiter[] = [];
-    for (const w of this.waiters) {
-      if (this.fits(w.need)) {
-        clearTimeout(w.timer);
-        w.resolve(true);
-      } else still.push(w);
-    }
-    this.waiters = still;
-  }
-
-  private startStallTimer(): void {
-    if (this.stallTimer || !this.writable) return;
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = null;
-      if (!this.writable) return;
-      // Too slow: still over the bound, or a send still waiting, or the kernel has taken
-      // nothing since the socket last asked for 'drain' (a write was refused just under the
-      // bound and the peer reads nothing).
-      const stalled =
-        this.queuedBytes > this.opts.maxQueuedBytes ||
-        this.waiters.length > 0 ||
-        this.socket.writableNeedDrain;
-      if (stalled) this.handlers.onTooSlow();
-    }, this.opts.sendDrainTimeoutMs);
-    this.stallTimer.unref();
-  }
-
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
     this.handlers.onBytes?.('in', chunk.length);
-    if (this.decoder.broken || this.closedFlag) return;
+    // Closing: read (to reach the peer's FIN) but neither buffer nor deliver anything more.
+    if (this.decoder.broken || this.closing) return;
     if (this.frames !== null || this.pausedBy.size > 0) {
       this.backlog.push(chunk);
       if (this.frames === null && this.pausedBy.size === 0) this.pump();
@@ -283,7 +172,7 @@ export class Connection {
   }
 
   private pumpFrames(): void {
-    while (this.pausedBy.size === 0 && !this.closedFlag && !this.decoder.broken) {
+    while (this.pausedBy.size === 0 && !this.closing && !this.decoder.broken) {
       if (this.frames === null) {
         const next = this.backlog.shift();
         if (next === undefined) {
@@ -325,15 +214,8 @@ export class Connection {
     this.closedFlag = true;
     this.closing = true;
     if (this.closeTimer) clearTimeout(this.closeTimer);
-    if (this.stallTimer) clearTimeout(this.stallTimer);
-    this.closeTimer = this.stallTimer = null;
-    for (const w of this.waiters) {
-      clearTimeout(w.timer);
-      w.resolve(false);
-    }
-    this.waiters = [];
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.closeTimer = null;
+    this.writer.shutdown();
     this.frames = null;
     this.backlog = [];
     this.handlers.onClose(this.lastError);
