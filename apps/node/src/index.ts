@@ -19,7 +19,9 @@ export {
   type SignedTransaction,
   type TxSendRequest,
 } from './chain/seams.js';
+export { type Io, processIo, UsageError } from './commands/common.js';
 export { type InitOptions, type InitResult, initDatadir } from './commands/init.js';
+export { buildProgram } from './commands/program.js';
 export * from './config/index.js';
 export type { NodeCore, NodeCoreContext, NodeCoreFactory } from './daemon/core.js';
 export { NODE_VERSION, type RunNodeOptions, type RunningNode, runNode } from './daemon/run-node.js';
