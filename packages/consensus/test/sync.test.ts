@@ -165,7 +165,7 @@ describe('RangeSync', () => {
     const warn = vi.fn();
     const logger = { debug: () => {}, info: () => {}, warn, error: () => {} };
     const { registry, sync, peers, metrics } = await syncingNode(small, target, [stuck, good], {
-      stallTimeoutMs: 400,
+      stallTimeoutMs: 1_500, // well above a batch import even on a loaded machine
       requestTimeoutMs: 60_000,
       logger,
     });
