@@ -102,4 +102,36 @@ describe('exactly one connection per peer', () => {
     // The loser was never reported connected: "peer:connect" came only after the decision.
     expect(flaps).toBe(0);
   }, 60_000);
+
+  it('a later second connection is decided by the same rule; the old session never touches the new', async () => {
+    // Listening on 0.0.0.0 makes 127.0.0.2 a second address of the same peer.
+    const a = await startNode({ listen: { host: '0.0.0.0', port: 0 }, limits: { pingIntervalMs: 0 } });
+    const b = await startNode({ limits: { pingIntervalMs: 0 } });
+    const ta = track(a);
+    const tb = track(b);
+    const port = a.address()!.port;
+    await b.dial(`127.0.0.1:${port}`);
+    await waitFor(() => a.peers().length === 1);
+    const first = b.peer(a.nodeId)!;
+    const second = await b.dial(`127.0.0.2:${port}`); // same dialer (b), a new connection
+    // Same dialer twice: the lower dialer nonce wins; either way exactly one session survives.
+    await waitFor(() => a.peers().length === 1 && b.peers().length === 1);
+    await new Promise((r) => setTimeout(r, 20));
+    const live = b.peer(a.nodeId)!;
+    expect(live.generation).toBe(second.generation);
+    expect(a.peers().length).toBe(1);
+    if (live.generation !== first.generation) {
+      // Replaced: the old one was reported gone as a duplicate, once, before the new one came.
+      expect(tb.disconnects.map((d) => d.reason)).toEqual(['duplicate']);
+      expect(tb.disconnects[0]!.generation).toBe(first.generation);
+      expect(tb.connects.map((c) => c.generation)).toEqual([first.generation, live.generation]);
+    } else {
+      expect(tb.disconnects).toEqual([]);
+      expect(tb.connects.length).toBe(1);
+    }
+    expect(ta.connects.length - ta.disconnects.length).toBe(1);
+    // The survivor works.
+    const tip = await b.request(a.nodeId, { kind: 'getChainTip', body: {} });
+    expect(tip.height.toString()).toBe('0');
+  });
 });
