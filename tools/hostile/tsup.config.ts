@@ -8,6 +8,14 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: 'node20',
+    // import.meta.url (locating dist/probe-worker.js) in the CJS build too
+    shims: true,
+  },
+  {
+    entry: ['src/probe-worker.ts'],
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
   },
   {
     entry: ['src/cli.ts'],

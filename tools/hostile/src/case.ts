@@ -1,7 +1,7 @@
 import { type ClientHandshakeOptions, clientHandshake, type HandshakeOutcome } from './client-handshake.js';
-import type { HonestProbe } from './honest-probe.js';
 import { sleep, type Target, WireSocket } from './observe.js';
 import type { CaseName, Resolved } from './options.js';
+import type { ProbeHandle } from './probe-handle.js';
 
 /** What the node did, seen from outside. */
 export type Reaction = 'disconnect' | 'ban' | 'rate-limit' | 'refused' | 'none';
@@ -10,7 +10,7 @@ export type Reaction = 'disconnect' | 'ban' | 'rate-limit' | 'refused' | 'none';
 export interface CaseContext {
   readonly o: Resolved;
   readonly target: Target;
-  readonly honest: HonestProbe;
+  readonly honest: ProbeHandle;
   log(line: string): void;
 }
 

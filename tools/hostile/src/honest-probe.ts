@@ -8,9 +8,7 @@ import {
   silentLogger,
 } from '@tc/registry';
 import { u64 } from '@tc/wire';
-import type { Registry as MetricsRegistry } from 'prom-client';
 import { ProbeError } from './errors.js';
-import type { HostileMetrics } from './metrics.js';
 import { sleep, type Target } from './observe.js';
 
 const LAG_RESOLUTION_MS = 10;
@@ -29,9 +27,6 @@ export interface HonestProbeOptions {
   /** A request slower than this counts as a failure. */
   timeoutMs: number;
   identity?: NodeIdentity;
-  /** The probe's PeerConnectionRegistry registers its tc_registry_* metrics here. */
-  registryMetrics?: MetricsRegistry;
-  metrics?: HostileMetrics | undefined;
 }
 
 /** The honest peer's reconnection during an attack. */
@@ -103,7 +98,6 @@ export class HonestProbe {
       discovery: false,
       logger: silentLogger,
       limits: { requestTimeoutMs: o.timeoutMs, closeTimeoutMs: 500 },
-      ...(o.registryMetrics ? { metricsRegistry: o.registryMetrics } : {}),
     });
     this.registry.on('peer:disconnect', (e) => {
       if (e.peerId === this.targetId && this.window && !this.expectLoss) this.window.lost++;
@@ -150,10 +144,14 @@ export class HonestProbe {
     this.window = { startedAt: performance.now(), samples: [], failures: 0, codes: {}, lost: 0 };
   }
 
+  /** Answer times (ms) of the last window `end()` closed. */
+  lastSamples: number[] = [];
+
   /** Closes the current window and returns its statistics. */
   end(): LatencyStats {
     const w = this.window ?? { startedAt: performance.now(), samples: [], failures: 0, codes: {}, lost: 0 };
     this.window = undefined;
+    this.lastSamples = w.samples;
     const sorted = [...w.samples].sort((a, b) => a - b);
     return {
       samples: sorted.length,
@@ -236,7 +234,6 @@ export class HonestProbe {
       }
       const firstAnswerMs = performance.now() - first;
       this.window?.samples.push(firstAnswerMs);
-      this.o.metrics?.honestSeconds.observe(firstAnswerMs / 1000);
       return { ok: true, dialMs: round(dialMs), firstAnswerMs: round(firstAnswerMs), answeredAt: Date.now() };
     } finally {
       this.expectLoss = false;
@@ -249,7 +246,6 @@ export class HonestProbe {
       this.window.failures++;
       this.window.codes[code] = (this.window.codes[code] ?? 0) + 1;
     }
-    this.o.metrics?.honestFailures.inc({ code });
     return { ok: false, dialMs: round(performance.now() - started), error: `${code}: ${error}` };
   }
 
@@ -267,14 +263,12 @@ export class HonestProbe {
         });
         const ms = performance.now() - started;
         this.window?.samples.push(ms);
-        this.o.metrics?.honestSeconds.observe(ms / 1000);
       } catch (error) {
         const code = error instanceof RequestError ? error.code : 'ERROR';
         if (this.window) {
           this.window.failures++;
           this.window.codes[code] = (this.window.codes[code] ?? 0) + 1;
         }
-        this.o.metrics?.honestFailures.inc({ code });
         if (code === 'NOT_CONNECTED' || code === 'PEER_DISCONNECTED') await this.redial();
       }
       this.busy = false;

@@ -34,5 +34,6 @@ export {
   WireSocket,
 } from './observe.js';
 export { CASE_NAMES, type CaseName, DEFAULTS, type HostileOptions, isCaseName } from './options.js';
+export { type ProbeHandle, startProbe } from './probe-handle.js';
 export { type CaseResult, formatReport, type HostileReport, type LatencyVerdict } from './report.js';
 export { CASES, judge, runHostileSuite } from './suite.js';

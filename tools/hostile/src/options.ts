@@ -52,6 +52,11 @@ export interface HostileOptions {
     baselineMs?: number;
     /** Every window (baseline and each case) lasts until it holds this many results (default 5). */
     minSamples?: number;
+    /**
+     * Run the probe in a worker thread (default true), so this process's own work is not
+     * timed as the node's latency. Falls back to this thread when dist/probe-worker.js is missing.
+     */
+    worker?: boolean;
   };
   /** The target's handshake deadline, used to judge slowloris and hold the storm (default 5 000 ms). */
   handshakeDeadlineMs?: number;
@@ -84,7 +89,7 @@ export interface HostileOptions {
   betweenCases?: (result: CaseResult) => void | Promise<void>;
   /** Progress lines (default: none). */
   onLog?: (line: string) => void;
-  /** Registers tc_hostile_* metrics (and the honest probe's tc_registry_* metrics) here. */
+  /** Registers the tc_hostile_* metrics here. */
   metricsRegistry?: MetricsRegistry;
 }
 
@@ -102,6 +107,7 @@ export interface Resolved {
     timeoutMs: number;
     baselineMs: number;
     minSamples: number;
+    worker: boolean;
   };
   readonly handshakeDeadlineMs: number;
   readonly connectTimeoutMs: number;
@@ -161,6 +167,7 @@ export function resolveOptions(o: HostileOptions): Resolved {
       timeoutMs: positive('probe.timeoutMs', o.probe?.timeoutMs, DEFAULTS.probeTimeoutMs),
       baselineMs: nonNegative('probe.baselineMs', o.probe?.baselineMs, DEFAULTS.baselineMs),
       minSamples: positive('probe.minSamples', o.probe?.minSamples, DEFAULTS.minSamples),
+      worker: o.probe?.worker ?? true,
     },
     handshakeDeadlineMs: deadline,
     connectTimeoutMs: positive('connectTimeoutMs', o.connectTimeoutMs, DEFAULTS.connectTimeoutMs),

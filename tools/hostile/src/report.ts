@@ -42,7 +42,13 @@ export interface HostileReport {
   readonly durationMs: number;
   readonly honestFactor: number;
   readonly latencyFloorMs: number;
-  readonly probe: { readonly kind: string; readonly intervalMs: number; readonly nodeId: string };
+  readonly probe: {
+    readonly kind: string;
+    readonly intervalMs: number;
+    readonly nodeId: string;
+    /** The probe timed its requests on a worker thread (not this process's event loop). */
+    readonly inWorker: boolean;
+  };
   readonly baseline: LatencyStats;
   readonly cases: readonly CaseResult[];
   /** Every case that ran passed (skipped cases do not fail the run). */
@@ -54,9 +60,9 @@ export function formatReport(r: HostileReport): string {
   const b = r.baseline;
   const head = [
     `tc-hostile against ${r.target} (network ${r.networkId}), ${(r.durationMs / 1000).toFixed(1)} s`,
-    `honest probe: ${r.probe.kind} every ${r.probe.intervalMs} ms; baseline p50 ${ms(b.p50Ms)} p99 ${ms(b.p99Ms)} ` +
+    `honest probe (${r.probe.inWorker ? 'worker thread' : 'main thread'}): ${r.probe.kind} every ${r.probe.intervalMs} ms; baseline p50 ${ms(b.p50Ms)} p99 ${ms(b.p99Ms)} ` +
       `(${b.samples} samples); limit per case: p99 ≤ max(${r.honestFactor} × baseline p99, ${r.latencyFloorMs} ms)`,
-    'own lag: p99 event-loop delay of this process during the case (our own load also delays the honest peer)',
+    "own lag: p99 event-loop delay of the probe's thread during the case (its own stalls, not the node's)",
     '',
   ];
   const rows = [

@@ -30,7 +30,7 @@ export const stolenIdentity: HostileCase = {
   name: 'stolen-identity',
   expected: 'refused (BAD_HANDSHAKE); address banned; honest session untouched',
   async run(ctx) {
-    const stolen = ctx.o.stolenPublicKey ?? ctx.honest.identity.publicKey;
+    const stolen = ctx.o.stolenPublicKey ?? ctx.honest.publicKey;
     const victim = nodeIdFromPublicKey(stolen).slice(0, 12);
 
     // 1. Claim the id and stall; the node has registered the claim once it acknowledged our Hello.
@@ -40,12 +40,12 @@ export const stolenIdentity: HostileCase = {
     const claimPending = claim !== undefined && !claim.closedByNode && !claim.closed;
     const reconnect = ctx.o.reconnectDuringAttack && claimPending ? await reconnectHonest(ctx) : undefined;
     // 3. Forge the proof, while the owner has a live session.
-    const before = ctx.honest.session();
+    const before = await ctx.honest.sessionGeneration();
     const attacker = NodeIdentity.generate();
     const forged = await openSession(ctx, { identity: attacker, presentedPublicKey: stolen });
     forged.ws?.destroy();
-    const after = ctx.honest.session();
-    const survived = before !== undefined && after !== undefined && before.generation === after.generation;
+    const after = await ctx.honest.sessionGeneration();
+    const survived = before !== undefined && before === after;
     let claimObs: Observation | undefined;
     if (claim) {
       await claim.waitClosedByNode(ctx.o.handshakeDeadlineMs * 1.5 + 1_000);
@@ -77,8 +77,8 @@ export const stolenIdentity: HostileCase = {
         forged: forged.outcome?.ok ? 'accepted' : forged.outcome?.disconnect,
         claim: claimObs,
         addressProbe: addr,
-        honestGenerationBefore: before?.generation,
-        honestGenerationAfter: after?.generation,
+        honestGenerationBefore: before,
+        honestGenerationAfter: after,
         ...(reconnect ? { reconnect: { ...reconnect, waitedForAttack: re!.waitedForAttack } } : {}),
       },
     };

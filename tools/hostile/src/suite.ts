@@ -1,14 +1,15 @@
-import { formatAddress } from '@tc/registry';
+import { formatAddress, NodeIdentity } from '@tc/registry';
 import type { CaseContext, CaseOutcome, HostileCase } from './case.js';
 import { connectionStorm } from './connection-storm.js';
 import { ProbeError } from './errors.js';
 import { garbage } from './garbage.js';
-import { HonestProbe, type LatencyStats } from './honest-probe.js';
+import type { LatencyStats } from './honest-probe.js';
 import { createHostileMetrics, type HostileMetrics } from './metrics.js';
 import { neverReads } from './never-reads.js';
 import { probeAddress, sleep } from './observe.js';
 import { type CaseName, type HostileOptions, type Resolved, resolveOptions } from './options.js';
 import { oversizedPrefix } from './oversized-prefix.js';
+import { type ProbeHandle, startProbe } from './probe-handle.js';
 import type { CaseResult, HostileReport, LatencyVerdict } from './report.js';
 import { requestFlood } from './request-flood.js';
 import { slowloris } from './slowloris.js';
@@ -37,21 +38,25 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
   const o = resolveOptions(options);
   const metrics = options.metricsRegistry ? createHostileMetrics(options.metricsRegistry) : undefined;
   const started = Date.now();
-  const probe = await HonestProbe.start({
-    target: o.target,
-    networkId: o.networkId,
-    genesisHash: o.genesisHash,
-    protocolVersion: o.protocolVersion,
-    kind: o.probe.kind,
-    intervalMs: o.probe.intervalMs,
-    timeoutMs: o.probe.timeoutMs,
-    metrics,
-    ...(options.honestIdentity ? { identity: options.honestIdentity } : {}),
-    ...(options.metricsRegistry ? { registryMetrics: options.metricsRegistry } : {}),
-  });
+  const probe = await startProbe(
+    {
+      target: o.target,
+      networkId: o.networkId,
+      genesisHash: o.genesisHash,
+      protocolVersion: o.protocolVersion,
+      kind: o.probe.kind,
+      intervalMs: o.probe.intervalMs,
+      timeoutMs: o.probe.timeoutMs,
+      identity: options.honestIdentity ?? NodeIdentity.generate(),
+    },
+    o.probe.worker,
+  );
   try {
-    o.log(`honest peer ${probe.identity.nodeId.slice(0, 12)}… connected to ${probe.targetId.slice(0, 12)}…`);
-    const baseline = await window(probe, o, () => sleep(o.probe.baselineMs));
+    o.log(
+      `honest peer ${probe.nodeId.slice(0, 12)}… connected to ${probe.targetId.slice(0, 12)}…` +
+        (probe.inWorker ? ' (worker thread)' : ' (this thread)'),
+    );
+    const baseline = await window(probe, o, metrics, () => sleep(o.probe.baselineMs));
     if (baseline.samples === 0 || baseline.failures > 0) {
       throw new ProbeError(
         'NO_BASELINE',
@@ -78,7 +83,12 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
       durationMs: Date.now() - started,
       honestFactor: o.honestFactor,
       latencyFloorMs: o.latencyFloorMs,
-      probe: { kind: o.probe.kind, intervalMs: o.probe.intervalMs, nodeId: probe.identity.nodeId },
+      probe: {
+        kind: o.probe.kind,
+        intervalMs: o.probe.intervalMs,
+        nodeId: probe.nodeId,
+        inWorker: probe.inWorker,
+      },
       baseline,
       cases: results,
       passed: results.every((r) => r.pass || r.skipped !== undefined),
@@ -91,7 +101,7 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
 async function runCase(
   c: HostileCase,
   ctx: CaseContext,
-  probe: HonestProbe,
+  probe: ProbeHandle,
   baseline: LatencyStats,
   bannedBy: CaseName | undefined,
   metrics: HostileMetrics | undefined,
@@ -110,10 +120,10 @@ async function runCase(
       );
     }
   }
-  const before = probe.session()?.generation;
+  const before = await probe.sessionGeneration();
   let outcome: CaseOutcome;
   let error: string | undefined;
-  const during = await window(probe, o, async () => {
+  const during = await window(probe, o, metrics, async () => {
     try {
       outcome = await c.run(ctx);
     } catch (e) {
@@ -121,7 +131,7 @@ async function runCase(
       outcome = { reactions: ['none'], detail: error, ok: false, data: {} };
     }
   });
-  const after = probe.session()?.generation;
+  const after = await probe.sessionGeneration();
   const out = outcome!;
   const survived =
     out.honestSessionSurvived !== undefined
@@ -149,11 +159,20 @@ async function runCase(
 }
 
 /** Runs `during` inside a probe window that lasts at least until it holds `minSamples` results. */
-async function window(probe: HonestProbe, o: Resolved, during: () => Promise<void>): Promise<LatencyStats> {
-  probe.begin();
+async function window(
+  probe: ProbeHandle,
+  o: Resolved,
+  metrics: HostileMetrics | undefined,
+  during: () => Promise<void>,
+): Promise<LatencyStats> {
+  await probe.begin();
   await during();
-  await probe.waitSamples(o.probe.minSamples, o.probe.minSamples * (o.probe.intervalMs + o.probe.timeoutMs));
-  return probe.end();
+  const deadline = Date.now() + o.probe.minSamples * (o.probe.intervalMs + o.probe.timeoutMs);
+  while ((await probe.windowCount()) < o.probe.minSamples && Date.now() < deadline) await sleep(10);
+  const { stats, samples } = await probe.end();
+  for (const ms of samples) metrics?.honestSeconds.observe(ms / 1000);
+  for (const [code, n] of Object.entries(stats.failureCodes)) metrics?.honestFailures.inc({ code }, n);
+  return stats;
 }
 
 /**

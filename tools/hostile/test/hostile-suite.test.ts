@@ -2,11 +2,19 @@ import { NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
 import { pb, u64 } from '@tc/wire';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CaseResult, formatReport, type HostileReport, runHostileSuite } from '../src/index.js';
+import {
+  type CaseResult,
+  formatReport,
+  type HostileReport,
+  runHostileSuite,
+  WireSocket,
+} from '../src/index.js';
 
 const NETWORK = 'tc-hostile-test';
 const GENESIS = new Uint8Array(32).fill(9);
 const HANDSHAKE_MS = 1_000;
+/** The target's maxPendingInbound. */
+const PENDING = 32;
 /** The storm in this test: 1,000 sockets like the CLI default (2,000 descriptors in this process). */
 const STORM = 1_000;
 
@@ -20,7 +28,7 @@ async function startTarget(metrics: Registry): Promise<PeerConnectionRegistry> {
     discovery: false,
     // Every peer of this test is on 127.0.0.1: skip the per-IP and subnet limits, keep the totals.
     exemptLoopback: true,
-    admission: { maxInbound: 64, maxPendingInbound: 32 },
+    admission: { maxInbound: 64, maxPendingInbound: PENDING },
     limits: {
       handshakeTimeoutMs: HANDSHAKE_MS,
       maxQueuedBytesPerPeer: 256 * 1024,
@@ -252,5 +260,19 @@ describe('hostile suite against a PeerConnectionRegistry', () => {
       events.values.filter((v) => v.labels.outcome === outcome).reduce((a, v) => a + v.value, 0);
     expect(sum('opened')).toBe(sum('established') + sum('handshake_failed'));
     expect(target.peers()).toEqual([]);
+  });
+
+  it('after the run every admission slot is free again: exactly maxPendingInbound raw sockets are admitted', async () => {
+    const sockets: WireSocket[] = [];
+    try {
+      for (let i = 0; i < PENDING + 1; i++) {
+        sockets.push(await WireSocket.connect({ host: '127.0.0.1', port: target.address()!.port }));
+      }
+      await Promise.all(sockets.map((s) => s.waitFor(() => s.helloReceived || s.closedByNode, 2_000)));
+      expect(sockets.filter((s) => s.helloReceived).length).toBe(PENDING);
+      expect(sockets.filter((s) => !s.helloReceived && s.closedByNode).length).toBe(1);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { NONCE_BYTES, NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
 import { u64 } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
-import { helloMessage, WireSocket } from '../src/index.js';
+import { helloMessage, probeAddress, WireSocket } from '../src/index.js';
 
 /**
  * Minimal reproductions of what the hostile suite found in @tc/registry, for its engineer.
@@ -86,5 +86,20 @@ describe('registry findings', () => {
 
   it.fails('wanted: a silent socket from the same IP does not hold a proven session from that IP', async () => {
     expect(await race('silent')).toEqual({ answered: true, attackStillOpen: true });
+  });
+
+  // Policy, not a bug, noted for the registry engineer: any stray non-tc client (an HTTP health
+  // check, a port scanner) bans its address for 30 min, because "GET " reads as a 1.2 GB length
+  // prefix (FRAME_TOO_LARGE → ban). The ban check comes before the loopback exemption, so a
+  // local `curl` at the P2P port locks out every local peer and tool on 127.0.0.1 too.
+  it('today: an HTTP request to the P2P port bans the address, loopback included with exemptLoopback', async () => {
+    const target = await registry(NodeIdentity.generate(), true);
+    const port = target.address()!.port;
+    const http = await WireSocket.connect({ host: '127.0.0.1', port });
+    http.writeRaw(Buffer.from('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'));
+    expect(await http.waitClosedByNode(2_000)).toBe(true);
+    http.destroy();
+    expect(target.bans().map((b) => b.key)).toEqual(['ip:127.0.0.1']);
+    expect(await probeAddress({ host: '127.0.0.1', port })).toBe('refused');
   });
 });
