@@ -1,13 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  addressOf,
+  buildGenesisBlock,
   type ConsensusNode,
   compareTips,
   decodeBlockData,
+  encodeTransactionData,
   fromHex,
   leaderIndex,
+  signTransaction,
   toHex,
   utxoSetDigest,
 } from '../src/index.js';
+import { wallets } from './helpers.js';
 import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
 
 let cluster: TestCluster | undefined;
@@ -29,7 +34,7 @@ function headersOf(node: ConsensusNode, from: number, to: number) {
 }
 
 describe('ConsensusNode cluster (real sockets, LMDB, pool)', () => {
-  it('validators produce in turn, and one going offline does not stall the chain', async () => {
+  it('validators produce in turn, a gossiped transaction is mined, and one validator going offline does not stall the chain', async () => {
     cluster = new TestCluster({ validators: 4, slotMs: 250 });
     const nodes: ConsensusNode[] = [];
     for (let i = 0; i < 4; i++) nodes.push(await cluster.add({ validatorIndex: i }));
@@ -45,6 +50,19 @@ describe('ConsensusNode cluster (real sockets, LMDB, pool)', () => {
         toHex(g.validators[leaderIndex(g, h.height, h.leaderAttempt)]!),
       );
     }
+
+    // A transaction submitted to one node is gossiped, mined by whoever leads, and confirmed everywhere.
+    const tx = signTransaction(g.networkId, {
+      inputs: [{ prevTxid: buildGenesisBlock(g).txid, vout: 0, keys: wallets[0]! }],
+      outputs: [{ value: 999_990n, recipient: addressOf(wallets[1]!.publicKey) }],
+    });
+    const [admitted] = await nodes[1]!.submitTransactions([encodeTransactionData(tx.tx)]);
+    expect(admitted!.ok).toBe(true);
+    await waitFor(
+      () => nodes.every((n) => n.store.getTxLocation(tx.txid) !== undefined && n.mempool.count === 0),
+      10_000,
+      'the transaction confirmed on every node',
+    );
 
     // Validator 3 goes offline: its attempts time out and the next validator takes over.
     await nodes[3]!.stop();
