@@ -181,4 +181,24 @@ describe('fork watcher through ConsensusNode', () => {
     await waitFor(() => again.chain.tip().height >= stopped.height + 2, 10_000, 'production resumes');
     expect(toHex(again.store.getBlockHash(stopped.height)!)).toBe(toHex(stopped.hash));
   });
+
+  it('stops cleanly in the middle of a range sync', async () => {
+    cluster = new TestCluster({ validators: 2, slotMs: 100, genesisOffsetMs: -600_000 });
+    const source = await cluster.add({ forkCheckIntervalMs: 60_000 });
+    const chain = build(cluster, source.chain.tipHeader(), 600);
+    for (let i = 0; i < chain.bytes.length; i += 200) {
+      await source.chain.importBlocks(chain.bytes.slice(i, i + 200), 'test');
+    }
+    const fresh = await cluster.add({ forkCheckIntervalMs: 60_000, rangeSync: { batchSize: 16 } });
+    const started = new Promise<void>((resolve) => fresh.once('sync:start', () => resolve()));
+    await fresh.connect(addressOf_(source));
+    await started;
+    await waitFor(() => fresh.chain.tip().height >= 32, 10_000, 'some blocks imported');
+    await fresh.stop();
+    expect(fresh.store.closed).toBe(true);
+    const height = fresh.chain.tip().height;
+    expect(height).toBeGreaterThanOrEqual(32);
+    expect(height).toBeLessThanOrEqual(600);
+    expect(fresh.registry.peers()).toHaveLength(0);
+  });
 });
