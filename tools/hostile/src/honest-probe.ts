@@ -9,6 +9,7 @@ import {
 } from '@tc/registry';
 import { u64 } from '@tc/wire';
 import { ProbeError } from './errors.js';
+import { percentile } from './latency.js';
 import { sleep, type Target } from './observe.js';
 
 const LAG_RESOLUTION_MS = 10;
@@ -300,13 +301,6 @@ export class HonestProbe {
         return { kind: 'getChainTip', body: {} };
     }
   }
-}
-
-/** Nearest-rank percentile of an ascending array (0 for an empty one). */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
 function round(ms: number): number {

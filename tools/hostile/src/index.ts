@@ -20,8 +20,8 @@ export {
   type HonestProbeOptions,
   type LatencyStats,
   type ProbeKind,
-  percentile,
 } from './honest-probe.js';
+export { judge, percentile } from './latency.js';
 export { createHostileMetrics, type HostileMetrics } from './metrics.js';
 export {
   type AddressProbe,
@@ -36,4 +36,4 @@ export {
 export { CASE_NAMES, type CaseName, DEFAULTS, type HostileOptions, isCaseName } from './options.js';
 export { type ProbeHandle, startProbe } from './probe-handle.js';
 export { type CaseResult, formatReport, type HostileReport, type LatencyVerdict } from './report.js';
-export { CASES, judge, runHostileSuite } from './suite.js';
+export { CASES, runHostileSuite } from './suite.js';

@@ -4,13 +4,14 @@ import { connectionStorm } from './connection-storm.js';
 import { ProbeError } from './errors.js';
 import { garbage } from './garbage.js';
 import type { LatencyStats } from './honest-probe.js';
+import { judge } from './latency.js';
 import { createHostileMetrics, type HostileMetrics } from './metrics.js';
 import { neverReads } from './never-reads.js';
 import { probeAddress, sleep } from './observe.js';
 import { type CaseName, type HostileOptions, type Resolved, resolveOptions } from './options.js';
 import { oversizedPrefix } from './oversized-prefix.js';
 import { type ProbeHandle, startProbe } from './probe-handle.js';
-import type { CaseResult, HostileReport, LatencyVerdict } from './report.js';
+import type { CaseResult, HostileReport } from './report.js';
 import { requestFlood } from './request-flood.js';
 import { slowloris } from './slowloris.js';
 import { stolenIdentity } from './stolen-identity.js';
@@ -173,31 +174,6 @@ async function window(
   for (const ms of samples) metrics?.honestSeconds.observe(ms / 1000);
   for (const [code, n] of Object.entries(stats.failureCodes)) metrics?.honestFailures.inc({ code }, n);
   return stats;
-}
-
-/**
- * The latency rule: p99 during ≤ max(honestFactor × baseline p99, latencyFloorMs), at least
- * one answer, no failure; a reconnect's first answer (when measured) within the same limit.
- */
-export function judge(
-  during: LatencyStats,
-  baseline: LatencyStats,
-  o: Pick<Resolved, 'honestFactor' | 'latencyFloorMs'>,
-  reconnectMs?: number,
-): LatencyVerdict {
-  const limitMs = Math.max(o.honestFactor * baseline.p99Ms, o.latencyFloorMs);
-  const ratio = baseline.p99Ms > 0 ? during.p99Ms / baseline.p99Ms : 0;
-  return {
-    during,
-    ratio: Math.round(ratio * 10) / 10,
-    limitMs,
-    ...(reconnectMs !== undefined ? { reconnectMs } : {}),
-    ok:
-      during.samples > 0 &&
-      during.failures === 0 &&
-      during.p99Ms <= limitMs &&
-      (reconnectMs === undefined || reconnectMs <= limitMs),
-  };
 }
 
 function skipped(c: HostileCase, baseline: LatencyStats, o: Resolved, why: string): CaseResult {
