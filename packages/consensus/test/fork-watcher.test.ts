@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeIdentity, nodeBanKey, PeerConnectionRegistry } from '@tc/registry';
 import { decodeBlock, u64, u64ToNumber } from '@tc/wire';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildBlock,
@@ -78,16 +79,23 @@ describe('fork watcher through ConsensusNode', () => {
     expect(waiting).toMatchObject({ action: 'waiting-support', height: 5, support: 1, required: 2 });
     expect(toHex(x.chain.tip().hash)).toBe(toHex(a.tip.hash));
 
-    // A second peer moves to the better branch: now x switches (abandoning 2 blocks).
-    await p2!.chain.reorg(b.bytes, 1, 'test');
+    // A second peer moves to the better branch and one block beyond it. Its own tip (6) has one
+    // reporting peer; p1's tip (5) has two (p1, and p2 whose chain holds it): x switches to 5
+    // (abandoning 2 blocks), then extends to 6.
+    const c = build(cluster, b.tip, 40);
+    await p2!.chain.reorg([...b.bytes, c.bytes[0]!], 1, 'test');
     const switched = await checkUntil(x, (r) => r.action === 'reorg');
     expect(switched.action).toBe('reorg');
-    expect(switched.action === 'reorg' && switched.result).toMatchObject({ forkHeight: 1, depth: 2 });
-    expect(toHex(x.chain.tip().hash)).toBe(toHex(b.tip.hash));
-    expect(utxoSetDigest(x.store)).toEqual(utxoSetDigest(p1!.store));
+    expect(switched.action === 'reorg' && switched.result).toMatchObject({
+      forkHeight: 1,
+      depth: 2,
+      newTip: { height: 5 },
+    });
+    await waitFor(() => x.chain.tip().height === 6, 5_000, 'extension to p2’s tip');
+    expect(toHex(x.chain.tip().hash)).toBe(toHex(p2!.chain.tip().hash));
+    expect(utxoSetDigest(x.store)).toEqual(utxoSetDigest(p2!.store));
 
     // p1 runs ahead on the same chain: nothing is abandoned, so x extends (range sync).
-    const c = build(cluster, b.tip, 40);
     await p1!.chain.importBlocks(c.bytes, 'test');
     const extended = await checkUntil(x, () => x.chain.tip().height === c.tip.height);
     expect(extended.action).toBe('extended');
@@ -175,11 +183,18 @@ describe('fork watcher through ConsensusNode', () => {
     await waitFor(() => first.chain.tip().height >= 3, 10_000, 'three blocks');
     await first.stop();
     const stopped = first.chain.tip();
-    const again = await cluster.add({ validatorIndex: 0, dataDir: dir, identity });
+    const metrics = new Registry();
+    const again = await cluster.add({ validatorIndex: 0, dataDir: dir, identity, metricsRegistry: metrics });
     expect(again.chain.tip().height).toBe(stopped.height);
     expect(toHex(again.chain.tip().hash)).toBe(toHex(stopped.hash));
     await waitFor(() => again.chain.tip().height >= stopped.height + 2, 10_000, 'production resumes');
     expect(toHex(again.store.getBlockHash(stopped.height)!)).toBe(toHex(stopped.hash));
+    const value = async (name: string) => (await metrics.getSingleMetric(name)!.get()).values;
+    expect((await value('tc_consensus_blocks_produced_total'))[0]!.value).toBeGreaterThanOrEqual(2);
+    expect(await value('tc_consensus_blocks_connected_total')).toContainEqual(
+      expect.objectContaining({ labels: { source: 'local' } }),
+    );
+    expect((await value('tc_consensus_chain_height'))[0]!.value).toBeGreaterThanOrEqual(stopped.height + 2);
   });
 
   it('stops cleanly in the middle of a range sync', async () => {
