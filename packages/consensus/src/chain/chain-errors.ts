@@ -36,9 +36,7 @@ export type ForkSyncErrorCode =
   /** The ancestor search needed more round trips than its bound. */
   | 'ANCESTOR_SEARCH_EXHAUSTED'
   /** The fork is deeper than `maxReorgDepth` (no common block within the window). */
-  | 'FORK_TOO_DEEP'
-  /** Fewer distinct peers than required report the winning tip. */
-  | 'INSUFFICIENT_SUPPORT';
+  | 'FORK_TOO_DEEP';
 
 export class ForkSyncError extends Error {
   readonly code: ForkSyncErrorCode;
@@ -68,5 +66,4 @@ export const FORK_SYNC_ERROR_ACTIONS: Readonly<Record<string, ErrorActionRule>> 
   },
   ANCESTOR_SEARCH_EXHAUSTED: { action: 'ignore', description: 'our bound, not necessarily the peer' },
   FORK_TOO_DEEP: { action: 'ignore', description: 'the peer follows a chain beyond our reorg cap' },
-  INSUFFICIENT_SUPPORT: { action: 'ignore', description: 'not enough peers agree yet' },
 };
