@@ -1,11 +1,18 @@
+import type { OutgoingMessage } from '@tc/wire';
 import type { Connection } from './connection.js';
-import type { Handshake } from './handshake/handshake.js';
+import type { Handshake, HandshakeResult } from './handshake/handshake.js';
 import type { Direction, Session } from './session.js';
 
 /**
  * One connection attempt before it is a session: an outbound dial (from before the TCP
  * connect) or an accepted inbound socket, until its handshake succeeds or fails.
- * Sessions parked by the dedup logic wait on the attempts that race them.
+ *
+ * Dedup bookkeeping (see ConnectionManager): an inbound attempt that would lose the dedup
+ * rule to one of our own outbound attempts to the same peer is *held* (our HelloAck is not
+ * sent, so it can complete on neither side) until that outbound attempt ends; a session
+ * that completes while one of our own outbound attempts to the same peer is still running
+ * is *parked* until it ends. Only our own dials hold or park anything: nothing a remote
+ * sends before proving its key can delay a proven session.
  */
 export class Attempt {
   conn: Connection | undefined;
@@ -18,8 +25,18 @@ export class Attempt {
   done = false;
   /** Fails the handshake in progress (set once the socket is attached). */
   fail: ((error: Error) => void) | undefined;
-  /** Parked sessions waiting for this attempt to finish. */
+  /** Resolves/rejects the `attach` promise (set once the socket is attached). */
+  settled: { resolve: (s: Session) => void; reject: (e: Error) => void } | undefined;
+  /** Parked sessions waiting for this (outbound) attempt to finish. */
   readonly waiters = new Set<Session>();
+  /** Inbound attempts whose HelloAck is held until this (outbound) attempt finishes. */
+  readonly heldInbound = new Set<Attempt>();
+  /** For a held inbound attempt: the outbound attempts it waits for. */
+  readonly holdFor = new Set<Attempt>();
+  /** For a held inbound attempt: our HelloAck, not yet sent. */
+  heldAck: OutgoingMessage | undefined;
+  /** For a held inbound attempt: the handshake already verified the peer's proof. */
+  heldResult: HandshakeResult | undefined;
 
   constructor(
     readonly direction: Direction,
@@ -33,15 +50,14 @@ export class Attempt {
   }
 
   /**
-   * Whether this unfinished attempt could turn out to be another connection to the peer of
-   * `session`: it claims the same node id, or (no Hello yet) it is a dial to the address the
-   * peer advertises, or an inbound socket from the peer's IP.
+   * Whether this unfinished OUTBOUND attempt (ours) could turn out to be another connection
+   * to `peerId` (advertising `address`): it claims that id, or, before its Hello arrived, it
+   * dials that address. Inbound attempts never race: they are not ours to wait for.
    */
-  races(session: Session, remoteIp: string): boolean {
-    if (this.done) return false;
+  races(peerId: string, address: string | undefined): boolean {
+    if (this.done || this.direction !== 'outbound') return false;
     const claimed = this.claimedNodeId;
-    if (claimed !== undefined) return claimed === session.peerId;
-    if (this.direction === 'outbound') return this.dialAddress === session.address;
-    return this.ip === remoteIp;
+    if (claimed !== undefined) return claimed === peerId;
+    return address !== undefined && this.dialAddress === address;
   }
 }

@@ -135,6 +135,7 @@ export class ConnectionManager {
         },
       );
       attempt.conn = conn;
+      attempt.settled = settled;
       attempt.fail = (error) => this.failHandshake(attempt, error, settled);
       this.env.metrics?.connectionEvents.inc({ direction: attempt.direction, outcome: 'opened' });
       attempt.timer = setTimeout(
@@ -156,8 +157,63 @@ export class ConnectionManager {
       this.failHandshake(attempt, error as Error, settled);
       return;
     }
-    if (step.send) attempt.conn!.writeControl(encodeFrame(step.send, this.env.options.wireLimits));
-    if (step.done) this.authenticated(attempt, step.done, settled);
+    if (step.send) {
+      if (frame.kind === 'hello' && this.holdIfLoser(attempt)) attempt.heldAck = step.send;
+      else attempt.conn!.writeControl(encodeFrame(step.send, this.env.options.wireLimits));
+    }
+    if (step.done) {
+      if (attempt.heldAck)
+        attempt.heldResult = step.done; // completes when the hold is released
+      else this.authenticated(attempt, step.done, settled);
+    }
+  }
+
+  /**
+   * An inbound Hello claims peer P while one of our own dials to P is in flight, and that
+   * dial would win the dedup rule (our node id is the lower dialer): this connection can only
+   * be a duplicate, so we hold our HelloAck. Without it the connection completes on neither
+   * side; when our dial ends, the hold is released (see releaseHold). Only our own dials
+   * hold anything, so no remote can delay a proven session this way.
+   */
+  private holdIfLoser(attempt: Attempt): boolean {
+    if (attempt.direction !== 'inbound') return false;
+    const claim = attempt.claimedNodeId;
+    if (claim === undefined || !(this.localId < claim)) return false;
+    const port = attempt.handshake!.remoteListenPort;
+    const advertised = port > 0 ? formatAddress(attempt.ip, port) : undefined;
+    for (const a of this.attempts) {
+      if (a !== attempt && a.races(claim, advertised)) {
+        a.heldInbound.add(attempt);
+        attempt.holdFor.add(a);
+      }
+    }
+    return attempt.holdFor.size > 0;
+  }
+
+  /**
+   * The dials a held inbound attempt waited for have ended. If a session to its peer is now
+   * live (or parked) and preferred, the attempt is refused as a duplicate; otherwise our
+   * HelloAck goes out and, if the peer's proof already arrived, the session is placed.
+   */
+  private releaseHold(attempt: Attempt): void {
+    if (attempt.done || attempt.heldAck === undefined) return;
+    const claim = attempt.claimedNodeId!;
+    const key = dedupKey(claim, attempt.handshake!.remoteNonce!);
+    const rival = this.table.get(claim) ?? this.table.getParked(claim);
+    if (rival && rival.dedupKey <= key) {
+      this.failHandshake(
+        attempt,
+        new HandshakeError('DUPLICATE', 'a preferred session exists'),
+        attempt.settled!,
+      );
+      return;
+    }
+    const ack = attempt.heldAck;
+    attempt.heldAck = undefined;
+    attempt.conn!.writeControl(encodeFrame(ack, this.env.options.wireLimits));
+    const result = attempt.heldResult;
+    attempt.heldResult = undefined;
+    if (result) this.authenticated(attempt, result, attempt.settled!);
   }
 
   private failHandshake(attempt: Attempt, error: Error, settled: ConnectWaiter): void {
@@ -183,7 +239,15 @@ export class ConnectionManager {
       conn.destroy();
     } else conn.destroy();
     const address = attempt.dialAddress ?? attempt.ip;
-    settled.reject(new DialError('DIAL_REFUSED', address, error.message, { cause: error }));
+    const claim = attempt.claimedNodeId;
+    const duplicate =
+      error instanceof HandshakeError &&
+      error.code === 'REFUSED_BY_PEER' &&
+      error.remoteReason === R.DISCONNECT_REASON_DUPLICATE;
+    if (duplicate && claim !== undefined && attempt.direction === 'outbound') {
+      // The peer kept its own connection to us: this dial resolves with that session.
+      this.waitForActive(claim, settled, this.env.options.limits.handshakeTimeoutMs, address);
+    } else settled.reject(new DialError('DIAL_REFUSED', address, error.message, { cause: error }));
     this.notifyRacing(attempt);
   }
 
@@ -244,7 +308,7 @@ export class ConnectionManager {
       onBytes: (direction, n) => this.env.metrics?.bytes.inc({ direction }, n),
     });
     this.waitForActive(session.peerId, settled);
-    this.decide(session, attempt.ip, true);
+    this.decide(session, true);
     const live = this.table.get(session.peerId);
     if (live) this.resolveWaiters(live);
     this.notifyRacing(attempt);
@@ -258,7 +322,7 @@ export class ConnectionManager {
    * in its handshake (bounded by that attempt's deadline), so both ends decide with the
    * same information and "connected" is reported only after the decision.
    */
-  private decide(session: Session, remoteIp: string, mayPark: boolean): void {
+  private decide(session: Session, mayPark: boolean): void {
     const rivals = [this.table.get(session.peerId), this.table.getParked(session.peerId)].filter(
       (s): s is Session => s !== undefined && s !== session && s.state !== 'closed',
     );
@@ -270,7 +334,8 @@ export class ConnectionManager {
       return;
     }
     if (mayPark) {
-      const racing = [...this.attempts].filter((a) => a.races(session, remoteIp));
+      const advertised = session.dialable ? session.address : undefined;
+      const racing = [...this.attempts].filter((a) => a.races(session.peerId, advertised));
       if (racing.length > 0) {
         this.table.park(session);
         session.connection.pause('parked');
@@ -284,12 +349,19 @@ export class ConnectionManager {
     this.activate(session);
   }
 
-  /** An attempt finished: parked sessions that waited only for it are decided now. */
+  /** An attempt finished: held attempts and parked sessions that waited only for it go on. */
   private notifyRacing(attempt: Attempt): void {
+    for (const held of attempt.heldInbound) {
+      held.holdFor.delete(attempt);
+      if (held.holdFor.size === 0) this.releaseHold(held);
+    }
+    attempt.heldInbound.clear();
+    for (const a of attempt.holdFor) a.heldInbound.delete(attempt);
+    attempt.holdFor.clear();
     for (const session of attempt.waiters) {
       session.racing.delete(attempt);
       if (session.state === 'parked' && session.racing.size === 0) {
-        this.decide(session, session.connection.remoteAddress, false);
+        this.decide(session, false);
         if ((session.state as Session['state']) === 'active') session.connection.resume('parked');
       }
     }
@@ -315,10 +387,51 @@ export class ConnectionManager {
     for (const w of waiters ?? []) w.resolve(session);
   }
 
-  private waitForActive(peerId: string, waiter: ConnectWaiter): void {
+  /**
+   * `waiter` settles when a session to `peerId` is live. With `timeoutMs`, it is rejected if
+   * none is by then (a dial refused as a duplicate waits for the peer's connection this way).
+   */
+  private waitForActive(peerId: string, waiter: ConnectWaiter, timeoutMs?: number, address?: string): void {
+    const live = this.table.get(peerId);
+    if (live && timeoutMs !== undefined) {
+      waiter.resolve(live);
+      return;
+    }
+    let entry = waiter;
+    if (timeoutMs !== undefined) {
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        const list = this.connectWaiters.get(peerId);
+        if (list) {
+          const rest = list.filter((w) => w !== entry);
+          if (rest.length > 0) this.connectWaiters.set(peerId, rest);
+          else this.connectWaiters.delete(peerId);
+        }
+        waiter.reject(
+          new DialError('DIAL_FAILED', address ?? peerId, 'refused as a duplicate, no session followed'),
+        );
+      }, timeoutMs);
+      timer.unref();
+      entry = {
+        resolve: (s) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          waiter.resolve(s);
+        },
+        reject: (e) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          waiter.reject(e);
+        },
+      };
+    }
     const list = this.connectWaiters.get(peerId);
-    if (list) list.push(waiter);
-    else this.connectWaiters.set(peerId, [waiter]);
+    if (list) list.push(entry);
+    else this.connectWaiters.set(peerId, [entry]);
   }
 
   private closeDuplicate(session: Session): void {

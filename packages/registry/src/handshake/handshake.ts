@@ -65,6 +65,16 @@ export class Handshake {
     return this.remote?.nodeId;
   }
 
+  /** The nonce of the peer's Hello, once it arrived. */
+  get remoteNonce(): Uint8Array | undefined {
+    return this.remote?.hello.nonce;
+  }
+
+  /** The listen port the peer's Hello advertises (0: none), once it arrived. */
+  get remoteListenPort(): number {
+    return this.remote?.hello.listenPort ?? 0;
+  }
+
   /** The Hello to send first. */
   hello(): OutgoingMessage {
     const c = this.config;
