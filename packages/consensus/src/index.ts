@@ -71,10 +71,12 @@ export {
 } from './chain/peer-chain.js';
 export type { ReorgResult } from './chain/reorg.js';
 export {
+  type BlockUndo,
   commitInputOf,
   ForkUtxoOverlay,
   genesisCommitInput,
   headerRefOf,
+  readUtxos,
   StorageChainView,
   utxoSetDigest,
 } from './chain/storage-view.js';
@@ -153,6 +155,7 @@ export {
 } from './node/consensus-node.js';
 export { Gossip, type GossipOptions } from './node/gossip.js';
 export { DEFAULT_HANDLER_LIMITS, type HandlerLimits, registerChainHandlers } from './node/handlers.js';
+export { type NodeMetrics, registerNodeMetrics } from './node/node-metrics.js';
 export { ProductionLoop, type ProductionLoopOptions } from './node/production-loop.js';
 export {
   InlineValidator,
