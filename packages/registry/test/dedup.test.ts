@@ -1,8 +1,9 @@
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Handshake } from '../src/handshake/handshake.js';
 import type { PeerConnectionRegistry, PeerInfo } from '../src/index.js';
-import { dedupKey, preferred } from '../src/index.js';
-import { addr, startNode, stopAll, waitFor } from './helpers.js';
+import { dedupKey, NodeIdentity, preferred } from '../src/index.js';
+import { addr, GENESIS, NETWORK, RawPeer, startNode, stopAll, waitFor } from './helpers.js';
 
 afterAll(stopAll);
 
@@ -137,5 +138,38 @@ describe('exactly one connection per peer', () => {
     // The survivor works.
     const tip = await b.request(a.nodeId, { kind: 'getChainTip', body: {} });
     expect(tip.height.toString()).toBe('0');
+  });
+
+  it('nothing unproven delays a proven session: a claimed key, a silent socket from the same IP', async () => {
+    const target = await startNode({ limits: { handshakeTimeoutMs: 2_000 } });
+    const port = target.address()!.port;
+    const ownerIdentity = NodeIdentity.generate();
+    // A Hello claiming the owner's public key, never acknowledged.
+    const claim = await RawPeer.connect(port);
+    const forged = Object.create(NodeIdentity.generate()) as NodeIdentity;
+    Object.defineProperty(forged, 'publicKey', { value: ownerIdentity.publicKey });
+    const hs = new Handshake({
+      identity: forged,
+      networkId: NETWORK,
+      genesisHash: GENESIS,
+      protocolVersion: 1,
+      minProtocolVersion: 1,
+      agent: 'claim',
+      listenPort: () => 0,
+      getLocalTip: () => ({ height: 0, hash: new Uint8Array(0) }),
+      isBanned: () => false,
+    });
+    claim.send(hs.hello());
+    await waitFor(() => claim.frames.some((f) => f.kind === 'helloAck'));
+    // A silent socket from the same IP.
+    const silent = await RawPeer.connect(port);
+    const owner = await startNode({ identity: ownerIdentity, listen: false });
+    const info = await owner.dial(addr(target));
+    // Answered well inside the 2 s deadline of the pending attempts.
+    const tip = await owner.request(info.id, { kind: 'getChainTip', body: {} }, { timeoutMs: 1_000 });
+    expect(tip.height.toString()).toBe('0');
+    expect(claim.closed || silent.closed).toBe(false);
+    claim.destroy();
+    silent.destroy();
   });
 });
