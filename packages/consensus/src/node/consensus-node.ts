@@ -206,7 +206,19 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       this.emit('reorg', e);
     });
     this.forks.on('sync:start', (e) => this.emit('sync:start', e));
-    this.forks.on('sync:done', (e) => this.emit('sync:done', e));
+    this.forks.on('sync:done', (e) => {
+      if (e.error) this.log.warn({ height: e.height, target: e.target, err: e.error.message }, 'sync failed');
+      this.emit('sync:done', e);
+    });
+    this.forks.on('fork:error', (e) =>
+      this.log.debug({ peer: e.peerId.slice(0, 12), err: e.error.message }, 'fork candidate given up'),
+    );
+    this.forks.on('fork:waiting', (e) =>
+      this.log.debug(
+        { height: e.height, support: e.support, required: e.required },
+        'better tip lacks support',
+      ),
+    );
     this.registry.on('message', (msg: InboundMessage) => {
       this.gossip.onMessage(msg);
       if (msg.kind === 'chainTip' && u64ToBigInt(msg.body.height) > BigInt(this.chain.tip().height)) {
