@@ -10,6 +10,8 @@ export interface SyncTarget {
    * current tip). Validates statelessly in the pool (batched) and statefully, commits each
    * atomically through storage. Throws a consensus validation error (with `code`) on the
    * first invalid block; blocks before it stay imported (read `tip()` to see how far it got).
+   * Leading blocks that are already canonical are skipped (not counted in `imported`). Other
+   * errors are not the sender's fault: `ChainError` (`QUEUE_FULL`, `STOPPED`) or a storage error.
    */
   importBlocks(blocks: readonly Uint8Array[], fromPeer: string): Promise<{ imported: number }>;
 }
