@@ -13,6 +13,8 @@ import { percentile } from './latency.js';
 import { sleep, type Target } from './observe.js';
 
 const LAG_RESOLUTION_MS = 10;
+/** Answer times kept per window; later answers are not sampled (a window at 2 ms lasts > 3 min first). */
+const MAX_SAMPLES = 100_000;
 
 /** Request kinds the probe can time (every tc node answers these three). */
 export type ProbeKind = 'getChainTip' | 'ping' | 'getPeers';
@@ -263,7 +265,7 @@ export class HonestProbe {
           timeoutMs: this.o.timeoutMs,
         });
         const ms = performance.now() - started;
-        this.window?.samples.push(ms);
+        if (this.window && this.window.samples.length < MAX_SAMPLES) this.window.samples.push(ms);
       } catch (error) {
         const code = error instanceof RequestError ? error.code : 'ERROR';
         if (this.window) {

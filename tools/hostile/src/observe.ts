@@ -42,7 +42,7 @@ export interface Observation {
   readonly bytesReceived: number;
   readonly framesReceived: number;
   readonly disconnect: DisconnectSeen | undefined;
-  /** ErrorReply frames by code number. */
+  /** ErrorReply frames by code number (at most 64 distinct codes, the rest under -1). */
   readonly errorReplies: Readonly<Record<number, number>>;
   /** Frames received by kind. */
   readonly kinds: Readonly<Record<string, number>>;
@@ -60,6 +60,8 @@ export interface WireSocketOptions {
 }
 
 type Listener = () => void;
+
+const MAX_ERROR_CODES = 64;
 
 /** A raw TCP connection to the node that decodes and records what comes back. */
 export class WireSocket {
@@ -235,8 +237,12 @@ export class WireSocket {
     this.framesReceived++;
     this.kinds[frame.kind] = (this.kinds[frame.kind] ?? 0) + 1;
     if (frame.kind === 'hello') this.helloReceived = true;
-    if (frame.kind === 'error')
-      this.errorReplies[frame.body.code] = (this.errorReplies[frame.body.code] ?? 0) + 1;
+    if (frame.kind === 'error') {
+      // At most MAX_ERROR_CODES distinct codes are kept; the rest count under -1.
+      const known = frame.body.code in this.errorReplies;
+      const code = known || Object.keys(this.errorReplies).length < MAX_ERROR_CODES ? frame.body.code : -1;
+      this.errorReplies[code] = (this.errorReplies[code] ?? 0) + 1;
+    }
     if (frame.kind === 'disconnect') {
       this.disconnect = {
         reason: frame.body.reason,

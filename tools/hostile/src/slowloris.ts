@@ -10,7 +10,7 @@ import {
   reconnectHonest,
 } from './case.js';
 import { helloMessage } from './client-handshake.js';
-import { describeClose, type Observation, type WireSocket } from './observe.js';
+import { describeClose, type Observation, sleep, type WireSocket } from './observe.js';
 
 /**
  * Slowloris: a valid Hello sent one byte every `byteIntervalMs` on `connections` sockets at
@@ -35,7 +35,7 @@ export const slowloris: HostileCase = {
     if (ctx.o.reconnectDuringAttack) {
       // Once every trickle is admitted and has sent its first byte (bounded by the connect timeout).
       const by = Date.now() + ctx.o.connectTimeoutMs;
-      while (admitted < n && Date.now() < by) await new Promise((r) => setTimeout(r, 5));
+      while (admitted < n && Date.now() < by) await sleep(5);
       if (admitted > 0) reconnect = await reconnectHonest(ctx);
     }
     const results = (await Promise.all(all)).filter((r) => r !== undefined);
