@@ -5,6 +5,7 @@ import type { ConnectionAdmission } from './admission/index.js';
 import { Attempt } from './attempt.js';
 import { Connection, normaliseIp } from './connection.js';
 import { DialError } from './errors.js';
+import { FOREIGN_PROTOCOL, isForeignProtocol } from './foreign-protocol.js';
 import { HandshakeError } from './handshake/errors.js';
 import { Handshake, type HandshakeConfig, type HandshakeResult } from './handshake/handshake.js';
 import type { Logger } from './logger.js';
@@ -235,7 +236,8 @@ export class ConnectionManager {
         conn.close(encodeFrame(message('disconnect', { reason, message: error.message.slice(0, 200) })));
       } else conn.close();
     } else if (error instanceof WireError) {
-      this.env.penalize({ ip: attempt.ip }, error.code, error.message);
+      const code = isForeignProtocol(error) ? FOREIGN_PROTOCOL : error.code;
+      this.env.penalize({ ip: attempt.ip }, code, error.message);
       conn.destroy();
     } else conn.destroy();
     const address = attempt.dialAddress ?? attempt.ip;

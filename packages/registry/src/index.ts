@@ -29,6 +29,7 @@ export {
   type RequestErrorCode,
   RequestTimeoutError,
 } from './errors.js';
+export { FOREIGN_PROTOCOL, FOREIGN_PROTOCOL_RULE, isForeignProtocol } from './foreign-protocol.js';
 export type { InboundMessage } from './frame-router.js';
 export { HandshakeError, type HandshakeErrorCode } from './handshake/errors.js';
 export type { HandshakeResult, LocalTip } from './handshake/handshake.js';

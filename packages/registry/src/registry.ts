@@ -5,6 +5,7 @@ import { ConnectionAdmission } from './admission/index.js';
 import { ConnectionManager } from './connection-manager.js';
 import { Dialer } from './dialer.js';
 import { Discovery } from './discovery.js';
+import { FOREIGN_PROTOCOL, FOREIGN_PROTOCOL_RULE } from './foreign-protocol.js';
 import { type InboundMessage, routeFrame } from './frame-router.js';
 import type { NodeIdentity } from './identity.js';
 import { EventLoopLagMonitor } from './lag-monitor.js';
@@ -85,7 +86,10 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     this.log = childLogger(this.o.logger, { module: 'registry', node: this.nodeId.slice(0, 12) });
     this.metrics = options.metricsRegistry ? createRegistryMetrics(options.metricsRegistry) : undefined;
     this.recorder = this.metrics ? new MetricsRecorder(this.metrics) : undefined;
-    this.errorActions = new ErrorActionTable(options.errorActions);
+    this.errorActions = new ErrorActionTable({
+      [FOREIGN_PROTOCOL]: FOREIGN_PROTOCOL_RULE,
+      ...options.errorActions,
+    });
     this.scores = new PeerScoreBook(options.scoring);
     this.banList = new BanList({
       ...(options.banStore ? { store: options.banStore } : {}),

@@ -44,6 +44,21 @@ describe('hostile input', () => {
     expect(a.bans().map((b) => b.key)).toContain('ip:127.0.0.1');
   });
 
+  it('HTTP, TLS or SSH at the P2P port before the handshake: disconnect, but no address ban', async () => {
+    const a = await startNode();
+    for (const greeting of [
+      Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+      Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]),
+      Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'),
+    ]) {
+      const raw = await RawPeer.connect(a.address()!.port);
+      raw.writeRaw(greeting);
+      await raw.waitClosed();
+    }
+    expect(a.bans()).toEqual([]);
+    await stillHealthy(a.address()!.port);
+  });
+
   it('a 0xFFFFFFFF length prefix after the handshake: disconnect and node-id ban', async () => {
     const a = await startNode();
     const reasons: string[] = [];
