@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { type DecodedFrame, FrameDecoder, WireError, type WireLimits } from '@tc/wire';
+import { normaliseIp } from './admission/index.js';
 import { FrameWriter } from './frame-writer.js';
 
 export interface ConnectionOptions {
@@ -220,9 +221,4 @@ export class Connection {
     this.backlog = [];
     this.handlers.onClose(this.lastError);
   }
-}
-
-/** "::ffff:1.2.3.4" → "1.2.3.4". */
-export function normaliseIp(ip: string): string {
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { AddressBook } from './address-book.js';
 import type { ConnectionAdmission } from './admission/index.js';
-import { normaliseIp } from './connection.js';
+import { normaliseIp } from './admission/index.js';
 import type { ConnectionManager } from './connection-manager.js';
 import { DialQueue } from './dial-queue.js';
 import { DialError } from './errors.js';
