@@ -216,4 +216,20 @@ describe('fork watcher through ConsensusNode', () => {
     expect(height).toBeLessThanOrEqual(600);
     expect(fresh.registry.peers()).toHaveLength(0);
   });
+
+  it('a node that fails to build releases its store and pool', async () => {
+    cluster = new TestCluster({ validators: 1, slotMs: 200 });
+    const dir = mkdtempSync(join(tmpdir(), 'tc-fail-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    await expect(
+      cluster.add({
+        dataDir: dir,
+        validator: undefined,
+        registryOptions: { limits: { requestTimeoutMs: -1 } },
+      }),
+    ).rejects.toBeInstanceOf(RangeError);
+    // The directory lock was released: the same store opens again.
+    const node = await cluster.add({ dataDir: dir });
+    expect(node.chain.tip().height).toBe(0);
+  });
 });

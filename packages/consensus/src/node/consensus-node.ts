@@ -61,22 +61,35 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
 
   /** Opens the store at `dataDir` (unless `store` is given) and builds the node (not started). */
   static async create(options: ConsensusNodeOptions): Promise<ConsensusNode> {
-    if (options.store) return new ConsensusNode(options, options.store, false);
-    if (!options.dataDir) throw new RangeError('ConsensusNode needs dataDir or store');
-    const store = await openChainStore({
-      path: options.dataDir,
-      networkId: options.genesis.networkId,
-      genesisHash: genesisHash(options.genesis),
-    });
+    if (!options.store && !options.dataDir) throw new RangeError('ConsensusNode needs dataDir or store');
+    const store =
+      options.store ??
+      (await openChainStore({
+        path: options.dataDir!,
+        networkId: options.genesis.networkId,
+        genesisHash: genesisHash(options.genesis),
+      }));
+    const pool = options.validator
+      ? undefined
+      : new ValidationPool({
+          threads: options.poolThreads ?? 1,
+          ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
+        });
     try {
-      return new ConsensusNode(options, store, true);
+      return new ConsensusNode(options, store, !options.store, pool);
     } catch (error) {
-      await store.close();
+      await pool?.destroy();
+      if (!options.store) await store.close();
       throw error;
     }
   }
 
-  private constructor(options: ConsensusNodeOptions, store: ChainStore, ownsStore: boolean) {
+  private constructor(
+    options: ConsensusNodeOptions,
+    store: ChainStore,
+    ownsStore: boolean,
+    ownPool: ValidationPool | undefined,
+  ) {
     super();
     const { genesis } = options;
     this.genesis = genesis;
@@ -85,13 +98,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.log = options.logger ?? silentLogger;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
     this.forkCheckIntervalMs = options.forkCheckIntervalMs ?? Math.max(1_000, 5 * genesis.slotMs);
-    this.ownsValidator = options.validator === undefined;
-    this.validator =
-      options.validator ??
-      new ValidationPool({
-        threads: options.poolThreads ?? 1,
-        ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
-      });
+    this.ownsValidator = ownPool !== undefined;
+    this.validator = options.validator ?? ownPool!;
     this.mempool = new Mempool({
       ...options.mempool,
       ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
