@@ -27,7 +27,7 @@ const ASK_PER_ROUND = 2;
  */
 export class Discovery {
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private current: Promise<void> | undefined;
 
   constructor(private readonly env: DiscoveryEnv) {}
 
@@ -42,34 +42,36 @@ export class Discovery {
     this.timer = undefined;
   }
 
-  /** One round (exposed for tests and for an immediate round after start). */
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      const { env } = this;
-      const missing = env.outboundTarget - env.outboundCount();
-      if (missing <= 0) return;
-      const peers = shuffle(env.connectedPeers()).slice(0, ASK_PER_ROUND);
-      const answers = await Promise.allSettled(peers.map((p) => env.requestPeers(p)));
-      for (const answer of answers) {
-        if (answer.status !== 'fulfilled') continue;
-        for (const [address, nodeId, lastSeenMs] of answer.value.slice(0, MAX_SHARED_PEERS)) {
-          env.addressBook.add(address, { ...(nodeId ? { nodeId } : {}), lastSeenMs });
-        }
+  /** One round now; while one runs, its promise (rounds never overlap). */
+  tick(): Promise<void> {
+    if (this.current) return this.current;
+    this.current = this.round().finally(() => {
+      this.current = undefined;
+    });
+    return this.current;
+  }
+
+  private async round(): Promise<void> {
+    const { env } = this;
+    const missing = env.outboundTarget - env.outboundCount();
+    if (missing <= 0) return;
+    const peers = shuffle(env.connectedPeers()).slice(0, ASK_PER_ROUND);
+    const answers = await Promise.allSettled(peers.map((p) => env.requestPeers(p)));
+    for (const answer of answers) {
+      if (answer.status !== 'fulfilled') continue;
+      for (const [address, nodeId, lastSeenMs] of answer.value.slice(0, MAX_SHARED_PEERS)) {
+        env.addressBook.add(address, { ...(nodeId ? { nodeId } : {}), lastSeenMs });
       }
-      const candidates = env.addressBook.candidates(missing, (r) => env.skip(r.address, r.nodeId));
-      await Promise.allSettled(
-        candidates.map((r) =>
-          env.dial(r.address).catch((error: Error) => {
-            env.logger.debug({ address: r.address, err: error.message }, 'discovery dial failed');
-            throw error;
-          }),
-        ),
-      );
-    } finally {
-      this.running = false;
     }
+    const candidates = env.addressBook.candidates(missing, (r) => env.skip(r.address, r.nodeId));
+    await Promise.allSettled(
+      candidates.map((r) =>
+        env.dial(r.address).catch((error: Error) => {
+          env.logger.debug({ address: r.address, err: error.message }, 'discovery dial failed');
+          throw error;
+        }),
+      ),
+    );
   }
 }
 

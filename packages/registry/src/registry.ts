@@ -206,7 +206,10 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
             addressBook: this.book,
             logger: this.log,
             connectedPeers: () => [...this.manager.table.values()].map((s) => s.peerId),
-            outboundCount: () => this.admission.counts().outbound + this.dialer.pending,
+            outboundCount: () => {
+              const c = this.admission.counts();
+              return c.outbound + c.pendingOutbound; // established + dials in progress
+            },
             skip: (address, nodeId) =>
               this.selfAddresses.has(address) ||
               this.dialer.isDialling(address) ||
@@ -321,6 +324,10 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
 
   private onActive(session: Session): void {
     this.liveness.start(session);
+    // Below the outbound target, a new peer is a new source of addresses: ask now, not in 30 s.
+    if (this.discovery && this.admission.counts().outbound < this.o.limits.outboundTarget) {
+      void this.discovery.tick();
+    }
     if (session.dialable) this.book.markSeen(session.address, session.peerId);
     if (this.reconnect.has(session.address)) this.reconnect.connected(session.address);
     this.log.debug({ peer: session.peerId.slice(0, 12), dir: session.direction }, 'peer connected');
