@@ -1,6 +1,6 @@
 import { u64 } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HandlerError, RemoteError } from '../src/index.js';
+import { HandlerError, PeerDisconnectedError, RemoteError, RequestAbortedError } from '../src/index.js';
 import { addr, startNode, stopAll, waitFor } from './helpers.js';
 
 afterEach(stopAll);
@@ -104,5 +104,29 @@ describe('stream (getBlockRange)', () => {
     expect(heights).toEqual([1, 2]);
     expect(error).toBeInstanceOf(RemoteError);
     expect((error as RemoteError).replyName).toBe('NOT_FOUND');
+  });
+
+  it('a disconnect mid-stream throws PeerDisconnectedError; an abort throws RequestAbortedError', async () => {
+    const a = await startNode({ rateQuotas: QUOTAS });
+    const b = await startNode();
+    a.handle('getBlockRange', async function* () {
+      yield { blocks: [block(1)] };
+      await new Promise(() => {}); // never ends on its own
+    });
+    await b.dial(addr(a));
+    const controller = new AbortController();
+    const aborted = b.stream(
+      a.nodeId,
+      { kind: 'getBlockRange', body: { startHeight: u64(1), count: 9 } },
+      { signal: controller.signal },
+    );
+    expect((await aborted.next()).done).toBe(false);
+    controller.abort();
+    await expect(aborted.next()).rejects.toBeInstanceOf(RequestAbortedError);
+
+    const cut = b.stream(a.nodeId, { kind: 'getBlockRange', body: { startHeight: u64(1), count: 9 } });
+    expect((await cut.next()).done).toBe(false);
+    a.disconnect(b.nodeId);
+    await expect(cut.next()).rejects.toBeInstanceOf(PeerDisconnectedError);
   });
 });
