@@ -34,6 +34,9 @@ import { builtInHandlers } from './response/built-in.js';
 import { type RequestHandler, ResponseDispatcher } from './response/dispatcher.js';
 import type { Session, SessionHooks } from './session.js';
 
+/** Addresses known to reach ourselves (never dialled again); oldest forgotten first. */
+const MAX_SELF_ADDRESSES = 64;
+
 /** Events of the registry. */
 export interface RegistryEvents {
   /** A peer's session became live (once per session, after dedup). */
@@ -174,6 +177,10 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
       onEnded: (s, reason, wasActive) => this.onEnded(s, reason, wasActive),
       onFrame: (s, frame) => routeFrame(this.routerEnv, s, frame),
       onSelfAddress: (address) => {
+        if (this.selfAddresses.size >= MAX_SELF_ADDRESSES) {
+          const oldest = this.selfAddresses.values().next();
+          if (!oldest.done) this.selfAddresses.delete(oldest.value);
+        }
         this.selfAddresses.add(address);
         this.book.remove(address);
         this.reconnect.remove(address);
