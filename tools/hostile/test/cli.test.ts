@@ -83,6 +83,9 @@ describe('tc-hostile CLI', () => {
       '20',
       '--baseline',
       '500',
+      // This test is about exit codes and the table, not latency: a loose floor.
+      '--floor',
+      '500',
       '--quiet',
     ]);
     process.stdout.write(r.stdout);
