@@ -172,4 +172,30 @@ describe('exactly one connection per peer', () => {
     claim.destroy();
     silent.destroy();
   });
+
+  it('a 10-node full mesh dialled from every side at once settles on one connection per pair', async () => {
+    const nodes = await Promise.all(
+      Array.from({ length: 10 }, () => startNode({ limits: { pingIntervalMs: 0 } })),
+    );
+    const tallies = nodes.map(track);
+    const dials: Promise<unknown>[] = [];
+    for (const a of nodes) for (const b of nodes) if (a !== b) dials.push(a.dial(addr(b)));
+    const results = await Promise.allSettled(dials);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    await waitFor(() => nodes.every((n) => n.peers().length === 9), 10_000, 'full mesh');
+    await new Promise((r) => setTimeout(r, 20));
+    for (const a of nodes) {
+      expect(a.peers().length).toBe(9);
+      for (const info of a.peers()) {
+        const b = nodes.find((n) => n.nodeId === info.id)!;
+        const back = b.peer(a.nodeId)!;
+        expect(info.direction === 'outbound').toBe(back.direction === 'inbound');
+      }
+    }
+    // Every node reported each peer once, and never a loser.
+    for (const t of tallies) {
+      expect(t.connects.length).toBe(9);
+      expect(t.disconnects).toEqual([]);
+    }
+  });
 });
