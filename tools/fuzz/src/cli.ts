@@ -20,9 +20,9 @@ const report = runWireFuzz({
 console.log(JSON.stringify({ ...report, failures: report.failures.length }, null, 2));
 if (report.failures.length > 0) {
   mkdirSync(values.out, { recursive: true });
-  report.failures.forEach((f, i) =>
-    writeFileSync(`${values.out}/wire-${seed}-${i}.json`, JSON.stringify(f, null, 2)),
-  );
+  for (const [i, failure] of report.failures.entries()) {
+    writeFileSync(`${values.out}/wire-${seed}-${i}.json`, JSON.stringify(failure, null, 2));
+  }
   console.error(`${report.failures.length} failures written to ${values.out}/ (replay with --seed ${seed})`);
   process.exit(1);
 }
