@@ -65,8 +65,17 @@ export class ConnectionManager {
   private readonly connectWaiters = new Map<string, ConnectWaiter[]>();
   private readonly localId: string;
 
+  /** Byte counters with their label children resolved once (called for every socket chunk). */
+  private readonly countBytes: ((direction: 'in' | 'out', n: number) => void) | undefined;
+
   constructor(private readonly env: ManagerEnv) {
     this.localId = env.handshake.identity.nodeId;
+    const metrics = env.metrics;
+    if (metrics) {
+      const bytesIn = metrics.bytes.labels({ direction: 'in' });
+      const bytesOut = metrics.bytes.labels({ direction: 'out' });
+      this.countBytes = (direction, n) => (direction === 'in' ? bytesIn : bytesOut).inc(n);
+    }
   }
 
   /** Unfinished attempts (dials and inbound handshakes). */
@@ -122,7 +131,7 @@ export class ConnectionManager {
           onWireError: (error) => this.failHandshake(attempt, error, settled),
           onTooSlow: () => conn.destroy(),
           onClose: () => this.onAttemptClosed(attempt, settled),
-          onBytes: (direction, n) => this.env.metrics?.bytes.inc({ direction }, n),
+          onBytes: this.countBytes,
           onDrained: (partial) => {
             // Hello (≤ 2 KiB) and HelloAck (≤ 256 B) are small: a larger frame in progress
             // before the handshake completes is refused before it is buffered whole.
@@ -308,7 +317,7 @@ export class ConnectionManager {
       onTooSlow: () =>
         this.env.penalize({ peerId: session.peerId, ip: attempt.ip }, 'TOO_SLOW', 'write queue stalled'),
       onClose: () => this.onAttemptClosed(attempt, settled),
-      onBytes: (direction, n) => this.env.metrics?.bytes.inc({ direction }, n),
+      onBytes: this.countBytes,
     });
     this.waitForActive(session.peerId, settled);
     this.decide(session, true);
