@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { NONCE_BYTES, NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
-import { u64 } from '@tc/wire';
+import { encodeFrame, u64 } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { helloMessage, probeAddress, WireSocket } from '../src/index.js';
 
@@ -72,6 +73,63 @@ async function race(claim: 'owner-key' | 'silent'): Promise<{ answered: boolean;
   }
 }
 
+/**
+ * Finding 3 (open). The target T dials an endpoint X that the attacker controls (an address fed
+ * to T by discovery, a `getPeers` answer or an advertised listen port). X answers with a Hello
+ * claiming the key of peer P (public) and never proves it. While that dial is pending (up to T's
+ * handshake deadline), P connects to T. Returns whether P got an answer within 1 s (half the
+ * deadline) of starting to dial, while T's dial to X was still pending. `order` picks the ids so
+ * that T's node id is lower (T<P: T holds its HelloAck to P) or higher (T>P: P's proven session
+ * is parked) than P's.
+ */
+async function dialRace(order: 'T<P' | 'T>P'): Promise<{ served: boolean; dialToXPending: boolean }> {
+  const tId = NodeIdentity.generate();
+  let pId = NodeIdentity.generate();
+  for (let i = 0; i < 1_000 && tId.nodeId < pId.nodeId !== (order === 'T<P'); i++)
+    pId = NodeIdentity.generate();
+  const target = await registry(tId, true);
+  const victim = await registry(pId, true);
+  const sockets: Socket[] = [];
+  const x = createServer((s) => {
+    sockets.push(s);
+    s.on('error', () => undefined);
+    s.write(
+      encodeFrame(
+        helloMessage({ networkId: NETWORK, genesisHash: GENESIS }, pId.publicKey, randomBytes(NONCE_BYTES)),
+      ),
+    );
+  });
+  await new Promise<void>((resolve) => x.listen(0, '127.0.0.1', resolve));
+  try {
+    let pending = true;
+    const dialX = target
+      .dial(`127.0.0.1:${(x.address() as { port: number }).port}`)
+      .catch(() => undefined)
+      .finally(() => {
+        pending = false;
+      });
+    // T has X's Hello (the claim) once X saw T's Hello arrive.
+    await waitUntil(() => sockets.length > 0 && sockets[0]!.bytesRead > 0, 2_000);
+    const budget = AbortSignal.timeout(1_000);
+    const served = await victim
+      .dial(`127.0.0.1:${target.address()!.port}`, { signal: budget })
+      .then((info) => victim.request(info.id, { kind: 'getChainTip', body: {} }, { signal: budget }))
+      .then(() => true)
+      .catch(() => false);
+    const dialToXPending = pending;
+    await dialX;
+    return { served, dialToXPending };
+  } finally {
+    for (const s of sockets) s.destroy();
+    x.close();
+  }
+}
+
+async function waitUntil(check: () => boolean, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+}
+
 describe('registry findings', () => {
   it("an unproven Hello claiming a peer's key does not hold that peer's new session", async () => {
     expect(await race('owner-key')).toEqual({ answered: true, attackStillOpen: true });
@@ -79,6 +137,19 @@ describe('registry findings', () => {
 
   it('a silent socket from the same IP does not hold a new session from that IP', async () => {
     expect(await race('silent')).toEqual({ answered: true, attackStillOpen: true });
+  });
+
+  it('today (finding 3): while the target dials an endpoint claiming P, P is held (T<P) or parked (T>P)', async () => {
+    expect(await dialRace('T<P')).toEqual({ served: false, dialToXPending: true });
+    expect(await dialRace('T>P')).toEqual({ served: false, dialToXPending: true });
+  });
+
+  it.fails('wanted (finding 3): an unproven claim on our own dial does not hold P (T<P)', async () => {
+    expect(await dialRace('T<P')).toEqual({ served: true, dialToXPending: true });
+  });
+
+  it.fails('wanted (finding 3): an unproven claim on our own dial does not park P (T>P)', async () => {
+    expect(await dialRace('T>P')).toEqual({ served: true, dialToXPending: true });
   });
 
   // Finding 2 (a policy edge, changed by the registry in ffab2b9): "GET " used to read as a 1.2 GB
