@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
 import { u64 } from '@tc/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHostileSuite } from '../src/index.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const GENESIS = 'cd'.repeat(32);
@@ -88,10 +89,52 @@ describe('tc-hostile CLI', () => {
       '500',
       '--quiet',
     ]);
-    process.stdout.write(r.stdout);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/request-flood\s+rate-limit\+disconnect/);
     expect(r.stdout).toMatch(/wrong-genesis\s+refused\+ban/);
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 0, stdout: r.stdout.replace(/FAIL$/, '') });
+  });
+
+  it('the library can run the probe on the main thread', async () => {
+    const report = await runHostileSuite({
+      target: { host: '127.0.0.1', port: target.address()!.port },
+      networkId: 'cli-net',
+      genesisHash: GENESIS,
+      cases: ['wrong-genesis'],
+      latencyFloorMs: 500,
+      probe: { worker: false, intervalMs: 5, baselineMs: 200 },
+    });
+    expect(report.probe.inWorker).toBe(false);
+    expect(report.cases.map((c) => [c.name, c.pass])).toEqual([['wrong-genesis', true]]);
+  });
+
+  // Last in this file: it leaves 127.0.0.1 banned on the target.
+  it('after a case bans our address, later cases are skipped and do not fail the run', async () => {
+    const port = String(target.address()!.port);
+    const r = await run([
+      '--target',
+      `127.0.0.1:${port}`,
+      '--network',
+      'cli-net',
+      '--genesis',
+      GENESIS,
+      '--cases',
+      'oversized-prefix,stolen-identity',
+      '--address-bans',
+      '--handshake-deadline',
+      '5000',
+      '--probe-interval',
+      '20',
+      '--baseline',
+      '300',
+      '--floor',
+      '500',
+      '--quiet',
+    ]);
+    expect(r.stdout).toMatch(/oversized-prefix\s+ban\+disconnect.*PASS/);
+    expect(r.stdout).toMatch(/stolen-identity\s+skipped.*SKIP/);
+    expect(r.stdout).toContain('our address was banned by oversized-prefix');
+    expect(r.code).toBe(0);
+    expect(target.bans().map((b) => b.key)).toContain('ip:127.0.0.1');
   });
 });
