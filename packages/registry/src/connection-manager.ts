@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
-import { type DecodedFrame, encodeFrame, message, pb, WireError } from '@tc/wire';
+import { type DecodedFrame, encodeFrame, message, pb, u64, WireError } from '@tc/wire';
 import { formatAddress } from './address.js';
 import type { ConnectionAdmission } from './admission/index.js';
 import { normaliseIp } from './admission/index.js';
 import { Attempt } from './attempt.js';
 import { Connection } from './connection.js';
-import { DialError } from './errors.js';
+import { DialError, RemoteError } from './errors.js';
 import { FOREIGN_PROTOCOL, isForeignProtocol } from './foreign-protocol.js';
 import { HandshakeError } from './handshake/errors.js';
 import { Handshake, type HandshakeConfig, type HandshakeResult } from './handshake/handshake.js';
@@ -16,6 +16,9 @@ import { Session, type SessionHooks } from './session.js';
 import { dedupKey, preferred, SessionTable } from './session-table.js';
 
 const R = pb.DisconnectReason;
+
+/** Longest liveness probe of a live session before a refused later connection replaces it. */
+const PROBE_MS = 2_000;
 
 /** Bytes of a partial frame tolerated before the handshake completes (Hello ≤ 2 KiB). */
 const MAX_HANDSHAKE_PARTIAL_BYTES = 4 * 1024;
@@ -322,7 +325,7 @@ export class ConnectionManager {
     this.waitForActive(session.peerId, settled);
     this.decide(session, true);
     const live = this.table.get(session.peerId);
-    if (live) this.resolveWaiters(live);
+    if (live && session.state !== 'parked') this.resolveWaiters(live);
     this.notifyRacing(attempt);
     if (session.state !== 'closed') conn.resume('placement');
   }
@@ -342,6 +345,14 @@ export class ConnectionManager {
     for (const rival of rivals) winner = preferred(winner, rival);
     for (const rival of rivals) if (rival !== winner) this.closeDuplicate(rival);
     if (winner !== session) {
+      const live = this.table.get(session.peerId);
+      if (mayPark && winner === live) {
+        // A later connection the rule refuses: first make sure the live session is not a dead
+        // one left behind by a crash (a restarted peer would otherwise be refused until the
+        // ping timeout). Bounded by PROBE_MS; both ends that hold both sessions agree anyway.
+        this.probeThenDecide(session, live);
+        return;
+      }
       this.closeDuplicate(session);
       return;
     }
@@ -359,6 +370,31 @@ export class ConnectionManager {
       }
     }
     this.activate(session);
+  }
+
+  private probeThenDecide(newcomer: Session, live: Session): void {
+    this.table.park(newcomer);
+    newcomer.connection.pause('parked');
+    const timeoutMs = Math.min(PROBE_MS, this.env.options.limits.handshakeTimeoutMs);
+    const ping = message('ping', { nonce: u64(0), sentAtMs: u64(Date.now()) });
+    live.request(ping, { timeoutMs, expect: 'pong' }).then(
+      () => this.afterProbe(newcomer, live, true),
+      (error: unknown) => this.afterProbe(newcomer, live, error instanceof RemoteError),
+    );
+  }
+
+  private afterProbe(newcomer: Session, live: Session, alive: boolean): void {
+    if (newcomer.state !== 'parked') return; // decided meanwhile (closed, or a third session)
+    if (alive && live.state === 'active') {
+      this.closeDuplicate(newcomer);
+      this.resolveWaiters(live);
+      return;
+    }
+    if (live.state === 'active') {
+      this.endSession(live, 'ping-timeout', R.DISCONNECT_REASON_PING_TIMEOUT);
+    }
+    this.decide(newcomer, false);
+    if ((newcomer.state as Session['state']) === 'active') newcomer.connection.resume('parked');
   }
 
   /** An attempt finished: held attempts and parked sessions that waited only for it go on. */

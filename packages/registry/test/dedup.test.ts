@@ -198,4 +198,40 @@ describe('exactly one connection per peer', () => {
       expect(t.disconnects).toEqual([]);
     }
   });
+
+  it('a restarted peer is not refused by the dead session it left: the live one is probed first', async () => {
+    const a = await startNode({ limits: { pingIntervalMs: 0 } });
+    const reasons: string[] = [];
+    a.on('peer:disconnect', (e) => reasons.push(e.reason));
+    const identity = NodeIdentity.generate();
+    // The old session: dialled by the peer with the lowest possible nonce, so the rule prefers it.
+    const old = await RawPeer.connect(a.address()!.port);
+    await old.handshake({ identity, nonce: new Uint8Array(32) });
+    await waitFor(() => a.peer(identity.nodeId));
+    const oldGeneration = a.peer(identity.nodeId)!.generation;
+    old.socket.pause(); // the peer "crashed": no FIN, no answers
+    const restarted = await startNode({ identity, listen: false });
+    await restarted.dial(addr(a));
+    // Answered once the probe of the dead session failed (≤ 2 s), not after the ping timeout.
+    const tip = await restarted.request(a.nodeId, { kind: 'getChainTip', body: {} }, { timeoutMs: 5_000 });
+    expect(tip.height.toString()).toBe('0');
+    expect(a.peer(identity.nodeId)!.generation).toBeGreaterThan(oldGeneration);
+    expect(reasons).toEqual(['ping-timeout']);
+    old.destroy();
+  });
+
+  it('a later connection the rule refuses is closed once the live session answers the probe', async () => {
+    const a = await startNode({ limits: { pingIntervalMs: 0 } });
+    const identity = NodeIdentity.generate();
+    const old = await RawPeer.connect(a.address()!.port);
+    await old.handshake({ identity, nonce: new Uint8Array(32) });
+    await waitFor(() => a.peer(identity.nodeId));
+    const oldGeneration = a.peer(identity.nodeId)!.generation;
+    old.answerPings();
+    const second = await startNode({ identity, listen: false, limits: { pingIntervalMs: 0 } });
+    await second.dial(addr(a)).catch(() => undefined);
+    await waitFor(() => second.peers().length === 0, 5_000, 'the refused connection closed');
+    expect(a.peer(identity.nodeId)!.generation).toBe(oldGeneration);
+    old.destroy();
+  });
 });

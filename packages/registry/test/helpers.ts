@@ -92,7 +92,7 @@ export class RawPeer {
 
   /** Runs a real handshake as `identity`; resolves once the registry's ack verified. */
   async handshake(
-    config: Partial<HandshakeConfig> & { identity?: NodeIdentity } = {},
+    config: Partial<HandshakeConfig> & { identity?: NodeIdentity; nonce?: Uint8Array } = {},
   ): Promise<NodeIdentity> {
     const identity = config.identity ?? NodeIdentity.generate();
     const hs = new Handshake({
@@ -107,6 +107,7 @@ export class RawPeer {
       isBanned: () => false,
       ...config,
     });
+    if (config.nonce) hs.localNonce.set(config.nonce);
     this.send(hs.hello());
     let seen = 0;
     await waitFor(
@@ -127,6 +128,21 @@ export class RawPeer {
 
   waitClosed(timeoutMs = 5_000): Promise<boolean> {
     return waitFor(() => this.closed, timeoutMs, 'socket close');
+  }
+
+  /** Answers every ping that arrives (a live but otherwise idle peer). */
+  answerPings(): void {
+    const answered = new Set<number>();
+    const timer = setInterval(() => {
+      for (const f of this.frames) {
+        if (f.kind === 'ping' && !answered.has(f.requestId)) {
+          answered.add(f.requestId);
+          this.send({ kind: 'pong', body: f.body, requestId: f.requestId });
+        }
+      }
+      if (this.closed) clearInterval(timer);
+    }, 5);
+    timer.unref();
   }
 
   destroy(): void {
