@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { NONCE_BYTES, NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
-import { encodeFrame, u64 } from '@tc/wire';
+import { encodeFrame, message, u64 } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
-import { helloMessage, probeAddress, WireSocket } from '../src/index.js';
+import { clientHandshake, helloMessage, probeAddress, WireSocket } from '../src/index.js';
 
 /**
  * Minimal reproductions of what the hostile suite found in @tc/registry, kept as regression
@@ -130,6 +130,30 @@ async function waitUntil(check: () => boolean, maxMs: number): Promise<void> {
   while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
 }
 
+/**
+ * Finding 4 (open). After a real handshake, a peer starts an *unsolicited* blockRangeChunk (no
+ * getBlockRange of ours is pending, so no such frame can be legitimate) of ~6 MiB and sends all
+ * of it but the last `withheld` bytes. Returns whether the node closed the connection within
+ * 2 s (its ping interval is the default 10 s, so a close by the ping timeout cannot happen yet).
+ */
+async function partialUnsolicitedChunk(withheld: number): Promise<boolean> {
+  const target = await registry(NodeIdentity.generate(), true);
+  const ws = await WireSocket.connect({ host: '127.0.0.1', port: target.address()!.port });
+  try {
+    const hs = await clientHandshake(ws, { networkId: NETWORK, genesisHash: GENESIS });
+    if (!hs.ok) throw new Error('handshake failed');
+    const frame = encodeFrame(
+      message('blockRangeChunk', {
+        blocks: [{ txs: [{ version: 1, inputs: [{ signature: new Uint8Array(6 * 1024 * 1024) }] }] }],
+      }),
+    );
+    ws.writeRaw(frame.subarray(0, frame.length - withheld));
+    return await ws.waitClosedByNode(2_000);
+  } finally {
+    ws.destroy();
+  }
+}
+
 describe('registry findings', () => {
   it("an unproven Hello claiming a peer's key does not hold that peer's new session", async () => {
     expect(await race('owner-key')).toEqual({ answered: true, attackStillOpen: true });
@@ -150,6 +174,14 @@ describe('registry findings', () => {
 
   it.fails('wanted (finding 3): an unproven claim on our own dial does not park P (T>P)', async () => {
     expect(await dialRace('T>P')).toEqual({ served: true, dialToXPending: true });
+  });
+
+  it('today (finding 4): an unfinished unsolicited 6 MiB blockRangeChunk is buffered and the peer kept', async () => {
+    expect(await partialUnsolicitedChunk(1)).toBe(false);
+  });
+
+  it.fails('wanted (finding 4): an unsolicited large response frame is refused before it is buffered', async () => {
+    expect(await partialUnsolicitedChunk(1)).toBe(true);
   });
 
   // Finding 2 (a policy edge, changed by the registry in ffab2b9): "GET " used to read as a 1.2 GB
