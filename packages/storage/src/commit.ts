@@ -1,4 +1,5 @@
 import { decodeBlock, pb, u64ToNumber } from '@tc/wire';
+import { indexUtxo, MAX_RECIPIENT_BYTES, unindexUtxo } from './address-index.js';
 import { bytesEqual, HASH_BYTES, heightKey, toHex, U64_MAX } from './bytes.js';
 import { InvalidCommitError } from './errors.js';
 import type { KvWriter } from './kv-engine.js';
@@ -62,10 +63,14 @@ export function applyBlock(tx: KvWriter, input: CommitBlockInput, genesisHash: U
       }
       spent.push({ key, value });
       tx.del('utxos', key);
+      unindexUtxo(tx, key, value);
     }
     delta.outputs.forEach((output, vout) => {
       // No existing-key check needed: (txid, vout) can only exist if txid is indexed, checked above.
-      tx.put('utxos', outpointKey({ txid: delta.txid, vout }), encodeUtxo({ ...output, height }));
+      const key = outpointKey({ txid: delta.txid, vout });
+      const value = encodeUtxo({ ...output, height });
+      tx.put('utxos', key, value);
+      indexUtxo(tx, key, value);
     });
     tx.put('txs', delta.txid, encodeTxLocation({ blockHash: hash, height, index }));
     undo.push({ txid: delta.txid, outputCount: delta.outputs.length, spent });
@@ -108,6 +113,9 @@ function checkOutput(out: TxOutput, where: string, bad: (d: string) => InvalidCo
     throw bad(`${where}.value must be a u64 bigint`);
   }
   if (!(out.recipient instanceof Uint8Array)) throw bad(`${where}.recipient must be a Uint8Array`);
+  if (out.recipient.byteLength > MAX_RECIPIENT_BYTES) {
+    throw bad(`${where}.recipient is longer than ${MAX_RECIPIENT_BYTES} bytes`);
+  }
 }
 
 /** Decodes the block to derive its header, and checks the input against it. */

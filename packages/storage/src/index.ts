@@ -1,9 +1,10 @@
 /**
  * @tc/storage: the node's embedded chain store. Blocks, the canonical chain, the UTXO set, undo
- * records, the transaction index, the peer address book and bans live in one LMDB environment
+ * records, the transaction index, the address index, the peer address book and bans live in one LMDB environment
  * behind an engine-neutral interface. Storage computes no consensus hash: callers pass hashes
  * and per-transaction deltas. See README.md for the key layout and the guarantees.
  */
+export { DEFAULT_RECIPIENT_UTXOS, MAX_RECIPIENT_BYTES } from './address-index.js';
 export { ChainStore } from './chain-store.js';
 export type { EngineName } from './engines.js';
 export {
@@ -26,7 +27,7 @@ export {
 export type { KvEntry, KvRangeOptions, KvReader, KvWriter, TableName } from './kv-engine.js';
 export { DEFAULT_STORAGE_LIMITS, resolveStorageLimits, type StorageLimits } from './limits.js';
 export { LOCK_FILE_NAME } from './lock-file.js';
-export { type Migration, type Migrations, SCHEMA_VERSION } from './meta.js';
+export { BUILTIN_MIGRATIONS, type Migration, type Migrations, SCHEMA_VERSION } from './meta.js';
 export { type OpenChainStoreOptions, openChainStore } from './open.js';
 export type {
   BanRecord,

@@ -13,6 +13,7 @@ export const TABLES = [
   'undo',
   'txs',
   'utxos',
+  'addrs',
   'peers',
   'bans',
 ] as const;

@@ -1,3 +1,4 @@
+import { buildAddressIndex } from './address-index.js';
 import { ByteReader, ByteWriter, bytesEqual, fromUtf8, toHex, utf8 } from './bytes.js';
 import {
   CorruptStoreError,
@@ -11,7 +12,7 @@ import { decodeTip } from './records.js';
 import type { ChainTip } from './types.js';
 
 /** Schema version this build writes. Bump it, and add a migration, whenever the layout changes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const META_SCHEMA_VERSION = utf8('schemaVersion');
 export const META_NETWORK_ID = utf8('networkId');
@@ -25,6 +26,13 @@ export const META_TIP = utf8('tip');
  */
 export type Migration = (tx: KvWriter) => void;
 export type Migrations = Readonly<Record<number, Migration>>;
+
+/**
+ * The store's own migrations, keyed like `Migrations`. A step runs the built-in migration first
+ * (if any), then the caller's hook for the same version (if any), in the same transaction.
+ * - 1 → 2: builds the address index (`addrs`) from the UTXO set.
+ */
+export const BUILTIN_MIGRATIONS: Migrations = Object.freeze({ 1: buildAddressIndex });
 
 export interface MetaCheck {
   readonly networkId: string;
@@ -87,11 +95,15 @@ export function initOrCheckMeta(
   }
   while (current < SCHEMA_VERSION) {
     const from = current;
-    const migration = check.migrations[from];
-    if (migration === undefined) throw new MigrationError(from, `no migration to version ${from + 1}`);
+    const builtin = BUILTIN_MIGRATIONS[from];
+    const hook = check.migrations[from];
+    if (builtin === undefined && hook === undefined) {
+      throw new MigrationError(from, `no migration to version ${from + 1}`);
+    }
     try {
       write((tx) => {
-        migration(tx);
+        builtin?.(tx);
+        hook?.(tx);
         writeSchemaVersion(tx, from + 1);
       });
     } catch (cause) {

@@ -3,8 +3,8 @@ import { heightKey, readHeightKey } from './bytes.js';
 import { CorruptStoreError } from './errors.js';
 import type { KvReader } from './kv-engine.js';
 import type { StorageLimits } from './limits.js';
-import { decodeHeaderEntry, decodeTxLocation } from './records.js';
-import type { StoredBlock, StoredHeader, StoreStats, TxLocation } from './types.js';
+import { decodeHeaderEntry, decodeOutpointKey, decodeTxLocation, decodeUndo, decodeUtxo } from './records.js';
+import type { Outpoint, StoredBlock, StoredHeader, StoreStats, TxLocation, Utxo } from './types.js';
 
 export type Block = InstanceType<typeof pb.Block>;
 export type Transaction = Block['txs'][number];
@@ -94,7 +94,24 @@ export function readStats(r: KvReader): StoreStats {
     undo: r.count('undo'),
     txIndex: r.count('txs'),
     utxos: r.count('utxos'),
+    addrIndex: r.count('addrs'),
     peers: r.count('peers'),
     bans: r.count('bans'),
   };
+}
+
+/** The outputs a stored block spent, in spend order, from its undo record. */
+export function readBlockUndo(
+  r: KvReader,
+  hash: Uint8Array,
+): { outpoint: Outpoint; output: Utxo }[] | undefined {
+  const bytes = r.get('undo', hash);
+  if (bytes === undefined) return undefined;
+  try {
+    return decodeUndo(bytes).flatMap((tx) =>
+      tx.spent.map((s) => ({ outpoint: decodeOutpointKey(s.key), output: decodeUtxo(s.value) })),
+    );
+  } catch (cause) {
+    throw new CorruptStoreError('an undo record does not decode', { cause });
+  }
 }

@@ -1,3 +1,4 @@
+import { indexUtxo, unindexUtxo } from './address-index.js';
 import { heightKey, toHex } from './bytes.js';
 import { CorruptStoreError } from './errors.js';
 import type { KvWriter } from './kv-engine.js';
@@ -26,11 +27,16 @@ export function undoTipBlock(tx: KvWriter): RolledBackBlock {
   for (let i = undo.length - 1; i >= 0; i--) {
     const entry = undo[i]!;
     for (let vout = 0; vout < entry.outputCount; vout++) {
-      tx.del('utxos', outpointKey({ txid: entry.txid, vout }));
+      const key = outpointKey({ txid: entry.txid, vout });
+      const value = tx.get('utxos', key);
+      if (value === undefined) continue; // only in a damaged store: nothing to delete
+      tx.del('utxos', key);
+      unindexUtxo(tx, key, value);
     }
     for (let j = entry.spent.length - 1; j >= 0; j--) {
       const spent = entry.spent[j]!;
       tx.put('utxos', spent.key, spent.value);
+      indexUtxo(tx, spent.key, spent.value);
     }
     tx.del('txs', entry.txid);
   }

@@ -105,6 +105,8 @@ export interface StoreStats {
   readonly undo: number;
   readonly txIndex: number;
   readonly utxos: number;
+  /** Address index entries (always equal to `utxos`). */
+  readonly addrIndex: number;
   readonly peers: number;
   readonly bans: number;
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hex, inputOfBlockBytes, makeRng, replayUtxos, SyntheticChain } from './fixtures/synthetic-chain.mjs';
-import { openTestStore, storeUtxos, TempDirs } from './helpers.js';
+import { expectIndexMatchesScan, openTestStore, storeUtxos, TempDirs } from './helpers.js';
 
 const WRITER = fileURLToPath(new URL('./fixtures/crash-writer.mjs', import.meta.url));
 const BUILT = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -80,6 +80,8 @@ describe('crash safety', () => {
         expect(hex(tip!.hash)).toBe(hex(inputs[height]!.hash));
         // The UTXO set equals a replay of the stored chain.
         expect(storeUtxos(store)).toEqual(replayUtxos(inputs));
+        // The address index equals a scan of that UTXO set.
+        expectIndexMatchesScan(store);
         // No partial block: every table holds exactly the stored chain, nothing above the tip.
         const txCount = inputs.reduce((n, b) => n + b.txs.length, 0);
         expect(store.stats()).toMatchObject({
@@ -88,6 +90,7 @@ describe('crash safety', () => {
           heights: height + 1,
           undo: height + 1,
           txIndex: txCount,
+          addrIndex: store.stats().utxos,
         });
         expect(store.getBlockHash(height + 1)).toBeUndefined();
         for (const tx of inputs[height]!.txs) expect(store.getTxLocation(tx.txid)?.height).toBe(height);

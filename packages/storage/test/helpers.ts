@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
+import { expect } from 'vitest';
 import { type ChainStore, type OpenChainStoreOptions, openChainStore } from '../src/index.js';
 import { TABLES } from '../src/kv-engine.js';
 import { hex, NETWORK_ID, type SyntheticChain } from './fixtures/synthetic-chain.mjs';
@@ -81,4 +82,37 @@ export async function rejected(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * Asserts that the address index equals a scan of the UTXO set: every recipient's
+ * `getUtxosByRecipient` answer is exactly its UTXOs (outpoint order, same values), `getBalance`
+ * is their sum, and the index holds no other entry (`stats().addrIndex === stats().utxos`).
+ * Returns the number of distinct recipients.
+ */
+export function expectIndexMatchesScan(store: ChainStore): number {
+  const byRecipient = new Map<string, { recipient: Uint8Array; entries: string[]; sum: bigint }>();
+  store.forEachUtxo((op, utxo) => {
+    const key = hex(utxo.recipient);
+    let group = byRecipient.get(key);
+    if (group === undefined) {
+      group = { recipient: utxo.recipient, entries: [], sum: 0n };
+      byRecipient.set(key, group);
+    }
+    group.entries.push(`${hex(op.txid)}:${op.vout}:${utxo.value}:${utxo.height}`);
+    group.sum += utxo.value;
+  });
+  for (const [key, group] of byRecipient) {
+    const found = store
+      .getUtxosByRecipient(group.recipient, store.limits.maxBatchLookups)
+      .map(({ outpoint, output }) => {
+        expect(hex(output.recipient)).toBe(key);
+        return `${hex(outpoint.txid)}:${outpoint.vout}:${output.value}:${output.height}`;
+      });
+    expect(found, `index of recipient ${key}`).toEqual(group.entries);
+    expect(store.getBalance(group.recipient)).toBe(group.sum);
+  }
+  const stats = store.stats();
+  expect(stats.addrIndex).toBe(stats.utxos);
+  return byRecipient.size;
 }

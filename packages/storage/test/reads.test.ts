@@ -100,4 +100,33 @@ describe('reads', () => {
     expect(found.tx.inputs?.length).toBe(b.txs[2]!.spends.length);
     expect(store.getTransaction(new Uint8Array(32))).toBeUndefined();
   });
+
+  it('getBlockUndo returns the outputs each block spent, in spend order, with their pre-spend values', () => {
+    // Replay the chain, recording for each block what its spends consumed.
+    const utxos = new Map<string, string>();
+    let spentTotal = 0;
+    for (let h = 0; h <= 40; h++) {
+      const input = chain.at(h);
+      const expected: string[] = [];
+      for (const tx of input.txs) {
+        for (const op of tx.spends) {
+          const key = `${hex(op.txid)}:${op.vout}`;
+          expected.push(`${key}=${utxos.get(key)}`);
+          utxos.delete(key);
+        }
+        tx.outputs.forEach((out, vout) => {
+          utxos.set(`${hex(tx.txid)}:${vout}`, `${out.value}:${hex(out.recipient)}:${h}`);
+        });
+      }
+      const undo = store.getBlockUndo(input.hash)!;
+      const found = undo.map(
+        ({ outpoint, output }) =>
+          `${hex(outpoint.txid)}:${outpoint.vout}=${output.value}:${hex(output.recipient)}:${output.height}`,
+      );
+      expect(found, `block ${h}`).toEqual(expected);
+      spentTotal += found.length;
+    }
+    expect(spentTotal).toBeGreaterThan(40);
+    expect(store.getBlockUndo(new Uint8Array(32))).toBeUndefined();
+  });
 });
