@@ -1,0 +1,289 @@
+import type { WireLimits } from '@tc/wire';
+import { encodeFrame, message, pb, u64 } from '@tc/wire';
+import { formatAddress } from './address.js';
+import type { Attempt } from './attempt.js';
+import { DialError, RemoteError } from './errors.js';
+import { HandshakeError } from './handshake/errors.js';
+import type { HandshakeResult } from './handshake/handshake.js';
+import type { RegistryMetrics } from './metrics.js';
+import type { Session } from './session.js';
+import { dedupKey, preferred, SessionTable } from './session-table.js';
+
+const R = pb.DisconnectReason;
+
+/** Longest liveness probe of a live session before a refused later connection replaces it. */
+const PROBE_MS = 2_000;
+
+/** Local reasons a session ends with, besides the wire DisconnectReason names. */
+const LOCAL_REASONS: ReadonlySet<string> = new Set(['socket-closed', 'duplicate']);
+
+/** Bounded metric label for a disconnect reason (caller-chosen reasons count as "requested"). */
+function reasonLabel(reason: string): string {
+  const name = reason.startsWith('remote:') ? reason.slice(7) : reason;
+  if (LOCAL_REASONS.has(name)) return reason;
+  const wire = `DISCONNECT_REASON_${name.toUpperCase().replaceAll('-', '_')}`;
+  return wire in R ? reason : 'requested';
+}
+
+export interface PlacementEnv {
+  readonly localId: string;
+  readonly metrics: RegistryMetrics | undefined;
+  readonly wireLimits: WireLimits;
+  readonly handshakeTimeoutMs: number;
+  /** Unfinished attempts (ours and inbound). */
+  attempts(): Iterable<Attempt>;
+  /** A held inbound attempt lost: refuse it (Disconnect{DUPLICATE}). */
+  refuseHeld(attempt: Attempt, error: HandshakeError): void;
+  /** A held inbound attempt whose proof already arrived may now become a session. */
+  completeHeld(attempt: Attempt, result: HandshakeResult): void;
+  onActive(session: Session): void;
+  onEnded(session: Session, reason: string, wasActive: boolean): void;
+}
+
+export interface ConnectWaiter {
+  resolve: (session: Session) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Where an authenticated connection goes: the dedup decision (exactly one session per peer,
+ * the same socket on both ends), held acks and parking while our own dials race, the probe
+ * of a live session a later connection would lose to, activation, and teardown with
+ * generation checks. Dials wait here for the session their peer ends up with.
+ */
+export class SessionPlacement {
+  readonly table = new SessionTable();
+  private readonly connectWaiters = new Map<string, ConnectWaiter[]>();
+
+  constructor(private readonly env: PlacementEnv) {}
+
+  /**
+   * An inbound Hello claims peer P while one of our own dials to P is in flight, and that
+   * dial would win the dedup rule (our node id is the lower dialer): this connection can only
+   * be a duplicate, so we hold our HelloAck. Without it the connection completes on neither
+   * side; when our dial ends, the hold is released (see releaseHold). Only our own dials
+   * hold anything, so no remote can delay a proven session this way.
+   */
+  holdIfLoser(attempt: Attempt): boolean {
+    if (attempt.direction !== 'inbound') return false;
+    const claim = attempt.claimedNodeId;
+    if (claim === undefined || !(this.env.localId < claim)) return false;
+    const port = attempt.handshake!.remoteListenPort;
+    const advertised = port > 0 ? formatAddress(attempt.ip, port) : undefined;
+    for (const a of this.env.attempts()) {
+      if (a !== attempt && a.races(claim, advertised)) {
+        a.heldInbound.add(attempt);
+        attempt.holdFor.add(a);
+      }
+    }
+    return attempt.holdFor.size > 0;
+  }
+
+  /**
+   * The dials a held inbound attempt waited for have ended. If a session to its peer is now
+   * live (or parked) and preferred, the attempt is refused as a duplicate; otherwise our
+   * HelloAck goes out and, if the peer's proof already arrived, the session is placed.
+   */
+  releaseHold(attempt: Attempt): void {
+    if (attempt.done || attempt.heldAck === undefined) return;
+    const claim = attempt.claimedNodeId!;
+    const key = dedupKey(claim, attempt.handshake!.remoteNonce!);
+    const rival = this.table.get(claim) ?? this.table.getParked(claim);
+    if (rival && rival.dedupKey <= key) {
+      this.env.refuseHeld(attempt, new HandshakeError('DUPLICATE', 'a preferred session exists'));
+      return;
+    }
+    const ack = attempt.heldAck;
+    attempt.heldAck = undefined;
+    attempt.conn!.writeControl(encodeFrame(ack, this.env.wireLimits));
+    const result = attempt.heldResult;
+    attempt.heldResult = undefined;
+    if (result) this.env.completeHeld(attempt, result);
+  }
+
+  /**
+   * The dedup decision for a freshly authenticated (or un-parked) session. The preferred of
+   * all sessions to the peer survives; the others are closed with DUPLICATE. The survivor
+   * is parked while an attempt that may be a racing connection to the same peer is still
+   * in its handshake (bounded by that attempt's deadline), so both ends decide with the
+   * same information and "connected" is reported only after the decision.
+   */
+  decide(session: Session, mayPark: boolean): void {
+    const rivals = [this.table.get(session.peerId), this.table.getParked(session.peerId)].filter(
+      (s): s is Session => s !== undefined && s !== session && s.state !== 'closed',
+    );
+    let winner = session;
+    for (const rival of rivals) winner = preferred(winner, rival);
+    for (const rival of rivals) if (rival !== winner) this.closeDuplicate(rival);
+    if (winner !== session) {
+      const live = this.table.get(session.peerId);
+      if (mayPark && winner === live) {
+        // A later connection the rule refuses: first make sure the live session is not a dead
+        // one left behind by a crash (a restarted peer would otherwise be refused until the
+        // ping timeout). Bounded by PROBE_MS; both ends that hold both sessions agree anyway.
+        this.probeThenDecide(session, live);
+        return;
+      }
+      this.closeDuplicate(session);
+      return;
+    }
+    if (mayPark) {
+      const advertised = session.dialable ? session.address : undefined;
+      const racing = [...this.env.attempts()].filter((a) => a.races(session.peerId, advertised));
+      if (racing.length > 0) {
+        this.table.park(session);
+        session.connection.pause('parked');
+        for (const a of racing) {
+          a.waiters.add(session);
+          session.racing.add(a);
+        }
+        return;
+      }
+    }
+    this.activate(session);
+  }
+
+  private probeThenDecide(newcomer: Session, live: Session): void {
+    this.table.park(newcomer);
+    newcomer.connection.pause('parked');
+    const timeoutMs = Math.min(PROBE_MS, this.env.handshakeTimeoutMs);
+    const ping = message('ping', { nonce: u64(0), sentAtMs: u64(Date.now()) });
+    live.request(ping, { timeoutMs, expect: 'pong' }).then(
+      () => this.afterProbe(newcomer, live, true),
+      (error: unknown) => this.afterProbe(newcomer, live, error instanceof RemoteError),
+    );
+  }
+
+  private afterProbe(newcomer: Session, live: Session, alive: boolean): void {
+    if (newcomer.state !== 'parked') return; // decided meanwhile (closed, or a third session)
+    if (alive && live.state === 'active') {
+      this.closeDuplicate(newcomer);
+      this.resolveWaiters(live);
+      return;
+    }
+    if (live.state === 'active') {
+      this.endSession(live, 'ping-timeout', R.DISCONNECT_REASON_PING_TIMEOUT);
+    }
+    this.decide(newcomer, false);
+    if ((newcomer.state as Session['state']) === 'active') newcomer.connection.resume('parked');
+  }
+
+  /** An attempt finished: held attempts and parked sessions that waited only for it go on. */
+  attemptEnded(attempt: Attempt): void {
+    for (const held of attempt.heldInbound) {
+      held.holdFor.delete(attempt);
+      if (held.holdFor.size === 0) this.releaseHold(held);
+    }
+    attempt.heldInbound.clear();
+    for (const a of attempt.holdFor) a.heldInbound.delete(attempt);
+    attempt.holdFor.clear();
+    for (const session of attempt.waiters) {
+      session.racing.delete(attempt);
+      if (session.state === 'parked' && session.racing.size === 0) {
+        this.decide(session, false);
+        if ((session.state as Session['state']) === 'active') session.connection.resume('parked');
+      }
+    }
+    attempt.waiters.clear();
+  }
+
+  private activate(session: Session): void {
+    if (!session.connection.writable) {
+      // "Connected" only while a live writer exists: a socket that died while parked is dropped.
+      this.endSession(session, 'socket-closed', undefined);
+      return;
+    }
+    this.table.setActive(session);
+    session.connectedAtMs = Date.now();
+    this.env.metrics?.connections.inc({ direction: session.direction });
+    this.env.onActive(session);
+    this.resolveWaiters(session);
+  }
+
+  resolveWaiters(session: Session): void {
+    const waiters = this.connectWaiters.get(session.peerId);
+    this.connectWaiters.delete(session.peerId);
+    for (const w of waiters ?? []) w.resolve(session);
+  }
+
+  /**
+   * `waiter` settles when a session to `peerId` is live. With `timeoutMs`, it is rejected if
+   * none is by then (a dial refused as a duplicate waits for the peer's connection this way).
+   */
+  waitForActive(peerId: string, waiter: ConnectWaiter, timeoutMs?: number, address?: string): void {
+    const live = this.table.get(peerId);
+    if (live && timeoutMs !== undefined) {
+      waiter.resolve(live);
+      return;
+    }
+    let entry = waiter;
+    if (timeoutMs !== undefined) {
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        const list = this.connectWaiters.get(peerId);
+        if (list) {
+          const rest = list.filter((w) => w !== entry);
+          if (rest.length > 0) this.connectWaiters.set(peerId, rest);
+          else this.connectWaiters.delete(peerId);
+        }
+        waiter.reject(
+          new DialError('DIAL_FAILED', address ?? peerId, 'refused as a duplicate, no session followed'),
+        );
+      }, timeoutMs);
+      timer.unref();
+      entry = {
+        resolve: (s) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          waiter.resolve(s);
+        },
+        reject: (e) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          waiter.reject(e);
+        },
+      };
+    }
+    const list = this.connectWaiters.get(peerId);
+    if (list) list.push(entry);
+    else this.connectWaiters.set(peerId, [entry]);
+  }
+
+  private closeDuplicate(session: Session): void {
+    this.endSession(session, 'duplicate', R.DISCONNECT_REASON_DUPLICATE);
+  }
+
+  /**
+   * Ends a session once (idempotent). Only a session that is still the live one for its
+   * peer (same generation) is removed and reported disconnected; an old session's cleanup
+   * never touches a newer one. `send` is the Disconnect reason to send, if any.
+   */
+  endSession(session: Session, reason: string, send: number | undefined, remote = false): void {
+    if (session.state === 'closed') return;
+    const wasParked = session.state === 'parked';
+    const wasActive = this.table.remove(session);
+    session.state = 'closed';
+    for (const a of session.racing) a.waiters.delete(session);
+    session.racing.clear();
+    if (wasActive) this.env.metrics?.connections.dec({ direction: session.direction });
+    this.env.metrics?.disconnects.inc({ reason: reasonLabel(reason) });
+    this.env.onEnded(session, reason, wasActive);
+    if (send !== undefined && !remote) {
+      session.connection.close(encodeFrame(message('disconnect', { reason: send, message: reason })));
+    } else session.connection.close();
+    // A duplicate loses to a session of the same peer, so dials waiting for the peer wait on.
+    if ((wasParked || wasActive) && reason !== 'duplicate') this.rejectWaitersIfGone(session.peerId, reason);
+  }
+
+  private rejectWaitersIfGone(peerId: string, reason: string): void {
+    if (this.table.get(peerId) || this.table.getParked(peerId)) return;
+    const waiters = this.connectWaiters.get(peerId);
+    if (!waiters) return;
+    this.connectWaiters.delete(peerId);
+    for (const w of waiters) w.reject(new DialError('DIAL_FAILED', peerId, `session ended: ${reason}`));
+  }
+}
