@@ -8,6 +8,7 @@ export {
   createDevnetGenesis,
   type DevnetGenesisOptions,
   type GenesisFile,
+  genesisHashHex,
   readGenesisFile,
   writeGenesisFile,
 } from './chain/genesis.js';
@@ -15,17 +16,24 @@ export {
   addressOfPublicKey,
   type BuildSignedTransaction,
   buildSignedTransaction,
+  MAX_TX_INPUTS,
   NotWiredError,
   type SignedTransaction,
+  selectUtxos,
+  TxBuildError,
+  type TxBuildErrorCode,
   type TxSendRequest,
 } from './chain/seams.js';
 export { type Io, processIo, UsageError } from './commands/common.js';
 export { type InitOptions, type InitResult, initDatadir } from './commands/init.js';
 export { buildProgram } from './commands/program.js';
 export * from './config/index.js';
+export { ChainApi, type ChainApiContext, IpBans } from './daemon/chain-api.js';
+export { CHAIN_DIR_NAME, createChainCore, loadGenesis } from './daemon/chain-core.js';
 export type { NodeCore, NodeCoreContext, NodeCoreFactory } from './daemon/core.js';
 export { NODE_VERSION, type RunNodeOptions, type RunningNode, runNode } from './daemon/run-node.js';
-export { createStandaloneCore } from './daemon/standalone-core.js';
+export { registerStorageMetrics } from './daemon/storage-metrics.js';
+export { BEHIND_SYNCING_BLOCKS, SyncTracker } from './daemon/sync-tracker.js';
 export {
   type DevnetNodeSummary,
   type DevnetOptions,
@@ -62,7 +70,9 @@ export {
   type LogFormat,
   type Logger,
   type LoggerOptions,
+  type PackageLogger,
   type PeerRef,
+  packageLogger,
   peerLogger,
   wantsPretty,
 } from './logging.js';

@@ -82,3 +82,44 @@ export function peerLogger(logger: Logger, peer: PeerRef | string): Logger {
     ...(ref.address ? { peerAddr: ref.address } : {}),
   });
 }
+
+/** The logger surface @tc/registry and @tc/consensus take (pino-compatible). */
+export interface PackageLogger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): PackageLogger;
+}
+
+/**
+ * A logger for a package (`component` = its name). The packages name their own sub-loggers
+ * with a `module` field (the registry inside consensus: `{ module: 'registry' }`); here that
+ * becomes the line's `component`, so every line has exactly one `component` and peer lines keep
+ * the packages' `peer` field.
+ */
+export function packageLogger(
+  root: Logger,
+  component: string,
+  bindings: Record<string, unknown> = {},
+): PackageLogger {
+  const l = root.child({ ...bindings, component });
+  const call =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (obj: object | string, msg?: string): void => {
+      if (typeof obj === 'string') l[level](obj);
+      else if (msg === undefined) l[level](obj);
+      else l[level](obj, msg);
+    };
+  return {
+    debug: call('debug'),
+    info: call('info'),
+    warn: call('warn'),
+    error: call('error'),
+    child: (b) => {
+      const { module, component: c, ...rest } = b;
+      const name = typeof module === 'string' ? module : typeof c === 'string' ? c : component;
+      return packageLogger(root, name, { ...bindings, ...rest });
+    },
+  };
+}

@@ -76,6 +76,9 @@ export class FakeApi implements NodeApi {
     // A u64 amount above 2^53 travels as a decimal string.
     return { address, balance: (2n ** 60n).toString(), utxos: 1, height: 1 };
   }
+  async listUnspent(_address: string, _limit?: number) {
+    return [{ txid: 'cc'.repeat(32), vout: 0, value: (2n ** 60n).toString(), height: 0 }];
+  }
   async addNode(address: string) {
     if (this.added.includes(address)) throw new RpcError(RPC_ERRORS.NODE_ALREADY_ADDED, 'already added');
     this.added.push(address);

@@ -10,13 +10,14 @@ import { componentLogger, createLogger, type Logger } from '../logging.js';
 import type { NodeApi } from '../rpc/api.js';
 import { RpcDispatcher } from '../rpc/dispatch.js';
 import { ShutdownCoordinator, type ShutdownOptions, type ShutdownResult } from '../shutdown.js';
+import { NODE_VERSION } from '../version.js';
+import { createChainCore } from './chain-core.js';
 import type { NodeCoreFactory } from './core.js';
-import { createStandaloneCore } from './standalone-core.js';
 
-export const NODE_VERSION = '0.1.0';
+export { NODE_VERSION } from '../version.js';
 
 export interface RunNodeOptions {
-  /** Builds the chain-facing core. Default: the standalone core (until the packages are wired). */
+  /** Builds the chain-facing core. Default: `createChainCore` (registry + storage + consensus). */
   readonly coreFactory?: NodeCoreFactory;
   /** Default: a logger from config.log on stdout. */
   readonly logger?: Logger;
@@ -95,7 +96,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     {
       network: config.network,
       datadir: config.datadir,
-      nodeId: toHex(nodeKey.publicKey),
+      publicKey: toHex(nodeKey.publicKey),
       version: NODE_VERSION,
     },
     'starting tc-node',
@@ -108,7 +109,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
   shutdown.register({ name: 'metrics', phase: 'final', run: () => metrics.close() });
 
   try {
-    const core = await (options.coreFactory ?? createStandaloneCore)({
+    const core = await (options.coreFactory ?? createChainCore)({
       config,
       logger,
       metricsRegistry,
@@ -195,6 +196,7 @@ function withStop(c: Omit<NodeApi, 'stop'>, stop: () => Promise<void>): NodeApi 
     getRawMempool: () => c.getRawMempool(),
     sendRawTransaction: (hex) => c.sendRawTransaction(hex),
     getBalance: (address) => c.getBalance(address),
+    listUnspent: (address, limit) => c.listUnspent(address, limit),
     addNode: (address, command) => c.addNode(address, command),
     disconnectNode: (target) => c.disconnectNode(target),
     setBan: (target, command, banSeconds) => c.setBan(target, command, banSeconds),

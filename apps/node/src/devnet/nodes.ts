@@ -152,16 +152,56 @@ export async function pollNode(n: DevnetNode): Promise<void> {
   }
 }
 
-/** Every node has the same block hash at the lowest height they all have. */
-export async function agreement(nodes: readonly DevnetNode[]): Promise<boolean> {
-  if (nodes.some((n) => !n.view.up || n.view.height === undefined)) return false;
-  const common = Math.min(...nodes.map((n) => n.view.height as number));
-  try {
-    const hashes = await Promise.all(nodes.map((n) => n.rpc.call<string>('getblockhash', [common])));
-    return hashes.every((h) => h === hashes[0]);
-  } catch {
-    return false;
+/**
+ * The devnet's agreement rule: every node is up and reports the same tip hash (hence the same
+ * height) in its last poll.
+ */
+export function tipsAgree(nodes: readonly DevnetNode[]): boolean {
+  const first = nodes[0]?.view.tip;
+  return first !== undefined && nodes.every((n) => n.view.up && n.view.tip === first);
+}
+
+/**
+ * Polls every node until their tips agree or `settleMs` passes (bounded: at most
+ * settleMs / intervalMs + 1 polls). Blocks keep coming during the window, so a poll that lands
+ * between one node connecting a block and the others doing so just tries again.
+ */
+export async function settleTips(
+  nodes: readonly DevnetNode[],
+  settleMs: number,
+  intervalMs: number,
+  cancelled: () => boolean = () => false,
+): Promise<boolean> {
+  const deadline = Date.now() + settleMs;
+  const rounds = Math.ceil(settleMs / Math.max(1, intervalMs)) + 1;
+  for (let i = 0; i < rounds; i++) {
+    await Promise.all(nodes.map(pollNode));
+    if (tipsAgree(nodes)) return true;
+    if (cancelled() || Date.now() >= deadline || nodes.some((n) => n.exit !== undefined)) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
+  return false;
+}
+
+/**
+ * Non-coinbase transactions in the last `maxBlocks` blocks of `n`'s chain up to `height`
+ * (getblock, 16 at a time). Returns the count and how many blocks were read.
+ */
+export async function countConfirmed(
+  n: DevnetNode,
+  height: number,
+  maxBlocks = 2000,
+): Promise<{ transactions: number; blocks: number }> {
+  const from = Math.max(1, height - maxBlocks + 1);
+  let transactions = 0;
+  let blocks = 0;
+  for (let h = from; h <= height; h += 16) {
+    const heights = Array.from({ length: Math.min(16, height - h + 1) }, (_, i) => h + i);
+    const views = await Promise.all(heights.map((x) => n.rpc.call<{ txids: string[] }>('getblock', [x, 1])));
+    for (const v of views) transactions += Math.max(0, v.txids.length - 1);
+    blocks += views.length;
+  }
+  return { transactions, blocks };
 }
 
 /** SIGTERM, then SIGKILL after `timeoutMs`; resolves when the child has exited. */

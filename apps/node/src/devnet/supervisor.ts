@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type BuildSignedTransaction, buildSignedTransaction } from '../chain/seams.js';
 import type { Io } from '../commands/common.js';
-import { agreement, layoutDevnet, pollNode, spawnNode, stopChild } from './nodes.js';
+import { countConfirmed, layoutDevnet, pollNode, settleTips, spawnNode, stopChild } from './nodes.js';
 import { TxGenerator } from './tx-generator.js';
 import { type DevnetFrame, renderFrame, renderLine, TerminalView } from './view.js';
 
@@ -38,6 +38,11 @@ export interface DevnetOptions {
   readonly signal?: AbortSignal;
   /** Install SIGINT/SIGTERM handlers. Default true. */
   readonly handleSignals?: boolean;
+  /**
+   * After the transaction generator stops, how long the nodes may take to agree on one tip.
+   * Default max(3000, 4 × slotMs).
+   */
+  readonly settleMs?: number;
 }
 
 export interface DevnetNodeSummary {
@@ -57,8 +62,15 @@ export interface DevnetSummary {
   /** Transactions accepted by a node (sendrawtransaction succeeded). */
   readonly transactions: number;
   readonly txRejected: number;
-  /** Every node reported the same block hash at the lowest common height. */
+  /** Non-coinbase transactions in the blocks of the agreed chain (of node 0 when tips differ). */
+  readonly confirmedTransactions: number | null;
+  /**
+   * Every node was up and reported the same tip hash, within the settle window after the
+   * transaction generator stopped.
+   */
   readonly tipsAgree: boolean;
+  /** The agreed tip (or node 0's), hex. */
+  readonly tipHash: string | null;
   /** Every node was up to the end and exited 0 on SIGTERM. */
   readonly cleanExit: boolean;
   readonly durationS: number;
@@ -174,10 +186,27 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
   }
   txs.stop();
   terminal?.close();
+  if (txs.lastError) io.err(`devnet: last rejected transaction: ${txs.lastError}`);
 
-  // Final state: agreement at the lowest common height, then stop everyone.
-  await Promise.all(nodes.map(pollNode));
-  const tipsAgree = await agreement(nodes);
+  // Final state: the same tip on every node within the settle window, then stop everyone.
+  const slotMs = options.slotMs ?? 1000;
+  const settleMs = options.settleMs ?? Math.max(3000, 4 * slotMs);
+  let forced = false;
+  const onSecond = () => {
+    forced = true;
+  };
+  process.once('SIGINT', onSecond);
+  const tipsAgree = await settleTips(nodes, settleMs, Math.max(50, Math.min(250, slotMs / 4)), () => forced);
+  process.off('SIGINT', onSecond);
+  const reference = nodes.find((n) => n.view.up && n.view.height !== undefined);
+  let confirmed: number | null = null;
+  if (reference && !forced) {
+    try {
+      confirmed = (await countConfirmed(reference, reference.view.height as number)).transactions;
+    } catch {
+      confirmed = null;
+    }
+  }
   io.err(`devnet: stopping (${stopReason})`);
   await Promise.all(nodes.map((n) => stopChild(n, stopTimeoutMs)));
   if (options.handleSignals ?? true) {
@@ -200,7 +229,9 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
     blocks: Math.max(0, ...heights),
     transactions: txs.sent,
     txRejected: txs.rejected,
+    confirmedTransactions: confirmed,
     tipsAgree,
+    tipHash: reference?.view.tip ?? null,
     cleanExit: nodes.every((n) => n.exit?.code === 0),
     durationS: Math.round((Date.now() - started) / 100) / 10,
     reason: stopReason ?? 'stopped',
@@ -213,8 +244,8 @@ export function formatSummary(s: DevnetSummary): string[] {
   return [
     `devnet summary (${s.reason}, ${s.durationS}s)`,
     `  blocks:        ${s.blocks}`,
-    `  transactions:  ${s.transactions} accepted, ${s.txRejected} rejected`,
-    `  tips agree:    ${s.tipsAgree ? 'yes' : 'NO'}`,
+    `  transactions:  ${s.transactions} accepted, ${s.txRejected} rejected, ${s.confirmedTransactions ?? '?'} in blocks`,
+    `  tips agree:    ${s.tipsAgree ? `yes (${s.tipHash?.slice(0, 16) ?? '-'} at height ${s.blocks})` : 'NO'}`,
     `  clean exit:    ${s.cleanExit ? 'yes' : 'NO'}`,
     ...s.nodes.map(
       (n) =>

@@ -1,13 +1,15 @@
 import type { BuildSignedTransaction } from '../chain/seams.js';
-import { NotWiredError } from '../chain/seams.js';
-import { toHex } from '../keys.js';
+import { addressOfPublicKey, NotWiredError, TxBuildError } from '../chain/seams.js';
 import { RpcCallError } from '../rpc/client.js';
 import type { DevnetNode } from './nodes.js';
 
 /**
- * Submits about `rate` transfers per second between the devnet's validator keys, each through a
- * random node that is up. Turns itself off (with a note for the view) when the transaction
- * builder is not wired. At most `rate` (≥ 1) submissions are started per tick.
+ * Submits about `rate` transfers per second between the devnet's validator keys (funded in the
+ * genesis). A transfer from node i's key is built and submitted through node i's own RPC when it
+ * is up (its mempool knows every pending spend of that key, so `listunspent` never offers an
+ * output already being spent), else through a random node that is up. Turns itself off (with a
+ * note for the view) on NotWiredError. At most `rate` (≥ 1) submissions are started per tick, and
+ * at most `maxInflight` are outstanding.
  */
 export class TxGenerator {
   sent = 0;
@@ -18,6 +20,11 @@ export class TxGenerator {
   private credit = 0;
   private lastTick = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  private inflight = 0;
+  /** Most submissions outstanding at once; ticks beyond it are skipped (the rate then drops). */
+  readonly maxInflight = 64;
+  /** The last rejection's message (for the log). */
+  lastError: string | undefined;
 
   constructor(
     private readonly nodes: readonly DevnetNode[],
@@ -52,11 +59,19 @@ export class TxGenerator {
     this.lastTick = now;
     while (this.credit >= 1 && this.disabled === undefined && this.timer !== undefined) {
       this.credit -= 1;
+      if (this.inflight >= this.maxInflight) break;
       const from = this.pick(this.nodes);
-      const to = this.pick(this.nodes);
-      const via = this.pick(this.nodes.filter((n) => n.view.up));
+      const to = this.pick(this.nodes.length > 1 ? this.nodes.filter((n) => n !== from) : this.nodes);
+      const via = from?.view.up ? from : this.pick(this.nodes.filter((n) => n.view.up));
       if (!from || !to || !via) break;
-      this.build({ from: from.key, to: toHex(to.key.publicKey), amount: 1n, fee: 0n, rpc: via.rpc })
+      this.inflight++;
+      this.build({
+        from: from.key,
+        to: addressOfPublicKey(to.key.publicKey),
+        amount: 1n,
+        fee: 0n,
+        rpc: via.rpc,
+      })
         .then((tx) => via.rpc.call<string>('sendrawtransaction', [tx.hex]))
         .then(() => {
           this.sent++;
@@ -64,7 +79,13 @@ export class TxGenerator {
         })
         .catch((error: unknown) => {
           if (error instanceof NotWiredError) this.disabled ??= `transaction generator off: ${error.message}`;
-          else if (error instanceof RpcCallError) this.rejected++;
+          else if (error instanceof RpcCallError || error instanceof TxBuildError) {
+            this.rejected++;
+            this.lastError = error.message;
+          }
+        })
+        .finally(() => {
+          this.inflight--;
         });
     }
   }

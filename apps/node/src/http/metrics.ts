@@ -13,9 +13,9 @@ export interface PoolStats {
   readonly maxQueue: number;
   /** 0..1: the share of time the workers were busy. */
   readonly utilization: number;
-  /** Time tasks waited in the queue, in ms. */
+  /** Time tasks waited in the queue, in ms (`mean` when the pool reports it). */
   readonly waitTimeMs: {
-    readonly mean: number;
+    readonly mean?: number;
     readonly p50: number;
     readonly p99: number;
     readonly max: number;
@@ -123,7 +123,10 @@ export function createNodeMetrics(register: Registry, options: NodeMetricsOption
     collect() {
       const p = sources.pool?.();
       if (!p) return;
-      for (const s of STATS) this.set({ stat: s }, p.waitTimeMs[s] / 1000);
+      for (const s of STATS) {
+        const v = p.waitTimeMs[s];
+        if (v !== undefined && Number.isFinite(v)) this.set({ stat: s }, v / 1000);
+      }
     },
   });
 

@@ -66,7 +66,7 @@ export interface BlockView {
 }
 
 export interface PeerInfo {
-  /** Peer id: its public key, hex. */
+  /** Peer id: the registry's node id, hex SHA-256 of the peer's public key (= its address). */
   readonly id: string;
   /** HOST:PORT of the connection. */
   readonly address: string;
@@ -94,6 +94,16 @@ export interface BalanceInfo {
   readonly balance: string;
   readonly utxos: number;
   /** Height the balance was read at. */
+  readonly height: number;
+}
+
+/** A confirmed unspent output of an address (`listunspent`). */
+export interface UnspentOutput {
+  readonly txid: string;
+  readonly vout: number;
+  /** Decimal. */
+  readonly value: string;
+  /** Height of the block that created it. */
   readonly height: number;
 }
 
@@ -133,6 +143,11 @@ export interface NodeApi {
   sendRawTransaction(hex: string): Promise<string>;
   /** From the UTXO set at the tip. */
   getBalance(address: string): Promise<BalanceInfo>;
+  /**
+   * Confirmed unspent outputs of an address that no pending (mempool) transaction spends, at
+   * most `limit` (default 1000), largest first.
+   */
+  listUnspent(address: string, limit?: number): Promise<readonly UnspentOutput[]>;
   /** NODE_ALREADY_ADDED (-23) / NODE_NOT_ADDED (-24). */
   addNode(address: string, command: AddNodeCommand): Promise<void>;
   /** `target` is a peer id or HOST:PORT. NOT_CONNECTED (-9). */

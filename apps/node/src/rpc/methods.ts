@@ -99,6 +99,22 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = {
     summary: 'balance of an address from the UTXO set',
     call: (api, [address]) => api.getBalance(address as string),
   },
+  listunspent: {
+    params: [
+      { name: 'address', schema: hash },
+      {
+        name: 'limit',
+        schema: z
+          .number({ error: 'an integer in 1..10000' })
+          .int({ error: 'an integer in 1..10000' })
+          .min(1, { error: 'an integer in 1..10000' })
+          .max(10_000, { error: 'an integer in 1..10000' }),
+        optional: true,
+      },
+    ],
+    summary: 'confirmed unspent outputs of an address not spent by a pending transaction (largest first)',
+    call: (api, [address, limit]) => api.listUnspent(address as string, limit as number | undefined),
+  },
   addnode: {
     params: [
       { name: 'address', schema: peerAddress },
