@@ -1,7 +1,7 @@
 import type { DecodedFrame, KindBodies, KnownFrame, MessageKind } from '@tc/wire';
 import { reasonName } from './disconnect-reason.js';
 import { isRequestKind, RESPONSE_KINDS, type RequestKind } from './protocol.js';
-import type { RateVerdict, ResponseDispatcher } from './response/dispatcher.js';
+import type { RateVerdict } from './response/dispatcher.js';
 import type { Session } from './session.js';
 
 /** A one-way message delivered to the application (`message` event). */
@@ -10,7 +10,8 @@ export type InboundMessage = {
 }[MessageKind];
 
 export interface RouterEnv {
-  readonly dispatcher: ResponseDispatcher;
+  /** Hands a request to the response dispatcher (rate limit, in-flight bound, handler). */
+  dispatch(session: Session, frame: KnownFrame & { kind: RequestKind }): void;
   rateCheck(peerId: string, kind: string, cost: number): RateVerdict;
   rateLimited(kind: string): void;
   penalize(session: Session, code: string, detail: string): void;
@@ -48,7 +49,7 @@ export function routeFrame(env: RouterEnv, session: Session, frame: DecodedFrame
       env.penalize(session, 'INVALID_REQUEST', `${frame.kind} without a request id`);
       return;
     }
-    env.dispatcher.dispatch(session, frame as KnownFrame & { kind: RequestKind });
+    env.dispatch(session, frame as KnownFrame & { kind: RequestKind });
     return;
   }
   switch (frame.kind) {

@@ -6,7 +6,7 @@ import { ConnectionManager } from './connection-manager.js';
 import { Dialer } from './dialer.js';
 import { Discovery } from './discovery.js';
 import { FOREIGN_PROTOCOL, FOREIGN_PROTOCOL_RULE } from './foreign-protocol.js';
-import { type InboundMessage, routeFrame } from './frame-router.js';
+import { type InboundMessage, type RouterEnv, routeFrame } from './frame-router.js';
 import type { NodeIdentity } from './identity.js';
 import { EventLoopLagMonitor } from './lag-monitor.js';
 import { Liveness } from './liveness.js';
@@ -230,15 +230,14 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
           });
   }
 
-  private readonly routerEnv = {
-    dispatcher: undefined as unknown as ResponseDispatcher,
-    rateCheck: (peerId: string, kind: string, cost: number) => this.limiter.check(peerId, kind, cost),
-    rateLimited: (kind: string) => this.metrics?.rateLimited.inc({ kind: kindLabel(kind) }),
-    penalize: (s: Session, code: string, detail: string) => void this.penalizeSession(s, code, detail),
-    remoteDisconnect: (s: Session, reason: string) =>
-      this.manager.endSession(s, `remote:${reason}`, undefined, true),
-    emitMessage: (msg: InboundMessage) => this.safeEmit('message', msg),
-    countIn: (kind: string) => this.countMessage('in', kind),
+  private readonly routerEnv: RouterEnv = {
+    dispatch: (s, frame) => this.dispatcher.dispatch(s, frame),
+    rateCheck: (peerId, kind, cost) => this.limiter.check(peerId, kind, cost),
+    rateLimited: (kind) => this.metrics?.rateLimited.inc({ kind: kindLabel(kind) }),
+    penalize: (s, code, detail) => void this.penalizeSession(s, code, detail),
+    remoteDisconnect: (s, reason) => this.manager.endSession(s, `remote:${reason}`, undefined, true),
+    emitMessage: (msg) => this.safeEmit('message', msg),
+    countIn: (kind) => this.countMessage('in', kind),
   };
 
   // ------------------------------------------------------------------ lifecycle
@@ -247,7 +246,6 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`registry cannot start from state ${this.state}`);
     this.state = 'starting';
-    (this.routerEnv as { dispatcher: ResponseDispatcher }).dispatcher = this.dispatcher;
     await this.banList.load().catch((e) => this.log.warn({ err: String(e) }, 'loading bans failed'));
     await this.book.load().catch((e) => this.log.warn({ err: String(e) }, 'loading addresses failed'));
     if (this.options.listen !== false) {
