@@ -2,7 +2,7 @@ import type { WireLimits } from '@tc/wire';
 import { encodeFrame, message, pb, u64 } from '@tc/wire';
 import { formatAddress } from './address.js';
 import type { Attempt } from './attempt.js';
-import { DialError, RemoteError } from './errors.js';
+import { DialError, PeerDisconnectedError, RequestTimeoutError } from './errors.js';
 import { HandshakeError } from './handshake/errors.js';
 import type { HandshakeResult } from './handshake/handshake.js';
 import type { RegistryMetrics } from './metrics.js';
@@ -150,7 +150,14 @@ export class SessionPlacement {
     const ping = message('ping', { nonce: u64(0), sentAtMs: u64(Date.now()) });
     live.request(ping, { timeoutMs, expect: 'pong' }).then(
       () => this.afterProbe(newcomer, live, true),
-      (error: unknown) => this.afterProbe(newcomer, live, error instanceof RemoteError),
+      // Only silence or a dead socket means dead: a reply of any kind, or our own full
+      // in-flight bound, says nothing against the live session.
+      (error: unknown) =>
+        this.afterProbe(
+          newcomer,
+          live,
+          !(error instanceof RequestTimeoutError || error instanceof PeerDisconnectedError),
+        ),
     );
   }
 
