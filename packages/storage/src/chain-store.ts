@@ -1,3 +1,4 @@
+import { applyBlocks, applyReorg, checkBatchSize } from './batch.js';
 import { ChainStoreReads } from './chain-reads.js';
 import { applyBlock } from './commit.js';
 import { InvalidRollbackError } from './errors.js';
@@ -59,6 +60,35 @@ export class ChainStore extends ChainStoreReads {
       this.engine.write((tx) => applyBlock(tx, input, this.genesisHash));
       return { height: input.height, hash: input.hash };
     });
+  }
+
+  /**
+   * Appends several consecutive blocks in ONE synchronous transaction, fsynced once before this
+   * returns: all of them are kept, or none. Each input is checked and applied exactly as by
+   * `commitBlock`, in order (block k+1 sees block k's UTXO changes). A refused input throws
+   * InvalidCommitError with its `blockIndex`, and nothing of the batch is written. Returns the new
+   * tip. 1..`limits.maxBatchBlocks` inputs (RangeError otherwise).
+   */
+  commitBlocks(inputs: readonly CommitBlockInput[]): ChainTip {
+    checkBatchSize(inputs, this.limits, 1);
+    return this.guard(() => this.engine.write((tx) => applyBlocks(tx, inputs, this.genesisHash))!);
+  }
+
+  /**
+   * Switches branches atomically: undoes the blocks above `toHeight` (as `rollbackTo`) and applies
+   * `commits` (as `commitBlocks`) in ONE synchronous transaction, fsynced once before this
+   * returns. Any failure (InvalidRollbackError, InvalidCommitError with the commit's `blockIndex`,
+   * an engine error) aborts it: the store stays byte-identical to before. At most
+   * `limits.maxBatchBlocks` blocks undone (InvalidRollbackError) and committed (RangeError).
+   * `commits` may be empty (an atomic rollback). Returns the new tip.
+   */
+  reorg(options: { toHeight: number; commits: readonly CommitBlockInput[] }): ChainTip {
+    checkBatchSize(options?.commits, this.limits, 0);
+    return this.guard(() =>
+      this.engine.write((tx) =>
+        applyReorg(tx, options.toHeight, options.commits, this.genesisHash, this.limits),
+      ),
+    );
   }
 
   /**

@@ -120,17 +120,28 @@ export type InvalidCommitReason =
   | 'DUPLICATE_TXID'
   | 'MALFORMED_INPUT';
 
-/** `commitBlock` refused its input. The store is unchanged. */
+/**
+ * `commitBlock`, `commitBlocks` or `reorg` refused an input. The store is unchanged (a batch or a
+ * reorg is refused as a whole). `blockIndex` is the refused input's index in a batch or in
+ * `reorg`'s `commits` (undefined for `commitBlock`).
+ */
 export class InvalidCommitError extends StorageError {
   constructor(
     readonly reason: InvalidCommitReason,
-    detail: string,
+    readonly detail: string,
+    readonly blockIndex?: number,
   ) {
-    super('INVALID_COMMIT', `cannot commit block: ${reason}: ${detail}`);
+    super(
+      'INVALID_COMMIT',
+      `cannot commit ${blockIndex === undefined ? 'block' : `block ${blockIndex} of the batch`}: ${reason}: ${detail}`,
+    );
   }
 }
 
-/** `rollbackTo` was given a height that is not in [0, tip]. The store is unchanged. */
+/**
+ * `rollbackTo` or `reorg` was given a height that is not in [0, tip] (or, for `reorg`, more than
+ * `maxBatchBlocks` below the tip). The store is unchanged.
+ */
 export class InvalidRollbackError extends StorageError {
   constructor(detail: string) {
     super('INVALID_ROLLBACK', `cannot roll back: ${detail}`);

@@ -14,6 +14,8 @@ export interface StorageLimits {
   readonly maxRangeBytes: number;
   /** Most outpoints in one batched UTXO lookup. */
   readonly maxBatchLookups: number;
+  /** Most blocks one `commitBlocks` or `reorg` may commit, and most blocks one `reorg` may undo. */
+  readonly maxBatchBlocks: number;
   /** Time `close()` waits for the engine before it gives up and resolves. */
   readonly closeTimeoutMs: number;
 }
@@ -29,6 +31,7 @@ export const DEFAULT_STORAGE_LIMITS: StorageLimits = Object.freeze({
   maxRangeCount: 2_000,
   maxRangeBytes: 32 * 1024 * 1024,
   maxBatchLookups: 100_000,
+  maxBatchBlocks: 1_000,
   closeTimeoutMs: 10_000,
 });
 
