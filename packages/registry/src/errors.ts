@@ -1,37 +1,13 @@
+import { ERROR_REPLY_CODES, type ErrorReplyCodeName, errorReplyCodeName } from '@tc/wire';
+
 /**
  * Errors the registry gives to its callers. One class per concern, each with a typed
  * string `code` that is safe to switch on. Errors a *peer* causes (and what we do to it)
  * are codes of the ErrorActionTable, see `src/peer-score/error-actions.ts`.
  */
 
-/** Numeric codes carried by an ErrorReply frame (`tc.v1.ErrorReply.code`). */
-export const ERROR_REPLY_CODES = {
-  /** The handler failed in a way it did not describe. */
-  INTERNAL: 1,
-  /** The request was over the per-peer or global rate quota for its kind. */
-  RATE_LIMITED: 2,
-  /** No handler is registered for the request kind. */
-  UNSUPPORTED: 3,
-  /** The request was well-formed protobuf but its values were refused. */
-  INVALID_REQUEST: 4,
-  /** The responder does not have what was asked for. */
-  NOT_FOUND: 5,
-  /** Too many of this peer's requests are being handled already (maxInflightInboundPerPeer). */
-  BUSY: 6,
-  /** The responder is shutting down. */
-  SHUTTING_DOWN: 7,
-} as const;
-
-export type ErrorReplyCodeName = keyof typeof ERROR_REPLY_CODES;
-
-const replyCodeNames = new Map<number, ErrorReplyCodeName>(
-  (Object.entries(ERROR_REPLY_CODES) as [ErrorReplyCodeName, number][]).map(([k, v]) => [v, k]),
-);
-
-/** Name of an ErrorReply code, or undefined for a code this build does not know. */
-export function errorReplyCodeName(code: number): ErrorReplyCodeName | undefined {
-  return replyCodeNames.get(code);
-}
+// ErrorReply codes are part of the protocol: defined in @tc/wire (wire.proto's ErrorCode).
+export { ERROR_REPLY_CODES, type ErrorReplyCodeName, errorReplyCodeName } from '@tc/wire';
 
 export type RequestErrorCode =
   | 'REQUEST_TIMEOUT'

@@ -3,6 +3,7 @@
  * source of truth; this package adds length-prefixed framing, limits checked before
  * allocation, and a streaming decoder. See README.md for the byte layout.
  */
+export { ERROR_REPLY_CODES, type ErrorReplyCodeName, errorReplyCodeName } from './error-codes.js';
 export {
   DecoderBrokenError,
   type FrameDirection,

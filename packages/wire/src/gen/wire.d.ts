@@ -299,6 +299,17 @@ export namespace tc {
             type $Shape = tc.v1.ErrorReply.$Properties;
         }
 
+        enum ErrorCode {
+            ERROR_CODE_UNSPECIFIED = 0,
+            ERROR_CODE_INTERNAL = 1,
+            ERROR_CODE_RATE_LIMITED = 2,
+            ERROR_CODE_UNSUPPORTED = 3,
+            ERROR_CODE_INVALID_REQUEST = 4,
+            ERROR_CODE_NOT_FOUND = 5,
+            ERROR_CODE_BUSY = 6,
+            ERROR_CODE_SHUTTING_DOWN = 7
+        }
+
         interface IGetPeers extends tc.v1.GetPeers.$Properties {
         }
 

@@ -3170,6 +3170,32 @@ export const tc = $root.tc = (() => {
             return ErrorReply;
         })();
 
+        /**
+         * ErrorCode enum.
+         * @name tc.v1.ErrorCode
+         * @enum {number}
+         * @property {number} ERROR_CODE_UNSPECIFIED=0 ERROR_CODE_UNSPECIFIED value
+         * @property {number} ERROR_CODE_INTERNAL=1 ERROR_CODE_INTERNAL value
+         * @property {number} ERROR_CODE_RATE_LIMITED=2 ERROR_CODE_RATE_LIMITED value
+         * @property {number} ERROR_CODE_UNSUPPORTED=3 ERROR_CODE_UNSUPPORTED value
+         * @property {number} ERROR_CODE_INVALID_REQUEST=4 ERROR_CODE_INVALID_REQUEST value
+         * @property {number} ERROR_CODE_NOT_FOUND=5 ERROR_CODE_NOT_FOUND value
+         * @property {number} ERROR_CODE_BUSY=6 ERROR_CODE_BUSY value
+         * @property {number} ERROR_CODE_SHUTTING_DOWN=7 ERROR_CODE_SHUTTING_DOWN value
+         */
+        v1.ErrorCode = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "ERROR_CODE_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "ERROR_CODE_INTERNAL"] = 1;
+            values[valuesById[2] = "ERROR_CODE_RATE_LIMITED"] = 2;
+            values[valuesById[3] = "ERROR_CODE_UNSUPPORTED"] = 3;
+            values[valuesById[4] = "ERROR_CODE_INVALID_REQUEST"] = 4;
+            values[valuesById[5] = "ERROR_CODE_NOT_FOUND"] = 5;
+            values[valuesById[6] = "ERROR_CODE_BUSY"] = 6;
+            values[valuesById[7] = "ERROR_CODE_SHUTTING_DOWN"] = 7;
+            return values;
+        })();
+
         v1.GetPeers = (function() {
 
             /**
