@@ -69,7 +69,9 @@ describe('init', () => {
     const { key } = readKeyFile(join(d, 'node-key.json'));
     const genesis = JSON.parse(readFileSync(join(d, 'genesis.json'), 'utf8'));
     expect(genesis.validators).toEqual([Buffer.from(key.publicKey).toString('hex'), extra]);
-    expect(genesis.allocations).toHaveLength(2);
+    // Each validator's address is funded, its allocation split over 16 outputs.
+    expect(genesis.allocations).toHaveLength(32);
+    expect(new Set(genesis.allocations.map((a: { recipient: string }) => a.recipient)).size).toBe(2);
     const { config } = loadConfig({ configFile: join(d, 'config.json'), env: {} });
     expect(config).toMatchObject({
       network: 'devnet',
@@ -173,7 +175,7 @@ describe('bad configuration', () => {
 });
 
 describe('start, status, tx send, SIGTERM', () => {
-  it('serves RPC, answers status, refuses tx send until wired, and exits 0 on SIGTERM', async () => {
+  it('serves RPC, answers status, sends a funded transfer, refuses an unfunded one, and exits 0 on SIGTERM', async () => {
     expect((await run(['init', '--datadir', 'd'])).code).toBe(0);
     const node = startCli(
       ['start', '--datadir', 'd', '--port', '0', '--rpc-port', '0', '--log-format', 'json'],
@@ -187,13 +189,32 @@ describe('start, status, tx send, SIGTERM', () => {
 
     const status = await run(['status', '--rpc-url', url]);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/height\s+0/);
+    expect(status.stdout).toMatch(/height\s+\d+/);
     expect(status.stdout).toContain('peers     0');
     const json = JSON.parse((await run(['status', '--rpc-url', url, '--json'])).stdout);
     expect(json.chain.sync.state).toBe('synced');
 
-    await run(['keygen', '--out', 'k.json']);
+    // The node's own key is the devnet's one validator, funded in the genesis.
     const tx = await run([
+      'tx',
+      'send',
+      '--from',
+      join('d', 'node-key.json'),
+      '--to',
+      'cd'.repeat(32),
+      '--amount',
+      '5',
+      '--rpc-url',
+      url,
+    ]);
+    expect(tx.stderr).toBe('');
+    expect(tx.code).toBe(0);
+    expect(tx.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
+    const seen = await new RpcClient({ url }).call<{ txid: string }>('gettransaction', [tx.stdout.trim()]);
+    expect(seen.txid).toBe(tx.stdout.trim());
+
+    await run(['keygen', '--out', 'k.json']);
+    const broke = await run([
       'tx',
       'send',
       '--from',
@@ -205,8 +226,8 @@ describe('start, status, tx send, SIGTERM', () => {
       '--rpc-url',
       url,
     ]);
-    expect(tx.code).toBe(EXIT_FAILURE);
-    expect(tx.stderr).toContain('building and signing a transaction: not yet wired');
+    expect(broke.code).toBe(EXIT_FAILURE);
+    expect(broke.stderr).toContain('insufficient funds');
     const badTo = await run([
       'tx',
       'send',

@@ -74,9 +74,10 @@ describe('devnet supervisor', () => {
     const err: string[] = [];
     const summary = await runDevnet({
       nodes: 2,
-      durationS: 2,
+      durationS: 3,
       pollMs: 300,
       txRate: 5,
+      slotMs: 300,
       dir: join(dir, 'net'),
       cliPath: CLI,
       interactive: false,
@@ -88,8 +89,10 @@ describe('devnet supervisor', () => {
     expect(summary.nodes.map((n) => n.exitCode)).toEqual([0, 0]);
     expect(summary.cleanExit).toBe(true);
     expect(summary.tipsAgree).toBe(true);
-    expect(summary.transactions).toBe(0); // the transaction builder is not wired yet
-    expect(out.some((l) => /^t=\d+s height=\[0,0\] peers=\[0,0\]/.test(l))).toBe(true);
+    expect(summary.blocks).toBeGreaterThan(0);
+    expect(summary.transactions).toBeGreaterThan(0);
+    expect(summary.nodes.every((n) => n.tip === summary.tipHash)).toBe(true);
+    expect(out.some((l) => /^t=\d+s height=\[\d+,\d+\] peers=\[1,1\]/.test(l))).toBe(true);
     expect(formatSummary(summary).join('\n')).toContain('tips agree:    yes');
     // Each node has its own datadir, config with the other node as peer, and a log.
     const cfg0 = JSON.parse(readFileSync(join(dir, 'net', 'node-0', 'config.json'), 'utf8'));
@@ -102,18 +105,21 @@ describe('devnet supervisor', () => {
   });
 
   it('Ctrl-C (SIGINT) on `tc-node devnet` stops every child and prints the summary', async () => {
-    const cli = startCli(['devnet', '--nodes', '2', '--tx-rate', '0', '--dir', join(dir, 'net')], {
-      cwd: dir,
-      env: cleanEnv(dir),
-    });
-    await cli.waitFor(/t=\d+s height=\[0,0\]/);
+    const cli = startCli(
+      ['devnet', '--nodes', '2', '--tx-rate', '0', '--slot-ms', '300', '--dir', join(dir, 'net')],
+      {
+        cwd: dir,
+        env: cleanEnv(dir),
+      },
+    );
+    await cli.waitFor(/t=\d+s height=\[\d+,\d+\]/);
     cli.child.kill('SIGINT');
     const r = await cli.done;
     expect(r.stderr).toContain('devnet: stopping (SIGINT)');
     expect(r.stdout).toContain('tips agree:    yes');
     expect(r.stdout).toContain('clean exit:    yes');
-    expect(r.stdout).toMatch(/node 0: height 0 tip \w+ exit 0/);
-    expect(r.stdout).toMatch(/node 1: height 0 tip \w+ exit 0/);
+    expect(r.stdout).toMatch(/node 0: height \d+ tip \w+ exit 0/);
+    expect(r.stdout).toMatch(/node 1: height \d+ tip \w+ exit 0/);
     expect(r.code).toBe(0);
   });
 
@@ -123,7 +129,7 @@ describe('devnet supervisor', () => {
       cwd: dir,
       env: cleanEnv(dir),
     });
-    await cli.waitFor(/t=\d+s height=\[0\]/);
+    await cli.waitFor(/t=\d+s height=\[\d+\]/);
     cli.child.kill('SIGKILL');
     await cli.done;
     const log = join(net, 'node-0', 'node.log');

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BlockchainInfo, RpcCallError, type TransactionView } from '../src/index.js';
+import { agreeAtLeast, type E2eNode, infos, layoutCluster, startNode, until } from './e2e-helpers.js';
+import { cleanEnv, killAll, runCli } from './helpers.js';
+
+/**
+ * Three real `tc-node start` processes (built dist/cli.js) on 127.0.0.1, all validators of one
+ * devnet genesis with 400 ms slots. The tests run in order on the same cluster.
+ */
+const SLOT_MS = 400;
+let dir: string;
+let nodes: E2eNode[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tc-e2e-cluster-'));
+  nodes = await layoutCluster(join(dir, 'net'), 3, SLOT_MS);
+  await Promise.all(nodes.map((n) => startNode(n, dir)));
+}, 60_000);
+
+afterAll(() => {
+  killAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('e2e: a three-node cluster', () => {
+  it('produces blocks, agrees on the tip, and mines a transaction sent through RPC on all three', async () => {
+    await agreeAtLeast(nodes, 3, 30_000);
+    const [n0, n1] = nodes as [E2eNode, E2eNode];
+    const to = 'ab'.repeat(32);
+    // node 0's key is funded by the genesis; send through node 1's RPC.
+    const sent = await runCli(
+      [
+        'tx',
+        'send',
+        '--from',
+        join(n0.datadir, 'node-key.json'),
+        '--to',
+        to,
+        '--amount',
+        '777',
+        '--fee',
+        '3',
+        '--rpc-url',
+        n1.url,
+      ],
+      { cwd: dir, env: cleanEnv(dir) },
+    );
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    const txid = sent.stdout.trim();
+    expect(txid).toMatch(/^[0-9a-f]{64}$/);
+    const mined = await until(
+      'the transaction in a block on every node',
+      async () => {
+        const views = await Promise.all(
+          nodes.map((n) => n.rpc.call<TransactionView>('gettransaction', [txid])),
+        );
+        const first = views[0];
+        return first?.blockHash && views.every((v) => v.blockHash === first.blockHash) ? views : undefined;
+      },
+      30_000,
+    );
+    expect(mined[0]?.outputs[0]).toEqual({ recipient: to, value: '777' });
+    const block = await n0.rpc.call<{ txids: string[] }>('getblock', [mined[0]?.blockHash, 1]);
+    expect(block.txids).toContain(txid);
+    for (const n of nodes) {
+      const balance = await n.rpc.call<{ balance: string; utxos: number }>('getbalance', [to]);
+      expect(balance).toMatchObject({ balance: '777', utxos: 1 });
+    }
+    // The same transaction again is already known (-27).
+    const hex = mined[0]?.hex as string;
+    await expect(n1.rpc.call('sendrawtransaction', [hex])).rejects.toMatchObject({ rpcCode: -27 });
+  });
+
+  it('a node killed with SIGKILL restarts from its data directory and resyncs to the others', async () => {
+    const victim = nodes[2] as E2eNode;
+    const others = nodes.slice(0, 2);
+    const before = (await victim.rpc.call<BlockchainInfo>('getblockchaininfo')).height;
+    victim.proc?.child.kill('SIGKILL');
+    const killed = await victim.proc?.done;
+    expect(killed?.signal).toBe('SIGKILL');
+    // The two survivors keep producing (attempt advance covers the dead validator's turns).
+    const ahead = await until(
+      'the survivors to move 5 blocks past the victim',
+      async () => {
+        const [a] = await infos(others);
+        return a && a.height >= before + 5 ? a.height : undefined;
+      },
+      30_000,
+    );
+    await startNode(victim, dir);
+    const restarted = await victim.rpc.call<BlockchainInfo>('getblockchaininfo');
+    // It kept its chain (no resync from genesis) ...
+    expect(restarted.height).toBeGreaterThanOrEqual(before);
+    // ... and catches up with the others.
+    const agreed = await agreeAtLeast(nodes, ahead, 30_000);
+    expect(agreed.height).toBeGreaterThanOrEqual(ahead);
+  });
+
+  it('SIGTERM while RPC requests are in flight: every call is answered or refused cleanly, exit 0 within the bound', async () => {
+    const n = nodes[0] as E2eNode;
+    let stop = false;
+    const outcomes: string[] = [];
+    const worker = async () => {
+      for (let i = 0; i < 500 && !stop; i++) {
+        try {
+          await n.rpc.call('getblock', [0, 2]);
+          await n.rpc.call('getbalance', ['ab'.repeat(32)]);
+          outcomes.push('ok');
+        } catch (error) {
+          const m = error instanceof RpcCallError ? `rpc ${error.rpcCode}` : (error as Error).message;
+          outcomes.push(m);
+          if (!(error instanceof RpcCallError)) stop = true; // the server is gone
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    await until('some answered calls', async () => outcomes.length >= 16, 10_000, 20);
+    n.proc?.child.kill('SIGTERM');
+    const exit = await n.proc?.done;
+    stop = true;
+    await Promise.all(workers);
+    expect(exit?.code).toBe(0);
+    const done = /"ms":(\d+),"exitCode":0,"msg":"shutdown complete"/.exec(exit?.stdout ?? '');
+    expect(done).not.toBeNull();
+    // The node's own report: every step finished inside the 5 s default bound.
+    expect(Number(done?.[1])).toBeLessThan(5000);
+    for (const o of outcomes)
+      expect(o).toMatch(/^(ok|rpc -32004|.*ECONNREFUSED|.*ECONNRESET|.*socket hang up)$/);
+  });
+});
