@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { componentLogger, createLogger, peerLogger, wantsPretty } from '../src/index.js';
+import { componentLogger, createLogger, packageLogger, peerLogger, wantsPretty } from '../src/index.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -32,6 +32,34 @@ describe('logging', () => {
       code: 'TIMEOUT',
     });
     expect(lines[2]).toMatchObject({ peer: 'short' });
+  });
+
+  it("a package's `module` sub-logger becomes the line's one `component`; its peer field stays", () => {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        chunks.push(chunk.toString());
+        cb();
+      },
+    });
+    const root = createLogger({ level: 'debug', stream });
+    const consensus = packageLogger(root, 'consensus');
+    consensus.info({ height: 3 }, 'reorg');
+    // What @tc/registry does inside ConsensusNode: childLogger(logger, { module: 'registry', node }).
+    const registry = consensus.child({ module: 'registry', node: 'ee96' });
+    registry.debug({ peer: 'c13e02ecd3ab', dir: 'inbound' }, 'peer connected');
+    registry.warn('ban store failed');
+    const lines = chunks.join('').split('\n').filter(Boolean);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ component: 'consensus', height: 3, msg: 'reorg' });
+    expect(JSON.parse(lines[1] as string)).toMatchObject({
+      component: 'registry',
+      node: 'ee96',
+      peer: 'c13e02ecd3ab',
+      msg: 'peer connected',
+    });
+    // Exactly one `component` key in the raw line (no duplicate from nesting).
+    expect((lines[1] as string).match(/"component"/g)).toHaveLength(1);
+    expect(JSON.parse(lines[2] as string)).toMatchObject({ component: 'registry', level: 'warn' });
   });
 
   it('pretty only on a TTY with format auto, or when asked', () => {

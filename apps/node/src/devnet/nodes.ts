@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createDevnetGenesis } from '../chain/genesis.js';
@@ -11,6 +20,8 @@ import { RpcClient, rpcUrl } from '../rpc/client.js';
 import type { NodeView } from './view.js';
 
 const MARKER = '.tc-devnet';
+/** Ping interval of devnet nodes (the RTT column). */
+export const DEVNET_PING_MS = 2000;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -93,6 +104,15 @@ export async function layoutDevnet(options: LayoutOptions): Promise<DevnetNode[]
       rpcPort: port.rpc,
       peers: ports.filter((_, j) => j !== i).map((p) => `127.0.0.1:${p.p2p}`),
     });
+    // N nodes share this machine's cores: one validation worker each; ping every 2 s so the
+    // view shows RTTs soon after start.
+    const configFile = join(datadir, CONFIG_FILE_NAME);
+    const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      configFile,
+      `${JSON.stringify({ ...cfg, pool: { size: 1 }, registry: { pingIntervalMs: DEVNET_PING_MS } }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
     const rpcAddr = `127.0.0.1:${port.rpc}`;
     return {
       index: i,

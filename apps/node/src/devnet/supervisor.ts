@@ -165,11 +165,15 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
       stop(`not every node answered within ${startupTimeoutMs / 1000}s (see node-<i>/node.log)`);
     }
     const elapsedS = (now - (readyAt ?? started)) / 1000;
+    const intervalS = Math.max(0.001, (now - lastFrameAt) / 1000);
+    const perNode = txs.takeNodeWindow();
     const frame: DevnetFrame = {
       elapsedS,
       ...(durationS ? { durationS } : {}),
-      nodes: nodes.map((n) => n.view),
-      txPerSecond: txs.takeWindow() / Math.max(0.001, (now - lastFrameAt) / 1000),
+      nodes: nodes.map((n) =>
+        n.view.up ? { ...n.view, txPerSecond: (perNode.get(n.index) ?? 0) / intervalS } : n.view,
+      ),
+      txPerSecond: txs.takeWindow() / intervalS,
       txSent: txs.sent,
       txRejected: txs.rejected,
       ...(txs.disabled ? { note: txs.disabled } : {}),

@@ -17,6 +17,7 @@ export class TxGenerator {
   /** Why the generator stopped itself, if it did. */
   disabled: string | undefined;
   private window = 0;
+  private readonly nodeWindow = new Map<number, number>();
   private credit = 0;
   private lastTick = Date.now();
   private timer: NodeJS.Timeout | undefined;
@@ -49,6 +50,13 @@ export class TxGenerator {
     return w;
   }
 
+  /** Accepted transactions per node (by the node they were submitted through) since the previous call. */
+  takeNodeWindow(): Map<number, number> {
+    const m = new Map(this.nodeWindow);
+    this.nodeWindow.clear();
+    return m;
+  }
+
   private pick<T>(xs: readonly T[]): T | undefined {
     return xs[Math.floor(Math.random() * xs.length)];
   }
@@ -76,6 +84,7 @@ export class TxGenerator {
         .then(() => {
           this.sent++;
           this.window++;
+          this.nodeWindow.set(via.index, (this.nodeWindow.get(via.index) ?? 0) + 1);
         })
         .catch((error: unknown) => {
           if (error instanceof NotWiredError) this.disabled ??= `transaction generator off: ${error.message}`;

@@ -11,6 +11,8 @@ export interface NodeView {
   readonly mempool?: number;
   /** Mean ping RTT to its peers, ms. */
   readonly rttMs?: number | null;
+  /** Generated transactions accepted through this node's RPC per second, over the last interval. */
+  readonly txPerSecond?: number;
   readonly sync?: { readonly state: SyncState; readonly targetHeight: number; readonly progress: number };
   /** Set when the process exited. */
   readonly exitCode?: number | null;
@@ -54,7 +56,7 @@ export function renderFrame(frame: DevnetFrame): string[] {
     `tc devnet  ${frame.elapsedS.toFixed(0)}s${frame.durationS ? ` / ${frame.durationS}s` : ''}  ` +
       `tx/s ${frame.txPerSecond.toFixed(1)}  sent ${frame.txSent}  rejected ${frame.txRejected}  ` +
       `tips ${agree === undefined ? '-' : agree ? 'agree' : 'DIFFER'}`,
-    `${pad('node', 5)} ${pad('rpc', 16)} ${pad('height', 7)} ${pad('tip', 14)} ${pad('peers', 5)} ${pad('mempool', 7)} ${pad('rtt ms', 7)} state`,
+    `${pad('node', 5)} ${pad('rpc', 16)} ${pad('height', 7)} ${pad('tip', 14)} ${pad('peers', 5)} ${pad('mempool', 7)} ${pad('tx/s', 5)} ${pad('rtt ms', 7)} state`,
   ];
   for (const n of frame.nodes) {
     if (!n.up) {
@@ -66,7 +68,8 @@ export function renderFrame(frame: DevnetFrame): string[] {
     lines.push(
       `${pad(String(n.index), 5)} ${pad(n.rpc, 16)} ${pad(String(n.height ?? '-'), 7)} ` +
         `${pad(n.tip ? `${n.tip.slice(0, 12)}..` : '-', 14)} ${pad(String(n.peers ?? '-'), 5)} ` +
-        `${pad(String(n.mempool ?? '-'), 7)} ${pad(n.rttMs == null ? '-' : n.rttMs.toFixed(1), 7)} ` +
+        `${pad(String(n.mempool ?? '-'), 7)} ${pad(n.txPerSecond === undefined ? '-' : n.txPerSecond.toFixed(1), 5)} ` +
+        `${pad(n.rttMs == null ? '-' : n.rttMs.toFixed(1), 7)} ` +
         (syncing && n.sync
           ? `syncing ${progressBar(n.sync.progress)} ${n.height}/${n.sync.targetHeight}`
           : (n.sync?.state ?? '-')),
