@@ -1,4 +1,12 @@
 /** @tc/fuzz: fuzz harnesses for the wire decoder (and, with the registry, the handshake). */
+
+export {
+  type HandshakeFailure,
+  type HandshakeFuzzOptions,
+  type HandshakeFuzzReport,
+  runHandshakeFuzz,
+} from './handshake-fuzzer.js';
+export { buildScript, isHonest, pickShape, type ScriptShape, type TargetHello } from './handshake-script.js';
 export { concat, Mutator, type Random } from './mutator.js';
 export { buildSeedCorpus } from './seed-corpus.js';
 export {

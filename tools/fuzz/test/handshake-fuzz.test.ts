@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { runHandshakeFuzz } from '../src/index.js';
+
+// The bounded CI variant (real sockets on 127.0.0.1, a real registry);
+// `pnpm --filter @tc/fuzz fuzz -- handshake` runs long campaigns on demand.
+describe('handshake state machine fuzzing', () => {
+  it('300 scripted and mutated clients: honest ones always connect, nothing else lingers, no crash', async () => {
+    const report = await runHandshakeFuzz({
+      iterations: 300,
+      seed: 11,
+      parallel: 8,
+      handshakeTimeoutMs: 300,
+    });
+    expect(report.failures).toEqual([]);
+    expect(report.iterations).toBe(300);
+    expect(report.honestCases).toBeGreaterThan(0);
+    expect(report.closedByTarget).toBeGreaterThan(150);
+  }, 120_000);
+
+  it('reports a target that keeps unauthenticated sockets open past the deadline', async () => {
+    const report = await runHandshakeFuzz({
+      iterations: 40,
+      seed: 5,
+      parallel: 8,
+      handshakeTimeoutMs: 200,
+      targetHandshakeTimeoutMs: 10_000,
+    });
+    expect(report.failures.some((f) => f.kind === 'lingering-unauthenticated')).toBe(true);
+  }, 60_000);
+});
