@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CONFIG, RpcCallError } from '../src/index.js';
 import { type E2eNode, layoutCluster, startNode, until } from './e2e-helpers.js';
-import { cleanEnv, killAll, runCli } from './helpers.js';
+import { CLI, cleanEnv, killAll, runCli } from './helpers.js';
 
 /** One real node (built dist/cli.js, 300 ms slots) for hostile RPC input; bad configs need none. */
 let dir: string;
@@ -131,6 +131,14 @@ describe('e2e: the RPC survives malformed and oversize requests', () => {
     ]) {
       expect(metrics).toContain(name);
     }
+    // Every metric the Grafana dashboard queries exists on a real node.
+    const dash = readFileSync(join(CLI, '..', '..', 'dashboards', 'tc-node.json'), 'utf8');
+    const queried = new Set(
+      [...dash.matchAll(/\b(tc_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1] as string),
+    );
+    const served = new Set([...metrics.matchAll(/^# TYPE (tc_[a-z_]+) /gm)].map((m) => m[1] as string));
+    expect(queried.size).toBeGreaterThan(10);
+    for (const name of queried) expect(served.has(name), name).toBe(true);
   });
 });
 

@@ -8,8 +8,9 @@ import type { DevnetNode } from './nodes.js';
  * genesis). A transfer from node i's key is built and submitted through node i's own RPC when it
  * is up (its mempool knows every pending spend of that key, so `listunspent` never offers an
  * output already being spent), else through a random node that is up. Turns itself off (with a
- * note for the view) on NotWiredError. At most `rate` (≥ 1) submissions are started per tick, and
- * at most `maxInflight` are outstanding.
+ * note for the view) on NotWiredError. At most `rate` (≥ 1) submissions are started per tick, at
+ * most `maxInflight` are outstanding, and at most one per sender key (so the rate is also bounded
+ * by the number of nodes over the build-and-submit round trip).
  */
 export class TxGenerator {
   sent = 0;
@@ -22,6 +23,8 @@ export class TxGenerator {
   private lastTick = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private inflight = 0;
+  /** Senders with a transfer being built or submitted: one at a time per key, so two never pick the same output. */
+  private readonly busy = new Set<number>();
   /** Most submissions outstanding at once; ticks beyond it are skipped (the rate then drops). */
   readonly maxInflight = 64;
   /** The last rejection's message (for the log). */
@@ -68,11 +71,12 @@ export class TxGenerator {
     while (this.credit >= 1 && this.disabled === undefined && this.timer !== undefined) {
       this.credit -= 1;
       if (this.inflight >= this.maxInflight) break;
-      const from = this.pick(this.nodes);
+      const from = this.pick(this.nodes.filter((n) => !this.busy.has(n.index)));
       const to = this.pick(this.nodes.length > 1 ? this.nodes.filter((n) => n !== from) : this.nodes);
       const via = from?.view.up ? from : this.pick(this.nodes.filter((n) => n.view.up));
       if (!from || !to || !via) break;
       this.inflight++;
+      this.busy.add(from.index);
       this.build({
         from: from.key,
         to: addressOfPublicKey(to.key.publicKey),
@@ -95,6 +99,7 @@ export class TxGenerator {
         })
         .finally(() => {
           this.inflight--;
+          this.busy.delete(from.index);
         });
     }
   }
