@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type ChainStore, openChainStore } from '@tc/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  addressOf,
   ChainError,
   ChainManager,
   ConsensusError,
@@ -14,10 +15,11 @@ import {
   InlineValidator,
   Mempool,
   type ReorgEvent,
+  signTransaction,
   toHex,
   utxoSetDigest,
 } from '../src/index.js';
-import { childBlock, makeGenesis, reseal, spendGenesis } from './helpers.js';
+import { childBlock, makeGenesis, reseal, spendGenesis, wallets } from './helpers.js';
 
 const genesis = makeGenesis();
 const validator = new InlineValidator();
@@ -63,6 +65,32 @@ function branch(parent: HeaderRef, n: number, attempt = 0, txs: (Tx | undefined)
   return out;
 }
 
+/** Records the size of every `commitBlocks` batch and every `reorg` of a store. */
+function spyWrites(store: ChainStore) {
+  const batches: number[] = [];
+  const reorgs: { toHeight: number; commits: number }[] = [];
+  const commitBlocks = store.commitBlocks.bind(store);
+  const reorg = store.reorg.bind(store);
+  store.commitBlocks = (inputs) => {
+    batches.push(inputs.length);
+    return commitBlocks(inputs);
+  };
+  store.reorg = (o) => {
+    reorgs.push({ toHeight: o.toHeight, commits: o.commits.length });
+    return reorg(o);
+  };
+  return { batches, reorgs };
+}
+
+/** A transfer of output 0 of `prev` (owned by wallet `w`) back to the same wallet, minus `fee`. */
+function spendOutput(prev: Tx, w: number, value: bigint, fee = 10n): Tx {
+  return signTransaction(genesis.networkId, {
+    nonce: 1n,
+    inputs: [{ prevTxid: prev.txid, vout: 0, keys: wallets[w]! }],
+    outputs: [{ value: value - fee, recipient: addressOf(wallets[w]!.publicKey) }],
+  });
+}
+
 function snapshot(store: ChainStore) {
   const tip = store.getTip()!;
   return { tip: toHex(tip.hash), height: tip.height, utxos: utxoSetDigest(store), stats: store.stats() };
@@ -95,6 +123,54 @@ describe('ChainManager', () => {
     expect(store.getTip()!.height).toBe(4);
   });
 
+  it('imports a batch in ONE storage transaction; block k+1 may spend block k outputs; same state as one by one', async () => {
+    const { chain, store } = await manager();
+    const writes = spyWrites(store);
+    const a = spendGenesis(genesis, 0, { fee: 10n });
+    const chained = spendOutput(a, 0, 1_000_000n - 10n);
+    const blocks = branch(chain.tipHeader(), 12, 0, [undefined, a, chained]);
+    const connected: number[] = [];
+    chain.on('block:connected', (e) => connected.push(e.height));
+    expect(
+      await chain.importBlocks(
+        blocks.map((b) => b.bytes),
+        'p',
+      ),
+    ).toEqual({ imported: 12 });
+    expect(writes.batches).toEqual([12]);
+    expect(connected).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(chain.tip()).toEqual({ height: 12, hash: blocks[11]!.ref.hash });
+    expect(store.getTxLocation(chained.txid)?.height).toBe(3);
+    // One block at a time (announced blocks: one commit each) gives the same state.
+    const other = await manager();
+    for (const b of blocks)
+      expect((await other.chain.acceptAnnouncedBlock(b.bytes, 'p')).status).toBe('connected');
+    expect(snapshot(store)).toEqual(snapshot(other.store));
+  });
+
+  it('a double spend across blocks of one batch stops the import: the blocks before it are committed in one transaction', async () => {
+    const { chain, store } = await manager();
+    const writes = spyWrites(store);
+    const a = spendGenesis(genesis, 1, { fee: 10n });
+    const again = spendGenesis(genesis, 1, { fee: 20n }); // another tx spending the same output
+    const blocks = branch(chain.tipHeader(), 5, 0, [undefined, a, undefined, again]);
+    const err = await chain
+      .importBlocks(
+        blocks.map((b) => b.bytes),
+        'p',
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConsensusError);
+    expect((err as ConsensusError).code).toBe('MISSING_OR_SPENT_INPUT');
+    expect(writes.batches).toEqual([3]);
+    expect(chain.tip()).toEqual({ height: 3, hash: blocks[2]!.ref.hash });
+    expect(store.getTip()!.height).toBe(3);
+    // The first block invalid: nothing committed, nothing written.
+    const bad = await chain.importBlocks([blocks[3]!.bytes], 'p').catch((e: unknown) => e);
+    expect((bad as ConsensusError).code).toBe('MISSING_OR_SPENT_INPUT');
+    expect(writes.batches).toEqual([3]);
+  });
+
   it('classifies announced blocks: connected, duplicate, fork, unknown parent, invalid', async () => {
     const { chain } = await manager();
     const main = branch(chain.tipHeader(), 2);
@@ -114,7 +190,7 @@ describe('ChainManager', () => {
 
   it.each([
     ['with undo data in memory', false],
-    ['after a restart (undo from the transaction index)', true],
+    ['after a restart (undo records from storage, no transaction-index reads)', true],
   ])(
     'reorgs to a better branch %s, returns abandoned transactions to the mempool, and matches a direct replay',
     async (_, restart) => {
@@ -137,11 +213,20 @@ describe('ChainManager', () => {
       const side = branch(main[0]!.ref, 3, 1, [b, undefined, c]);
       const events: ReorgEvent[] = [];
       chain.on('reorg', (e) => events.push(e));
+      const writes = spyWrites(store);
+      const getTxLocation = store.getTxLocation.bind(store);
+      store.getTxLocation = () => {
+        throw new Error('the reorg must not read the transaction index');
+      };
       const result = await chain.reorg(
         side.map((x) => x.bytes),
         1,
         'peer-x',
       );
+      store.getTxLocation = getTxLocation;
+      // One atomic storage switch: roll back to 1 and commit the 3 branch blocks.
+      expect(writes.reorgs).toEqual([{ toHeight: 1, commits: 3 }]);
+      expect(writes.batches).toEqual([]);
       expect(result).toMatchObject({ forkHeight: 1, depth: 2, returnedTxs: 1 });
       expect(chain.tip()).toEqual({ height: 4, hash: side[2]!.ref.hash });
       expect(events).toHaveLength(1);
@@ -194,6 +279,45 @@ describe('ChainManager', () => {
       )
       .catch((e: unknown) => e);
     expect(notConnected).toBeInstanceOf(ChainError);
+  });
+
+  it('a storage failure in the last commit of a switch changes nothing: COMMIT_FAILED, old chain intact', async () => {
+    const { chain, store } = await manager();
+    const main = branch(chain.tipHeader(), 4);
+    await chain.importBlocks(
+      main.map((x) => x.bytes),
+      'p',
+    );
+    const before = snapshot(store);
+    const side = branch(main[0]!.ref, 5, 1);
+    // Storage refuses the last branch block (its first spend is made to point at nothing).
+    const reorg = store.reorg.bind(store);
+    store.reorg = (o) => {
+      const last = o.commits[o.commits.length - 1]!;
+      const broken = { ...last, txs: [{ ...last.txs[0]!, spends: [{ txid: new Uint8Array(32), vout: 9 }] }] };
+      return reorg({ toHeight: o.toHeight, commits: [...o.commits.slice(0, -1), broken] });
+    };
+    const err = await chain
+      .reorg(
+        side.map((x) => x.bytes),
+        1,
+        'p',
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChainError);
+    expect((err as ChainError).code).toBe('COMMIT_FAILED');
+    expect(((err as ChainError).cause as { reason?: string }).reason).toBe('MISSING_UTXO');
+    expect(snapshot(store)).toEqual(before);
+    expect(chain.tip()).toEqual({ height: 4, hash: main[3]!.ref.hash });
+    // Storage works again: the same branch switches.
+    store.reorg = reorg;
+    await expect(
+      chain.reorg(
+        side.map((x) => x.bytes),
+        1,
+        'p',
+      ),
+    ).resolves.toMatchObject({ depth: 3, newTip: { height: 6 } });
   });
 
   it('refuses a reorg deeper than the cap with a typed error', async () => {

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { ChainStore } from '@tc/storage';
+import { type ChainStore, InvalidCommitError } from '@tc/storage';
 import { bytesEqual, toHex } from '../bytes.js';
 import { headerHash } from '../canonical.js';
-import type { HeaderRef } from '../chain-state.js';
+import type { HeaderRef, UtxoSource } from '../chain-state.js';
 import { ConsensusError } from '../errors.js';
 import { type GenesisConfig, genesisHash, statelessParams } from '../genesis.js';
 import type { Mempool } from '../mempool.js';
@@ -11,6 +11,7 @@ import type { StatelessValidator } from '../pool.js';
 import { type BlockPlan, resolveParent, validateBlockStateful } from '../stateful.js';
 import type { StatelessBlockResult } from '../stateless.js';
 import { ChainError } from './chain-errors.js';
+import { type ConnectedBlock, importBatch } from './import-batch.js';
 import { type ReorgResult, switchBranch } from './reorg.js';
 import { type BlockUndo, commitInputOf, genesisCommitInput, StorageChainView } from './storage-view.js';
 import type { SyncTarget } from './sync-target.js';
@@ -27,7 +28,7 @@ export interface ChainManagerOptions {
   maxReorgDepth?: number;
   /** Import/reorg jobs waiting behind the running one (default 64); more fail with QUEUE_FULL. */
   maxQueue?: number;
-  /** Blocks of one import sent to the pool at once (default 8). */
+  /** Blocks of one import per pool slice (default 8); an import keeps at most two slices in the pool. */
   statelessBatch?: number;
 }
 
@@ -139,23 +140,29 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
     return run;
   }
 
-  /** SyncTarget: imports consecutive blocks on top of the tip (see sync-target.ts). */
+  /**
+   * SyncTarget: imports consecutive blocks on top of the tip (see sync-target.ts). The valid
+   * blocks are written with ONE `store.commitBlocks` (one fsynced transaction; see
+   * import-batch.ts); on the first invalid block, the blocks before it are committed, then its
+   * error is thrown.
+   */
   importBlocks(blocks: readonly Uint8Array[], fromPeer: string): Promise<{ imported: number }> {
     return this.enqueue(async () => {
-      let imported = 0;
       let start = 0;
       // Blocks we already have (an announcement raced the sync) are skipped, not refused.
       while (start < blocks.length && this.isCanonical(blocks[start]!)) start++;
-      for (let i = start; i < blocks.length; i += this.statelessBatch) {
-        const slice = blocks.slice(i, i + this.statelessBatch);
-        const pending = slice.map((bytes) => this.validateStateless(bytes));
-        for (const p of pending) p.catch(() => undefined); // awaited below, in order
-        for (let j = 0; j < slice.length; j++) {
-          const stateless = await pending[j]!;
-          await this.connect(slice[j]!, stateless, 'sync', fromPeer);
-          imported++;
-        }
-      }
+      const imported = await importBatch(
+        {
+          store: this.store,
+          view: this.view,
+          statelessBatch: this.statelessBatch,
+          tip: this.tipRef,
+          validateStateless: (bytes) => this.validateStateless(bytes),
+          validateStateful: (...args) => this.validateStateful(...args),
+          commit: (batch) => this.commitConnected(batch, 'sync', fromPeer),
+        },
+        blocks.slice(start),
+      );
       return { imported };
     });
   }
@@ -256,6 +263,24 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
     return this.validator.validateBlock(bytes, statelessParams(this.genesis));
   }
 
+  private validateStateful(
+    block: BlockData,
+    stateless: StatelessBlockResult,
+    parent: HeaderRef,
+    utxos: UtxoSource,
+    bytes: Uint8Array,
+  ): Promise<BlockPlan> {
+    return validateBlockStateful({
+      block,
+      stateless,
+      parent,
+      utxos,
+      genesis: this.genesis,
+      nowMs: this.now(),
+      blockBytes: bytes,
+    });
+  }
+
   /** Stateful rules against the tip, then the atomic commit, mempool eviction and event. */
   private async connect(
     bytes: Uint8Array,
@@ -267,20 +292,30 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
     const parent = bytesEqual(block.header.prevHash, this.tipRef.hash)
       ? this.tipRef
       : await resolveParent(this.view, block.header);
-    const plan = await validateBlockStateful({
-      block,
-      stateless,
-      parent,
-      utxos: this.view,
-      genesis: this.genesis,
-      nowMs: this.now(),
-      blockBytes: bytes,
-    });
-    this.store.commitBlock(commitInputOf(block, plan));
-    this.tipRef = { height: plan.height, hash: plan.hash, timestampMs: plan.timestampMs };
-    this.rememberUndo(plan);
-    this.mempool.removeForBlock(plan);
-    this.emit('block:connected', { height: plan.height, hash: plan.hash, block, plan, source, fromPeer });
+    const plan = await this.validateStateful(block, stateless, parent, this.view, bytes);
+    this.commitConnected([{ block, plan }], source, fromPeer);
     return plan;
+  }
+
+  /**
+   * Writes validated consecutive blocks in one `commitBlocks` transaction, then per block: tip,
+   * undo memory, mempool eviction, `block:connected`. If storage refuses block k (a storage
+   * rule, not a consensus one), blocks < k are committed as one-by-one commits would have, and
+   * the storage error is thrown.
+   */
+  private commitConnected(blocks: readonly ConnectedBlock[], source: BlockSource, fromPeer?: string): void {
+    try {
+      this.store.commitBlocks(blocks.map(({ block, plan }) => commitInputOf(block, plan)));
+    } catch (error) {
+      const k = error instanceof InvalidCommitError ? (error.blockIndex ?? 0) : 0;
+      if (k > 0) this.commitConnected(blocks.slice(0, k), source, fromPeer);
+      throw error;
+    }
+    for (const { block, plan } of blocks) {
+      this.tipRef = { height: plan.height, hash: plan.hash, timestampMs: plan.timestampMs };
+      this.rememberUndo(plan);
+      this.mempool.removeForBlock(plan);
+      this.emit('block:connected', { height: plan.height, hash: plan.hash, block, plan, source, fromPeer });
+    }
   }
 }

@@ -12,7 +12,6 @@ import { isBetterTip } from './fork-choice.js';
 import {
   type BlockUndo,
   commitInputOf,
-  commitInputOfStored,
   ForkUtxoOverlay,
   headerRefOf,
   type StorageChainView,
@@ -29,7 +28,7 @@ export interface ReorgContext {
   statelessBatch: number;
   tip: HeaderRef;
   setTip(tip: HeaderRef): void;
-  /** Undo data of recently connected blocks (by hash); storage's tx index otherwise. */
+  /** Undo data of recently connected blocks (by hash); storage's undo records otherwise. */
   undoOf?: (hash: Uint8Array) => BlockUndo | undefined;
 }
 
@@ -73,13 +72,14 @@ function readAbandoned(store: ChainStore, forkHeight: number, tipHeight: number)
 
 /**
  * Validates `branch` against the fork point and, if it is valid and beats the tip, switches
- * storage to it. Failure guarantees:
+ * storage to it with one atomic `store.reorg` (rollback and commits in one transaction).
+ * Failure guarantees:
  *
  * - any rule violation, a branch that does not connect or does not win, or a too-deep fork
  *   throws before storage is written, so storage is byte-identical to before;
- * - a storage failure during the switch (disk full, I/O) rolls back to the fork point and
- *   re-commits the old blocks (storage restores byte-identical state for re-committed
- *   blocks), then throws COMMIT_FAILED; if even that fails, RESTORE_FAILED.
+ * - a storage failure during the switch (disk full, I/O, a refused commit) aborts that one
+ *   transaction: storage is byte-identical to before (still on the old chain) and COMMIT_FAILED
+ *   is thrown. A crash leaves storage wholly on the old chain or wholly on the new one.
  */
 export async function switchBranch(
   ctx: ReorgContext,
@@ -142,7 +142,7 @@ export async function switchBranch(
     );
   }
 
-  applySwitch(ctx, forkHeight, abandoned, accepted);
+  applySwitch(ctx, forkHeight, accepted);
   ctx.setTip(parent);
 
   // Mempool: evict what the branch confirmed, then return still-valid abandoned transactions.
@@ -179,26 +179,18 @@ export async function switchBranch(
 function applySwitch(
   ctx: ReorgContext,
   forkHeight: number,
-  abandoned: readonly Abandoned[],
   accepted: readonly { block: BlockData; plan: BlockPlan }[],
 ): void {
-  const { store } = ctx;
+  const commits = accepted.map(({ block, plan }) => commitInputOf(block, plan));
   try {
-    store.rollbackTo(forkHeight);
-    for (const { block, plan } of accepted) store.commitBlock(commitInputOf(block, plan));
+    ctx.store.reorg({ toHeight: forkHeight, commits });
   } catch (error) {
-    try {
-      const tip = store.getTip();
-      if (tip && tip.height > forkHeight) store.rollbackTo(forkHeight);
-      for (const a of abandoned) {
-        store.commitBlock(commitInputOfStored(a.block, a.stored.hash, a.stored.blockBytes));
-      }
-    } catch (restoreError) {
-      ctx.setTip(ctx.view.getTip());
-      throw new ChainError('RESTORE_FAILED', `switch failed and the old chain could not be restored`, {
-        cause: restoreError,
-      });
-    }
-    throw new ChainError('COMMIT_FAILED', 'switch failed; the old chain was restored', { cause: error });
+    throw new ChainError(
+      'COMMIT_FAILED',
+      'the switch failed; storage is unchanged (still on the old chain)',
+      {
+        cause: error,
+      },
+    );
   }
 }

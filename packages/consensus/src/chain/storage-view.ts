@@ -2,17 +2,9 @@ import { createHash } from 'node:crypto';
 import type { ChainStore, CommitBlockInput } from '@tc/storage';
 import { pb, u64ToBigInt } from '@tc/wire';
 import { toHex } from '../bytes.js';
-import { txid as computeTxid } from '../canonical.js';
 import type { ChainStateView, HeaderRef, UtxoEntry, UtxoSource } from '../chain-state.js';
 import { buildGenesisBlock, type GenesisConfig } from '../genesis.js';
-import {
-  type BlockData,
-  decodeBlockData,
-  encodeBlockData,
-  type Outpoint,
-  outpointKey,
-  toPbBlock,
-} from '../model.js';
+import { type BlockData, encodeBlockData, type Outpoint, outpointKey, toPbBlock } from '../model.js';
 import type { BlockPlan } from '../stateful.js';
 
 /** Reads a stored header's timestamp (storage keeps the encoded `BlockHeader`). */
@@ -86,21 +78,6 @@ export function commitInputOf(
   };
 }
 
-/** Commit input of a block read back from storage (txids recomputed on this thread). */
-export function commitInputOfStored(
-  block: BlockData,
-  hash: Uint8Array,
-  blockBytes: Uint8Array,
-): CommitBlockInput {
-  return commitInputOf(block, {
-    height: block.header.height,
-    hash,
-    prevHash: block.header.prevHash,
-    blockBytes,
-    txs: block.txs.map((tx, index) => ({ txid: computeTxid(tx), index })),
-  });
-}
-
 /** The genesis block as storage's first commit. */
 export function genesisCommitInput(genesis: GenesisConfig): CommitBlockInput {
   const g = buildGenesisBlock(genesis);
@@ -121,69 +98,42 @@ export interface BlockUndo {
 }
 
 /**
- * The UTXO set as it was at a fork point below the tip, plus the effect of side-branch
- * blocks applied on top, built without writing anything:
+ * The UTXO set as it was at a fork point below the tip, plus the effect of blocks applied on
+ * top, built without writing anything:
  *
  * - outputs created by the abandoned blocks (fork point + 1 .. tip) are hidden;
- * - outputs the abandoned blocks spent that existed at the fork point are restored: from the
- *   block's undo data when the chain manager still has it (`undoOf`, the plans of recently
- *   connected blocks), else from their creating transaction through storage's transaction
- *   index (each creating block is read and decoded once);
- * - `apply(plan)` layers a validated branch block on top (spends hidden, creates added).
+ * - outputs the abandoned blocks spent that existed at the fork point (i.e. were not created by
+ *   an abandoned block) are restored from the block's undo data: `undoOf` (the plans of recently
+ *   connected blocks) when it has the block, else storage's undo record (`getBlockUndo`, one read
+ *   per block; no creating block is read);
+ * - `apply(plan)` layers a validated block on top (spends hidden, creates added).
+ *
+ * With no abandoned blocks it is the tip's UTXO set plus the applied blocks: `importBlocks`
+ * validates block k+1 of a batch against it before block k is committed.
  */
 export class ForkUtxoOverlay implements UtxoSource {
   private readonly hidden = new Set<string>();
   private readonly added = new Map<string, UtxoEntry>();
-  private readonly decoded = new Map<string, ReturnType<typeof decodeBlockData> | undefined>();
 
   constructor(
     private readonly store: ChainStore,
-    abandoned: readonly { block: BlockData; hash?: Uint8Array; txids: readonly Uint8Array[] }[],
+    abandoned: readonly { block: BlockData; hash?: Uint8Array; txids: readonly Uint8Array[] }[] = [],
     undoOf: (hash: Uint8Array) => BlockUndo | undefined = () => undefined,
   ) {
-    const createdAbove = new Set<string>();
-    for (const { block, hash, txids } of abandoned) {
-      const undo = hash ? undoOf(hash) : undefined;
-      if (undo) {
-        undo.spends.forEach((o, i) => {
-          const key = outpointKey(o.txid, o.vout);
-          if (!createdAbove.has(key)) this.added.set(key, undo.spentOutputs[i]!);
-        });
-      }
+    for (const { block, txids } of abandoned) {
       block.txs.forEach((tx, i) => {
-        if (!undo) {
-          for (const input of tx.inputs) {
-            const key = outpointKey(input.prevTxid, input.vout);
-            if (createdAbove.has(key)) continue;
-            const restored = this.readSpentOutput(input.prevTxid, input.vout);
-            if (restored) this.added.set(key, restored);
-          }
-        }
         tx.outputs.forEach((_, vout) => {
-          const key = outpointKey(txids[i]!, vout);
-          createdAbove.add(key);
-          this.hidden.add(key);
+          this.hidden.add(outpointKey(txids[i]!, vout));
         });
       });
     }
-    this.decoded.clear();
-  }
-
-  private readSpentOutput(txid: Uint8Array, vout: number): UtxoEntry | undefined {
-    const location = this.store.getTxLocation(txid);
-    if (!location) return undefined;
-    const key = toHex(location.blockHash);
-    if (!this.decoded.has(key)) {
-      const bytes = this.store.getBlockBytes(location.blockHash);
-      this.decoded.set(key, bytes ? decodeBlockData(bytes) : undefined);
+    for (const { hash } of abandoned) {
+      if (hash === undefined) throw new Error('an abandoned block needs its hash to read its undo data');
+      for (const { outpoint, output } of spentOutputsOf(store, hash, undoOf)) {
+        const key = outpointKey(outpoint.txid, outpoint.vout);
+        if (!this.hidden.has(key)) this.added.set(key, output);
+      }
     }
-    const output = this.decoded.get(key)?.txs[location.index]?.outputs[vout];
-    if (!output) return undefined;
-    return {
-      value: output.value,
-      recipient: new Uint8Array(output.recipient), // copy: never alias a store buffer
-      height: location.height,
-    };
   }
 
   getUtxos(outpoints: readonly Outpoint[]): (UtxoEntry | undefined)[] {
@@ -207,6 +157,26 @@ export class ForkUtxoOverlay implements UtxoSource {
       this.added.set(outpointKey(c.outpoint.txid, c.outpoint.vout), { ...c.output, height: plan.height });
     }
   }
+}
+
+/** What a stored block spent: from the in-memory undo data if present, else storage's undo record. */
+function spentOutputsOf(
+  store: ChainStore,
+  hash: Uint8Array,
+  undoOf: (hash: Uint8Array) => BlockUndo | undefined,
+): { outpoint: Outpoint; output: UtxoEntry }[] {
+  const undo = undoOf(hash);
+  if (undo) return undo.spends.map((outpoint, i) => ({ outpoint, output: undo.spentOutputs[i]! }));
+  const stored = store.getBlockUndo(hash);
+  if (stored === undefined) throw new Error(`no undo record for block ${toHex(hash)}`);
+  return stored.map(({ outpoint, output }) => ({
+    outpoint: { txid: Uint8Array.from(outpoint.txid), vout: outpoint.vout },
+    output: {
+      value: output.value,
+      height: output.height,
+      recipient: Uint8Array.prototype.slice.call(output.recipient, 0, 32), // consensus-owned copy
+    },
+  }));
 }
 
 /**
