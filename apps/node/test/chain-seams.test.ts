@@ -70,11 +70,11 @@ describe('devnet genesis', () => {
 
 describe('buildSignedTransaction', () => {
   it('selects the largest outputs first and reports what does not add up', () => {
-    const picked = selectUtxos([utxo(5, 1), utxo(50, 2), utxo(20, 3)], 60);
+    const picked = selectUtxos([utxo(5, 1), utxo(50, 2), utxo(20, 3)], 60n);
     expect(picked?.chosen.map((u) => u.vout)).toEqual([2, 3]);
     expect(picked?.total).toBe(70n);
-    expect(selectUtxos([utxo(5)], 6)).toBeUndefined();
-    expect(() => selectUtxos([utxo(1, 1), utxo(1, 2), utxo(1, 3)], 3, 2)).toThrow(TxBuildError);
+    expect(selectUtxos([utxo(5)], 6n)).toBeUndefined();
+    expect(() => selectUtxos([utxo(1, 1), utxo(1, 2), utxo(1, 3)], 3n, 2)).toThrow(TxBuildError);
   });
 
   it('pays the recipient, returns the change, and signs every input for the network', async () => {
