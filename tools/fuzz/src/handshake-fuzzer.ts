@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { seededRandom } from '@tc/netem';
 import {
   DEFAULT_ERROR_ACTIONS,
@@ -22,6 +22,8 @@ export interface HandshakeFuzzOptions {
   readonly maxSeconds?: number;
   /** The deadline the target really uses (default: handshakeTimeoutMs); set apart only to test the harness. */
   readonly targetHandshakeTimeoutMs?: number;
+  /** Fixes the shape of every case (default: random); used to test the harness itself. */
+  readonly shape?: ScriptShape;
 }
 
 export interface HandshakeFailure {
@@ -104,7 +106,7 @@ export async function runHandshakeFuzz(options: HandshakeFuzzOptions): Promise<H
   const worker = async () => {
     while (next < options.iterations && performance.now() < stopAt && failures.length < 20) {
       next++;
-      const shape = pickShape(mutator);
+      const shape = options.shape ?? pickShape(mutator);
       const outcome = await runCase(port, shape, targetInfo, mutator, deadlineMs);
       if (isHonest(shape)) {
         honestCases++;
@@ -161,7 +163,7 @@ async function runCase(
       () => closed,
       2000,
     );
-    if (!hello || hello.kind !== 'hello') return 'no-hello';
+    if (hello?.kind !== 'hello') return 'no-hello';
     const script = buildScript(shape, { ...target, nonce: hello.body.nonce }, mutator);
     for (const chunk of mutator.split(script)) {
       if (closed) break;
@@ -221,6 +223,9 @@ async function waitFor<T>(
   timeoutMs: number,
 ): Promise<T | undefined> {
   let found: T | undefined;
-  await eventually(() => (found = find()) !== undefined || stop(), timeoutMs);
-  return found ?? find();
+  await eventually(() => {
+    found = find();
+    return found !== undefined || stop();
+  }, timeoutMs);
+  return found;
 }
