@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type ChainStore, InvalidCommitError } from '@tc/storage';
 import { bytesEqual, toHex } from '../bytes.js';
 import { headerHash } from '../canonical.js';
-import type { HeaderRef, UtxoSource } from '../chain-state.js';
+import type { HeaderRef } from '../chain-state.js';
 import { ConsensusError } from '../errors.js';
 import { type GenesisConfig, genesisHash, statelessParams } from '../genesis.js';
 import type { Mempool } from '../mempool.js';
@@ -158,7 +158,8 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
           statelessBatch: this.statelessBatch,
           tip: this.tipRef,
           validateStateless: (bytes) => this.validateStateless(bytes),
-          validateStateful: (...args) => this.validateStateful(...args),
+          genesis: this.genesis,
+          now: this.now,
           commit: (batch) => this.commitConnected(batch, 'sync', fromPeer),
         },
         blocks.slice(start),
@@ -263,24 +264,6 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
     return this.validator.validateBlock(bytes, statelessParams(this.genesis));
   }
 
-  private validateStateful(
-    block: BlockData,
-    stateless: StatelessBlockResult,
-    parent: HeaderRef,
-    utxos: UtxoSource,
-    bytes: Uint8Array,
-  ): Promise<BlockPlan> {
-    return validateBlockStateful({
-      block,
-      stateless,
-      parent,
-      utxos,
-      genesis: this.genesis,
-      nowMs: this.now(),
-      blockBytes: bytes,
-    });
-  }
-
   /** Stateful rules against the tip, then the atomic commit, mempool eviction and event. */
   private async connect(
     bytes: Uint8Array,
@@ -292,7 +275,15 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
     const parent = bytesEqual(block.header.prevHash, this.tipRef.hash)
       ? this.tipRef
       : await resolveParent(this.view, block.header);
-    const plan = await this.validateStateful(block, stateless, parent, this.view, bytes);
+    const plan = await validateBlockStateful({
+      block,
+      stateless,
+      parent,
+      utxos: this.view,
+      genesis: this.genesis,
+      nowMs: this.now(),
+      blockBytes: bytes,
+    });
     this.commitConnected([{ block, plan }], source, fromPeer);
     return plan;
   }

@@ -1,8 +1,9 @@
 import type { ChainStore } from '@tc/storage';
 import { bytesEqual } from '../bytes.js';
-import type { HeaderRef, UtxoSource } from '../chain-state.js';
+import type { HeaderRef } from '../chain-state.js';
+import type { GenesisConfig } from '../genesis.js';
 import { type BlockData, decodeBlockData } from '../model.js';
-import { type BlockPlan, resolveParent } from '../stateful.js';
+import { type BlockPlan, resolveParent, validateBlockStateful } from '../stateful.js';
 import type { StatelessBlockResult } from '../stateless.js';
 import { ForkUtxoOverlay, type StorageChainView } from './storage-view.js';
 
@@ -19,14 +20,10 @@ export interface ImportBatchContext {
   readonly statelessBatch: number;
   /** The canonical tip (the parent of the first block). */
   readonly tip: HeaderRef;
+  readonly genesis: GenesisConfig;
+  /** Clock for the timestamp rules. */
+  readonly now: () => number;
   validateStateless(bytes: Uint8Array): Promise<StatelessBlockResult>;
-  validateStateful(
-    block: BlockData,
-    stateless: StatelessBlockResult,
-    parent: HeaderRef,
-    utxos: UtxoSource,
-    bytes: Uint8Array,
-  ): Promise<BlockPlan>;
   /** Writes consecutive valid blocks in one storage transaction and announces them. */
   commit(blocks: readonly ConnectedBlock[]): void;
 }
@@ -74,7 +71,15 @@ export async function importBatch(ctx: ImportBatchContext, blocks: readonly Uint
           flush(); // the tip is now `parent`, so this throws PARENT_NOT_TIP / UNKNOWN_PARENT
           parent = await resolveParent(ctx.view, block.header);
         }
-        const plan = await ctx.validateStateful(block, stateless, parent, overlay, slice[j]!);
+        const plan = await validateBlockStateful({
+          block,
+          stateless,
+          parent,
+          utxos: overlay,
+          genesis: ctx.genesis,
+          nowMs: ctx.now(),
+          blockBytes: slice[j]!,
+        });
         overlay.apply(plan);
         valid.push({ block, plan });
         parent = { height: plan.height, hash: plan.hash, timestampMs: plan.timestampMs };
