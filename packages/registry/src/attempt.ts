@@ -11,8 +11,9 @@ import type { Direction, Session } from './session.js';
  * rule to one of our own outbound attempts to the same peer is *held* (our HelloAck is not
  * sent, so it can complete on neither side) until that outbound attempt ends; a session
  * that completes while one of our own outbound attempts to the same peer is still running
- * is *parked* until it ends. Only our own dials hold or park anything: nothing a remote
- * sends before proving its key can delay a proven session.
+ * is *parked* until it ends. Only our own dials hold or park anything, and for at most
+ * `dedupHoldMs` in all (their claim is unproven until they complete): nothing a remote sends
+ * before proving its key can delay a proven session for longer.
  */
 export class Attempt {
   conn: Connection | undefined;
@@ -37,12 +38,30 @@ export class Attempt {
   heldAck: OutgoingMessage | undefined;
   /** For a held inbound attempt: the handshake already verified the peer's proof. */
   heldResult: HandshakeResult | undefined;
+  /** When this (inbound) attempt first waited for our own dials (its session inherits it). */
+  waitStartedAt: number | undefined;
+  /** Ends the hold after `dedupHoldMs` even if our dials are still running. */
+  holdTimer: NodeJS.Timeout | undefined;
+  /** Called once when the attempt ends (dials waiting for an inbound handshake). */
+  readonly endWaiters = new Set<() => void>();
 
   constructor(
     readonly direction: Direction,
     readonly ip: string,
     readonly dialAddress: string | undefined,
   ) {}
+
+  /** Marks the attempt done and tells whoever waits for its end. */
+  end(): void {
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    const waiters = [...this.endWaiters];
+    this.endWaiters.clear();
+    for (const w of waiters) w();
+  }
 
   /** Node id claimed in the peer's Hello (not yet proven), once it arrived. */
   get claimedNodeId(): string | undefined {

@@ -59,6 +59,7 @@ export class ConnectionManager {
       metrics: env.metrics,
       wireLimits: env.options.wireLimits,
       handshakeTimeoutMs: env.options.limits.handshakeTimeoutMs,
+      dedupHoldMs: Math.min(env.options.limits.dedupHoldMs, env.options.limits.handshakeTimeoutMs),
       attempts: () => this.attempts,
       refuseHeld: (attempt, error) => this.failHandshake(attempt, error, attempt.settled!),
       completeHeld: (attempt, result) => this.authenticated(attempt, result, attempt.settled!),
@@ -98,7 +99,7 @@ export class ConnectionManager {
   /** The TCP connect of a dial failed or timed out. */
   abandonDial(attempt: Attempt, error: Error): void {
     if (attempt.done) return;
-    attempt.done = true;
+    attempt.end();
     this.attempts.delete(attempt);
     this.env.admission.release(attempt.ip, 'outbound', false);
     this.placement.attemptEnded(attempt);
@@ -231,10 +232,38 @@ export class ConnectionManager {
   }
 
   private finishAttempt(attempt: Attempt): void {
-    attempt.done = true;
-    if (attempt.timer) clearTimeout(attempt.timer);
-    attempt.timer = undefined;
+    attempt.end();
     this.attempts.delete(attempt);
+  }
+
+  /**
+   * An inbound handshake from `address` (its IP and advertised listen port) whose HelloAck
+   * we already sent: the peer may count it as a session any moment. A dial to that address
+   * waits for it (see waitForAttempt) instead of racing it and closing it as a duplicate
+   * after the peer reported it connected.
+   */
+  inboundHandshakeFrom(address: string): Attempt | undefined {
+    for (const a of this.attempts) {
+      if (a.done || a.direction !== 'inbound' || a.heldAck !== undefined || !a.handshake) continue;
+      const port = a.handshake.remoteListenPort;
+      if (port > 0 && a.claimedNodeId !== undefined && formatAddress(a.ip, port) === address) return a;
+    }
+    return undefined;
+  }
+
+  /** Resolves when `attempt` ends, or after `ms` (unref'd timer), whichever is first. */
+  waitForAttempt(attempt: Attempt, ms: number): Promise<void> {
+    if (attempt.done) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        attempt.endWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      attempt.endWaiters.add(done);
+    });
   }
 
   private authenticated(attempt: Attempt, result: HandshakeResult, settled: ConnectWaiter): void {
@@ -264,6 +293,7 @@ export class ConnectionManager {
       wireLimits: this.env.options.wireLimits,
       hooks: this.env.sessionHooks,
     });
+    session.waitStartedAt = attempt.waitStartedAt;
     attempt.session = session;
     // Hold frames until the session is placed: a parked session must not deliver anything.
     conn.pause('placement');

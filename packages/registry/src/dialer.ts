@@ -16,6 +16,8 @@ export interface DialerEnv {
   readonly metrics: RegistryMetrics | undefined;
   readonly dialTimeoutMs: number;
   readonly maxPendingDials: number;
+  /** Longest wait for an inbound handshake from the address being dialled (limits.dedupHoldMs). */
+  readonly dedupHoldMs: number;
   isStarted(): boolean;
   isSelf(address: string): boolean;
   /** The live session reached through `address`, if any. */
@@ -80,6 +82,20 @@ export class Dialer {
   private async dialOnce(address: string): Promise<Session> {
     const { env } = this;
     const { host, port } = parseAddressOrThrow(address);
+    // The peer at this address is already connecting to us and we acknowledged its Hello:
+    // it may report that connection any moment, so a dial of ours (which the rule would
+    // prefer if our id is the lower) would make it close a connection it reported. Wait for
+    // that handshake instead (bounded), and dial only if it produced no session.
+    const inbound = env.manager.inboundHandshakeFrom(address);
+    if (inbound) {
+      await env.manager.waitForAttempt(inbound, env.dedupHoldMs);
+      const live = env.sessionAt(address);
+      if (live) {
+        env.metrics?.dials.inc({ outcome: 'joined' });
+        return live;
+      }
+      if (!env.isStarted()) throw new DialError('REGISTRY_STOPPED', address, 'registry stopping');
+    }
     const ip = normaliseIp(host);
     const slot = env.admission.tryReserveOutbound(ip);
     if (!slot.ok) {

@@ -14,6 +14,12 @@ export interface RegistryLimits {
   maxFrameBytes: number;
   /** From TCP connect (or accept) to an authenticated session. */
   handshakeTimeoutMs: number;
+  /**
+   * Longest time one of our own in-flight dials may delay a proven session of the same peer
+   * (a held HelloAck, a parked session) or a dial may wait for an inbound handshake from the
+   * address it dials. Bounds what an unproven claim can cost; a few RTTs.
+   */
+  dedupHoldMs: number;
   /** TCP connect timeout of one dial. */
   dialTimeoutMs: number;
   /** Dials in progress at once; more are refused with DIAL_QUEUE_FULL. */
@@ -51,6 +57,7 @@ export interface RegistryLimits {
 export const DEFAULT_REGISTRY_LIMITS: Readonly<RegistryLimits> = Object.freeze({
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   handshakeTimeoutMs: 5_000,
+  dedupHoldMs: 500,
   dialTimeoutMs: 10_000,
   maxPendingDials: 64,
   requestTimeoutMs: 10_000,

@@ -193,6 +193,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
       metrics: this.metrics,
       dialTimeoutMs: limits.dialTimeoutMs,
       maxPendingDials: limits.maxPendingDials,
+      dedupHoldMs: Math.min(limits.dedupHoldMs, limits.handshakeTimeoutMs),
       isStarted: () => this.state === 'started',
       isSelf: (address) => this.selfAddresses.has(address),
       sessionAt: (address) => this.sessionAt(address),

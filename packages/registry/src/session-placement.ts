@@ -30,6 +30,8 @@ export interface PlacementEnv {
   readonly metrics: RegistryMetrics | undefined;
   readonly wireLimits: WireLimits;
   readonly handshakeTimeoutMs: number;
+  /** Longest a held ack or a park may wait for our own dials, in all (limits.dedupHoldMs). */
+  readonly dedupHoldMs: number;
   /** Unfinished attempts (ours and inbound). */
   attempts(): Iterable<Attempt>;
   /** A held inbound attempt lost: refuse it (Disconnect{DUPLICATE}). */
@@ -61,8 +63,10 @@ export class SessionPlacement {
    * An inbound Hello claims peer P while one of our own dials to P is in flight, and that
    * dial would win the dedup rule (our node id is the lower dialer): this connection can only
    * be a duplicate, so we hold our HelloAck. Without it the connection completes on neither
-   * side; when our dial ends, the hold is released (see releaseHold). Only our own dials
-   * hold anything, so no remote can delay a proven session this way.
+   * side; when our dial ends, the hold is released (see releaseHold). The claim of our own
+   * dial is unproven too until it completes (finding 3 of tools/hostile: an endpoint we dialled
+   * may present P's public key and stall), so the hold lasts at most `dedupHoldMs`; an honest
+   * simultaneous dial resolves within a round trip or two.
    */
   holdIfLoser(attempt: Attempt): boolean {
     if (attempt.direction !== 'inbound') return false;
@@ -76,7 +80,19 @@ export class SessionPlacement {
         attempt.holdFor.add(a);
       }
     }
-    return attempt.holdFor.size > 0;
+    if (attempt.holdFor.size === 0) return false;
+    attempt.waitStartedAt ??= Date.now();
+    attempt.holdTimer = setTimeout(() => this.holdExpired(attempt), this.env.dedupHoldMs);
+    attempt.holdTimer.unref();
+    return true;
+  }
+
+  /** `dedupHoldMs` passed while our dials still run: stop waiting for them. */
+  private holdExpired(attempt: Attempt): void {
+    attempt.holdTimer = undefined;
+    for (const a of attempt.holdFor) a.heldInbound.delete(attempt);
+    attempt.holdFor.clear();
+    this.releaseHold(attempt);
   }
 
   /**
@@ -86,6 +102,8 @@ export class SessionPlacement {
    */
   releaseHold(attempt: Attempt): void {
     if (attempt.done || attempt.heldAck === undefined) return;
+    if (attempt.holdTimer) clearTimeout(attempt.holdTimer);
+    attempt.holdTimer = undefined;
     const claim = attempt.claimedNodeId!;
     const key = dedupKey(claim, attempt.handshake!.remoteNonce!);
     const rival = this.table.get(claim) ?? this.table.getParked(claim);
@@ -104,9 +122,10 @@ export class SessionPlacement {
   /**
    * The dedup decision for a freshly authenticated (or un-parked) session. The preferred of
    * all sessions to the peer survives; the others are closed with DUPLICATE. The survivor
-   * is parked while an attempt that may be a racing connection to the same peer is still
-   * in its handshake (bounded by that attempt's deadline), so both ends decide with the
-   * same information and "connected" is reported only after the decision.
+   * is parked while one of our own dials to the same peer is still in its handshake AND
+   * could beat it under the rule (so "connected" is reported only after the decision), but
+   * for at most what is left of `dedupHoldMs` since it (or its held attempt) first waited:
+   * our dial's claim is unproven until it completes. A dial that cannot win delays nothing.
    */
   decide(session: Session, mayPark: boolean): void {
     const rivals = [this.table.get(session.peerId), this.table.getParked(session.peerId)].filter(
@@ -127,20 +146,50 @@ export class SessionPlacement {
       this.closeDuplicate(session);
       return;
     }
-    if (mayPark) {
-      const advertised = session.dialable ? session.address : undefined;
-      const racing = [...this.env.attempts()].filter((a) => a.races(session.peerId, advertised));
-      if (racing.length > 0) {
-        this.table.park(session);
-        session.connection.pause('parked');
-        for (const a of racing) {
-          a.waiters.add(session);
-          session.racing.add(a);
-        }
-        return;
-      }
-    }
+    if (mayPark && this.parkOnOwnDials(session)) return;
     this.activate(session);
+  }
+
+  /** Parks `session` on our own in-flight dials that could still beat it (bounded). */
+  private parkOnOwnDials(session: Session): boolean {
+    const now = Date.now();
+    const left = this.env.dedupHoldMs - (now - (session.waitStartedAt ?? now));
+    if (left <= 0) return false;
+    const advertised = session.dialable ? session.address : undefined;
+    const racing = [...this.env.attempts()].filter(
+      (a) => a.races(session.peerId, advertised) && this.couldBeat(a, session.dedupKey),
+    );
+    if (racing.length === 0) return false;
+    session.waitStartedAt ??= now;
+    this.table.park(session);
+    session.connection.pause('parked');
+    for (const a of racing) {
+      a.waiters.add(session);
+      session.racing.add(a);
+    }
+    session.parkTimer = setTimeout(() => this.parkExpired(session), left);
+    session.parkTimer.unref();
+    return true;
+  }
+
+  /**
+   * Whether our own outbound attempt `a`, once a session, could be preferred to a session
+   * with `key`. Its key is our node id and its Hello nonce (unknown before its TCP connect:
+   * then only a session dialled by us too could lose to it).
+   */
+  private couldBeat(a: Attempt, key: string): boolean {
+    const nonce = a.handshake?.localNonce;
+    const ours = nonce ? dedupKey(this.env.localId, nonce) : `${this.env.localId}:`;
+    return ours < key;
+  }
+
+  private parkExpired(session: Session): void {
+    session.parkTimer = undefined;
+    if (session.state !== 'parked' || session.racing.size === 0) return;
+    for (const a of session.racing) a.waiters.delete(session);
+    session.racing.clear();
+    this.decide(session, false);
+    if ((session.state as Session['state']) === 'active') session.connection.resume('parked');
   }
 
   private probeThenDecide(newcomer: Session, live: Session): void {
@@ -187,6 +236,8 @@ export class SessionPlacement {
     for (const session of attempt.waiters) {
       session.racing.delete(attempt);
       if (session.state === 'parked' && session.racing.size === 0) {
+        if (session.parkTimer) clearTimeout(session.parkTimer);
+        session.parkTimer = undefined;
         this.decide(session, false);
         if ((session.state as Session['state']) === 'active') session.connection.resume('parked');
       }
@@ -274,6 +325,8 @@ export class SessionPlacement {
     const wasParked = session.state === 'parked';
     const wasActive = this.table.remove(session);
     session.state = 'closed';
+    if (session.parkTimer) clearTimeout(session.parkTimer);
+    session.parkTimer = undefined;
     for (const a of session.racing) a.waiters.delete(session);
     session.racing.clear();
     if (wasActive) this.env.metrics?.connections.dec({ direction: session.direction });

@@ -80,6 +80,10 @@ export class Session {
   tip: PeerTip;
   /** Attempts this session waits for while parked. */
   readonly racing = new Set<Attempt>();
+  /** When this session (or its held attempt) first waited for our own dials. */
+  waitStartedAt: number | undefined;
+  /** Ends the park after what is left of `dedupHoldMs`. */
+  parkTimer: NodeJS.Timeout | undefined;
   pingTimer: NodeJS.Timeout | undefined;
   /** Aborted when the session ends (handler contexts use it). */
   readonly lifetime = new AbortController();
