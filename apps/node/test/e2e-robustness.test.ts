@@ -142,6 +142,26 @@ describe('e2e: the RPC survives malformed and oversize requests', () => {
   });
 });
 
+describe('e2e: shutdown with hanging peers', () => {
+  it('SIGTERM while silent and half-framed sockets hold the P2P port: exit within the bound, code says clean or forced', async () => {
+    const info = await node.rpc.call<{ listen: { port: number } }>('getnetworkinfo');
+    const sockets = [0, 1, 2].map(() => connect(info.listen.port, '127.0.0.1'));
+    await Promise.all(sockets.map((s) => new Promise((r) => s.once('connect', r))));
+    // One says nothing, one sends a length prefix and stops, one never reads what it is sent.
+    sockets[1]?.write(Buffer.from([0, 0, 0, 200, 1, 2]));
+    sockets[2]?.pause();
+    for (const s of sockets) s.on('error', () => {});
+    node.proc?.child.kill('SIGTERM');
+    const exit = await node.proc?.done;
+    for (const s of sockets) s.destroy();
+    expect([0, 70]).toContain(exit?.code);
+    const done = /"ms":(\d+),"exitCode":(\d+),"msg":"shutdown (complete|forced)"/.exec(exit?.stdout ?? '');
+    expect(done).not.toBeNull();
+    expect(Number(done?.[2])).toBe(exit?.code);
+    expect(Number(done?.[1])).toBeLessThanOrEqual(5000);
+  });
+});
+
 describe('e2e: a bad configuration is named and nothing starts', () => {
   it('a bad value in the config file, and an invalid genesis, exit 78 with the key named', async () => {
     const env = cleanEnv(dir);

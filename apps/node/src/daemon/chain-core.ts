@@ -190,7 +190,8 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
           pingIntervalMs: config.registry.pingIntervalMs,
           maxQueuedBytesPerPeer: config.registry.maxWriteQueueBytes,
           outboundTarget: Math.min(8, config.registry.maxOutbound),
-          closeTimeoutMs: Math.max(50, Math.min(2000, share('disconnect') - 100)),
+          // Sockets that do not close by themselves are destroyed with room left in the step.
+          closeTimeoutMs: Math.max(50, Math.min(2000, Math.floor(share('disconnect') * 0.6))),
         },
       },
       mempool: { maxCount: config.consensus.mempoolMaxTxs },
