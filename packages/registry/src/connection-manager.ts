@@ -7,6 +7,7 @@ import { Attempt } from './attempt.js';
 import { Connection } from './connection.js';
 import { DialError } from './errors.js';
 import { FOREIGN_PROTOCOL, isForeignProtocol } from './foreign-protocol.js';
+import { checkFrameHeader } from './frame-router.js';
 import { HandshakeError } from './handshake/errors.js';
 import { Handshake, type HandshakeConfig, type HandshakeResult } from './handshake/handshake.js';
 import type { Logger } from './logger.js';
@@ -297,8 +298,10 @@ export class ConnectionManager {
     attempt.session = session;
     // Hold frames until the session is placed: a parked session must not deliver anything.
     conn.pause('placement');
+    const maxUnnamed = this.env.options.wireLimits.maxUnknownKindBytes;
     conn.setHandlers({
       onFrame: (frame) => this.env.onFrame(session, frame),
+      onHeader: (header) => checkFrameHeader(session, header, maxUnnamed),
       onWireError: (error) =>
         this.env.penalize({ peerId: session.peerId, ip: attempt.ip }, error.code, error.message),
       onTooSlow: () =>

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { type DecodedFrame, FrameDecoder, WireError, type WireLimits } from '@tc/wire';
+import { type DecodedFrame, FrameDecoder, type FrameHeader, WireError, type WireLimits } from '@tc/wire';
 import { normaliseIp } from './admission/index.js';
 import { FrameWriter } from './frame-writer.js';
 
@@ -16,6 +16,8 @@ export interface ConnectionOptions {
 
 export interface ConnectionHandlers {
   onFrame(frame: DecodedFrame): void;
+  /** A frame's header, before its body is buffered; throw a WireError to refuse the frame. */
+  onHeader?(header: FrameHeader): void;
   /** The byte stream is broken (oversize prefix, garbage). The connection is already being destroyed. */
   onWireError(error: WireError): void;
   /** The write queue stayed over its bound for `sendDrainTimeoutMs`. */
@@ -57,7 +59,9 @@ export class Connection {
     handlers: ConnectionHandlers,
   ) {
     this.handlers = handlers;
-    this.decoder = new FrameDecoder(opts.wireLimits);
+    this.decoder = new FrameDecoder(opts.wireLimits, {
+      onHeader: (header) => this.handlers.onHeader?.(header),
+    });
     this.remoteAddress = normaliseIp(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
     this.localPort = socket.localPort ?? 0;

@@ -32,6 +32,7 @@ export function disconnectReasonFor(code: string, action: 'disconnect' | 'ban'):
     case 'FRAME_TOO_LARGE':
     case 'MALFORMED_FRAME':
     case 'DECODER_BROKEN':
+    case 'FRAME_REFUSED':
       return R.DISCONNECT_REASON_PROTOCOL_ERROR;
     default:
       return R.DISCONNECT_REASON_MISBEHAVIOUR;

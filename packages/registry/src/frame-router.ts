@@ -1,4 +1,11 @@
-import type { DecodedFrame, KindBodies, KnownFrame, MessageKind } from '@tc/wire';
+import {
+  type DecodedFrame,
+  type FrameHeader,
+  FrameRefusedError,
+  type KindBodies,
+  type KnownFrame,
+  type MessageKind,
+} from '@tc/wire';
 import { reasonName } from './disconnect-reason.js';
 import { isRequestKind, RESPONSE_KINDS, type RequestKind } from './protocol.js';
 import type { RateVerdict } from './response/dispatcher.js';
@@ -22,6 +29,33 @@ export interface RouterEnv {
 }
 
 const STREAM_KINDS = { chunk: 'blockRangeChunk', end: 'blockRangeEnd' };
+
+/**
+ * The first check of every frame of a session, from its Envelope header, before its body is
+ * buffered (hostile finding 4: a peer could start an 8 MiB `blockRangeChunk` nobody asked for,
+ * withhold its last byte and pin the memory until the ping timeout). A response kind is let in
+ * only when a request of ours with its id is pending and takes that kind (or was cancelled
+ * recently); `chainTip` with request id 0 is a tip announcement. A frame whose header does not
+ * name its kind (metadata before the body: no current peer sends any) is let in only up to
+ * `maxUnnamedBytes`. Anything else throws FrameRefusedError (FRAME_REFUSED: disconnect).
+ */
+export function checkFrameHeader(session: Session, header: FrameHeader, maxUnnamedBytes: number): void {
+  const { kind, requestId, length } = header;
+  if (kind === undefined) {
+    if (length > maxUnnamedBytes) {
+      throw new FrameRefusedError(kind, requestId, length, 'the header does not name the kind');
+    }
+    return;
+  }
+  if (!RESPONSE_KINDS.has(kind)) return;
+  if (requestId === 0) {
+    if (kind === 'chainTip') return;
+    throw new FrameRefusedError(kind, requestId, length, 'a response kind without a request id');
+  }
+  if (!session.acceptsResponse(requestId, kind, STREAM_KINDS)) {
+    throw new FrameRefusedError(kind, requestId, length, 'no request of ours takes it');
+  }
+}
 
 /**
  * Central routing of every frame of an authenticated session, before any handler runs:

@@ -208,6 +208,20 @@ export class Session {
     pending.settle(frame);
   }
 
+  /**
+   * Whether a response frame of `kind` for request `id` may be taken in, judged from its
+   * header before its body is buffered: a request of ours with that id is pending and takes
+   * that kind (or an ErrorReply), or it is one we cancelled recently (its late answer is
+   * dropped after decoding).
+   */
+  acceptsResponse(id: number, kind: string, streamKinds: { chunk: string; end: string }): boolean {
+    const pending = this.tracker.get(id);
+    if (pending === undefined) return this.tracker.wasCancelled(id);
+    if (kind === 'error') return true;
+    if (pending.chunk) return kind === streamKinds.chunk || kind === streamKinds.end;
+    return pending.expect === undefined || kind === pending.expect;
+  }
+
   /** Rejects every pending request of this session at once. */
   failAll(reason: string): void {
     this.tracker.failAll(() => new PeerDisconnectedError(this.peerId, reason));

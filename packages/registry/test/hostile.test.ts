@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { encodeFrame, message, pb, u64 } from '@tc/wire';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QueueFullError } from '../src/index.js';
 import { addr, RawPeer, startNode, stopAll, waitFor } from './helpers.js';
@@ -253,15 +254,41 @@ describe('hostile input', () => {
     expect(a.peer(b.nodeId)!.rttMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('an unknown kind from a newer peer is ignored, a response to nothing is scored', async () => {
+  it('an unknown kind from a newer peer is ignored; a response to nothing is refused from its header', async () => {
     const a = await startNode();
+    const reasons: string[] = [];
+    a.on('peer:disconnect', (e) => reasons.push(e.reason));
     const raw = await RawPeer.connect(a.address()!.port);
     const id = await raw.handshake();
     await waitFor(() => a.peer(id.nodeId));
     // Envelope with field 99 (length-delimited, empty): unknown to this build.
     raw.writeRaw(Uint8Array.from([0, 0, 0, 3, 0x9a, 0x06, 0x00]));
-    raw.send(message('blockHash', { height: u64(1) }, 4242));
-    await waitFor(() => a.score(id.nodeId) < 0);
+    raw.send(message('ping', { nonce: u64(1) }, 7));
+    await waitFor(() => raw.frames.some((f) => f.kind === 'pong'));
     expect(a.peer(id.nodeId)).toBeDefined();
+    raw.send(message('blockHash', { height: u64(1) }, 4242));
+    await waitFor(() => reasons.length === 1);
+    expect(reasons).toEqual(['protocol-error']);
+    expect(a.score(id.nodeId)).toBeLessThan(0);
+  });
+
+  it('an unsolicited 6 MiB blockRangeChunk is refused from its header, not buffered (finding 4)', async () => {
+    const metrics = new Registry();
+    const a = await startNode({ metricsRegistry: metrics });
+    const reasons: string[] = [];
+    a.on('peer:disconnect', (e) => reasons.push(e.reason));
+    const raw = await RawPeer.connect(a.address()!.port);
+    const id = await raw.handshake();
+    await waitFor(() => a.peer(id.nodeId));
+    const frame = encodeFrame(
+      message('blockRangeChunk', {
+        blocks: [{ txs: [{ version: 1, inputs: [{ signature: new Uint8Array(6 * 1024 * 1024) }] }] }],
+      }),
+    );
+    raw.writeRaw(frame.subarray(0, frame.length - 1)); // the last byte withheld
+    await raw.waitClosed(5_000);
+    expect(reasons).toEqual(['protocol-error']);
+    const actions = await a.metrics!.peerActions.get();
+    expect(actions.values.find((v) => v.labels.code === 'FRAME_REFUSED')?.labels.action).toBe('disconnect');
   });
 });

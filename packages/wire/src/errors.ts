@@ -1,6 +1,6 @@
 import type { MessageKind } from './kinds.js';
 
-export type WireErrorCode = 'FRAME_TOO_LARGE' | 'MALFORMED_FRAME' | 'DECODER_BROKEN';
+export type WireErrorCode = 'FRAME_TOO_LARGE' | 'MALFORMED_FRAME' | 'DECODER_BROKEN' | 'FRAME_REFUSED';
 
 /** Base class of every error @tc/wire throws. `code` is stable and safe to switch on. */
 export class WireError extends Error {
@@ -49,5 +49,23 @@ export class MalformedFrameError extends WireError {
 export class DecoderBrokenError extends WireError {
   constructor(readonly original: WireError) {
     super('DECODER_BROKEN', `decoder is unusable after an earlier error: ${original.message}`);
+  }
+}
+
+/**
+ * The caller refused a frame from its Envelope header (`FrameDecoder` option `onHeader`), before
+ * its body was buffered, e.g. a response kind when no request of the caller's is pending.
+ */
+export class FrameRefusedError extends WireError {
+  constructor(
+    readonly kind: MessageKind | 'unknown' | undefined,
+    readonly requestId: number,
+    readonly length: number,
+    readonly reason: string,
+  ) {
+    super(
+      'FRAME_REFUSED',
+      `refused a ${length}-byte ${kind ?? 'unnamed'} frame (request ${requestId}): ${reason}`,
+    );
   }
 }

@@ -4,6 +4,25 @@ import { kindOfField, type MessageKind } from './kinds.js';
 import { DEFAULT_LIMITS, LENGTH_PREFIX_BYTES, type WireLimits } from './limits.js';
 import { type DecodedFrame, pb } from './message.js';
 
+/** What the Envelope header says about a frame, before its body is buffered. */
+export interface FrameHeader {
+  /** The body kind; 'unknown' for a field number this build does not know; undefined when the header window does not name it. */
+  readonly kind: MessageKind | 'unknown' | undefined;
+  /** The request id (0 when absent, or when it does not come before the body). */
+  readonly requestId: number;
+  /** Envelope bytes (length prefix excluded). */
+  readonly length: number;
+}
+
+export interface FrameDecoderOptions {
+  /**
+   * Called once per frame as soon as its header is read (after the per-kind limit check,
+   * before the body is buffered). Throw a WireError (e.g. FrameRefusedError) to refuse the
+   * frame: the decoder breaks, as for any wire error.
+   */
+  onHeader?(header: FrameHeader): void;
+}
+
 /** Chunks smaller than this are copied into a shared slab so tiny TCP reads cannot pile up objects. */
 const SMALL_CHUNK_BYTES = 1024;
 const SLAB_BYTES = 16 * 1024;
@@ -35,8 +54,11 @@ export class FrameDecoder {
   private slabUsed = 0;
   private failure: WireError | null = null;
 
-  constructor(limits: WireLimits = DEFAULT_LIMITS) {
+  private readonly onHeader: ((header: FrameHeader) => void) | undefined;
+
+  constructor(limits: WireLimits = DEFAULT_LIMITS, options: FrameDecoderOptions = {}) {
     this.limits = limits;
+    this.onHeader = options.onHeader;
   }
 
   /** The error that broke this decoder, or null while it is usable. */
@@ -119,10 +141,15 @@ export class FrameDecoder {
 
   private checkKindLimit(header: Uint8Array): void {
     const peeked = peekBodyField(header, this.frameLength);
-    if (!peeked.found) return; // checked after decoding instead
+    if (!peeked.found) {
+      // The kind limit is checked after decoding instead.
+      this.onHeader?.({ kind: undefined, requestId: peeked.requestId, length: this.frameLength });
+      return;
+    }
     this.peekedField = peeked.fieldNumber;
     const kind = kindOfField(peeked.fieldNumber);
     this.enforceKindLimit(kind, this.frameLength);
+    this.onHeader?.({ kind: kind ?? 'unknown', requestId: peeked.requestId, length: this.frameLength });
   }
 
   private enforceKindLimit(kind: MessageKind | undefined, length: number): void {

@@ -7,14 +7,13 @@ import { MalformedFrameError } from './errors.js';
 export const PEEK_BYTES = 16;
 
 const FIRST_BODY_FIELD = 10;
+const REQUEST_ID_FIELD = 1;
 
 export type PeekResult =
-  /** The first body field number found in the header window. */
-  | { readonly found: true; readonly fieldNumber: number }
+  /** The first body field number found in the header window, and the request id before it (0 if none). */
+  | { readonly found: true; readonly fieldNumber: number; readonly requestId: number }
   /** No body tag in the window (metadata before the body, or a short frame); no early kind check. */
-  | { readonly found: false };
-
-const NOT_FOUND: PeekResult = { found: false };
+  | { readonly found: false; readonly requestId: number };
 
 /**
  * Walks the leading fields of an Envelope header. Fields below the first body field
@@ -25,6 +24,8 @@ const NOT_FOUND: PeekResult = { found: false };
 export function peekBodyField(header: Uint8Array, frameLength: number): PeekResult {
   const complete = header.length >= frameLength;
   let pos = 0;
+  let requestId = 0;
+  const notFound = (): PeekResult => ({ found: false, requestId });
   const readVarint = (): number | undefined => {
     let value = 0;
     for (let shift = 0; shift < 35; shift += 7) {
@@ -45,21 +46,24 @@ export function peekBodyField(header: Uint8Array, frameLength: number): PeekResu
   };
   while (pos < header.length) {
     const tag = readVarint();
-    if (tag === undefined) return NOT_FOUND;
+    if (tag === undefined) return notFound();
     const fieldNumber = Math.floor(tag / 8);
     const wireType = tag & 7;
     if (fieldNumber === 0) throw new MalformedFrameError('field number 0');
-    if (fieldNumber >= FIRST_BODY_FIELD) return { found: true, fieldNumber };
+    if (fieldNumber >= FIRST_BODY_FIELD) return { found: true, fieldNumber, requestId };
     switch (wireType) {
-      case 0:
-        if (readVarint() === undefined) return NOT_FOUND;
+      case 0: {
+        const value = readVarint();
+        if (value === undefined) return notFound();
+        if (fieldNumber === REQUEST_ID_FIELD) requestId = value >>> 0;
         break;
+      }
       case 1:
         pos += 8;
         break;
       case 2: {
         const length = readVarint();
-        if (length === undefined) return NOT_FOUND;
+        if (length === undefined) return notFound();
         pos += length;
         break;
       }
@@ -70,7 +74,7 @@ export function peekBodyField(header: Uint8Array, frameLength: number): PeekResu
         throw new MalformedFrameError(`wire type ${wireType} in envelope header`);
     }
   }
-  return NOT_FOUND;
+  return notFound();
 }
 
 function failTruncated(): never {

@@ -7,12 +7,13 @@ export { ERROR_REPLY_CODES, type ErrorReplyCodeName, errorReplyCodeName } from '
 export {
   DecoderBrokenError,
   type FrameDirection,
+  FrameRefusedError,
   FrameTooLargeError,
   MalformedFrameError,
   WireError,
   type WireErrorCode,
 } from './errors.js';
-export { FrameDecoder } from './frame-decoder.js';
+export { FrameDecoder, type FrameDecoderOptions, type FrameHeader } from './frame-decoder.js';
 export { encodeBlock, encodeFrame, encodeTransaction } from './frame-encoder.js';
 export { PEEK_BYTES } from './header-peek.js';
 export {

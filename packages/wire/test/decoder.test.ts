@@ -3,6 +3,8 @@ import {
   DecoderBrokenError,
   encodeFrame,
   FrameDecoder,
+  type FrameHeader,
+  FrameRefusedError,
   FrameTooLargeError,
   KIND_FIELD_NUMBERS,
   MalformedFrameError,
@@ -136,5 +138,52 @@ describe('limits are checked before allocation', () => {
   it('honours a configured frame limit', () => {
     const decoder = new FrameDecoder(resolveLimits({ maxFrameBytes: 1024 }));
     expect(() => [...decoder.push(prefix(1025))]).toThrow(FrameTooLargeError);
+  });
+});
+
+describe('onHeader: the caller sees each frame header before the body is buffered', () => {
+  it('reports kind, request id and length once per frame, and a thrown WireError refuses the frame', () => {
+    const seen: FrameHeader[] = [];
+    const decoder = new FrameDecoder(undefined, {
+      onHeader: (header) => {
+        seen.push(header);
+        if (header.kind === 'blockRangeChunk') {
+          throw new FrameRefusedError(header.kind, header.requestId, header.length, 'no stream pending');
+        }
+      },
+    });
+    const ping = encodeFrame(message('ping', { nonce: u64(1) }, 7));
+    const chunk = encodeFrame(
+      message(
+        'blockRangeChunk',
+        { blocks: [{ txs: [{ version: 1, inputs: [{ signature: new Uint8Array(100_000) }] }] }] },
+        9,
+      ),
+    );
+    // Only the first 32 bytes of the big frame arrive: it is refused from its header alone.
+    const stream = Buffer.concat([ping, chunk.subarray(0, 32)]);
+    const frames: string[] = [];
+    expect(() => {
+      for (const f of decoder.push(stream)) frames.push(f.kind);
+    }).toThrow(FrameRefusedError);
+    expect(frames).toEqual(['ping']);
+    expect(seen).toEqual([
+      { kind: 'ping', requestId: 7, length: ping.length - 4 },
+      { kind: 'blockRangeChunk', requestId: 9, length: chunk.length - 4 },
+    ]);
+    expect(decoder.broken?.code).toBe('FRAME_REFUSED');
+    expect(decoder.bufferedBytes).toBe(0);
+    expect(() => decoder.push(new Uint8Array(1))).toThrow(DecoderBrokenError);
+  });
+
+  it('reports an unnamed kind (metadata before the body) with kind undefined', () => {
+    const seen: FrameHeader[] = [];
+    const decoder = new FrameDecoder(undefined, { onHeader: (h) => seen.push(h) });
+    // request_id 3, then a reserved length-delimited field 2 of 20 bytes, then the body.
+    const body = encodeFrame(message('getChainTip', {}, 0)).subarray(4);
+    const envelope = Buffer.concat([Buffer.from([0x08, 3, 0x12, 20]), Buffer.alloc(20), body]);
+    const frames = [...decoder.push(Buffer.concat([prefix(envelope.length), envelope]))];
+    expect(frames.map((f) => f.kind)).toEqual(['getChainTip']);
+    expect(seen).toEqual([{ kind: undefined, requestId: 3, length: envelope.length }]);
   });
 });
