@@ -166,7 +166,9 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
     pool = new ValidationPool({
       threads: config.pool.size,
       maxQueue: config.pool.maxQueue,
-      closeTimeoutMs: Math.max(50, share('pool') - 50),
+      // Longer than its shutdown step: a worker that hangs makes the step time out (a forced
+      // stop, exit 70) instead of the pool's own timeout quietly resolving destroy().
+      closeTimeoutMs: share('pool') + 1000,
       registry: metricsRegistry,
     });
     node = await ConsensusNode.create({
@@ -197,7 +199,8 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
       mempool: { maxCount: config.consensus.mempoolMaxTxs },
       minPeers: config.consensus.minPeersForReorg,
       maxReorgDepth: config.consensus.maxReorgDepth,
-      closeTimeoutMs: share('drain'),
+      // As for the pool: a chain queue that does not drain shows as a timed-out step.
+      closeTimeoutMs: share('drain') + 1000,
       metricsRegistry,
       logger: packageLogger(logger, 'consensus'),
     });
