@@ -290,6 +290,7 @@ export class ConnectionManager {
         : dedupKey(result.remoteNodeId, result.remoteNonce),
       connection: conn,
       maxInflightOutbound: this.env.options.limits.maxInflightOutboundPerPeer,
+      maxQueuedRequests: this.env.options.limits.maxQueuedRequestsPerPeer,
       sendDrainTimeoutMs: this.env.options.limits.sendDrainTimeoutMs,
       wireLimits: this.env.options.wireLimits,
       hooks: this.env.sessionHooks,

@@ -45,7 +45,7 @@ export class Liveness {
     const t0 = performance.now();
     this.nonce = (this.nonce + 1) % Number.MAX_SAFE_INTEGER;
     const msg = message('ping', { nonce: u64(this.nonce), sentAtMs: u64(startMs) });
-    session.request(msg, { timeoutMs: this.env.intervalMs, expect: 'pong' }).then(
+    session.request(msg, { timeoutMs: this.env.intervalMs, expect: 'pong', urgent: true }).then(
       () => {
         session.pingOutstanding = false;
         session.missedPongs = 0;

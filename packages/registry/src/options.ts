@@ -26,8 +26,13 @@ export interface RegistryLimits {
   maxPendingDials: number;
   /** Default timeout of `request` and `query`, and idle timeout of `stream`. */
   requestTimeoutMs: number;
-  /** Our requests awaiting a response, per peer; more are refused with QueueFullError. */
+  /**
+   * Our requests awaiting a response, per peer; more wait for a slot (maxQueuedRequestsPerPeer).
+   * Keep it ≤ the peers' maxInflightInboundPerPeer, or they answer BUSY (treated as back-pressure).
+   */
   maxInflightOutboundPerPeer: number;
+  /** Our requests waiting for an in-flight slot, per peer; more are refused with QueueFullError. */
+  maxQueuedRequestsPerPeer: number;
   /** A peer's requests being handled at once; more are answered BUSY. */
   maxInflightInboundPerPeer: number;
   /** Bytes queued for writing per peer before sends wait for drain. */
@@ -61,7 +66,8 @@ export const DEFAULT_REGISTRY_LIMITS: Readonly<RegistryLimits> = Object.freeze({
   dialTimeoutMs: 10_000,
   maxPendingDials: 64,
   requestTimeoutMs: 10_000,
-  maxInflightOutboundPerPeer: 256,
+  maxInflightOutboundPerPeer: 64,
+  maxQueuedRequestsPerPeer: 4_096,
   maxInflightInboundPerPeer: 64,
   maxQueuedBytesPerPeer: 8 * MiB,
   sendDrainTimeoutMs: 5_000,

@@ -147,9 +147,9 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
       },
     });
     const hooks: SessionHooks = {
-      requestDone: (s, kind, outcome, startMs) => {
+      requestDone: (s, kind, outcome, startMs, charged) => {
         this.recorder?.request(kind, outcome, startMs);
-        if (outcome === 'timeout' && kind !== 'ping') {
+        if (outcome === 'timeout' && charged && kind !== 'ping') {
           this.penalizeSession(s, 'REQUEST_TIMEOUT', kind, this.lag.now() - (Date.now() - startMs));
         }
       },

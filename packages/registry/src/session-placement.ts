@@ -197,7 +197,7 @@ export class SessionPlacement {
     newcomer.connection.pause('parked');
     const timeoutMs = Math.min(PROBE_MS, this.env.handshakeTimeoutMs);
     const ping = message('ping', { nonce: u64(0), sentAtMs: u64(Date.now()) });
-    live.request(ping, { timeoutMs, expect: 'pong' }).then(
+    live.request(ping, { timeoutMs, expect: 'pong', urgent: true }).then(
       () => this.afterProbe(newcomer, live, true),
       // Only silence or a dead socket means dead: a reply of any kind, or our own full
       // in-flight bound, says nothing against the live session.

@@ -1,5 +1,4 @@
 import {
-  encodeFrame,
   type KnownFrame,
   type OutgoingMessage,
   type tc,
@@ -10,8 +9,9 @@ import {
 import type { Attempt } from './attempt.js';
 import type { Connection } from './connection.js';
 import { PeerDisconnectedError, QueueFullError, RemoteError, RequestAbortedError } from './errors.js';
-import { Call, type RequestOutcome } from './request/call.js';
-import { RequestTracker } from './request/request-tracker.js';
+import type { Call, RequestOutcome } from './request/call.js';
+import { Outbound } from './request/outbound.js';
+import type { RequestTracker } from './request/request-tracker.js';
 
 export type Direction = 'inbound' | 'outbound';
 
@@ -22,7 +22,14 @@ export interface PeerTip {
 
 /** What the registry tells a session about the outcome of each of its requests. */
 export interface SessionHooks {
-  requestDone(session: Session, kind: string, outcome: RequestOutcome, startMs: number): void;
+  /** `charged`: a timeout while the peer had the request (not while it waited here). */
+  requestDone(
+    session: Session,
+    kind: string,
+    outcome: RequestOutcome,
+    startMs: number,
+    charged: boolean,
+  ): void;
   /** A response that matches no pending request, or the wrong kind for it. */
   badResponse(session: Session, code: 'UNEXPECTED_RESPONSE' | 'INVALID_RESPONSE', detail: string): void;
 }
@@ -38,6 +45,8 @@ export interface RequestOptions {
   chunk?: (frame: KnownFrame) => void;
   /** Resolve with the response body only (unary requests). */
   bodyOnly?: boolean;
+  /** Skip the in-flight window and the waiting queue (liveness pings, probes). */
+  urgent?: boolean;
 }
 
 export interface SessionInit {
@@ -51,6 +60,7 @@ export interface SessionInit {
   readonly dedupKey: string;
   readonly connection: Connection;
   readonly maxInflightOutbound: number;
+  readonly maxQueuedRequests: number;
   readonly sendDrainTimeoutMs: number;
   readonly wireLimits: WireLimits;
   readonly hooks: SessionHooks;
@@ -70,6 +80,8 @@ export class Session {
   readonly hello: tc.v1.Hello;
   readonly dedupKey: string;
   readonly connection: Connection;
+  readonly outbound: Outbound;
+  /** The pending map of our requests in flight (outbound.tracker). */
   readonly tracker: RequestTracker;
   state: 'parked' | 'active' | 'closed' = 'parked';
   connectedAtMs = 0;
@@ -99,7 +111,18 @@ export class Session {
     this.hello = init.hello;
     this.dedupKey = init.dedupKey;
     this.connection = init.connection;
-    this.tracker = new RequestTracker(init.maxInflightOutbound);
+    this.outbound = new Outbound({
+      peerId: init.peerId,
+      maxInflight: init.maxInflightOutbound,
+      maxQueued: init.maxQueuedRequests,
+      wireLimits: init.wireLimits,
+      isOpen: () => this.open,
+      tryWrite: (frame) => this.connection.tryWrite(frame),
+      write: (frame, signal) => this.write(frame, signal),
+      done: (kind, outcome, startMs, charged) =>
+        init.hooks.requestDone(this, kind, outcome, startMs, charged),
+    });
+    this.tracker = this.outbound.tracker;
     this.tip = { height: u64ToBigInt(init.hello.tipHeight), hash: init.hello.tipHash };
   }
 
@@ -129,55 +152,20 @@ export class Session {
   }
 
   /**
-   * Encodes and sends one request; resolves with the response matched by request id (the
-   * whole frame, or only its body with `bodyOnly`). Rejects with a typed error.
+   * Encodes and sends one request, or queues it for an in-flight slot (see Outbound); resolves
+   * with the response matched by request id (the whole frame, or only its body with
+   * `bodyOnly`). Rejects with a typed error.
    */
   request(msg: OutgoingMessage, opts: RequestOptions): Promise<unknown> {
     if (opts.signal?.aborted) return Promise.reject(new RequestAbortedError(this.peerId, opts.signal.reason));
     if (!this.open) return Promise.reject(new PeerDisconnectedError(this.peerId, 'closed'));
-    if (this.tracker.full) {
-      this.init.hooks.requestDone(this, msg.kind, 'queue_full', Date.now());
-      return Promise.reject(new QueueFullError(this.peerId, 'inflight'));
-    }
-    const id = this.tracker.allocate();
-    const frame = encodeFrame(
-      { kind: msg.kind, body: msg.body, requestId: id } as OutgoingMessage,
-      this.init.wireLimits,
-    );
-    const call = new Call(
-      this,
-      id,
-      msg.kind,
-      opts.expect,
-      opts.timeoutMs,
-      opts.signal,
-      opts.bodyOnly === true,
-    );
-    if (opts.chunk) call.chunk = opts.chunk;
-    this.tracker.add(call);
-    if (!this.connection.tryWrite(frame)) {
-      this.write(frame, opts.signal).catch((error: Error) => {
-        if (this.tracker.take(id, true) !== undefined) call.fail(error);
-      });
-    }
-    return call.promise;
-  }
-
-  /** CallOwner: a call ended (metrics, timeout penalties). */
-  callDone(call: Call, outcome: RequestOutcome): void {
-    this.init.hooks.requestDone(this, call.kind, outcome, call.startMs);
+    return this.outbound.send(msg, opts);
   }
 
   /** Tips only move forward (a stale announcement never overwrites a newer one). */
   updateTip(tip: { height: U64Input; hash: Uint8Array }): void {
     const height = u64ToBigInt(tip.height);
     if (height >= this.tip.height) this.tip = { height, hash: tip.hash };
-  }
-
-  /** Cancels a pending request locally (a stream consumer stopped); late frames are dropped. */
-  cancel(id: number): void {
-    const pending = this.tracker.take(id, true);
-    if (pending) pending.fail(new RequestAbortedError(this.peerId, 'cancelled'));
   }
 
   /**
@@ -195,6 +183,10 @@ export class Session {
     }
     if (pending.chunk && frame.kind === streamKinds.chunk) {
       pending.chunk(frame);
+      return;
+    }
+    if (Outbound.isBusy(frame)) {
+      this.outbound.busy(pending as Call); // back-pressure: sent again when a slot frees
       return;
     }
     const expected = pending.chunk ? streamKinds.end : pending.expect;
@@ -224,6 +216,6 @@ export class Session {
 
   /** Rejects every pending request of this session at once. */
   failAll(reason: string): void {
-    this.tracker.failAll(() => new PeerDisconnectedError(this.peerId, reason));
+    this.outbound.failAll(reason);
   }
 }

@@ -124,19 +124,24 @@ describe('request/response matched by request id', () => {
     expect(b.score(a.nodeId)).toBeCloseTo(charged, 1);
   });
 
-  it('the in-flight bound refuses with QueueFullError instead of queueing without limit', async () => {
+  it('past the in-flight bound requests wait in a bounded queue; past that, QueueFullError', async () => {
     const a = await startNode({ rateQuotas: FAST });
-    const b = await startNode({ rateQuotas: FAST, limits: { maxInflightOutboundPerPeer: 4 } });
+    const b = await startNode({
+      rateQuotas: FAST,
+      limits: { maxInflightOutboundPerPeer: 4, maxQueuedRequestsPerPeer: 2 },
+    });
     const hold = echoServer(a, holdHeights([1, 2, 3, 4]));
     await b.dial(addr(a));
-    const pending = [1, 2, 3, 4].map((h) =>
+    const pending = [1, 2, 3, 4, 5, 6].map((h) =>
       b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(h) } }),
     );
+    expect(b.peer(a.nodeId)!.requestsInFlight).toBe(4);
     await expect(
-      b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(5) } }),
+      b.request(a.nodeId, { kind: 'getBlockHash', body: { height: u64(7) } }),
     ).rejects.toBeInstanceOf(QueueFullError);
     hold.all();
-    await Promise.all(pending);
+    const answers = await Promise.all(pending);
+    expect(answers.map((x) => Buffer.from(x.hash).toString())).toEqual(['1', '2', '3', '4', '5', '6']);
   });
 
   it('killing a peer rejects all its pending requests with PeerDisconnectedError within 1 s', async () => {

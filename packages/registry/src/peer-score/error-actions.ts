@@ -115,7 +115,10 @@ export const DEFAULT_ERROR_ACTIONS: Readonly<Record<string, ErrorActionRule>> = 
   REQUEST_TIMEOUT: rule('score', 'no response in time (excused while our event loop lags)', -2),
   UNKNOWN_KIND: rule('ignore', 'a kind from a newer protocol version; skipped'),
   INVALID_RESPONSE: rule('score', 'response does not match its request or fails validation', SCORE_DELTA.low),
-  INBOUND_REQUEST_LIMIT: rule('score', 'peer exceeded maxInflightInboundPerPeer', SCORE_DELTA.mid),
+  INBOUND_REQUEST_LIMIT: rule(
+    'ignore',
+    'over maxInflightInboundPerPeer, answered BUSY: back-pressure an honest requester obeys (a flood is bounded by the rate limiter, which charges)',
+  ),
   REMOTE_RATE_LIMITED: rule('ignore', 'the peer rate-limited us: our pace, not its fault'),
   REQUEST_ABORTED: rule('ignore', 'we aborted the request ourselves'),
 } satisfies Record<RegistryErrorCode, ErrorActionRule>);

@@ -8,7 +8,7 @@ import {
   RequestAbortedError,
   RequestTimeoutError,
 } from '../errors.js';
-import type { PendingRequest, RequestTracker } from './request-tracker.js';
+import type { PendingRequest } from './request-tracker.js';
 
 export type RequestOutcome =
   | 'ok'
@@ -19,32 +19,42 @@ export type RequestOutcome =
   | 'disconnected'
   | 'queue_full';
 
-/** Where a call reports its end (metrics, timeout penalties). */
+/** Where a call is kept until it ends, and where it reports its end (metrics, timeout penalties). */
 export interface CallOwner {
   readonly peerId: string;
-  readonly tracker: RequestTracker;
-  callDone(call: Call, outcome: RequestOutcome): void;
+  /**
+   * Takes the call out of the pending map ('inflight': the peer has it) or out of the local
+   * waiting queue ('waiting'); undefined when it already ended.
+   */
+  release(call: Call): 'inflight' | 'waiting' | undefined;
+  /** `charged`: the peer had the request when it timed out (so the timeout may be its fault). */
+  callDone(call: Call, outcome: RequestOutcome, charged: boolean): void;
 }
 
 /**
- * One outbound request in flight: its promise, its own timer and its abort listener. One
- * object per request (the timer and the listener use it directly, no closures), because
- * this is the hot path of every request/response.
+ * One outbound request, waiting for a slot or in flight: its promise, its own timer (which
+ * covers both) and its abort listener. One object per request (the timer and the listener
+ * use it directly, no closures), because this is the hot path of every request/response.
  */
 export class Call implements PendingRequest {
   readonly promise: Promise<unknown>;
   chunk?: (frame: KnownFrame) => void;
+  /** Request id while in flight; 0 while waiting for a slot (a new id on every send). */
+  id = 0;
+  /** BUSY replies so far (each sends the request back to the waiting queue). */
+  busyCount = 0;
   private resolve!: (value: unknown) => void;
   private reject!: (error: Error) => void;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly owner: CallOwner,
-    readonly id: number,
     readonly kind: string,
+    /** The request body, encoded with a fresh id on each send. */
+    readonly body: unknown,
     readonly expect: string | undefined,
     private readonly timeoutMs: number,
-    private readonly signal: AbortSignal | undefined,
+    readonly signal: AbortSignal | undefined,
     /** Resolve with the body (unary requests) instead of the whole frame. */
     private readonly bodyOnly: boolean,
   ) {
@@ -61,15 +71,16 @@ export class Call implements PendingRequest {
 
   /** AbortSignal listener (EventListenerObject). */
   handleEvent(): void {
-    if (this.owner.tracker.take(this.id, true) === undefined) return;
+    if (this.owner.release(this) === undefined) return;
     this.finish('aborted');
     this.reject(new RequestAbortedError(this.owner.peerId, this.signal?.reason));
   }
 
   timedOut(): void {
     this.timer = undefined;
-    if (this.owner.tracker.take(this.id, true) === undefined) return;
-    this.finish('timeout');
+    const where = this.owner.release(this);
+    if (where === undefined) return;
+    this.finish('timeout', where === 'inflight');
     this.reject(new RequestTimeoutError(this.owner.peerId, this.kind, this.timeoutMs));
   }
 
@@ -94,11 +105,11 @@ export class Call implements PendingRequest {
     this.reject(error);
   }
 
-  private finish(outcome: RequestOutcome): void {
+  private finish(outcome: RequestOutcome, charged = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.signal?.removeEventListener('abort', this);
-    this.owner.callDone(this, outcome);
+    this.owner.callDone(this, outcome, charged);
   }
 }
 

@@ -30,7 +30,7 @@ describe('DEFAULT_ERROR_ACTIONS', () => {
     ['REQUEST_TIMEOUT', 'score'],
     ['UNKNOWN_KIND', 'ignore'],
     ['INVALID_RESPONSE', 'score'],
-    ['INBOUND_REQUEST_LIMIT', 'score'],
+    ['INBOUND_REQUEST_LIMIT', 'ignore'],
   ])('%s → %s', (code, action) => {
     expect(new ErrorActionTable().resolve(code).action).toBe(action);
   });
