@@ -59,7 +59,11 @@ export const isHonest = (s: ScriptShape) =>
  * Bytes a client sends after reading the target's Hello: a Hello, a HelloAck and a first
  * request, each in one of several variants, then optionally mutated at the byte level.
  */
-export function buildScript(shape: ScriptShape, target: TargetHello, mutator: Mutator): Uint8Array {
+export function buildScript(
+  shape: ScriptShape,
+  target: TargetHello,
+  mutator: Mutator,
+): { bytes: Uint8Array; nodeId: string } {
   const me = NodeIdentity.generate();
   const myNonce = randomBytes(32);
   const frames: OutgoingMessage[] = [];
@@ -94,5 +98,5 @@ export function buildScript(shape: ScriptShape, target: TargetHello, mutator: Mu
   if (shape.after === 'request') frames.push(message('getChainTip', {}, 2));
   let bytes = concat(...frames.map((f) => encodeFrame(f)));
   if (shape.after === 'garbage') bytes = concat(bytes, randomBytes(1 + mutator.int(64)));
-  return shape.mutated ? mutator.mutate(bytes, [bytes], 64 * 1024) : bytes;
+  return { bytes: shape.mutated ? mutator.mutate(bytes, [bytes], 64 * 1024) : bytes, nodeId: me.nodeId };
 }

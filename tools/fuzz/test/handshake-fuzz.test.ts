@@ -25,7 +25,7 @@ describe('handshake state machine fuzzing', () => {
       seed: 5,
       parallel: 8,
       handshakeTimeoutMs: 200,
-      targetHandshakeTimeoutMs: 10_000,
+      targetHandshakeTimeoutMs: 30_000,
       shape: { hello: 'valid', ack: 'none', after: 'nothing', mutated: false },
     });
     expect(report.failures.filter((f) => f.kind === 'lingering-unauthenticated')).toHaveLength(8);
