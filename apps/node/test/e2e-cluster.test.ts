@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,27 @@ describe('e2e: a three-node cluster', () => {
     // ... and catches up with the others.
     const agreed = await agreeAtLeast(nodes, ahead, 30_000);
     expect(agreed.height).toBeGreaterThanOrEqual(ahead);
+  });
+
+  it('addnode, disconnectnode and getpeerinfo go through the registry', async () => {
+    const [n0, n1] = nodes as [E2eNode, E2eNode];
+    const peers = await n0.rpc.call<{ id: string; address: string; height: number }[]>('getpeerinfo');
+    expect(peers).toHaveLength(2);
+    const cfg = JSON.parse(readFileSync(n0.configFile, 'utf8')) as { p2p: { peers: string[] } };
+    // A configured peer counts as added; an unreachable address fails a one-off dial.
+    await expect(n0.rpc.call('addnode', [cfg.p2p.peers[0], 'add'])).rejects.toMatchObject({ rpcCode: -23 });
+    await expect(n0.rpc.call('addnode', ['127.0.0.1:1', 'onetry'])).rejects.toMatchObject({ rpcCode: -1 });
+    await expect(n0.rpc.call('addnode', ['127.0.0.1:1', 'remove'])).rejects.toMatchObject({ rpcCode: -24 });
+    // Disconnect node 1 by its id (= the address of its key); the configured peers redial.
+    const id1 = (await n1.rpc.call<{ nodeId: string }>('getnetworkinfo')).nodeId;
+    expect(peers.map((p) => p.id)).toContain(id1);
+    expect(await n0.rpc.call('disconnectnode', [id1])).toBeNull();
+    await until(
+      'node 1 to be connected again',
+      async () => (await n0.rpc.call<{ id: string }[]>('getpeerinfo')).some((p) => p.id === id1),
+      20_000,
+    );
+    await agreeAtLeast(nodes, 1, 20_000);
   });
 
   it('SIGTERM while RPC requests are in flight: every call is answered or refused cleanly, exit 0 within the bound', async () => {

@@ -52,6 +52,8 @@ export interface ChainApiContext {
 /** Largest number of transactions shown at getblock verbosity 2 for one block. */
 const MAX_TXS_SHOWN = 10_000;
 const DEFAULT_UNSPENT_LIMIT = 1000;
+/** How often `addnode add` peers without a session are dialled again. */
+export const ADDNODE_REDIAL_MS = 10_000;
 const u8 = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
 
 /**
@@ -144,9 +146,34 @@ function txView(
 export class ChainApi implements Omit<NodeApi, 'stop'> {
   /** Peers added with `addnode add` (and the configured ones). */
   private readonly added: Set<string>;
+  /** Added with `addnode add` (not configured): the app redials these itself. */
+  private readonly addedByRpc = new Set<string>();
+  private redialTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: ChainApiContext) {
     this.added = new Set(ctx.config.p2p.peers);
+  }
+
+  /**
+   * Every `intervalMs`, dials each `addnode add` address that has no live session (the registry
+   * redials only the peers it was started with). The timer is unref'd; `stopRedial` ends it.
+   */
+  startRedial(intervalMs = ADDNODE_REDIAL_MS): void {
+    this.stopRedial();
+    this.redialTimer = setInterval(() => {
+      const node = this.ctx.node();
+      if (!node || this.addedByRpc.size === 0) return;
+      const live = new Set(node.registry.peers().map((p) => p.address));
+      for (const address of this.addedByRpc) {
+        if (!live.has(address)) node.connect(address).catch(() => {});
+      }
+    }, intervalMs);
+    this.redialTimer.unref();
+  }
+
+  stopRedial(): void {
+    clearInterval(this.redialTimer);
+    this.redialTimer = undefined;
   }
 
   private get node(): ConsensusNode {
@@ -329,6 +356,7 @@ export class ChainApi implements Omit<NodeApi, 'stop'> {
       // The registry keeps redialling peers it was configured with; it has no call to drop one.
       if (!this.added.delete(address))
         throw new RpcError(RPC_ERRORS.NODE_NOT_ADDED, `${address} was not added`);
+      this.addedByRpc.delete(address);
       return;
     }
     if (command === 'onetry') {
@@ -346,6 +374,7 @@ export class ChainApi implements Omit<NodeApi, 'stop'> {
       throw new RpcError(RPC_ERRORS.NODE_ALREADY_ADDED, `${address} is already added`);
     if (this.added.size >= 256) throw new RpcError(RPC_ERRORS.MISC_ERROR, 'at most 256 added nodes');
     this.added.add(address);
+    this.addedByRpc.add(address);
     node.registry.addAddress(address);
     node
       .connect(address)

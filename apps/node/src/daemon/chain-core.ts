@@ -71,7 +71,10 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
     name: 'p2p-stop-producing',
     phase: 'stop-accepting',
     timeoutMs: 100,
-    run: () => node?.setProducing(false),
+    run: () => {
+      api.stopRedial();
+      node?.setProducing(false);
+    },
   });
   shutdown.register({
     name: 'p2p-disconnect',
@@ -231,6 +234,7 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
     );
     await node.start();
     started = true;
+    api.startRedial();
     const tip = node.chain.tip();
     log.info(
       {
