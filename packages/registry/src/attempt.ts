@@ -1,4 +1,5 @@
 import type { OutgoingMessage } from '@tc/wire';
+import { formatAddress } from './address.js';
 import type { Connection } from './connection.js';
 import type { Handshake, HandshakeResult } from './handshake/handshake.js';
 import type { Direction, Session } from './session.js';
@@ -79,4 +80,34 @@ export class Attempt {
     if (claimed !== undefined) return claimed === peerId;
     return address !== undefined && this.dialAddress === address;
   }
+}
+
+/**
+ * An inbound handshake from `address` (its IP and advertised listen port) whose HelloAck we
+ * already sent: the peer may count it as a session any moment. A dial to that address waits
+ * for it (waitForAttempt) instead of racing it and closing it as a duplicate after the peer
+ * reported it connected.
+ */
+export function inboundHandshakeFrom(attempts: Iterable<Attempt>, address: string): Attempt | undefined {
+  for (const a of attempts) {
+    if (a.done || a.direction !== 'inbound' || a.heldAck !== undefined || !a.handshake) continue;
+    const port = a.handshake.remoteListenPort;
+    if (port > 0 && a.claimedNodeId !== undefined && formatAddress(a.ip, port) === address) return a;
+  }
+  return undefined;
+}
+
+/** Resolves when `attempt` ends, or after `ms` (unref'd timer), whichever is first. */
+export function waitForAttempt(attempt: Attempt, ms: number): Promise<void> {
+  if (attempt.done) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      attempt.endWaiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    attempt.endWaiters.add(done);
+  });
 }

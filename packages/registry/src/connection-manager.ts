@@ -3,7 +3,7 @@ import { type DecodedFrame, encodeFrame, message, pb, WireError } from '@tc/wire
 import { formatAddress } from './address.js';
 import type { ConnectionAdmission } from './admission/index.js';
 import { normaliseIp } from './admission/index.js';
-import { Attempt } from './attempt.js';
+import { Attempt, inboundHandshakeFrom } from './attempt.js';
 import { Connection } from './connection.js';
 import { DialError } from './errors.js';
 import { FOREIGN_PROTOCOL, isForeignProtocol } from './foreign-protocol.js';
@@ -237,34 +237,9 @@ export class ConnectionManager {
     this.attempts.delete(attempt);
   }
 
-  /**
-   * An inbound handshake from `address` (its IP and advertised listen port) whose HelloAck
-   * we already sent: the peer may count it as a session any moment. A dial to that address
-   * waits for it (see waitForAttempt) instead of racing it and closing it as a duplicate
-   * after the peer reported it connected.
-   */
+  /** An inbound handshake from `address` whose HelloAck we sent (see inboundHandshakeFrom). */
   inboundHandshakeFrom(address: string): Attempt | undefined {
-    for (const a of this.attempts) {
-      if (a.done || a.direction !== 'inbound' || a.heldAck !== undefined || !a.handshake) continue;
-      const port = a.handshake.remoteListenPort;
-      if (port > 0 && a.claimedNodeId !== undefined && formatAddress(a.ip, port) === address) return a;
-    }
-    return undefined;
-  }
-
-  /** Resolves when `attempt` ends, or after `ms` (unref'd timer), whichever is first. */
-  waitForAttempt(attempt: Attempt, ms: number): Promise<void> {
-    if (attempt.done) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        attempt.endWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      attempt.endWaiters.add(done);
-    });
+    return inboundHandshakeFrom(this.attempts, address);
   }
 
   private authenticated(attempt: Attempt, result: HandshakeResult, settled: ConnectWaiter): void {

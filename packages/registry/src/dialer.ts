@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { AddressBook } from './address-book.js';
 import type { ConnectionAdmission } from './admission/index.js';
 import { normaliseIp } from './admission/index.js';
+import { waitForAttempt } from './attempt.js';
 import type { ConnectionManager } from './connection-manager.js';
 import { DialQueue } from './dial-queue.js';
 import { DialError } from './errors.js';
@@ -88,7 +89,7 @@ export class Dialer {
     // that handshake instead (bounded), and dial only if it produced no session.
     const inbound = env.manager.inboundHandshakeFrom(address);
     if (inbound) {
-      await env.manager.waitForAttempt(inbound, env.dedupHoldMs);
+      await waitForAttempt(inbound, env.dedupHoldMs);
       const live = env.sessionAt(address);
       if (live) {
         env.metrics?.dials.inc({ outcome: 'joined' });

@@ -2,7 +2,8 @@ import type { WireLimits } from '@tc/wire';
 import { encodeFrame, message, pb, u64 } from '@tc/wire';
 import { formatAddress } from './address.js';
 import type { Attempt } from './attempt.js';
-import { DialError, PeerDisconnectedError, RequestTimeoutError } from './errors.js';
+import { type ConnectWaiter, ConnectWaiters } from './connect-waiters.js';
+import { PeerDisconnectedError, RequestTimeoutError } from './errors.js';
 import { HandshakeError } from './handshake/errors.js';
 import type { HandshakeResult } from './handshake/handshake.js';
 import type { RegistryMetrics } from './metrics.js';
@@ -42,10 +43,7 @@ export interface PlacementEnv {
   onEnded(session: Session, reason: string, wasActive: boolean): void;
 }
 
-export interface ConnectWaiter {
-  resolve: (session: Session) => void;
-  reject: (error: Error) => void;
-}
+export type { ConnectWaiter } from './connect-waiters.js';
 
 /**
  * Where an authenticated connection goes: the dedup decision (exactly one session per peer,
@@ -55,7 +53,7 @@ export interface ConnectWaiter {
  */
 export class SessionPlacement {
   readonly table = new SessionTable();
-  private readonly connectWaiters = new Map<string, ConnectWaiter[]>();
+  private readonly waiters = new ConnectWaiters((peerId) => this.table.get(peerId));
 
   constructor(private readonly env: PlacementEnv) {}
 
@@ -259,9 +257,7 @@ export class SessionPlacement {
   }
 
   resolveWaiters(session: Session): void {
-    const waiters = this.connectWaiters.get(session.peerId);
-    this.connectWaiters.delete(session.peerId);
-    for (const w of waiters ?? []) w.resolve(session);
+    this.waiters.resolve(session);
   }
 
   /**
@@ -269,46 +265,7 @@ export class SessionPlacement {
    * none is by then (a dial refused as a duplicate waits for the peer's connection this way).
    */
   waitForActive(peerId: string, waiter: ConnectWaiter, timeoutMs?: number, address?: string): void {
-    const live = this.table.get(peerId);
-    if (live && timeoutMs !== undefined) {
-      waiter.resolve(live);
-      return;
-    }
-    let entry = waiter;
-    if (timeoutMs !== undefined) {
-      let done = false;
-      const timer = setTimeout(() => {
-        if (done) return;
-        done = true;
-        const list = this.connectWaiters.get(peerId);
-        if (list) {
-          const rest = list.filter((w) => w !== entry);
-          if (rest.length > 0) this.connectWaiters.set(peerId, rest);
-          else this.connectWaiters.delete(peerId);
-        }
-        waiter.reject(
-          new DialError('DIAL_FAILED', address ?? peerId, 'refused as a duplicate, no session followed'),
-        );
-      }, timeoutMs);
-      timer.unref();
-      entry = {
-        resolve: (s) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          waiter.resolve(s);
-        },
-        reject: (e) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          waiter.reject(e);
-        },
-      };
-    }
-    const list = this.connectWaiters.get(peerId);
-    if (list) list.push(entry);
-    else this.connectWaiters.set(peerId, [entry]);
+    this.waiters.add(peerId, waiter, timeoutMs, address);
   }
 
   private closeDuplicate(session: Session): void {
@@ -336,14 +293,9 @@ export class SessionPlacement {
       session.connection.close(encodeFrame(message('disconnect', { reason: send, message: reason })));
     } else session.connection.close();
     // A duplicate loses to a session of the same peer, so dials waiting for the peer wait on.
-    if ((wasParked || wasActive) && reason !== 'duplicate') this.rejectWaitersIfGone(session.peerId, reason);
-  }
-
-  private rejectWaitersIfGone(peerId: string, reason: string): void {
-    if (this.table.get(peerId) || this.table.getParked(peerId)) return;
-    const waiters = this.connectWaiters.get(peerId);
-    if (!waiters) return;
-    this.connectWaiters.delete(peerId);
-    for (const w of waiters) w.reject(new DialError('DIAL_FAILED', peerId, `session ended: ${reason}`));
+    if ((wasParked || wasActive) && reason !== 'duplicate') {
+      const peerId = session.peerId;
+      if (!this.table.get(peerId) && !this.table.getParked(peerId)) this.waiters.rejectAll(peerId, reason);
+    }
   }
 }
