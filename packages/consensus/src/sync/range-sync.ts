@@ -13,7 +13,7 @@ import { SyncError, type SyncOutcome } from './errors.js';
 import type { BlockQuota } from './peer-balancer.js';
 import { registerSyncMetrics, type SyncMetrics } from './sync-metrics.js';
 import { SyncRun } from './sync-run.js';
-import type { SyncPeerInput, SyncProgress, SyncStalled } from './sync-types.js';
+import type { ResolvedRangeSyncLimits, SyncPeerInput, SyncProgress, SyncStalled } from './sync-types.js';
 
 export interface RangeSyncOptions {
   registry: PeerConnectionRegistry;
@@ -52,20 +52,6 @@ export interface SyncEvents {
   progress: [SyncProgress];
   stalled: [SyncStalled];
   done: [SyncOutcome];
-}
-
-export interface ResolvedRangeSyncLimits {
-  readonly batchSize: number;
-  readonly maxBatchesAhead: number;
-  readonly maxBufferedBytes: number;
-  readonly requestTimeoutMs: number;
-  readonly stallTimeoutMs: number;
-  readonly maxAttemptsPerBatch: number;
-  readonly maxInflightPerPeer: number;
-  readonly maxPeers: number;
-  readonly peerQuota: BlockQuota | undefined;
-  readonly rateLimitCooldownMs: number;
-  readonly progressIntervalMs: number;
 }
 
 const registryQuota = DEFAULT_RATE_QUOTAS['getBlockRange'];
@@ -212,3 +198,5 @@ export class RangeSync extends EventEmitter<SyncEvents> {
     this.run?.stop(reason);
   }
 }
+
+export type { ResolvedRangeSyncLimits } from './sync-types.js';

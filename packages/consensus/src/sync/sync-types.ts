@@ -32,9 +32,8 @@ export interface SyncStalled {
   readonly action: 'reassigned' | 'waiting';
 }
 
-export interface RunConfig {
-  readonly registry: PeerConnectionRegistry;
-  readonly target: SyncTarget;
+/** The limits of a sync, with every default filled in. */
+export interface ResolvedRangeSyncLimits {
   readonly batchSize: number;
   readonly maxBatchesAhead: number;
   readonly maxBufferedBytes: number;
@@ -46,6 +45,11 @@ export interface RunConfig {
   readonly peerQuota: BlockQuota | undefined;
   readonly rateLimitCooldownMs: number;
   readonly progressIntervalMs: number;
+}
+
+export interface RunConfig extends ResolvedRangeSyncLimits {
+  readonly registry: PeerConnectionRegistry;
+  readonly target: SyncTarget;
   readonly log: Logger;
   readonly metrics: SyncMetrics | undefined;
   readonly lag: EventLoopLagMonitor;
