@@ -105,7 +105,22 @@ describe('exactly one connection per peer', () => {
     expect(duplicates).toBeGreaterThan(0);
     expect(bothDialled).toBeGreaterThan(0);
     // The loser was never reported connected: "peer:connect" came only after the decision.
+    // A session reported connected always reports its end ("peer:disconnect" with the reason it
+    // was closed for), so no reported generation may ever end as "duplicate".
     expect(flaps).toBe(0);
+    for (const { ta, tb } of pairs) {
+      for (const t of [ta, tb]) {
+        const reported = new Set(t.connects.map((c) => c.generation));
+        const endedAsDuplicate = t.disconnects
+          .filter((d) => d.reason === 'duplicate')
+          .map((d) => d.generation);
+        expect(endedAsDuplicate.filter((g) => reported.has(g))).toEqual([]);
+        // Every reported session ended for the test's own disconnect, never for the rule.
+        expect(t.disconnects.every((d) => d.reason === 'requested' || d.reason === 'remote:requested')).toBe(
+          true,
+        );
+      }
+    }
   }, 60_000);
 
   it('a later second connection is decided by the same rule; the old session never touches the new', async () => {
