@@ -9,8 +9,12 @@ import { clientHandshake, helloMessage, probeAddress, WireSocket } from '../src/
  * Minimal reproductions of what the hostile suite found in @tc/registry, kept as regression
  * tests. Finding 1 (an unproven attempt held a proven session until its handshake deadline)
  * was fixed in the registry by f21e72f; before it, both `race` tests below got
- * `{ answered: false }`. Finding 2 (an HTTP request banned the address) by ffab2b9. The only timing is a request timeout at half the target's handshake
- * deadline.
+ * `{ answered: false }`. Finding 2 (an HTTP request banned the address) changed in ffab2b9.
+ * Finding 3 (an unproven claim on the target's own dial held or parked the claimed peer) and
+ * finding 4 (an unsolicited large response frame was buffered until the ping timeout) are fixed
+ * too; before, `dialRace` gave `{ served: false }` in both orders and `partialUnsolicitedChunk`
+ * gave `false`. The only timings are request or dial budgets at half the target's handshake
+ * deadline, and a 2 s wait for a close that must come at once.
  */
 
 const NETWORK = 'tc-findings';
