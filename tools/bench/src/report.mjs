@@ -1,0 +1,196 @@
+// Assembly of bench/REPORT.md from the captured package outputs and the node-level results.
+import { parseBlocks, renderTable } from './parse.mjs';
+
+export const fmt = (n, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : 'n/a';
+
+export const ratio = (a, b) =>
+  Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${fmt(a / b, 2)}×` : 'n/a';
+
+const MiB = 1024 * 1024;
+
+/** One package's section: its tables as tables, other text verbatim, or the raw output. */
+export function packageSection(pkg) {
+  const lines = [`## ${pkg.name}`, ''];
+  lines.push(`\`${pkg.command}\` — exit ${pkg.code ?? pkg.signal}, ${fmt(pkg.seconds, 1)} s`, '');
+  const blocks = parseBlocks(pkg.output);
+  const tables = blocks.filter((b) => b.type === 'table');
+  if (tables.length === 0) {
+    lines.push(
+      '_This benchmark prints no markdown table; its output is included verbatim. Ratios are the ' +
+        "package's own, each against the baseline it measures in the same run._",
+      '',
+      '```text',
+      ...(pkg.output.trim() ? [cleanFence(pkg.output)] : ['(no output)']),
+      '```',
+      '',
+    );
+    return lines.join('\n');
+  }
+  for (const b of blocks) {
+    if (b.type === 'table') {
+      if (b.title) lines.push(`**${b.title}**`, '');
+      lines.push(renderTable(b), '');
+    } else {
+      lines.push('```text', cleanFence(b.lines.join('\n')), '```', '');
+    }
+  }
+  return lines.join('\n');
+}
+
+function cleanFence(text) {
+  return parseBlocks(text)
+    .map((b) => (b.type === 'text' ? b.lines.join('\n') : renderTable(b)))
+    .join('\n')
+    .replace(/```/g, "'''");
+}
+
+/** Highest step that kept up (see judgeStep) and whose tips agreed. */
+export function bestStep(steps) {
+  let best;
+  for (const s of steps) {
+    if (s.keptUp && s.summary.tipsAgree && (!best || s.rate > best.rate)) best = s;
+  }
+  return best;
+}
+
+/** Marks a devnet step: included tx/s and whether it kept up with the offered rate. */
+export function judgeStep(step, keepUp = 0.9) {
+  const included = step.summary.inBlocks / step.durationS;
+  return {
+    ...step,
+    includedTps: included,
+    keptUp: Number.isFinite(included) && included >= keepUp * step.rate,
+  };
+}
+
+/** The node-level section: a headline table (figure, baseline, ratio) plus the details. */
+export function nodeSection(node) {
+  if (!node) return '## Node level\n\n_Not run (`--skip-node`)._\n';
+  const L = ['## Node level (real `tc-node` processes on 127.0.0.1)', ''];
+  const cfg = node.config;
+  L.push(
+    `${cfg.nodes}-node devnet (\`tc-node devnet\`, every node a validator, one validation worker each), ` +
+      `slots of ${cfg.slotMs} ms, tx steps of ${cfg.stepS} s.`,
+    '',
+  );
+  const rows = [];
+  const best = node.best;
+  const single = node.single;
+  const singleTps = single ? single.summary.accepted / single.durationS : Number.NaN;
+  rows.push([
+    'devnet tx/s where tips still agree (included in blocks)',
+    best ? `${fmt(best.includedTps, 1)} tx/s (step ${best.rate} tx/s)` : 'none kept up',
+    `1-node devnet, same generator at --tx-rate ${single?.rate ?? '?'}: ${fmt(singleTps, 1)} tx/s accepted`,
+    ratio(best?.includedTps, singleTps),
+  ]);
+  const prop = node.propagation;
+  const rtt = node.rttMeanMs;
+  rows.push([
+    'block propagation, producer → all peers, p50',
+    `${fmt(prop.p50, 1)} ms (${prop.count} blocks)`,
+    `mean peer RTT (getpeerinfo): ${fmt(rtt, 2)} ms`,
+    ratio(prop.p50, rtt),
+  ]);
+  rows.push([
+    'block propagation, producer → all peers, p99',
+    `${fmt(prop.p99, 1)} ms`,
+    `mean peer RTT (getpeerinfo): ${fmt(rtt, 2)} ms`,
+    ratio(prop.p99, rtt),
+  ]);
+  const sync = node.sync;
+  const syncRate = sync?.ok ? sync.blocks / sync.totalS : Number.NaN;
+  const poolRate = node.consensusSync?.pool;
+  rows.push([
+    'sync of a fresh node (spawn → tip)',
+    sync
+      ? sync.ok
+        ? `${fmt(syncRate, 1)} blocks/s (${sync.blocks} blocks in ${fmt(sync.totalS, 2)} s)`
+        : `did not reach the tip (${sync.height}/${sync.blocks})`
+      : 'n/a',
+    `pool validation only, consensus bench (same run): ${fmt(poolRate, 1)} blocks/s`,
+    ratio(syncRate, poolRate),
+  ]);
+  const rss = node.rss.filter(Number.isFinite);
+  const rssMean = rss.length ? rss.reduce((a, b) => a + b, 0) / rss.length : Number.NaN;
+  rows.push([
+    'RSS per node (mean of the devnet nodes, at the end of the best step)',
+    `${fmt(rssMean / MiB, 1)} MiB (max ${fmt(Math.max(...rss) / MiB, 1)})`,
+    `idle \`node -e\` process: ${fmt(node.idleRss / MiB, 1)} MiB`,
+    ratio(rssMean, node.idleRss),
+  ]);
+  L.push(
+    '| figure | tc | baseline (same run) | ratio tc/baseline |',
+    '|---|---:|---|---:|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+  );
+  L.push('### Transaction-rate steps', '');
+  L.push(
+    `Each step is a fresh ${cfg.nodes}-node devnet; "kept up" = transactions in the agreed chain's blocks ≥ 90 % of the offered rate × the window; stepping stops at the first step that fails.`,
+    '',
+  );
+  L.push(
+    '| nodes | offered tx/s | accepted | rejected | in blocks | included tx/s | blocks | tips agree | kept up |',
+  );
+  L.push('|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  for (const s of [...node.steps, ...(single ? [single] : [])]) {
+    const m = s.summary;
+    L.push(
+      `| ${s.nodes} | ${s.rate} | ${fmt(m.accepted)} | ${fmt(m.rejected)} | ${fmt(m.inBlocks)} | ${fmt(
+        s.includedTps ?? m.inBlocks / s.durationS,
+        1,
+      )} | ${fmt(m.blocks)} | ${m.tipsAgree ? 'yes' : 'NO'} | ${s.nodes === 1 ? '(baseline)' : s.keptUp ? 'yes' : 'no'} |`,
+    );
+  }
+  L.push('');
+  L.push('### How each figure was measured', '');
+  L.push(
+    `- **tx/s**: the devnet's own generator (one transfer in flight per sender key, built with \`listunspent\` + \`sendrawtransaction\` through the sender's node). ` +
+      'The baseline is the same generator against a single-node devnet at its top rate: what one node accepts from that client without any gossip or block propagation. ' +
+      'The ratio says how much of that single-node ceiling the network sustains with agreeing tips (the generator, not the node, may be the ceiling of both).',
+    `- **propagation**: one polling loop per node calls \`getbestblockhash\` every 10 ms during the step at ${node.propagationRate} tx/s; a block's time at a node is the midpoint of the first call that returned it. ` +
+      `Propagation = last node's time − first node's (the producer's) for every block all ${cfg.nodes} nodes reported. Resolution ≈ poll interval + one RPC round trip (${fmt(prop.meanPollMs, 1)} ms mean here), so sub-10 ms figures are at the resolution limit. ` +
+      'The node has no per-block connect timestamp in its metrics or info logs, hence polling. Baseline: the mean of the `rttMs` the nodes report for their peers (registry pings), a one-hop round trip.',
+    `- **sync**: a ${cfg.nodes}-node devnet builds a chain (${sync?.chain ? `${sync.chain.slotMs} ms slots, ${sync.chain.rate} tx/s, ${fmt(sync.chain.txs)} transactions in blocks` : 'see the steps'}); two of its nodes are restarted as serving peers and a fresh node (empty chain, same genesis) is started peered to them; the time runs from spawning it until its height reaches the serving tip (startup included; ${fmt(sync?.afterReadyS, 2)} s after it logged ready). ` +
+      'Baseline: the consensus benchmark\'s "pool validation only" figure from this run (validation of its own blocks with no network and no storage), the upper bound of any import. ' +
+      `The consensus bench's own sync figure with default per-peer rate quotas was ${fmt(node.consensusSync?.quota, 1)} blocks/s (ratio ${ratio(node.consensusSync?.quota, poolRate)}).`,
+    '- **RSS**: `tc_node_process_resident_memory_bytes` from each node\'s `/metrics` two seconds before the step ends; baseline: VmRSS of an idle `node -e "setInterval(…)"` in the same run.',
+    '',
+  );
+  return L.join('\n');
+}
+
+/** Extracts the sync figures from the consensus benchmark's text output, if present. */
+export function consensusSyncFigures(output) {
+  const pool = String(output).match(/pool validation only[^\n]*?([0-9.]+) blocks\/s/);
+  const quota = String(output).match(/sync, default rate quotas[^\n]*?\)\s+([0-9.]+) blocks\/s/);
+  return { pool: pool ? Number(pool[1]) : Number.NaN, quota: quota ? Number(quota[1]) : Number.NaN };
+}
+
+/** The whole report. */
+export function assembleReport({ machine, packages, node, quick, totalS }) {
+  const L = ['# tc benchmark report', ''];
+  L.push(
+    `Generated by \`pnpm --filter @tc/bench bench${quick ? ' -- --quick' : ''}\` on ${machine.date}` +
+      (Number.isFinite(totalS) ? ` (run took ${fmt(totalS / 60, 1)} min)` : '') +
+      '. Every ratio compares a figure with a baseline measured in the same run on the same machine; ' +
+      'absolute figures on a shared VM are noisy, ratios less so.',
+    '',
+  );
+  L.push('## Machine', '');
+  L.push('| | |', '|---|---|');
+  L.push(`| CPU | ${machine.cpu} |`, `| cores | ${machine.cores} |`, `| RAM | ${machine.ramGiB} GiB |`);
+  L.push(`| Node | ${machine.node} |`, `| OS | ${machine.os} |`, `| date | ${machine.date} |`);
+  if (machine.commit) L.push(`| commit | ${machine.commit} |`);
+  L.push('');
+  L.push(nodeSection(node));
+  L.push('## Package benchmarks', '');
+  L.push('Run one after another (never in parallel), each as its own process.', '');
+  for (const p of packages) L.push(packageSection(p));
+  return `${L.join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+// tc benchmark report: every package benchmark (one after another), then node-level figures
+// from real tc-node processes on 127.0.0.1, written to bench/REPORT.md at the repo root and
+// printed. Usage: node src/run.mjs [--quick] [--skip-packages] [--skip-node] [--out FILE]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem, type } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { devnetStep, freshSync, idleNodeRss, percentile, runChild } from './node-bench.mjs';
+import { assembleReport, bestStep, consensusSyncFigures, judgeStep } from './report.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const CLI = join(ROOT, 'apps/node/dist/cli.js');
+export const PACKAGES = ['@tc/wire', '@tc/storage', '@tc/registry', '@tc/consensus', '@tc/node'];
+
+const args = process.argv.slice(2);
+const has = (f) => args.includes(f);
+const quick = has('--quick');
+const outIdx = args.indexOf('--out');
+const OUT = outIdx >= 0 ? resolve(args[outIdx + 1]) : join(ROOT, 'bench/REPORT.md');
+const log = (s) => process.stderr.write(`${s}\n`);
+
+function machine() {
+  let os = `${type()} ${release()}`;
+  try {
+    const rel = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]*)"?/m);
+    if (rel) os = `${rel[1]} (${type()} ${release()})`;
+  } catch {}
+  let commit;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {}
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    ramGiB: (totalmem() / 1024 ** 3).toFixed(1),
+    node: process.version,
+    os,
+    date: new Date().toISOString(),
+    commit,
+  };
+}
+
+async function packageBenches() {
+  const out = [];
+  for (const name of PACKAGES) {
+    const command = `pnpm --filter ${name} bench`;
+    log(`running ${command} …`);
+    const t0 = performance.now();
+    const r = await runChild('pnpm', ['--filter', name, 'bench'], { cwd: ROOT, timeoutMs: 600_000 });
+    const seconds = (performance.now() - t0) / 1000;
+    log(`  exit ${r.code ?? r.signal} in ${seconds.toFixed(1)} s`);
+    out.push({ name, command, code: r.code, signal: r.signal, output: r.output, seconds });
+  }
+  return out;
+}
+
+async function nodeLevel(consensusOutput) {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run pnpm turbo build first`);
+  const cfg = quick
+    ? { nodes: 4, slotMs: 250, stepS: 10, firstS: 15, rates: [50, 100] }
+    : {
+        nodes: 4,
+        slotMs: 250,
+        stepS: 20,
+        firstS: 40,
+        rates: [50, 100, 200, 300, 400],
+        // A longer chain for the sync figure: 50 ms slots (the CLI's minimum) for 60 s.
+        syncChain: { slotMs: 50, durationS: 60, rate: 50 },
+      };
+  const propagationRate = 20;
+  const tmp = mkdtempSync(join(tmpdir(), 'tc-bench-'));
+  try {
+    log('node level: idle node RSS …');
+    const idleRss = await idleNodeRss();
+    log(
+      `node level: ${cfg.nodes}-node devnet at ${propagationRate} tx/s for ${cfg.firstS} s (propagation) …`,
+    );
+    const firstDir = join(tmp, 'step-first');
+    const first = judgeStep(
+      await devnetStep({
+        cli: CLI,
+        dir: firstDir,
+        nodes: cfg.nodes,
+        rate: propagationRate,
+        durationS: cfg.firstS,
+        slotMs: cfg.slotMs,
+        watch: true,
+        log,
+      }),
+    );
+    let syncDir = firstDir;
+    let syncChain;
+    if (cfg.syncChain) {
+      const c = cfg.syncChain;
+      log(`node level: building a chain for sync: ${c.slotMs} ms slots, ${c.rate} tx/s, ${c.durationS} s …`);
+      syncDir = join(tmp, 'sync-chain');
+      syncChain = await devnetStep({
+        cli: CLI,
+        dir: syncDir,
+        nodes: cfg.nodes,
+        rate: c.rate,
+        durationS: c.durationS,
+        slotMs: c.slotMs,
+        log,
+      });
+    }
+    log('node level: fresh-node sync …');
+    let sync;
+    try {
+      sync = await freshSync({ cli: CLI, dir: syncDir, log });
+      sync.chain = syncChain
+        ? { slotMs: syncChain.slotMs, rate: syncChain.rate, txs: syncChain.summary.inBlocks }
+        : { slotMs: first.slotMs, rate: first.rate, txs: first.summary.inBlocks };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log(`  sync failed: ${message}`);
+      sync = { ok: false, blocks: Number.NaN, height: Number.NaN, totalS: Number.NaN, error: message };
+    }
+    const steps = [first];
+    if (first.keptUp && first.summary.tipsAgree) {
+      for (const rate of cfg.rates) {
+        log(`node level: devnet step ${rate} tx/s for ${cfg.stepS} s …`);
+        const s = judgeStep(
+          await devnetStep({
+            cli: CLI,
+            dir: join(tmp, `step-${rate}`),
+            nodes: cfg.nodes,
+            rate,
+            durationS: cfg.stepS,
+            slotMs: cfg.slotMs,
+            log,
+          }),
+        );
+        steps.push(s);
+        rmSync(join(tmp, `step-${rate}`), { recursive: true, force: true });
+        if (!(s.keptUp && s.summary.tipsAgree)) break;
+      }
+    }
+    const topRate = 1000;
+    log(`node level: 1-node devnet at --tx-rate ${topRate} for ${cfg.stepS} s (baseline) …`);
+    const single = await devnetStep({
+      cli: CLI,
+      dir: join(tmp, 'single'),
+      nodes: 1,
+      rate: topRate,
+      durationS: cfg.stepS,
+      slotMs: cfg.slotMs,
+      log,
+    });
+    const best = bestStep(steps);
+    const rssFrom = best ?? first;
+    const rtts = first.rtts;
+    return {
+      config: cfg,
+      propagationRate,
+      idleRss,
+      steps,
+      single,
+      best,
+      rss: rssFrom.rss,
+      rttMeanMs: rtts.length ? rtts.reduce((a, b) => a + b, 0) / rtts.length : Number.NaN,
+      propagation: {
+        count: first.propagation.length,
+        p50: percentile(first.propagation, 50),
+        p99: percentile(first.propagation, 99),
+        meanPollMs: first.meanPollMs,
+      },
+      sync,
+      consensusSync: consensusSyncFigures(consensusOutput),
+    };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const t0 = performance.now();
+  const m = machine();
+  const packages = has('--skip-packages') ? [] : await packageBenches();
+  const consensus = packages.find((p) => p.name === '@tc/consensus')?.output ?? '';
+  let node;
+  if (!has('--skip-node')) node = await nodeLevel(consensus);
+  const report = assembleReport({
+    machine: m,
+    packages,
+    node,
+    quick,
+    totalS: (performance.now() - t0) / 1000,
+  });
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, report);
+  process.stdout.write(report);
+  log(`wrote ${OUT}`);
+}
+
+main().catch((error) => {
+  log(`tc bench failed: ${error?.stack ?? error}`);
+  process.exitCode = 1;
+});
