@@ -33,6 +33,8 @@ export interface ClusterNode {
   /** Where the node really listens: 127.0.0.<index+2>:port (only proxies connect there). */
   readonly p2p: { host: string; port: number };
   readonly rpc: RpcClient;
+  /** RPC, /metrics and /health port on 127.0.0.1. */
+  readonly rpcPort: number;
   readonly proc: NodeProcess;
 }
 
@@ -134,6 +136,7 @@ export class Cluster {
         datadir,
         p2p: { host: nodeHost(i), port: port.p2p },
         rpc: new RpcClient({ url: rpcUrl('127.0.0.1', port.rpc), timeoutMs: 5000 }),
+        rpcPort: port.rpc,
         proc: new NodeProcess(i, datadir, init.configFile, cli, this.t0),
       });
     }
