@@ -31,13 +31,16 @@ export class Attempt {
   settled: { resolve: (s: Session) => void; reject: (e: Error) => void } | undefined;
   /** Parked sessions waiting for this (outbound) attempt to finish. */
   readonly waiters = new Set<Session>();
-  /** Inbound attempts whose HelloAck is held until this (outbound) attempt finishes. */
+  /**
+   * Attempts whose HelloAck is held until this one finishes: inbound ones held by this dial of
+   * ours, or (for an inbound attempt) a dial of ours to the same peer held by it.
+   */
   readonly heldInbound = new Set<Attempt>();
-  /** For a held inbound attempt: the outbound attempts it waits for. */
+  /** For a held attempt: the attempts it waits for. */
   readonly holdFor = new Set<Attempt>();
-  /** For a held inbound attempt: our HelloAck, not yet sent. */
+  /** For a held attempt: our HelloAck, not yet sent. */
   heldAck: OutgoingMessage | undefined;
-  /** For a held inbound attempt: the handshake already verified the peer's proof. */
+  /** For a held attempt: the handshake already verified the peer's proof. */
   heldResult: HandshakeResult | undefined;
   /** When this (inbound) attempt first waited for our own dials (its session inherits it). */
   waitStartedAt: number | undefined;

@@ -91,8 +91,9 @@ export class ConnectionManager {
   }
 
   /** Starts an outbound attempt before its TCP connect, so that it counts as racing. */
-  beginDial(address: string, ip: string): Attempt {
+  beginDial(address: string, ip: string, waitStartedAt?: number): Attempt {
     const attempt = new Attempt('outbound', ip, address);
+    attempt.waitStartedAt = waitStartedAt;
     this.attempts.add(attempt);
     return attempt;
   }
@@ -176,7 +177,10 @@ export class ConnectionManager {
       return;
     }
     if (step.send) {
-      if (frame.kind === 'hello' && this.placement.holdIfLoser(attempt)) attempt.heldAck = step.send;
+      const hold =
+        frame.kind === 'hello' &&
+        (this.placement.holdIfLoser(attempt) || this.placement.holdForInbound(attempt));
+      if (hold) attempt.heldAck = step.send;
       else attempt.conn!.writeControl(encodeFrame(step.send, this.env.options.wireLimits));
     }
     if (step.done) {
@@ -213,10 +217,10 @@ export class ConnectionManager {
     const claim = attempt.claimedNodeId;
     const duplicate =
       error instanceof HandshakeError &&
-      error.code === 'REFUSED_BY_PEER' &&
-      error.remoteReason === R.DISCONNECT_REASON_DUPLICATE;
+      (error.code === 'DUPLICATE' ||
+        (error.code === 'REFUSED_BY_PEER' && error.remoteReason === R.DISCONNECT_REASON_DUPLICATE));
     if (duplicate && claim !== undefined && attempt.direction === 'outbound') {
-      // The peer kept its own connection to us: this dial resolves with that session.
+      // A connection of the peer's (kept by it, or by us) survives: this dial resolves with it.
       this.placement.waitForActive(claim, settled, this.env.options.limits.handshakeTimeoutMs, address);
     } else settled.reject(new DialError('DIAL_REFUSED', address, error.message, { cause: error }));
     this.placement.attemptEnded(attempt);

@@ -88,6 +88,7 @@ export class Dialer {
     // prefer if our id is the lower) would make it close a connection it reported. Wait for
     // that handshake instead (bounded), and dial only if it produced no session.
     const inbound = env.manager.inboundHandshakeFrom(address);
+    const waitStartedAt = inbound ? Date.now() : undefined;
     if (inbound) {
       await waitForAttempt(inbound, env.dedupHoldMs);
       const live = env.sessionAt(address);
@@ -104,7 +105,7 @@ export class Dialer {
       env.metrics?.dials.inc({ outcome: 'rejected' });
       throw new DialError('DIAL_REFUSED', address, slot.reason);
     }
-    const attempt = env.manager.beginDial(address, ip);
+    const attempt = env.manager.beginDial(address, ip, waitStartedAt); // one dedupHoldMs in all
     env.metrics?.pendingDials.inc();
     try {
       const socket = await connectTcp(host, port, env.dialTimeoutMs, address);

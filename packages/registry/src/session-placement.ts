@@ -1,10 +1,10 @@
 import type { WireLimits } from '@tc/wire';
 import { encodeFrame, message, pb, u64 } from '@tc/wire';
-import { formatAddress } from './address.js';
+import { AckHolds } from './ack-holds.js';
 import type { Attempt } from './attempt.js';
 import { type ConnectWaiter, ConnectWaiters } from './connect-waiters.js';
 import { PeerDisconnectedError, RequestTimeoutError } from './errors.js';
-import { HandshakeError } from './handshake/errors.js';
+import type { HandshakeError } from './handshake/errors.js';
 import type { HandshakeResult } from './handshake/handshake.js';
 import type { RegistryMetrics } from './metrics.js';
 import type { Session } from './session.js';
@@ -54,67 +54,27 @@ export type { ConnectWaiter } from './connect-waiters.js';
 export class SessionPlacement {
   readonly table = new SessionTable();
   private readonly waiters = new ConnectWaiters((peerId) => this.table.get(peerId));
+  private readonly holds: AckHolds;
 
-  constructor(private readonly env: PlacementEnv) {}
+  constructor(private readonly env: PlacementEnv) {
+    this.holds = new AckHolds({
+      localId: env.localId,
+      wireLimits: env.wireLimits,
+      dedupHoldMs: env.dedupHoldMs,
+      attempts: () => env.attempts(),
+      sessionOf: (peerId) => this.table.get(peerId) ?? this.table.getParked(peerId),
+      refuseHeld: (attempt, error) => env.refuseHeld(attempt, error),
+      completeHeld: (attempt, result) => env.completeHeld(attempt, result),
+    });
+  }
 
-  /**
-   * An inbound Hello claims peer P while one of our own dials to P is in flight, and that
-   * dial would win the dedup rule (our node id is the lower dialer): this connection can only
-   * be a duplicate, so we hold our HelloAck. Without it the connection completes on neither
-   * side; when our dial ends, the hold is released (see releaseHold). The claim of our own
-   * dial is unproven too until it completes (finding 3 of tools/hostile: an endpoint we dialled
-   * may present P's public key and stall), so the hold lasts at most `dedupHoldMs`; an honest
-   * simultaneous dial resolves within a round trip or two.
-   */
+  /** Our HelloAck held on a connection while a competing one finishes (see AckHolds). */
   holdIfLoser(attempt: Attempt): boolean {
-    if (attempt.direction !== 'inbound') return false;
-    const claim = attempt.claimedNodeId;
-    if (claim === undefined || !(this.env.localId < claim)) return false;
-    const port = attempt.handshake!.remoteListenPort;
-    const advertised = port > 0 ? formatAddress(attempt.ip, port) : undefined;
-    for (const a of this.env.attempts()) {
-      if (a !== attempt && a.races(claim, advertised)) {
-        a.heldInbound.add(attempt);
-        attempt.holdFor.add(a);
-      }
-    }
-    if (attempt.holdFor.size === 0) return false;
-    attempt.waitStartedAt ??= Date.now();
-    attempt.holdTimer = setTimeout(() => this.holdExpired(attempt), this.env.dedupHoldMs);
-    attempt.holdTimer.unref();
-    return true;
+    return this.holds.holdIfLoser(attempt);
   }
 
-  /** `dedupHoldMs` passed while our dials still run: stop waiting for them. */
-  private holdExpired(attempt: Attempt): void {
-    attempt.holdTimer = undefined;
-    for (const a of attempt.holdFor) a.heldInbound.delete(attempt);
-    attempt.holdFor.clear();
-    this.releaseHold(attempt);
-  }
-
-  /**
-   * The dials a held inbound attempt waited for have ended. If a session to its peer is now
-   * live (or parked) and preferred, the attempt is refused as a duplicate; otherwise our
-   * HelloAck goes out and, if the peer's proof already arrived, the session is placed.
-   */
-  releaseHold(attempt: Attempt): void {
-    if (attempt.done || attempt.heldAck === undefined) return;
-    if (attempt.holdTimer) clearTimeout(attempt.holdTimer);
-    attempt.holdTimer = undefined;
-    const claim = attempt.claimedNodeId!;
-    const key = dedupKey(claim, attempt.handshake!.remoteNonce!);
-    const rival = this.table.get(claim) ?? this.table.getParked(claim);
-    if (rival && rival.dedupKey <= key) {
-      this.env.refuseHeld(attempt, new HandshakeError('DUPLICATE', 'a preferred session exists'));
-      return;
-    }
-    const ack = attempt.heldAck;
-    attempt.heldAck = undefined;
-    attempt.conn!.writeControl(encodeFrame(ack, this.env.wireLimits));
-    const result = attempt.heldResult;
-    attempt.heldResult = undefined;
-    if (result) this.env.completeHeld(attempt, result);
+  holdForInbound(attempt: Attempt): boolean {
+    return this.holds.holdForInbound(attempt);
   }
 
   /**
@@ -224,13 +184,7 @@ export class SessionPlacement {
 
   /** An attempt finished: held attempts and parked sessions that waited only for it go on. */
   attemptEnded(attempt: Attempt): void {
-    for (const held of attempt.heldInbound) {
-      held.holdFor.delete(attempt);
-      if (held.holdFor.size === 0) this.releaseHold(held);
-    }
-    attempt.heldInbound.clear();
-    for (const a of attempt.holdFor) a.heldInbound.delete(attempt);
-    attempt.holdFor.clear();
+    this.holds.attemptEnded(attempt);
     for (const session of attempt.waiters) {
       session.racing.delete(attempt);
       if (session.state === 'parked' && session.racing.size === 0) {

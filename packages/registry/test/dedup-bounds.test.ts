@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { encodeFrame } from '@tc/wire';
+import { type DecodedFrame, encodeFrame, FrameDecoder, pb } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Handshake } from '../src/handshake/handshake.js';
 import { NodeIdentity } from '../src/index.js';
@@ -131,6 +131,60 @@ describe('"connected" is not reported for a loser (the late winning dial)', () =
     // The stalled handshake (deadline 5 s) did not block the dial: it went ahead on its own.
     expect(info.direction).toBe('outbound');
     expect(raw.closed).toBe(false);
+    raw.destroy();
+  });
+
+  it('a dial of ours that reaches the peer at another address waits for its acknowledged connection to us', async () => {
+    const { low, high } = ordered();
+    const t = await startNode({ identity: low }); // its dial would win the rule if completed
+    const connects: string[] = [];
+    const disconnects: string[] = [];
+    t.on('peer:connect', (i) => connects.push(`${i.direction}:${i.generation}`));
+    t.on('peer:disconnect', (e) => disconnects.push(e.reason));
+    // P answers T's dial at 127.0.0.2 with a real handshake (Hello and HelloAck).
+    const seenByP: DecodedFrame[] = [];
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      const hs = handshakeAs(high, 0);
+      const decoder = new FrameDecoder();
+      socket.write(encodeFrame(hs.hello()));
+      let done = false;
+      socket.on('data', (chunk) => {
+        for (const f of decoder.push(chunk)) {
+          seenByP.push(f);
+          if (done || f.kind === 'disconnect') continue;
+          const step = hs.onFrame(f);
+          if (step.send) socket.write(encodeFrame(step.send));
+          if (step.done) done = true;
+        }
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+    const dialAddress = `127.0.0.2:${(server.address() as { port: number }).port}`;
+    // P's own connection to T (advertising no listen port): T acks it, P holds its ack for now.
+    const raw = await RawPeer.connect(t.address()!.port);
+    const hs = handshakeAs(high, 0);
+    raw.send(hs.hello());
+    await waitFor(() => raw.frames.some((f) => f.kind === 'helloAck'), 2_000, "T's ack");
+    const dial = t.dial(dialAddress);
+    await waitFor(() => seenByP.some((f) => f.kind === 'hello'), 2_000, "T's Hello on its dial");
+    await new Promise((r) => setTimeout(r, 50));
+    // T holds its ack on its dial while P's connection to it is in its handshake.
+    expect(seenByP.some((f) => f.kind === 'helloAck')).toBe(false);
+    for (const f of raw.frames.splice(0)) {
+      const step = hs.onFrame(f);
+      if (step.send) raw.send(step.send);
+    }
+    const info = await dial;
+    expect(info.direction).toBe('inbound');
+    await waitFor(() => seenByP.some((f) => f.kind === 'disconnect'), 2_000, 'the dial refused');
+    const refusal = seenByP.find((f) => f.kind === 'disconnect');
+    expect(refusal?.kind === 'disconnect' && refusal.body.reason).toBe(
+      pb.DisconnectReason.DISCONNECT_REASON_DUPLICATE,
+    );
+    expect(connects).toEqual([`inbound:${info.generation}`]);
+    expect(disconnects).toEqual([]);
     raw.destroy();
   });
 });
