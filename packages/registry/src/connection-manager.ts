@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import { type DecodedFrame, encodeFrame, message, pb, WireError } from '@tc/wire';
-import { formatAddress } from './address.js';
 import type { ConnectionAdmission } from './admission/index.js';
 import { normaliseIp } from './admission/index.js';
 import { Attempt, inboundHandshakeFrom } from './attempt.js';
@@ -13,9 +12,11 @@ import { Handshake, type HandshakeConfig, type HandshakeResult } from './handsha
 import type { Logger } from './logger.js';
 import type { RegistryMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
-import { Session, type SessionHooks } from './session.js';
+import { PartialFrameBudget } from './partial-budget.js';
+import type { Session, SessionHooks } from './session.js';
+import { sessionFromHandshake } from './session-factory.js';
 import { type ConnectWaiter, SessionPlacement } from './session-placement.js';
-import { dedupKey, type SessionTable } from './session-table.js';
+import type { SessionTable } from './session-table.js';
 
 const R = pb.DisconnectReason;
 
@@ -49,6 +50,8 @@ export class ConnectionManager {
   private readonly attempts = new Set<Attempt>();
   private readonly localId: string;
   private readonly placement: SessionPlacement;
+  /** Unfinished unsolicited frames across all sessions (limits.maxPartialFrameBytes). */
+  private readonly partialBudget: PartialFrameBudget;
 
   /** Byte counters with their label children resolved once (called for every socket chunk). */
   private readonly countBytes: ((direction: 'in' | 'out', n: number) => void) | undefined;
@@ -66,6 +69,11 @@ export class ConnectionManager {
       completeHeld: (attempt, result) => this.authenticated(attempt, result, attempt.settled!),
       onActive: (session) => env.onActive(session),
       onEnded: (session, reason, wasActive) => env.onEnded(session, reason, wasActive),
+    });
+    this.partialBudget = new PartialFrameBudget(env.options.limits.maxPartialFrameBytes, (s, bytes) => {
+      if (s.state === 'closed') return; // already closing: its bytes go with the socket
+      const detail = `${bytes} bytes of an unfinished frame, the oldest over the budget`;
+      env.penalize({ peerId: s.peerId, ip: s.connection.remoteAddress }, 'PARTIAL_FRAME_BUDGET', detail);
     });
     const metrics = env.metrics;
     if (metrics) {
@@ -252,41 +260,32 @@ export class ConnectionManager {
     this.env.admission.promote(attempt.ip, attempt.direction);
     attempt.promoted = true;
     this.env.metrics?.connectionEvents.inc({ direction: attempt.direction, outcome: 'established' });
-    const outbound = attempt.direction === 'outbound';
-    const listenPort = result.hello.listenPort;
-    const address = outbound
-      ? attempt.dialAddress!
-      : formatAddress(attempt.ip, listenPort > 0 ? listenPort : conn.remotePort);
-    const session = new Session({
-      peerId: result.remoteNodeId,
+    const session = sessionFromHandshake(attempt, result, {
+      localId: this.localId,
       generation: this.placement.table.nextGeneration(),
-      direction: attempt.direction,
-      address,
-      dialable: outbound || listenPort > 0,
-      hello: result.hello,
-      dedupKey: outbound
-        ? dedupKey(this.localId, result.localNonce)
-        : dedupKey(result.remoteNodeId, result.remoteNonce),
-      connection: conn,
-      maxInflightOutbound: this.env.options.limits.maxInflightOutboundPerPeer,
-      maxQueuedRequests: this.env.options.limits.maxQueuedRequestsPerPeer,
-      sendDrainTimeoutMs: this.env.options.limits.sendDrainTimeoutMs,
-      wireLimits: this.env.options.wireLimits,
+      options: this.env.options,
       hooks: this.env.sessionHooks,
     });
-    session.waitStartedAt = attempt.waitStartedAt;
     attempt.session = session;
     // Hold frames until the session is placed: a parked session must not deliver anything.
     conn.pause('placement');
     const maxUnnamed = this.env.options.wireLimits.maxUnknownKindBytes;
+    const budget = this.partialBudget;
     conn.setHandlers({
-      onFrame: (frame) => this.env.onFrame(session, frame),
-      onHeader: (header) => checkFrameHeader(session, header, maxUnnamed),
+      onFrame: (frame) => {
+        budget.remove(session);
+        this.env.onFrame(session, frame);
+      },
+      onHeader: (header) => budget.frameStarted(session, checkFrameHeader(session, header, maxUnnamed)),
+      onDrained: (partial) => budget.update(session, partial),
       onWireError: (error) =>
         this.env.penalize({ peerId: session.peerId, ip: attempt.ip }, error.code, error.message),
       onTooSlow: () =>
         this.env.penalize({ peerId: session.peerId, ip: attempt.ip }, 'TOO_SLOW', 'write queue stalled'),
-      onClose: () => this.onAttemptClosed(attempt, settled),
+      onClose: () => {
+        budget.remove(session);
+        this.onAttemptClosed(attempt, settled);
+      },
       onBytes: this.countBytes,
     });
     this.placement.waitForActive(session.peerId, settled);

@@ -15,6 +15,7 @@ export function disconnectReasonFor(code: string, action: 'disconnect' | 'ban'):
   switch (code) {
     case 'TOO_SLOW':
     case 'QUEUE_OVERFLOW':
+    case 'PARTIAL_FRAME_BUDGET':
       return R.DISCONNECT_REASON_TOO_SLOW;
     case 'PING_TIMEOUT':
       return R.DISCONNECT_REASON_PING_TIMEOUT;

@@ -38,23 +38,25 @@ const STREAM_KINDS = { chunk: 'blockRangeChunk', end: 'blockRangeEnd' };
  * recently); `chainTip` with request id 0 is a tip announcement. A frame whose header does not
  * name its kind (metadata before the body: no current peer sends any) is let in only up to
  * `maxUnnamedBytes`. Anything else throws FrameRefusedError (FRAME_REFUSED: disconnect).
+ * Returns whether the frame answers a request of ours (solicited).
  */
-export function checkFrameHeader(session: Session, header: FrameHeader, maxUnnamedBytes: number): void {
+export function checkFrameHeader(session: Session, header: FrameHeader, maxUnnamedBytes: number): boolean {
   const { kind, requestId, length } = header;
   if (kind === undefined) {
     if (length > maxUnnamedBytes) {
       throw new FrameRefusedError(kind, requestId, length, 'the header does not name the kind');
     }
-    return;
+    return false;
   }
-  if (!RESPONSE_KINDS.has(kind)) return;
+  if (!RESPONSE_KINDS.has(kind)) return false;
   if (requestId === 0) {
-    if (kind === 'chainTip') return;
+    if (kind === 'chainTip') return false;
     throw new FrameRefusedError(kind, requestId, length, 'a response kind without a request id');
   }
   if (!session.acceptsResponse(requestId, kind, STREAM_KINDS)) {
     throw new FrameRefusedError(kind, requestId, length, 'no request of ours takes it');
   }
+  return true;
 }
 
 /**

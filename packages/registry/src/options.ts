@@ -35,6 +35,11 @@ export interface RegistryLimits {
   maxQueuedRequestsPerPeer: number;
   /** A peer's requests being handled at once; more are answered BUSY. */
   maxInflightInboundPerPeer: number;
+  /**
+   * Bytes of unfinished frames no request of ours asked for (gossip, unknown kinds), all
+   * sessions together; over it the session whose frame has been in progress longest is dropped.
+   */
+  maxPartialFrameBytes: number;
   /** Bytes queued for writing per peer before sends wait for drain. */
   maxQueuedBytesPerPeer: number;
   /** How long a send waits for drain, and how long a peer may stay over the bound, before TOO_SLOW. */
@@ -69,6 +74,7 @@ export const DEFAULT_REGISTRY_LIMITS: Readonly<RegistryLimits> = Object.freeze({
   maxInflightOutboundPerPeer: 64,
   maxQueuedRequestsPerPeer: 4_096,
   maxInflightInboundPerPeer: 64,
+  maxPartialFrameBytes: 64 * MiB,
   maxQueuedBytesPerPeer: 8 * MiB,
   sendDrainTimeoutMs: 5_000,
   pingIntervalMs: 10_000,

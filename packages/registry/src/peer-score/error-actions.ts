@@ -46,6 +46,7 @@ export const REGISTRY_ERROR_CODES = [
   'MALFORMED_FRAME',
   'DECODER_BROKEN',
   'FRAME_REFUSED',
+  'PARTIAL_FRAME_BUDGET',
   'HANDSHAKE_TIMEOUT',
   'BAD_HANDSHAKE_SIGNATURE',
   'WRONG_NETWORK',
@@ -95,6 +96,10 @@ export const DEFAULT_ERROR_ACTIONS: Readonly<Record<string, ErrorActionRule>> = 
     'disconnect',
     'a frame refused from its header (a response no request of ours takes); the stream cannot skip it',
     -20,
+  ),
+  PARTIAL_FRAME_BUDGET: rule(
+    'disconnect',
+    'the oldest unfinished unsolicited frame while all of them are over maxPartialFrameBytes: maybe just slow, so no score',
   ),
   HANDSHAKE_TIMEOUT: rule('disconnect', 'no handshake in time; may be network or our lag, so no score'),
   BAD_HANDSHAKE_SIGNATURE: rule('ban', 'handshake signature does not verify: forged identity', -100, HOUR),
