@@ -153,16 +153,32 @@ export class TipWatcher {
     await Promise.all(this.loops);
   }
 
-  /** Propagation (ms) of every block all nodes reported: last node's first sight − first node's. */
-  propagation() {
+  /**
+   * Propagation (ms) of every block all nodes reported: last node's first sight − first node's.
+   * The tip current when watching started is dropped, and so is every block first seen before
+   * `sinceMs` (performance.now() time; a warm-up while peers connect).
+   */
+  propagation(sinceMs = Number.NEGATIVE_INFINITY) {
     const out = [];
+    let first = true;
     for (const m of this.seen.values()) {
-      if (m.size < this.urls.length) continue;
       const ts = [...m.values()];
-      out.push(Math.max(...ts) - Math.min(...ts));
+      const t0 = Math.min(...ts);
+      const skip = first || t0 < sinceMs;
+      first = false;
+      if (skip || m.size < this.urls.length) continue;
+      out.push(Math.max(...ts) - t0);
     }
-    // The first tip each loop sees is the one that was current at start: drop it.
-    return out.slice(1);
+    return out;
+  }
+
+  /** Blocks first seen at or after `sinceMs` that not every node reported as its tip. */
+  partial(sinceMs = Number.NEGATIVE_INFINITY) {
+    let n = 0;
+    for (const m of this.seen.values()) {
+      if (m.size < this.urls.length && Math.min(...m.values()) >= sinceMs) n++;
+    }
+    return n;
   }
 
   /** Mean time of one poll round trip (the measurement's resolution is about this plus intervalMs). */
@@ -252,6 +268,8 @@ export async function devnetStep({
     await sleep(200);
   }
   const tReady = Date.now();
+  // Propagation counts blocks first seen from 3 s after every node answered (peers connect first).
+  const propagationSince = performance.now() + 3000;
   while (!done.v && Date.now() < tReady + Math.max(1000, (durationS - 2) * 1000)) await sleep(100);
   if (!done.v) {
     rss = await Promise.all(urls.map((u) => metricsRss(u)));
@@ -278,7 +296,8 @@ export async function devnetStep({
     rss,
     rtts,
     heights,
-    propagation: watcher ? watcher.propagation() : [],
+    propagation: watcher ? watcher.propagation(propagationSince) : [],
+    partialBlocks: watcher ? watcher.partial(propagationSince) : 0,
     meanPollMs: watcher ? watcher.meanPollMs() : Number.NaN,
     wallS: (tEnd - t0) / 1000,
     urls,

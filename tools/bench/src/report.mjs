@@ -90,7 +90,7 @@ export function nodeSection(node) {
   const rtt = node.rttMeanMs;
   rows.push([
     'block propagation, producer → all peers, p50',
-    `${fmt(prop.p50, 1)} ms (${prop.count} blocks)`,
+    `${fmt(prop.p50, 1)} ms (${prop.count} blocks${prop.partial ? `; ${prop.partial} more not seen as tip by every node` : ''})`,
     `mean peer RTT (getpeerinfo): ${fmt(rtt, 2)} ms`,
     ratio(prop.p50, rtt),
   ]);
@@ -152,9 +152,9 @@ export function nodeSection(node) {
       'The baseline is the same generator against a single-node devnet at its top rate: what one node accepts from that client without any gossip or block propagation. ' +
       'The ratio says how much of that single-node ceiling the network sustains with agreeing tips (the generator, not the node, may be the ceiling of both).',
     `- **propagation**: one polling loop per node calls \`getbestblockhash\` every 10 ms during the step at ${node.propagationRate} tx/s; a block's time at a node is the midpoint of the first call that returned it. ` +
-      `Propagation = last node's time − first node's (the producer's) for every block all ${cfg.nodes} nodes reported. Resolution ≈ poll interval + one RPC round trip (${fmt(prop.meanPollMs, 1)} ms mean here), so sub-10 ms figures are at the resolution limit. ` +
+      `Propagation = last node's time − first node's (the producer's) for every block all ${cfg.nodes} nodes reported as their tip, from 3 s after every node answered RPC (peers connect first); a block replaced before some node polled it is not counted. Resolution ≈ poll interval + one RPC round trip (${fmt(prop.meanPollMs, 1)} ms mean here), so sub-10 ms figures are at the resolution limit. ` +
       'The node has no per-block connect timestamp in its metrics or info logs, hence polling. Baseline: the mean of the `rttMs` the nodes report for their peers (registry pings), a one-hop round trip.',
-    `- **sync**: a ${cfg.nodes}-node devnet builds a chain (${sync?.chain ? `${sync.chain.slotMs} ms slots, ${sync.chain.rate} tx/s, ${fmt(sync.chain.txs)} transactions in blocks` : 'see the steps'}); two of its nodes are restarted as serving peers and a fresh node (empty chain, same genesis) is started peered to them; the time runs from spawning it until its height reaches the serving tip (startup included; ${fmt(sync?.afterReadyS, 2)} s after it logged ready). ` +
+    `- **sync**: a ${cfg.nodes}-node devnet builds a chain (${sync?.chain ? `${sync.chain.slotMs} ms slots, ${sync.chain.rate} tx/s for ${sync.chain.durationS} s: ${fmt(sync.chain.blocks)} blocks, ${fmt(sync.chain.txs)} transactions in blocks, tips ${sync.chain.tipsAgree ? 'agreed' : "did NOT agree (the fresh node syncs node-0's chain)"}` : 'see the steps'}); two of its nodes are restarted as serving peers and a fresh node (empty chain, same genesis) is started peered to them; the time runs from spawning it until its height reaches the serving tip (startup included; ${fmt(sync?.afterReadyS, 2)} s after it logged ready). ` +
       'Baseline: the consensus benchmark\'s "pool validation only" figure from this run (validation of its own blocks with no network and no storage), the upper bound of any import. ' +
       `The consensus bench's own sync figure with default per-peer rate quotas was ${fmt(node.consensusSync?.quota, 1)} blocks/s (ratio ${ratio(node.consensusSync?.quota, poolRate)}).`,
     '- **RSS**: `tc_node_process_resident_memory_bytes` from each node\'s `/metrics` two seconds before the step ends; baseline: VmRSS of an idle `node -e "setInterval(…)"` in the same run.',

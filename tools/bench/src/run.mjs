@@ -66,8 +66,9 @@ async function nodeLevel(consensusOutput) {
         stepS: 20,
         firstS: 40,
         rates: [50, 100, 200, 300, 400],
-        // A longer chain for the sync figure: 50 ms slots (the CLI's minimum) for 60 s.
-        syncChain: { slotMs: 50, durationS: 60, rate: 50 },
+        // A longer chain for the sync figure: 100 ms slots for 60 s (50 ms slots, the CLI's
+        // minimum, left the 4 nodes' tips disagreeing on 2 cores).
+        syncChain: { slotMs: 100, durationS: 60, rate: 50 },
       };
   const propagationRate = 20;
   const tmp = mkdtempSync(join(tmpdir(), 'tc-bench-'));
@@ -110,9 +111,15 @@ async function nodeLevel(consensusOutput) {
     let sync;
     try {
       sync = await freshSync({ cli: CLI, dir: syncDir, log });
-      sync.chain = syncChain
-        ? { slotMs: syncChain.slotMs, rate: syncChain.rate, txs: syncChain.summary.inBlocks }
-        : { slotMs: first.slotMs, rate: first.rate, txs: first.summary.inBlocks };
+      const c = syncChain ?? first;
+      sync.chain = {
+        slotMs: c.slotMs,
+        rate: c.rate,
+        durationS: c.durationS,
+        txs: c.summary.inBlocks,
+        blocks: c.summary.blocks,
+        tipsAgree: c.summary.tipsAgree,
+      };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log(`  sync failed: ${message}`);
@@ -166,6 +173,7 @@ async function nodeLevel(consensusOutput) {
         p50: percentile(first.propagation, 50),
         p99: percentile(first.propagation, 99),
         meanPollMs: first.meanPollMs,
+        partial: first.partialBlocks,
       },
       sync,
       consensusSync: consensusSyncFigures(consensusOutput),

@@ -196,3 +196,20 @@ describe('report assembly', () => {
     expect(r).toContain('Not run');
   });
 });
+
+describe('TipWatcher bookkeeping', () => {
+  it('drops the starting tip and the warm-up, and counts blocks not every node saw', async () => {
+    const { TipWatcher } = await import('../src/node-bench.mjs');
+    const w = new TipWatcher(['u0', 'u1'], 10);
+    const put = (hash, times) => w.seen.set(hash, new Map(times.map((t, i) => [i, t])));
+    put('start', [0, 0]);
+    put('warm', [50, 90]);
+    put('b1', [200, 212]);
+    w.seen.set('gone', new Map([[0, 300]]));
+    put('b2', [400, 430]);
+    expect(w.propagation()).toEqual([40, 12, 30]);
+    expect(w.propagation(100)).toEqual([12, 30]);
+    expect(w.partial(100)).toBe(1);
+    expect(w.meanPollMs()).toBeNaN();
+  });
+});
