@@ -273,7 +273,7 @@ export class ConnectionManager {
     const budget = this.partialBudget;
     conn.setHandlers({
       onFrame: (frame) => {
-        budget.remove(session);
+        budget.frameDone(session);
         this.env.onFrame(session, frame);
       },
       onHeader: (header) => budget.frameStarted(session, checkFrameHeader(session, header, maxUnnamed)),

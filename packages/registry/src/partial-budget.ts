@@ -31,30 +31,43 @@ export class PartialFrameBudget {
     return this.total;
   }
 
-  /** A frame's header arrived (its body follows). */
+  /** A frame's header arrived (its body follows). One entry per session, reused (hot path). */
   frameStarted(session: Session, solicited: boolean): void {
-    this.remove(session);
-    this.partials.set(session, { bytes: 0, since: Date.now(), solicited });
+    let p = this.partials.get(session);
+    if (p === undefined) {
+      p = { bytes: 0, since: 0, solicited };
+      this.partials.set(session, p);
+    } else this.clear(p);
+    p.since = Date.now();
+    p.solicited = solicited;
+  }
+
+  /** The frame in progress was delivered whole. */
+  frameDone(session: Session): void {
+    const p = this.partials.get(session);
+    if (p !== undefined) this.clear(p);
   }
 
   /** The session's decoder holds `bytes` of its next frame after delivering every whole one. */
   update(session: Session, bytes: number): void {
     const p = this.partials.get(session);
-    if (p === undefined) return;
-    if (bytes === 0) {
-      this.remove(session);
-      return;
-    }
+    if (p === undefined || p.bytes === bytes) return;
     if (!p.solicited) this.total += bytes - p.bytes;
     p.bytes = bytes;
     if (this.total > this.maxBytes) this.overBudget();
   }
 
+  /** The session's connection closed. */
   remove(session: Session): void {
     const p = this.partials.get(session);
     if (p === undefined) return;
-    if (!p.solicited) this.total -= p.bytes;
+    this.clear(p);
     this.partials.delete(session);
+  }
+
+  private clear(p: Partial): void {
+    if (!p.solicited) this.total -= p.bytes;
+    p.bytes = 0;
   }
 
   private overBudget(): void {
