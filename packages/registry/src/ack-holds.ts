@@ -53,9 +53,7 @@ export class AckHolds {
       }
     }
     if (attempt.holdFor.size === 0) return false;
-    attempt.waitStartedAt ??= Date.now();
-    attempt.holdTimer = setTimeout(() => this.holdExpired(attempt), this.env.dedupHoldMs);
-    attempt.holdTimer.unref();
+    this.startHold(attempt);
     return true;
   }
 
