@@ -15,7 +15,7 @@ export function networkDefaults(network: Network, cpus: number, home: string): C
   return {
     network,
     datadir: join(home, '.tc', network),
-    p2p: { host: devnet ? '127.0.0.1' : '0.0.0.0', port: devnet ? 17700 : 7700, peers: [] },
+    p2p: { host: devnet ? '127.0.0.1' : '0.0.0.0', port: devnet ? 17700 : 7700, peers: [], discovery: true },
     rpc: {
       host: '127.0.0.1',
       port: devnet ? 17800 : 7800,

@@ -56,6 +56,8 @@ export const p2pSchema = z.strictObject({
   peers: z.array(peerAddress, { error: `a list of ${peerExpected}` }).max(256, {
     error: `at most 256 peers`,
   }),
+  /** Registry discovery: ask peers for addresses and dial them. false = dial only `peers` (and addnode). */
+  discovery: z.boolean({ error: 'true or false' }),
 });
 
 export const rpcSchema = z.strictObject({
