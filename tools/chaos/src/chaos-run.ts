@@ -58,20 +58,23 @@ export interface ChaosReport {
 }
 
 /**
- * Checks that every session of every node runs through a proxy: each peer address is a proxy
- * port (we dialled it) or a decoy port (the peer's advertised address on 127.0.0.1), never a
- * node's real listen address. Returns a description of the offenders ('' when none).
+ * Checks that every session of every node runs through that node's own proxies: an outbound
+ * session's address is one of node i's proxies (i→j), an inbound one is the peer's advertised
+ * address (127.0.0.1:<its listen port>, held by a decoy). Returns the offenders ('' when none).
  */
 async function sessionsBypassingProxies(c: Cluster): Promise<string> {
-  const allowed = new Set<string>();
-  for (const p of c.links.values()) allowed.add(`127.0.0.1:${p.port}`);
-  for (const d of c.decoys) allowed.add(`127.0.0.1:${d.port}`);
+  const decoys = new Set(c.decoys.map((d) => `127.0.0.1:${d.port}`));
   const bad: string[] = [];
   let sessions = 0;
   for (const n of c.nodes) {
+    const own = new Set<string>();
+    for (const m of c.nodes) if (m !== n) own.add(`127.0.0.1:${c.link(n.index, m.index).port}`);
     const peers = await n.rpc.call<PeerInfo[]>('getpeerinfo');
     sessions += peers.length;
-    for (const p of peers) if (!allowed.has(p.address)) bad.push(`node ${n.index} peer ${p.address}`);
+    for (const p of peers) {
+      const ok = p.direction === 'outbound' ? own.has(p.address) : decoys.has(p.address);
+      if (!ok) bad.push(`node ${n.index} ${p.direction} ${p.address}`);
+    }
   }
   return bad.length > 0 ? bad.join(', ') : sessions === 0 ? 'no sessions' : '';
 }
@@ -107,6 +110,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const warm = await waitTipsAgree(cluster, 30_000);
     if (!warm.agreed) throw new Error('the devnet did not agree on a tip within 30 s of start');
     throughProxies = await sessionsBypassingProxies(cluster);
+    const recheck = async () => {
+      // After restarts and heals too: sessions still run through each node's own proxies.
+      const again = await sessionsBypassingProxies(cluster).catch(() => '');
+      if (again && again !== 'no sessions') throughProxies ||= again;
+    };
     log(`warm: tips agree at height ${warm.height}; sessions ${throughProxies || 'all through proxies'}`);
     load.start();
     const start = Date.now();
@@ -149,12 +157,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           run: async () => {
             // Was the partition real? No byte crossed it, and the two sides' tips differ.
             partition.bytesAcross = delivered() - atCut;
-            const tipOf = async (i: number) =>
-              (await cluster.nodes[i]?.rpc.call<BlockchainInfo>('getblockchaininfo').catch(() => undefined))
-                ?.bestBlockHash;
-            const tipsA = new Set(await Promise.all(a.map(tipOf)));
-            const tipsB = new Set(await Promise.all(b.map(tipOf)));
-            partition.diverged = ![...tipsA].some((t) => t !== undefined && tipsB.has(t));
+            const infoOf = (i: number) =>
+              cluster.nodes[i]?.rpc.call<BlockchainInfo>('getblockchaininfo').catch(() => undefined);
+            const infosA = await Promise.all(a.map(infoOf));
+            const infosB = await Promise.all(b.map(infoOf));
+            const tipsB = new Set(infosB.map((x) => x?.bestBlockHash));
+            partition.diverged = !infosA.some((x) => x !== undefined && tipsB.has(x.bestBlockHash));
+            const show = (xs: (BlockchainInfo | undefined)[]) =>
+              xs.map((x) => (x ? `${x.height}:${x.bestBlockHash.slice(0, 8)}` : 'down')).join(' ');
+            log(`  at heal: side A ${show(infosA)} | side B ${show(infosB)}`);
+            await recheck();
             for (const p of cross) p.restore();
             log(
               `t+${((Date.now() - start) / 1000).toFixed(1)}s healed the partition (${partition.bytesAcross} bytes crossed it; sides ${partition.diverged ? 'diverged' : 'did not diverge'})`,
@@ -193,6 +205,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     log(
       `tips ${agreement.agreed ? `agree after ${agreement.afterMs} ms at height ${agreement.height}` : `disagree: heights ${agreement.heights.join(',')}`}`,
     );
+    await recheck();
     for (let k = 0; k < 3; k++) await load.track();
     const txs = await checkTransactions(cluster, [...load.txs.values()]);
     // A clean stop right after a poll in which the tips agree (production stops first in shutdown).
@@ -253,7 +266,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         },
         {
           name: 'links are real (all sessions through proxies; nothing crossed the partition)',
-          ok: throughProxies === '' && partition.bytesAcross === 0,
+          ok: throughProxies === '' && partition.bytesAcross === 0 && partition.diverged,
           detail: `${throughProxies || 'every session through a proxy'}; ${partition.bytesAcross} bytes crossed the partition, sides ${partition.diverged ? 'diverged' : 'did not diverge'}; discovery dials caught by decoys ${cluster.decoys.reduce((s, d) => s + d.hits, 0)}`,
         },
       ];

@@ -123,6 +123,9 @@ export class Cluster {
       const cfg = JSON.parse(readFileSync(init.configFile, 'utf8')) as Record<string, unknown>;
       const merged = {
         ...cfg,
+        // Only the configured peers (our proxies) are dialled: a discovered address could be
+        // another node's proxy and would route around a partition.
+        p2p: { ...(cfg['p2p'] as Record<string, unknown>), discovery: false },
         // n nodes share the machine's cores: one validation worker each.
         pool: { size: 1 },
         log: { format: 'json', level: 'info' },
