@@ -12,7 +12,7 @@ import {
   toHex,
 } from '@tc/node';
 import { NodeProcess, tcNodeCli } from './node-process.js';
-import { Decoy, freePort, mapLimit } from './util.js';
+import { Decoy, freePort, mapLimit, sleep } from './util.js';
 
 export interface ClusterOptions {
   readonly dir: string;
@@ -185,6 +185,7 @@ export class Cluster {
   /** Kills whatever still runs and closes every proxy and decoy. Safe to call twice. */
   async close(): Promise<void> {
     for (const n of this.nodes) n.proc.forceKill();
+    await Promise.race([Promise.all(this.nodes.map((n) => n.proc.kill9())), sleep(3000)]);
     await mapLimit([...this.links.values()], 8, (p) => p.stop().catch(() => undefined));
     await Promise.all(this.decoys.map((d) => d.stop()));
     this.links.clear();

@@ -12,7 +12,7 @@ export function formatChaosReport(r: ChaosReport): string {
   for (const c of r.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   for (const d of r.digests) {
     lines.push(
-      `  node ${d.node}: stored height ${d.storedHeight}, utxo digest ${d.digest.slice(0, 16)} (${d.utxos}) at ${d.height}, starts ${r.exits.filter((x) => x.node === d.node).length}`,
+      `  node ${d.node}: stored height ${d.storedHeight}, utxo digest ${d.digest.slice(0, 16)} (${d.utxos}) at ${d.height}, ${r.exits.filter((x) => x.node === d.node).length} process(es)`,
     );
   }
   return lines.join('\n');

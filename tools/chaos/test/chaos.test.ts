@@ -36,6 +36,8 @@ describe('chaos (short)', () => {
     expect(byName['UTXO sets identical']?.ok, summary).toBe(true);
     expect(byName['no crash (only killed nodes exited)']?.ok, summary).toBe(true);
     expect(report.partition.bytesAcross, summary).toBe(0);
+    expect(report.partition.diverged, summary).toBe(true);
+    expect(report.decoyHits, summary).toBe(0);
     expect(report.ok, summary).toBe(true);
     expect(new Set(report.digests.map((d) => d.digest)).size).toBe(1);
     expect(report.txs.inFinalChain).toBeGreaterThan(0);
