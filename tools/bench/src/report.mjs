@@ -129,7 +129,7 @@ export function nodeSection(node) {
   );
   L.push('### Transaction-rate steps', '');
   L.push(
-    `Each step is a fresh ${cfg.nodes}-node devnet; "kept up" = transactions in the agreed chain's blocks ≥ 90 % of the offered rate × the window; stepping stops at the first step that fails.`,
+    `Each step is a fresh ${cfg.nodes}-node devnet; "kept up" = transactions in the agreed chain's blocks ≥ 90 % of the offered rate × the window; a step that fails (not kept up, or tips disagreeing after the devnet's settle window) is run once more (marked "retry"), and stepping stops when the retry fails too. The first step (${node.propagationRate} tx/s, ${cfg.firstS ?? '?'} s) is also the propagation and RSS-fallback run.`,
     '',
   );
   L.push(
@@ -139,7 +139,7 @@ export function nodeSection(node) {
   for (const s of [...node.steps, ...(single ? [single] : [])]) {
     const m = s.summary;
     L.push(
-      `| ${s.nodes} | ${s.rate} | ${fmt(m.accepted)} | ${fmt(m.rejected)} | ${fmt(m.inBlocks)} | ${fmt(
+      `| ${s.nodes} | ${s.rate}${s.attempt > 1 ? ' (retry)' : ''} | ${fmt(m.accepted)} | ${fmt(m.rejected)} | ${fmt(m.inBlocks)} | ${fmt(
         s.includedTps ?? m.inBlocks / s.durationS,
         1,
       )} | ${fmt(m.blocks)} | ${m.tipsAgree ? 'yes' : 'NO'} | ${s.nodes === 1 ? '(baseline)' : s.keptUp ? 'yes' : 'no'} |`,
@@ -184,7 +184,9 @@ export function assembleReport({ machine, packages, node, quick, totalS }) {
   L.push('| | |', '|---|---|');
   L.push(`| CPU | ${machine.cpu} |`, `| cores | ${machine.cores} |`, `| RAM | ${machine.ramGiB} GiB |`);
   L.push(`| Node | ${machine.node} |`, `| OS | ${machine.os} |`, `| date | ${machine.date} |`);
-  if (machine.commit) L.push(`| commit | ${machine.commit} |`);
+  if (machine.commit)
+    L.push(`| commit | ${machine.commit} (the built dist/ that ran may include uncommitted work) |`);
+  if (machine.loadAvg) L.push(`| load average at start (1/5/15 min) | ${machine.loadAvg} |`);
   L.push('');
   L.push(nodeSection(node));
   L.push('## Package benchmarks', '');
