@@ -56,6 +56,8 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   // ------------------------------------------------------------------ lifecycle
 
   /** Loads persisted bans and addresses, listens (unless `listen: false`), dials persistent peers. */
+  private listenerClosed: Promise<void> | undefined;
+
   async start(): Promise<void> {
     if (this.core.state !== 'new') throw new Error(`registry cannot start from state ${this.core.state}`);
     this.core.state = 'starting';
@@ -99,6 +101,16 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   }
 
   /**
+   * Stops accepting inbound connections at once; live sessions and outbound dials go on.
+   * The first step of a graceful shutdown (`stop()` does it too). Idempotent.
+   */
+  stopListening(): void {
+    if (!this.server || this.listenerClosed) return;
+    // close() stops accepting now; its callback waits for accepted sockets, which stop() awaits.
+    this.listenerClosed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  /**
    * Sends Disconnect{SHUTDOWN} to every peer, stops accepting and dialling, and resolves
    * once every socket is closed (each close bounded by closeTimeoutMs). Clears every timer.
    */
@@ -107,9 +119,8 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     this.core.state = 'stopping';
     this.core.discovery?.stop();
     this.core.reconnect.stop();
-    const serverClosed = this.server
-      ? new Promise<void>((resolve) => this.server!.close(() => resolve()))
-      : Promise.resolve();
+    this.stopListening();
+    const serverClosed = this.listenerClosed ?? Promise.resolve();
     const sessions = [...this.manager.table.values(), ...this.manager.table.parkedValues()];
     const closing = this.manager
       .openConnections()

@@ -42,8 +42,8 @@ const SHARE = { disconnect: 0.2, drain: 0.15, pool: 0.1, storage: 0.1 } as const
  * `pool.size` threads with a `pool.maxQueue` bound, and a `ConsensusNode` whose registry
  * listens on `p2p.host:p2p.port` and keeps `p2p.peers` connected. The node key is both the
  * registry identity and the validator key. All metrics go to the daemon's one prom-client
- * registry. Shutdown steps: stop producing (stop-accepting), Disconnect to every peer and close
- * the listener (disconnect), drain the chain queue (drain), destroy the pool (pool), close the
+ * registry. Shutdown steps: close the p2p listener and stop producing (stop-accepting),
+ * Disconnect to every peer (disconnect), drain the chain queue (drain), destroy the pool (pool), close the
  * store (storage), each bounded by its share of `shutdownTimeoutMs`.
  */
 export const createChainCore: NodeCoreFactory = async (ctx) => {
@@ -68,10 +68,11 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
   registerStorageMetrics(metricsRegistry, () => (store && storeOpen ? { store, dir: chainDir } : undefined));
 
   shutdown.register({
-    name: 'p2p-stop-producing',
+    name: 'p2p-stop-accepting',
     phase: 'stop-accepting',
     timeoutMs: 100,
     run: () => {
+      node?.registry.stopListening();
       api.stopRedial();
       node?.setProducing(false);
     },
