@@ -51,6 +51,8 @@ export interface ChaosReport {
   /** Bytes delivered across the cut while it lasted (must be 0), and whether the two sides' tips differed at the heal. */
   readonly partition: { readonly bytesAcross: number; readonly diverged: boolean };
   readonly decoyHits: number;
+  /** Bytes the corrupt link flipped (0 without `corrupt`). */
+  readonly flippedBytes: number;
   readonly digests: readonly UtxoDigest[];
   readonly exits: readonly ExitRecord[];
   readonly checks: readonly ChaosCheck[];
@@ -283,6 +285,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         txs,
         dropped,
         partition,
+        flippedBytes: [...cluster.links.values()].reduce((sum, p) => sum + p.stats().flippedBytes, 0),
         decoyHits: cluster.decoys.reduce((s, d) => s + d.hits, 0),
         digests,
         exits,

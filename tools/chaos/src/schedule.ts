@@ -40,7 +40,7 @@ export function lastHealMs(events: readonly FaultEvent[]): number {
 /**
  * The fault schedule, a pure function of the seed: one partition into two groups (each ≥ 2 nodes)
  * from 35 % to 60 % of the window; one slow link (latency 80–200 ms, jitter, 32–128 KiB/s) from
- * 8 % to 55 %; optionally a corrupt link (flips) from 65 % to 85 %; and a kill -9 of a random node
+ * 8 % to 55 %; optionally a corrupt link (flips) from 65 % to 85 % (p = 1e-3 per byte); and a kill -9 of a random node
  * every `killEveryMs`, restarted after `downMs`, one node down at a time, none in the 4 s before
  * the partition heals (so both sides offer their chain at the heal) nor after 90 % of the window.
  */
@@ -79,7 +79,7 @@ export function makeSchedule(o: ScheduleOptions): FaultEvent[] {
       atMs: Math.round(T * 0.65),
       kind: 'corrupt',
       pair,
-      faults: { flipProbability: 1e-5 },
+      faults: { flipProbability: 1e-3 },
       durationMs: Math.round(T * 0.2),
     });
   }

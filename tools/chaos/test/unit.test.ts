@@ -14,6 +14,9 @@ describe('fault schedule', () => {
     expect(a.filter((e) => e.kind === 'kill').length).toBeGreaterThanOrEqual(5);
     expect(a.some((e) => e.kind === 'slow')).toBe(true);
     expect(lastHealMs(a)).toBeLessThanOrEqual(100_000);
+    expect(a.some((e) => e.kind === 'corrupt')).toBe(false);
+    const withCorrupt = makeSchedule({ seed: 42, nodes: 6, faultsMs: 100_000, corrupt: true });
+    expect(withCorrupt.filter((e) => e.kind === 'corrupt')).toHaveLength(1);
     // one node down at a time
     const kills = a.filter((e) => e.kind === 'kill');
     for (let i = 1; i < kills.length; i++) {
