@@ -273,7 +273,8 @@ export async function devnetStep({
   while (!done.v && Date.now() < tReady + Math.max(1000, (durationS - 2) * 1000)) await sleep(100);
   if (!done.v) {
     rss = await Promise.all(urls.map((u) => metricsRss(u)));
-    const peers = await Promise.all(urls.map((u) => rpc(u, 'getpeerinfo').catch(() => [])));
+    log(`  rss MiB ${rss.map((x) => (x / 1048576).toFixed(1)).join(' ')}`);
+    const peers = await Promise.all(urls.map((u) => rpc(u, 'getpeerinfo', [], 10_000).catch(() => [])));
     rtts = peers
       .flat()
       .map((p) => p.rttMs)

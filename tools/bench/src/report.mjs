@@ -56,14 +56,24 @@ export function bestStep(steps) {
   return best;
 }
 
-/** Marks a devnet step: included tx/s and whether it kept up with the offered rate. */
+/**
+ * Marks a devnet step: included tx/s, whether it kept up with the offered rate (≥ keepUp ×
+ * offered in the agreed chain's blocks), and the verdict with its reason. "client-bound" means
+ * the generator itself could not submit the offered rate (accepted < keepUp × offered) while
+ * what it did submit was included: the node was not the limit.
+ */
 export function judgeStep(step, keepUp = 0.9) {
-  const included = step.summary.inBlocks / step.durationS;
-  return {
-    ...step,
-    includedTps: included,
-    keptUp: Number.isFinite(included) && included >= keepUp * step.rate,
-  };
+  const m = step.summary;
+  const included = m.inBlocks / step.durationS;
+  const acceptedTps = m.accepted / step.durationS;
+  const keptUp = Number.isFinite(included) && included >= keepUp * step.rate;
+  let verdict = 'pass';
+  if (!m.found) verdict = 'fail: no devnet summary';
+  else if (!m.tipsAgree) verdict = 'fail: tips disagree';
+  else if (!keptUp && acceptedTps < keepUp * step.rate && m.inBlocks >= keepUp * m.accepted)
+    verdict = 'fail: client-bound (generator submitted less than offered; all of it included)';
+  else if (!keptUp) verdict = 'fail: not included in time';
+  return { ...step, includedTps: included, acceptedTps, keptUp, verdict };
 }
 
 /** The node-level section: a headline table (figure, baseline, ratio) plus the details. */
@@ -91,13 +101,13 @@ export function nodeSection(node) {
   rows.push([
     'block propagation, producer → all peers, p50',
     `${fmt(prop.p50, 1)} ms (${prop.count} blocks${prop.partial ? `; ${prop.partial} more not seen as tip by every node` : ''})`,
-    `mean peer RTT (getpeerinfo): ${fmt(rtt, 2)} ms`,
+    `mean peer RTT (getpeerinfo, ${node.rttCount ?? '?'} readings): ${fmt(rtt, 2)} ms`,
     ratio(prop.p50, rtt),
   ]);
   rows.push([
     'block propagation, producer → all peers, p99',
     `${fmt(prop.p99, 1)} ms`,
-    `mean peer RTT (getpeerinfo): ${fmt(rtt, 2)} ms`,
+    `mean peer RTT (getpeerinfo, ${node.rttCount ?? '?'} readings): ${fmt(rtt, 2)} ms`,
     ratio(prop.p99, rtt),
   ]);
   const sync = node.sync;
@@ -127,22 +137,40 @@ export function nodeSection(node) {
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
   );
+  const stop = node.steps.filter((s) => best && s.rate > best.rate).at(-1);
+  if (stop?.verdict?.startsWith('fail: client-bound')) {
+    L.push(
+      `The tx/s figure is a lower bound: at ${stop.rate} tx/s the generator itself submitted only ${fmt(stop.acceptedTps, 1)} tx/s ` +
+        `(one transfer in flight per sender key), and ${fmt((100 * stop.summary.inBlocks) / stop.summary.accepted, 1)} % of that was included with agreeing tips.`,
+      '',
+    );
+  }
+  const disagreeing = node.steps.filter((s) => s.summary.found && !s.summary.tipsAgree);
+  if (disagreeing.length || node.sync?.chain?.tipsAgree === false) {
+    const what = disagreeing.map((s) => `${s.rate} tx/s`);
+    if (node.sync?.chain?.tipsAgree === false)
+      what.push(`the sync chain (${node.sync.chain.slotMs} ms slots)`);
+    L.push(
+      `Tips did **not** agree at the end of: ${what.join(', ')} — the nodes were still on different forks after the devnet's settle window (max(3 s, 4 slots)).`,
+      '',
+    );
+  }
   L.push('### Transaction-rate steps', '');
   L.push(
     `Each step is a fresh ${cfg.nodes}-node devnet; "kept up" = transactions in the agreed chain's blocks ≥ 90 % of the offered rate × the window; a step that fails (not kept up, or tips disagreeing after the devnet's settle window) is run once more (marked "retry"), and stepping stops when the retry fails too. The first step (${node.propagationRate} tx/s, ${cfg.firstS ?? '?'} s) is also the propagation and RSS-fallback run.`,
     '',
   );
   L.push(
-    '| nodes | offered tx/s | accepted | rejected | in blocks | included tx/s | blocks | tips agree | kept up |',
+    '| nodes | offered tx/s | accepted | accepted tx/s | rejected | in blocks | included tx/s | blocks | tips agree | verdict |',
   );
-  L.push('|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const s of [...node.steps, ...(single ? [single] : [])]) {
     const m = s.summary;
     L.push(
-      `| ${s.nodes} | ${s.rate}${s.attempt > 1 ? ' (retry)' : ''} | ${fmt(m.accepted)} | ${fmt(m.rejected)} | ${fmt(m.inBlocks)} | ${fmt(
+      `| ${s.nodes} | ${s.rate}${s.attempt > 1 ? ' (retry)' : ''} | ${fmt(m.accepted)} | ${fmt(m.accepted / s.durationS, 1)} | ${fmt(m.rejected)} | ${fmt(m.inBlocks)} | ${fmt(
         s.includedTps ?? m.inBlocks / s.durationS,
         1,
-      )} | ${fmt(m.blocks)} | ${m.tipsAgree ? 'yes' : 'NO'} | ${s.nodes === 1 ? '(baseline)' : s.keptUp ? 'yes' : 'no'} |`,
+      )} | ${fmt(m.blocks)} | ${m.tipsAgree ? 'yes' : 'NO'} | ${s.nodes === 1 ? '(baseline)' : s.verdict} |`,
     );
   }
   L.push('');
@@ -153,7 +181,7 @@ export function nodeSection(node) {
       'The ratio says how much of that single-node ceiling the network sustains with agreeing tips (the generator, not the node, may be the ceiling of both).',
     `- **propagation**: one polling loop per node calls \`getbestblockhash\` every 10 ms during the step at ${node.propagationRate} tx/s; a block's time at a node is the midpoint of the first call that returned it. ` +
       `Propagation = last node's time − first node's (the producer's) for every block all ${cfg.nodes} nodes reported as their tip, from 3 s after every node answered RPC (peers connect first); a block replaced before some node polled it is not counted. Resolution ≈ poll interval + one RPC round trip (${fmt(prop.meanPollMs, 1)} ms mean here), so sub-10 ms figures are at the resolution limit. ` +
-      'The node has no per-block connect timestamp in its metrics or info logs, hence polling. Baseline: the mean of the `rttMs` the nodes report for their peers (registry pings), a one-hop round trip.',
+      'The node has no per-block connect timestamp in its metrics or info logs, hence polling. Baseline: the mean of the `rttMs` the nodes report for their peers (registry pings every 2 s), read near the end of every 4-node step, a one-hop round trip.',
     `- **sync**: a ${cfg.nodes}-node devnet builds a chain (${sync?.chain ? `${sync.chain.slotMs} ms slots, ${sync.chain.rate} tx/s for ${sync.chain.durationS} s: ${fmt(sync.chain.blocks)} blocks, ${fmt(sync.chain.txs)} transactions in blocks, tips ${sync.chain.tipsAgree ? 'agreed' : "did NOT agree (the fresh node syncs node-0's chain)"}` : 'see the steps'}); two of its nodes are restarted as serving peers and a fresh node (empty chain, same genesis) is started peered to them; the time runs from spawning it until its height reaches the serving tip (startup included; ${fmt(sync?.afterReadyS, 2)} s after it logged ready). ` +
       'Baseline: the consensus benchmark\'s "pool validation only" figure from this run (validation of its own blocks with no network and no storage), the upper bound of any import. ' +
       `The consensus bench's own sync figure with default per-peer rate quotas was ${fmt(node.consensusSync?.quota, 1)} blocks/s (ratio ${ratio(node.consensusSync?.quota, poolRate)}).`,

@@ -167,7 +167,7 @@ async function nodeLevel(consensusOutput) {
     });
     const best = bestStep(steps);
     const rssFrom = best ?? first;
-    const rtts = first.rtts;
+    const rtts = steps.flatMap((s) => s.rtts);
     return {
       config: cfg,
       propagationRate,
@@ -176,6 +176,7 @@ async function nodeLevel(consensusOutput) {
       single,
       best,
       rss: rssFrom.rss,
+      rttCount: rtts.length,
       rttMeanMs: rtts.length ? rtts.reduce((a, b) => a + b, 0) / rtts.length : Number.NaN,
       propagation: {
         count: first.propagation.length,

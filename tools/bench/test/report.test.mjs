@@ -122,6 +122,14 @@ describe('steps', () => {
     expect(steps.map((s) => s.keptUp)).toEqual([true, true, true, false]);
     expect(bestStep(steps)?.rate).toBe(50);
     expect(bestStep([step(4, 20, 10)])).toBeUndefined();
+    expect(steps.map((s) => s.verdict)).toEqual([
+      'pass',
+      'pass',
+      'fail: tips disagree',
+      'fail: client-bound (generator submitted less than offered; all of it included)',
+    ]);
+    const slow = judgeStep({ ...steps[0], summary: summary(200, 50) });
+    expect(slow.verdict).toBe('fail: not included in time');
   });
 
   it('formats ratios and refuses missing baselines', () => {
@@ -170,7 +178,10 @@ describe('report assembly', () => {
     expect(headline.rows[3][2]).toContain('11,542.0');
     expect(headline.rows[4][3]).toBe('3.88×');
     expect(steps.rows).toHaveLength(4);
-    expect(steps.rows[3][8]).toBe('(baseline)');
+    expect(steps.rows[3][9]).toBe('(baseline)');
+    expect(steps.rows[1][9]).toBe('pass');
+    expect(steps.rows[2][9]).toMatch(/^fail: client-bound/);
+    expect(s).toContain('is a lower bound: at 100 tx/s the generator itself submitted only 70.0 tx/s');
   });
 
   it('assembles the whole report: machine first, node level, then each package', () => {
