@@ -349,18 +349,24 @@ export function stopChild(child, ms = 8000) {
 }
 
 /**
- * Sync of a fresh node: restarts two of a finished devnet's nodes (`dir/node-0`, `node-1`) as
+ * Sync of a fresh node: restarts two of a finished devnet's nodes (`dir/node-<i>`, default 0 and 1) as
  * serving peers, then starts a fifth node with an empty chain and the same genesis, peered to
  * them, and times it from spawn until its height reaches the serving tip.
  */
 /**
- * @param {{ cli: string, dir: string, log?: (s: string) => void, timeoutMs?: number }} options
+ * @param {{ cli: string, dir: string, servers?: number[], log?: (s: string) => void, timeoutMs?: number }} options
  * @returns {Promise<Record<string, any>>}
  */
-export async function freshSync({ cli, dir, log = () => {}, timeoutMs = 300_000 }) {
+export async function freshSync({
+  cli,
+  dir,
+  servers: serverIdx = [0, 1],
+  log = () => {},
+  timeoutMs = 300_000,
+}) {
   const serving = [];
   try {
-    const servers = [0, 1].map((i) => join(dir, `node-${i}`));
+    const servers = serverIdx.map((i) => join(dir, `node-${i}`));
     const cfgs = servers.map((d) => JSON.parse(readFileSync(join(d, 'config.json'), 'utf8')));
     for (const d of servers) {
       const s = startNode(cli, join(d, 'config.json'), join(d, 'bench-serve.log'));
@@ -406,7 +412,14 @@ export async function freshSync({ cli, dir, log = () => {}, timeoutMs = 300_000 
     }
     const t1 = performance.now();
     const ok = height >= target;
-    const r = { ok, blocks: target, height, totalS: (t1 - t0) / 1000, afterReadyS: (t1 - tReady) / 1000 };
+    const r = {
+      ok,
+      servers: serverIdx,
+      blocks: target,
+      height,
+      totalS: (t1 - t0) / 1000,
+      afterReadyS: (t1 - tReady) / 1000,
+    };
     log(`  fresh sync: ${JSON.stringify(r)}`);
     return r;
   } finally {
