@@ -16,7 +16,10 @@ function num(v: string | undefined, def: number, name: string): number {
 }
 
 async function main(): Promise<number> {
+  // `pnpm chaos -- --seed 1` hands the script a literal "--": drop it.
+  const args = process.argv.slice(2).filter((a, i) => !(a === '--' && i <= 1));
   const { values, positionals } = parseArgs({
+    args,
     allowPositionals: true,
     options: {
       nodes: { type: 'string' },
