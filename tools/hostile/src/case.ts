@@ -1,4 +1,9 @@
-import { type ClientHandshakeOptions, clientHandshake, type HandshakeOutcome } from './client-handshake.js';
+import {
+  type ClientHandshakeOptions,
+  clientHandshake,
+  describeRefusal,
+  type HandshakeOutcome,
+} from './client-handshake.js';
 import { sleep, type Target, WireSocket } from './observe.js';
 import type { CaseName, Resolved } from './options.js';
 import type { ProbeHandle } from './probe-handle.js';
@@ -103,6 +108,20 @@ export function notAdmitted(what: string, refusals: number): CaseOutcome {
     detail: `${what}: the node turned away ${refusals} connection(s) before its Hello (admission limit or address ban)`,
     ok: false,
     data: { refusals },
+  };
+}
+
+/** An outcome for a case whose attack needs a session that could not be opened. */
+export function sessionNotOpened(
+  s: { ws: WireSocket | undefined; outcome: HandshakeOutcome | undefined },
+  purpose = '',
+): CaseOutcome {
+  s.ws?.destroy();
+  return {
+    reactions: ['refused'],
+    detail: `could not open a session${purpose}: ${s.outcome ? describeRefusal(s.outcome) : 'never admitted'}`,
+    ok: false,
+    data: {},
   };
 }
 

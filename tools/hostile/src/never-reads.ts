@@ -1,6 +1,6 @@
 import { message, u64 } from '@tc/wire';
-import { type HostileCase, openSession } from './case.js';
-import { CONFIRM_REQUEST_ID, describeRefusal } from './client-handshake.js';
+import { type HostileCase, openSession, sessionNotOpened } from './case.js';
+import { CONFIRM_REQUEST_ID } from './client-handshake.js';
 import { describeClose } from './observe.js';
 
 /**
@@ -20,15 +20,7 @@ export const neverReads: HostileCase = {
   async run(ctx) {
     const { maxWaitMs, requestIntervalMs, rangeCount } = ctx.o.neverReads;
     const s = await openSession(ctx);
-    if (!s.ws || !s.outcome?.ok) {
-      s.ws?.destroy();
-      return {
-        reactions: ['refused'],
-        detail: `could not open a session: ${s.outcome ? describeRefusal(s.outcome) : 'never admitted'}`,
-        ok: false,
-        data: {},
-      };
-    }
+    if (!s.ws || !s.outcome?.ok) return sessionNotOpened(s);
     const ws = s.ws;
     try {
       ws.pauseReading();

@@ -1,6 +1,6 @@
 import { NodeIdentity } from '@tc/registry';
 import { pb } from '@tc/wire';
-import { connectAdmitted, type HostileCase, openSession } from './case.js';
+import { connectAdmitted, type HostileCase, openSession, sessionNotOpened } from './case.js';
 import { describeRefusal } from './client-handshake.js';
 import { describeClose, type Observation, probeAddress } from './observe.js';
 
@@ -21,15 +21,7 @@ export const oversizedPrefix: HostileCase = {
   async run(ctx) {
     const identity = NodeIdentity.generate();
     const s = await openSession(ctx, { identity });
-    if (!s.ws || !s.outcome?.ok) {
-      s.ws?.destroy();
-      return {
-        reactions: ['refused'],
-        detail: `could not open a session: ${s.outcome ? describeRefusal(s.outcome) : 'never admitted'}`,
-        ok: false,
-        data: {},
-      };
-    }
+    if (!s.ws || !s.outcome?.ok) return sessionNotOpened(s);
     s.ws.writeRaw(OVERSIZED.subarray(0, 4));
     await s.ws.waitClosedByNode(5_000);
     const post = s.ws.observation();

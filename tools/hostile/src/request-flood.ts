@@ -1,7 +1,7 @@
 import { ERROR_REPLY_CODES } from '@tc/registry';
 import { encodeFrame, message, type OutgoingMessage, u64 } from '@tc/wire';
-import { type HostileCase, openSession } from './case.js';
-import { CONFIRM_REQUEST_ID, describeRefusal } from './client-handshake.js';
+import { type HostileCase, openSession, sessionNotOpened } from './case.js';
+import { CONFIRM_REQUEST_ID } from './client-handshake.js';
 import type { ProbeKind } from './honest-probe.js';
 import { describeClose } from './observe.js';
 
@@ -20,15 +20,7 @@ export const requestFlood: HostileCase = {
   async run(ctx) {
     const { kind, requests, waitMs } = ctx.o.flood;
     const s = await openSession(ctx);
-    if (!s.ws || !s.outcome?.ok) {
-      s.ws?.destroy();
-      return {
-        reactions: ['refused'],
-        detail: `could not open a session to flood: ${s.outcome ? describeRefusal(s.outcome) : 'never admitted'}`,
-        ok: false,
-        data: {},
-      };
-    }
+    if (!s.ws || !s.outcome?.ok) return sessionNotOpened(s, ' to flood');
     const ws = s.ws;
     try {
       const frames: Uint8Array[] = [];
