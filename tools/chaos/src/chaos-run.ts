@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlockchainInfo, PeerInfo } from '@tc/node';
 import { checkTransactions, type TipAgreement, type TxCheck, waitTipsAgree } from './checks.js';
-import { Cluster } from './cluster.js';
+import { Cluster, type ClusterRunOptions } from './cluster.js';
 import type { ExitRecord } from './node-process.js';
 import { describeEvent, type FaultEvent, lastHealMs, makeSchedule } from './schedule.js';
 import { TxLoad } from './tx-load.js';
 import { Rng, sleep } from './util.js';
 import { type UtxoDigest, utxoDigests } from './utxo-digest.js';
 
-export interface ChaosOptions {
+export interface ChaosOptions extends ClusterRunOptions {
   readonly nodes: number;
   readonly seed: number;
   /** Length of the fault window. */
@@ -22,12 +22,6 @@ export interface ChaosOptions {
   readonly agreeBoundMs: number;
   readonly corrupt?: boolean;
   readonly killEveryMs?: readonly [number, number];
-  /** Parent of the run's temp dir (default os.tmpdir()); the dir is removed unless `keepDir`. */
-  readonly dir?: string;
-  readonly keepDir?: boolean;
-  readonly log?: (line: string) => void;
-  /** Receives the cluster as soon as it exists (tests kill it in afterAll on failure). */
-  readonly onCluster?: (c: Cluster) => void;
 }
 
 export interface ChaosCheck {

@@ -14,6 +14,16 @@ import {
 import { NodeProcess, tcNodeCli } from './node-process.js';
 import { Decoy, freePort, mapLimit, sleep } from './util.js';
 
+/** What a chaos or soak run needs to know about where its cluster lives and who watches it. */
+export interface ClusterRunOptions {
+  /** Parent of the run's temp dir (default os.tmpdir()); the dir is removed unless `keepDir`. */
+  readonly dir?: string;
+  readonly keepDir?: boolean;
+  readonly log?: (line: string) => void;
+  /** Receives the cluster as soon as it exists (tests kill it in afterAll on failure). */
+  readonly onCluster?: (c: Cluster) => void;
+}
+
 export interface ClusterOptions {
   readonly dir: string;
   readonly nodes: number;

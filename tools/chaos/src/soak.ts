@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitTipsAgree } from './checks.js';
-import { Cluster } from './cluster.js';
+import { Cluster, type ClusterRunOptions } from './cluster.js';
 import { type MetricSample, scrapeNode } from './metrics-scrape.js';
 import type { ExitRecord } from './node-process.js';
 import { GROWTH_RULES, type Growth, growth } from './trend.js';
 import { TxLoad } from './tx-load.js';
 import { fmtS, Rng, sleep } from './util.js';
 
-export interface SoakOptions {
+export interface SoakOptions extends ClusterRunOptions {
   readonly nodes: number;
   readonly durationMs: number;
   /** Scrape every node's /metrics this often. */
@@ -19,10 +19,6 @@ export interface SoakOptions {
   /** Samples before this are not judged (default 25 % of the run, at most 2 min). */
   readonly warmupMs?: number;
   readonly seed?: number;
-  readonly dir?: string;
-  readonly keepDir?: boolean;
-  readonly log?: (line: string) => void;
-  readonly onCluster?: (c: Cluster) => void;
 }
 
 export interface SoakNodeReport {
