@@ -38,6 +38,13 @@ export interface ForkWatcherOptions {
   maxExtendBlocks?: number;
   /** Tip groups examined per check, best first (default 3). */
   maxCandidates?: number;
+  /**
+   * Least time between the starts of two tip queries (default 0: none). Every check asks every
+   * peer for its tip, and peers rate-limit getChainTip (registry default 2/s, burst 10) and
+   * punish the excess: on fast slots, unthrottled checks (one per announced fork block) get an
+   * honest node disconnected and then banned by all its peers, and it stops following the chain.
+   */
+  minCheckIntervalMs?: number;
   /** Extension sync; default: fetch ranges from the peers and `chain.importBlocks`. */
   sync?: ExtendSync;
   /** A peer sent something wrong: consensus or fork/sync code (ConsensusNode → registry.reportPeer). */
@@ -82,6 +89,7 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
   private again = false;
   private syncTarget: number | undefined;
   private stopped = false;
+  private lastQueryAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: ForkWatcherOptions) {
     super();
@@ -94,6 +102,7 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
       maxBranchBlocks: Math.max(1, options.maxBranchBlocks ?? 512),
       maxExtendBlocks: Math.max(1, options.maxExtendBlocks ?? 10_000),
       maxCandidates: Math.max(1, options.maxCandidates ?? 3),
+      minCheckIntervalMs: Math.max(0, options.minCheckIntervalMs ?? 0),
     };
     this.sync = options.sync ?? ((peers) => this.fetchAndImport(peers));
   }
@@ -117,6 +126,8 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
       let acted: ForkCheckResult | undefined;
       let last: ForkCheckResult = { action: 'none' };
       for (let i = 0; i < 4 && !this.stopped; i++) {
+        await this.spaceQueries();
+        if (this.stopped) break;
         this.again = false;
         last = await this.checkOnce().catch((): ForkCheckResult => ({ action: 'none' }));
         const progressed = last.action === 'reorg' || last.action === 'extended';
@@ -132,6 +143,13 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
       this.running = undefined;
     });
     return this.running;
+  }
+
+  /** Waits until `minCheckIntervalMs` has passed since the previous tip query started. */
+  private async spaceQueries(): Promise<void> {
+    const wait = this.lastQueryAt + this.o.minCheckIntervalMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.lastQueryAt = performance.now();
   }
 
   private async checkOnce(): Promise<ForkCheckResult> {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import {
+  DEFAULT_RATE_QUOTAS,
   type InboundMessage,
   type Logger,
   PeerConnectionRegistry,
@@ -28,6 +29,16 @@ export type { ConsensusNodeEvents, ConsensusNodeOptions, ConsensusNodeStatus } f
 
 import { rangeSyncExtender, withTimeout } from './node-util.js';
 import { ProductionLoop } from './production-loop.js';
+
+/**
+ * Per-peer inbound quotas for the kinds whose honest rate follows the block rate: blockAnnounce
+ * at up to 3 blocks per slot (burst: 3 s worth), never below the registry's defaults.
+ */
+export function slotRateQuotas(slotMs: number): { blockAnnounce: { ratePerSec: number; burst: number } } {
+  const base = DEFAULT_RATE_QUOTAS['blockAnnounce'] ?? { ratePerSec: 2, burst: 10 };
+  const ratePerSec = Math.max(base.ratePerSec, 3_000 / Math.max(1, slotMs));
+  return { blockAnnounce: { ratePerSec, burst: Math.max(base.burst, Math.ceil(3 * ratePerSec)) } };
+}
 
 /**
  * One tc node's consensus half: registry + storage + pool + mempool + chain manager + producer
@@ -119,6 +130,10 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       networkId: genesis.networkId,
       genesisHash: genesisHash(genesis),
       getLocalTip: () => this.chain.tip(),
+      // Inbound quotas that scale with the slot: honest peers send about one blockAnnounce per
+      // block (plus fork blocks), so the registry's fixed 2/s refused and punished them on
+      // sub-second slots. The caller's rateQuotas still win.
+      rateQuotas: { ...slotRateQuotas(genesis.slotMs), ...extra.rateQuotas },
       errorActions: {
         ...CONSENSUS_ERROR_ACTIONS,
         ...MEMPOOL_ERROR_ACTIONS,
@@ -155,6 +170,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       chain: this.chain,
       ...(options.minPeers !== undefined ? { minPeers: options.minPeers } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      minCheckIntervalMs: options.forkCheckMinIntervalMs ?? 600,
       ...(extend ? { sync: extend } : {}),
       onPeerFault,
     });

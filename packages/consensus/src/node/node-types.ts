@@ -43,6 +43,12 @@ export interface ConsensusNodeOptions {
   maxReorgDepth?: number;
   /** Period of the fork/tip check (default max(1 000, 5 × slotMs) ms). */
   forkCheckIntervalMs?: number;
+  /**
+   * Least time between two tip queries of fork checks (default 600 ms), which keeps this node
+   * under its peers' getChainTip quota (registry default 2/s per peer) however often blocks
+   * arrive; see ForkWatcherOptions.minCheckIntervalMs.
+   */
+  forkCheckMinIntervalMs?: number;
   /** Timeout of tip, hash and range requests made by fork checks (default 5 000 ms). */
   requestTimeoutMs?: number;
   handlerLimits?: Partial<HandlerLimits>;
