@@ -3,6 +3,7 @@ import { encodeFrame, type KindBodies, type OutgoingMessage, pb, type u64 } from
 import type { PeerRecord } from './address-book.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { NodeIdentity } from './identity.js';
+import type { EventLoopLagMonitor } from './lag-monitor.js';
 import type { RegistryMetrics } from './metrics.js';
 import type { RegistryOptions } from './options.js';
 import type { PeerInfo } from './peer-info.js';
@@ -98,6 +99,14 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
       this.core.reconnect.add(address);
     }
     this.core.discovery?.start();
+  }
+
+  /**
+   * The registry's event-loop lag monitor (running while the registry is started), read-only,
+   * so other timeouts on this loop (e.g. sync stalls) are excused by the same measure.
+   */
+  get lag(): Pick<EventLoopLagMonitor, 'now' | 'lagSince' | 'isLagging' | 'excusesTimeout'> {
+    return this.core.lag;
   }
 
   /**

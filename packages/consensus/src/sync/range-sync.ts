@@ -1,11 +1,5 @@
 import { EventEmitter } from 'node:events';
-import {
-  DEFAULT_RATE_QUOTAS,
-  EventLoopLagMonitor,
-  type Logger,
-  type PeerConnectionRegistry,
-  silentLogger,
-} from '@tc/registry';
+import { DEFAULT_RATE_QUOTAS, type Logger, type PeerConnectionRegistry, silentLogger } from '@tc/registry';
 import type { Registry } from 'prom-client';
 import type { SyncTarget } from '../chain/sync-target.js';
 import { initHashing } from '../hashing.js';
@@ -93,7 +87,6 @@ export class RangeSync extends EventEmitter<SyncEvents> {
   private readonly target: SyncTarget;
   private readonly log: Logger;
   private readonly metrics: SyncMetrics | undefined;
-  private readonly lag = new EventLoopLagMonitor();
   private run: SyncRun | undefined;
 
   constructor(options: RangeSyncOptions) {
@@ -168,7 +161,8 @@ export class RangeSync extends EventEmitter<SyncEvents> {
         target: this.target,
         log: this.log,
         metrics: this.metrics,
-        lag: this.lag,
+        // The registry's monitor: one lag measure for every timeout on this event loop.
+        lag: this.registry.lag,
         onProgress: (p) => this.emit('progress', p),
         onStalled: (s) => this.emit('stalled', s),
       },
@@ -176,7 +170,6 @@ export class RangeSync extends EventEmitter<SyncEvents> {
       opts.signal,
     );
     this.run = run;
-    this.lag.start();
     try {
       run.start();
       const outcome = await run.done;
@@ -184,7 +177,6 @@ export class RangeSync extends EventEmitter<SyncEvents> {
       return outcome;
     } finally {
       this.run = undefined;
-      this.lag.stop();
     }
   }
 

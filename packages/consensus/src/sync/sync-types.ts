@@ -52,7 +52,8 @@ export interface RunConfig extends ResolvedRangeSyncLimits {
   readonly target: SyncTarget;
   readonly log: Logger;
   readonly metrics: SyncMetrics | undefined;
-  readonly lag: EventLoopLagMonitor;
+  /** How late our own event loop ran, to excuse timeouts we caused (the registry's monitor). */
+  readonly lag: Pick<EventLoopLagMonitor, 'now' | 'excusesTimeout'>;
   readonly onProgress: (p: SyncProgress) => void;
   readonly onStalled: (s: SyncStalled) => void;
 }
