@@ -3,14 +3,7 @@
 # Works on a machine that has only Node 20 and npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 TURBO_NO_UPDATE_NOTIFIER=1
-PNPM_VERSION=10.34.9
-if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
-  npm install -g "pnpm@$PNPM_VERSION" || {
-    npm install --prefix "$HOME/.local/pnpm-$PNPM_VERSION" "pnpm@$PNPM_VERSION"
-    export PATH="$HOME/.local/pnpm-$PNPM_VERSION/node_modules/.bin:$PATH"
-  }
-fi
+source scripts/ensure-pnpm.sh
 pnpm install --frozen-lockfile
 pnpm turbo build
 
