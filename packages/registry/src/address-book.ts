@@ -110,6 +110,10 @@ export class AddressBook {
     this.run(() => this.opts.store?.deletePeer(address));
   }
 
+  get maxEntries(): number {
+    return this.opts.maxEntries;
+  }
+
   /** Up to `n` addresses to dial, fewest failures and most recently seen first. */
   candidates(n: number, skip: (r: PeerRecord) => boolean): PeerRecord[] {
     return [...this.entries.values()]

@@ -56,8 +56,12 @@ export interface RegistryLimits {
   addressBookMax: number;
   /** Outbound connections discovery tries to keep. */
   outboundTarget: number;
-  /** How often discovery runs. */
+  /** How often discovery runs while at the outbound target (jittered ±25 %). */
   discoveryIntervalMs: number;
+  /** Least time between two discovery rounds; also their period while below the target. */
+  discoveryMinIntervalMs: number;
+  /** How long a getPeers answer is served from cache before it is built again. */
+  peerListCacheMs: number;
   /** Graceful close (Disconnect frame, FIN) before the socket is destroyed. */
   closeTimeoutMs: number;
   /** Chunks a stream buffers before the connection stops reading. */
@@ -85,6 +89,8 @@ export const DEFAULT_REGISTRY_LIMITS: Readonly<RegistryLimits> = Object.freeze({
   addressBookMax: 1_000,
   outboundTarget: 8,
   discoveryIntervalMs: 30_000,
+  discoveryMinIntervalMs: 5_000,
+  peerListCacheMs: 10_000,
   closeTimeoutMs: 2_000,
   streamBufferChunks: 16,
 });

@@ -13,7 +13,7 @@ import { childLogger, type Logger } from './logger.js';
 import { createRegistryMetrics, kindLabel, type RegistryMetrics } from './metrics.js';
 import { MetricsRecorder } from './metrics-recorder.js';
 import { type RegistryOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { learnedPeers, sharedPeers } from './peer-exchange.js';
+import { learnedPeers, MAX_SHARED_PEERS, sharedPeers } from './peer-exchange.js';
 import { type PeerInfo, peerInfo } from './peer-info.js';
 import { type Offender, PeerPolicy } from './peer-policy.js';
 import {
@@ -200,6 +200,9 @@ export class RegistryCore {
         ? undefined
         : new Discovery({
             intervalMs: limits.discoveryIntervalMs,
+            minIntervalMs: limits.discoveryMinIntervalMs,
+            redialBaseMs: limits.reconnectBaseMs,
+            redialMaxMs: limits.reconnectMaxMs,
             outboundTarget: limits.outboundTarget,
             addressBook: this.book,
             logger: this.log,
@@ -269,10 +272,29 @@ export class RegistryCore {
     return learnedPeers(await this.host.getPeers(peerId));
   }
 
-  /** Addresses we share in answer to getPeers (built-in handler). */
+  /**
+   * Addresses we share in answer to getPeers (built-in handler), from a list rebuilt at most
+   * every `peerListCacheMs`: an answer costs a copy, not a walk of the sessions and the book.
+   */
   sharedPeers(max: number, except: string): KindBodies['peers']['peers'] {
-    return sharedPeers(this.manager.table.values(), this.book, max, except);
+    const now = Date.now();
+    if (this.peerList === undefined || now - this.peerList.builtAtMs >= this.o.limits.peerListCacheMs) {
+      this.peerList = {
+        builtAtMs: now,
+        peers: sharedPeers(this.manager.table.values(), this.book, MAX_SHARED_PEERS, ''),
+      };
+    }
+    const n = Math.min(Math.max(1, max || 32), MAX_SHARED_PEERS);
+    const out: KindBodies['peers']['peers'] = [];
+    for (const p of this.peerList.peers) {
+      if (out.length >= n) break;
+      if (p.nodeId && p.nodeId.length === 32 && Buffer.from(p.nodeId).toString('hex') === except) continue;
+      out.push(p);
+    }
+    return out;
   }
+
+  private peerList: { builtAtMs: number; peers: KindBodies['peers']['peers'] } | undefined;
 
   /** Our chain tip as sent in Hello and getChainTip answers. */
   localTip(): { height: ReturnType<typeof u64>; hash: Uint8Array } {

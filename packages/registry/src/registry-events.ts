@@ -28,10 +28,8 @@ export type RegistryState = 'new' | 'starting' | 'started' | 'stopping' | 'stopp
 /** A session became the live one for its peer (after dedup): start pinging, report it. */
 export function sessionBecameLive(core: RegistryCore, session: Session): void {
   core.liveness.start(session);
-  // Below the outbound target, a new peer is a new source of addresses: ask now, not in 30 s.
-  if (core.discovery && core.admission.counts().outbound < core.o.limits.outboundTarget) {
-    void core.discovery.tick();
-  }
+  // No discovery round here: rounds run on their own clock, so churn cannot set off a storm.
+  if (session.dialable) core.discovery?.connected(session.address);
   if (session.dialable) core.book.markSeen(session.address, session.peerId);
   if (core.reconnect.has(session.address)) core.reconnect.connected(session.address);
   core.log.debug({ peer: session.peerId.slice(0, 12), dir: session.direction }, 'peer connected');
@@ -45,6 +43,7 @@ export function sessionEnded(core: RegistryCore, session: Session, reason: strin
   session.failAll(reason);
   if (!wasActive) return;
   if (!core.manager.table.get(session.peerId)) core.scores.forget(session.peerId);
+  if (session.dialable) core.discovery?.ended(session.address);
   core.log.debug({ peer: session.peerId.slice(0, 12), reason }, 'peer disconnected');
   core.safeEmit('peer:disconnect', { peerId: session.peerId, reason, info: core.info(session) });
   if (

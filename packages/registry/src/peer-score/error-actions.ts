@@ -109,15 +109,21 @@ export const DEFAULT_ERROR_ACTIONS: Readonly<Record<string, ErrorActionRule>> = 
   MESSAGE_BEFORE_HANDSHAKE: rule('disconnect', 'a non-handshake message arrived before the handshake', -20),
   UNEXPECTED_RESPONSE: rule('score', 'response to no pending request of ours', SCORE_DELTA.mid),
   RATE_LIMITED: rule(
-    'score',
-    'peer exceeded our inbound rate quota; we replied RATE_LIMITED',
-    SCORE_DELTA.high,
+    'ignore',
+    'over an inbound quota: back-pressure (a request is answered RATE_LIMITED, gossip is dropped), never blame; honest peers overshoot under load',
   ),
-  RATE_LIMIT_ABUSE: rule('disconnect', 'peer kept sending after many RATE_LIMITED replies', -20),
+  RATE_LIMIT_ABUSE: rule(
+    'disconnect',
+    'refused traffic went on past abuseFactor (10) times the quota: far beyond any honest pattern',
+    -20,
+  ),
   QUEUE_OVERFLOW: rule('disconnect', 'our send queue to the peer overflowed: slow, not malicious; no ban'),
   TOO_SLOW: rule('disconnect', 'peer did not drain our writes in time: slow, not malicious; no ban'),
   PING_TIMEOUT: rule('disconnect', 'missed pongs; the link is dead or we lagged, so no score'),
-  REQUEST_TIMEOUT: rule('score', 'no response in time (excused while our event loop lags)', -2),
+  REQUEST_TIMEOUT: rule(
+    'ignore',
+    'no response in time: an honest peer under load or a slow link looks the same, so it is no proof; the caller tries another peer',
+  ),
   UNKNOWN_KIND: rule('ignore', 'a kind from a newer protocol version; skipped'),
   INVALID_RESPONSE: rule('score', 'response does not match its request or fails validation', SCORE_DELTA.low),
   INBOUND_REQUEST_LIMIT: rule(

@@ -7,7 +7,7 @@ export {
   type RateQuota,
 } from './gcra.js';
 export {
-  DEFAULT_ABUSE_THRESHOLD,
+  DEFAULT_ABUSE_FACTOR,
   DEFAULT_GLOBAL_RATE_QUOTA,
   DEFAULT_RATE_QUOTA,
   DEFAULT_RATE_QUOTAS,

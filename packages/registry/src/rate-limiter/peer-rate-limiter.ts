@@ -35,8 +35,13 @@ export const DEFAULT_RATE_QUOTA: RateQuota = Object.freeze({ ratePerSec: 20, bur
 /** A suggested `globalQuota`: per kind, across all peers together. Not applied unless passed. */
 export const DEFAULT_GLOBAL_RATE_QUOTA: RateQuota = Object.freeze({ ratePerSec: 2000, burst: 4000 });
 
-/** Consecutive refusals after which `check` reports 'abuse' (RATE_LIMIT_ABUSE). */
-export const DEFAULT_ABUSE_THRESHOLD = 100;
+/**
+ * How far beyond its quota a peer must go before a refusal counts as abuse: refused cost is
+ * charged to a second bucket of `abuseFactor` × the quota (rate and burst), and only a refusal
+ * that bucket cannot take either is 'abuse'. An honest peer that overshoots and slows down on
+ * back-pressure never gets there; a flood sustained at ~11× the quota does within seconds.
+ */
+export const DEFAULT_ABUSE_FACTOR = 10;
 
 /** Bucket that every kind string outside MESSAGE_KINDS and `quotas` shares. */
 const UNKNOWN_KIND_BUCKET = '*unknown*';
@@ -55,15 +60,16 @@ export interface PeerRateLimiterOptions {
   globalQuotas?: Partial<Record<string, RateQuota>>;
   /** Most peers tracked per kind (default 10 000); least recently used peers are dropped. */
   maxPeers?: number;
-  /** Consecutive refusals of one peer (any kind) before `check` says 'abuse' (default 100). */
-  abuseThreshold?: number;
+  /** Multiple of a quota the refused cost may reach before `check` says 'abuse' (default 10). */
+  abuseFactor?: number;
   now?: () => number;
 }
 
 /**
  * - `allow`: within quota, the caller handles the message.
- * - `limit`: over quota; reply RATE_LIMITED (scored a little). Nothing was spent.
- * - `abuse`: over quota for the `abuseThreshold`-th time in a row; RATE_LIMIT_ABUSE (disconnect).
+ * - `limit`: over quota; back-pressure without blame (a request is answered RATE_LIMITED, a
+ *   gossip message is dropped). Nothing was spent from the quota.
+ * - `abuse`: the refused cost also overflowed `abuseFactor` × the quota: RATE_LIMIT_ABUSE.
  */
 export type RateVerdict = 'allow' | 'limit' | 'abuse';
 
@@ -77,18 +83,20 @@ export class PeerRateLimiter {
   private readonly globalByKind = new Map<string, GcraLimiter>();
   private readonly opts: PeerRateLimiterOptions;
   private readonly maxPeers: number;
-  private readonly abuseThreshold: number;
+  private readonly abuseFactor: number;
   private readonly now: () => number;
-  /** peerId → consecutive refusals; bounded by maxPeers (LRU). */
+  /** Per kind: refused cost per peer, at abuseFactor × the quota (bounded by maxPeers, LRU). */
+  private readonly overflowByKind = new Map<string, GcraLimiter>();
+  /** peerId → consecutive refusals (a metric for operators; bounded by maxPeers, LRU). */
   private readonly refusals = new Map<string, number>();
 
   constructor(opts: PeerRateLimiterOptions) {
     this.opts = opts;
     this.now = opts.now ?? Date.now;
     this.maxPeers = opts.maxPeers ?? DEFAULT_GCRA_MAX_KEYS;
-    this.abuseThreshold = opts.abuseThreshold ?? DEFAULT_ABUSE_THRESHOLD;
-    if (!Number.isInteger(this.abuseThreshold) || this.abuseThreshold < 1) {
-      throw new RangeError(`abuseThreshold must be an integer ≥ 1, got ${this.abuseThreshold}`);
+    this.abuseFactor = opts.abuseFactor ?? DEFAULT_ABUSE_FACTOR;
+    if (!Number.isFinite(this.abuseFactor) || this.abuseFactor < 1) {
+      throw new RangeError(`abuseFactor must be ≥ 1, got ${this.abuseFactor}`);
     }
     checkQuota('defaultQuota', opts.defaultQuota);
     for (const [kind, quota] of Object.entries(opts.quotas)) if (quota) checkQuota(`quotas.${kind}`, quota);
@@ -125,7 +133,7 @@ export class PeerRateLimiter {
       if (!oldest.done) this.refusals.delete(oldest.value);
     }
     this.refusals.set(peerId, count);
-    return count >= this.abuseThreshold ? 'abuse' : 'limit';
+    return this.overflowLimiter(bucket).allow(peerId, c) ? 'limit' : 'abuse';
   }
 
   /** Consecutive refusals of `peerId` since its last allowed message. */
@@ -136,6 +144,7 @@ export class PeerRateLimiter {
   /** Drops all state for a disconnected peer. */
   forget(peerId: string): void {
     for (const limiter of this.perKind.values()) limiter.forget(peerId);
+    for (const limiter of this.overflowByKind.values()) limiter.forget(peerId);
     this.refusals.delete(peerId);
   }
 
@@ -155,6 +164,20 @@ export class PeerRateLimiter {
       const quota = this.opts.quotas[bucket] ?? this.opts.defaultQuota;
       limiter = new GcraLimiter(quota, this.now, { maxKeys: this.maxPeers });
       this.perKind.set(bucket, limiter);
+    }
+    return limiter;
+  }
+
+  private overflowLimiter(bucket: string): GcraLimiter {
+    let limiter = this.overflowByKind.get(bucket);
+    if (limiter === undefined) {
+      const quota = this.opts.quotas[bucket] ?? this.opts.defaultQuota;
+      const scaled = {
+        ratePerSec: quota.ratePerSec * this.abuseFactor,
+        burst: quota.burst * this.abuseFactor,
+      };
+      limiter = new GcraLimiter(scaled, this.now, { maxKeys: this.maxPeers });
+      this.overflowByKind.set(bucket, limiter);
     }
     return limiter;
   }

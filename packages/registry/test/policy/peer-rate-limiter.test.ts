@@ -93,20 +93,27 @@ describe('PeerRateLimiter', () => {
     expect(l.allow('d', 'getChainTip')).toBe(true);
   });
 
-  it('reports abuse after abuseThreshold refusals in a row; an allowed message resets it', () => {
-    const { c, l } = limiter({ abuseThreshold: 3 });
+  it('reports abuse only once refused cost overflows abuseFactor × the quota', () => {
+    // ping: 1/s, burst 2 (see limiter()); abuseFactor 3 → refusals may reach burst 6, 3/s.
+    const { c, l } = limiter({ abuseFactor: 3 });
     l.allow('p', 'ping');
     l.allow('p', 'ping');
-    expect(l.check('p', 'ping')).toBe('limit');
-    expect(l.check('p', 'ping')).toBe('limit');
-    expect(l.consecutiveRefusals('p')).toBe(2);
+    for (let i = 0; i < 6; i++) expect(l.check('p', 'ping')).toBe('limit');
+    expect(l.consecutiveRefusals('p')).toBe(6);
+    expect(l.check('p', 'ping')).toBe('abuse');
     c.advance(1000);
     expect(l.check('p', 'ping')).toBe('allow');
     expect(l.consecutiveRefusals('p')).toBe(0);
-    expect(l.check('p', 'ping')).toBe('limit');
-    expect(l.check('p', 'ping')).toBe('limit');
-    expect(l.check('p', 'ping')).toBe('abuse');
-    expect(l.check('p', 'ping')).toBe('abuse');
+  });
+
+  it('an honest peer that keeps to about its quota is never told abuse', () => {
+    const { c, l } = limiter();
+    // Sends at twice the ping quota for 10 minutes: half is refused, none of it is abuse.
+    for (let t = 0; t < 600; t++) {
+      expect(l.check('p', 'ping')).not.toBe('abuse');
+      expect(l.check('p', 'ping')).not.toBe('abuse');
+      c.advance(1000);
+    }
   });
 
   it('forget drops a peer everywhere', () => {
@@ -132,7 +139,7 @@ describe('PeerRateLimiter', () => {
     expect(() => limiter({ defaultQuota: { ratePerSec: 0, burst: 1 } })).toThrow(RangeError);
     expect(() => limiter({ quotas: { ping: { ratePerSec: 1, burst: 0 } } })).toThrow(RangeError);
     expect(() => limiter({ globalQuota: { ratePerSec: -1, burst: 1 } })).toThrow(RangeError);
-    expect(() => limiter({ abuseThreshold: 0 })).toThrow(RangeError);
+    expect(() => limiter({ abuseFactor: 0.5 })).toThrow(RangeError);
     expect(() => limiter({ maxPeers: 0 })).toThrow(RangeError);
   });
 

@@ -88,8 +88,8 @@ describe('penalizePeer', () => {
     expect(penalizePeer(ctx, 'aa', 'MALFORMED_FRAME').action).toBe('ban');
   });
 
-  it('excuses a timeout that overlapped our own event-loop lag', () => {
-    const { ctx, lagMonitor, advance, now } = setup();
+  it('excuses a timeout that overlapped our own event-loop lag (where a table scores timeouts)', () => {
+    const { ctx, lagMonitor, advance, now } = setup({ REQUEST_TIMEOUT: { action: 'score', scoreDelta: -2 } });
     lagMonitor.tick();
     const started = now();
     advance(10);
