@@ -126,7 +126,12 @@ export {
 } from './keys.js';
 export { MemoryChainState } from './memory-chain.js';
 export { Mempool, type MempoolAddResult, type MempoolEntry, type MempoolOptions } from './mempool.js';
-export { MEMPOOL_ERROR_ACTIONS, MempoolError, type MempoolErrorCode } from './mempool-errors.js';
+export {
+  MEMPOOL_ERROR_ACTIONS,
+  MempoolError,
+  type MempoolErrorCode,
+  RETRYABLE_MEMPOOL_CODES,
+} from './mempool-errors.js';
 export {
   BLOCK_VERSION,
   type BlockData,

@@ -5,7 +5,15 @@ export type MempoolErrorCode =
   | 'MEMPOOL_CONFLICT'
   | 'MEMPOOL_FULL'
   | 'MISSING_INPUT'
-  | 'CHAIN_BUSY';
+  | 'CHAIN_BUSY'
+  | 'MEMPOOL_BUSY';
+
+/** Codes that say "not now" rather than "never": the submitter should retry later. */
+export const RETRYABLE_MEMPOOL_CODES: ReadonlySet<string> = new Set<MempoolErrorCode>([
+  'MEMPOOL_FULL',
+  'CHAIN_BUSY',
+  'MEMPOOL_BUSY',
+]);
 
 /** A transaction was not admitted for a policy reason (not a consensus rule violation). */
 export class MempoolError extends Error {
@@ -30,4 +38,8 @@ export const MEMPOOL_ERROR_ACTIONS: Readonly<Record<MempoolErrorCode, ErrorActio
     description: 'an input is unknown or spent (races with blocks are normal)',
   },
   CHAIN_BUSY: { action: 'ignore', description: 'the chain kept changing while the transaction was checked' },
+  MEMPOOL_BUSY: {
+    action: 'ignore',
+    description: 'validation is saturated (admission queue full or the pool unavailable): back-pressure',
+  },
 };

@@ -26,6 +26,11 @@ export class SeenFilter {
     return true;
   }
 
+  /** Forgets `id` (its processing did not finish: a later copy must be processed). */
+  delete(id: Uint8Array | string): boolean {
+    return this.ids.delete(SeenFilter.key(id));
+  }
+
   get size(): number {
     return this.ids.size;
   }

@@ -100,8 +100,14 @@ export function routeFrame(env: RouterEnv, session: Session, frame: DecodedFrame
       env.emitMessage({ peerId: session.peerId, kind: frame.kind, body: frame.body });
       return;
     case 'blockAnnounce':
+    case 'txInventory':
     case 'txBroadcast': {
-      const cost = frame.kind === 'txBroadcast' ? Math.max(1, frame.body.txs.length) : 1;
+      const cost =
+        frame.kind === 'txBroadcast'
+          ? Math.max(1, frame.body.txs.length)
+          : frame.kind === 'txInventory'
+            ? Math.max(1, frame.body.txids.length)
+            : 1;
       if (!gossipAllowed(env, session, frame.kind, cost)) return;
       env.emitMessage({ peerId: session.peerId, kind: frame.kind, body: frame.body } as InboundMessage);
       return;

@@ -7,6 +7,7 @@ export const RESPONSE_OF = {
   getChainTip: 'chainTip',
   getBlockHash: 'blockHash',
   getPendingTxs: 'pendingTxs',
+  getTxs: 'txs',
 } as const satisfies Partial<Record<MessageKind, MessageKind>>;
 
 export type UnaryRequestKind = keyof typeof RESPONSE_OF;
@@ -31,6 +32,7 @@ export const REQUEST_KINDS: ReadonlySet<string> = new Set<RequestKind>([
   'getChainTip',
   'getBlockHash',
   'getPendingTxs',
+  'getTxs',
   'getBlockRange',
 ]);
 
@@ -41,6 +43,7 @@ export const RESPONSE_KINDS: ReadonlySet<string> = new Set<MessageKind>([
   'chainTip',
   'blockHash',
   'pendingTxs',
+  'txs',
   'blockRangeChunk',
   'blockRangeEnd',
   'error',

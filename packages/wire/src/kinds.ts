@@ -24,6 +24,9 @@ export const KIND_FIELD_NUMBERS = {
   txBroadcast: 26,
   getPendingTxs: 27,
   pendingTxs: 28,
+  txInventory: 29,
+  getTxs: 30,
+  txs: 31,
 } as const;
 
 export type MessageKind = keyof typeof KIND_FIELD_NUMBERS;
@@ -73,6 +76,9 @@ export interface KindBodies {
   txBroadcast: tc.v1.TxBroadcast;
   getPendingTxs: tc.v1.GetPendingTxs;
   pendingTxs: tc.v1.PendingTxs;
+  txInventory: tc.v1.TxInventory;
+  getTxs: tc.v1.GetTxs;
+  txs: tc.v1.Txs;
 }
 
 /** Body type accepted by the encoder for each kind (every field optional, as in proto3). */

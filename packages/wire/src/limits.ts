@@ -33,6 +33,10 @@ export const DEFAULT_KIND_LIMITS: Readonly<Record<MessageKind, number>> = {
   txBroadcast: 1 * MiB,
   getPendingTxs: 64,
   pendingTxs: 4 * MiB,
+  // 4 096 ids of 32 bytes (34 with their field tags), plus the envelope.
+  txInventory: 160 * KiB,
+  getTxs: 160 * KiB,
+  txs: 4 * MiB,
 };
 
 export const DEFAULT_MAX_UNKNOWN_KIND_BYTES = 64 * KiB;

@@ -59,4 +59,7 @@ export const SAMPLES: { [K in MessageKind]: KindInputs[K] } = {
   txBroadcast: { txs: [sampleTx] },
   getPendingTxs: { max: 100 },
   pendingTxs: { txs: [sampleTx, sampleTx] },
+  txInventory: { txids: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] },
+  getTxs: { txids: [new Uint8Array(32).fill(3)] },
+  txs: { txs: [sampleTx] },
 };

@@ -8,6 +8,7 @@ import {
   fromPbTransaction,
   type GenesisConfig,
   isConsensusError,
+  RETRYABLE_MEMPOOL_CODES,
   type TransactionData,
   toHex,
   txid as txidOf,
@@ -305,10 +306,11 @@ export class ChainApi implements Omit<NodeApi, 'stop'> {
     } catch (error) {
       if (error instanceof ValidationPoolError) {
         throw new RpcError(
-          RPC_ERRORS.MISC_ERROR,
+          RPC_ERRORS.OVERLOADED,
           `validation pool unavailable (${error.code}); retry later`,
           {
             code: error.code,
+            retryable: true,
           },
         );
       }
@@ -320,6 +322,10 @@ export class ChainApi implements Omit<NodeApi, 'stop'> {
     const code = r.error.code;
     const message = r.error.message.startsWith(code) ? r.error.message : `${code}: ${r.error.message}`;
     if (code === 'ALREADY_IN_MEMPOOL') throw new RpcError(RPC_ERRORS.TX_ALREADY_KNOWN, message, { code });
+    // Not accepted, and nothing kept: the client must submit again later.
+    if (RETRYABLE_MEMPOOL_CODES.has(code)) {
+      throw new RpcError(RPC_ERRORS.OVERLOADED, `${message}; retry later`, { code, retryable: true });
+    }
     throw new RpcError(RPC_ERRORS.TX_REJECTED, message, { code });
   }
 

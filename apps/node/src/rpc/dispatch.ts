@@ -28,8 +28,8 @@ export interface DispatcherOptions {
   readonly methods?: Readonly<Record<string, MethodSpec>>;
 }
 
-/** Calls of one batch executed at the same time. */
-export const BATCH_LANES = 4;
+/** Calls of one batch executed at the same time (submissions among them share pool batches). */
+export const BATCH_LANES = 16;
 
 function fail(id: RpcId, code: number, message: string, data?: unknown): RpcResponse {
   return { jsonrpc: '2.0', id, error: errorObject(code, message, data) };

@@ -35,7 +35,7 @@ export const RPC_ERRORS = {
   NODE_ALREADY_ADDED: -23,
   /** Application: addnode remove / disconnectnode of a node not added or connected. */
   NODE_NOT_ADDED: -24,
-  /** Application: the transaction was rejected (invalid, double spend, mempool full, ...). */
+  /** Application: the transaction was rejected (invalid, double spend, ...). Mempool full or busy is -32005, retryable. */
   TX_REJECTED: -25,
   /** Application: the transaction is already in the chain or the mempool. */
   TX_ALREADY_KNOWN: -27,

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import {
-  DEFAULT_RATE_QUOTAS,
   type InboundMessage,
   type Logger,
   PeerConnectionRegistry,
@@ -29,16 +28,9 @@ export type { ConsensusNodeEvents, ConsensusNodeOptions, ConsensusNodeStatus } f
 
 import { rangeSyncExtender, withTimeout } from './node-util.js';
 import { ProductionLoop } from './production-loop.js';
+import { capacityRateQuotas } from './rate-quotas.js';
 
-/**
- * Per-peer inbound quotas for the kinds whose honest rate follows the block rate: blockAnnounce
- * at up to 3 blocks per slot (burst: 3 s worth), never below the registry's defaults.
- */
-export function slotRateQuotas(slotMs: number): { blockAnnounce: { ratePerSec: number; burst: number } } {
-  const base = DEFAULT_RATE_QUOTAS['blockAnnounce'] ?? { ratePerSec: 2, burst: 10 };
-  const ratePerSec = Math.max(base.ratePerSec, 3_000 / Math.max(1, slotMs));
-  return { blockAnnounce: { ratePerSec, burst: Math.max(base.burst, Math.ceil(3 * ratePerSec)) } };
-}
+export { capacityRateQuotas, slotRateQuotas } from './rate-quotas.js';
 
 /**
  * One tc node's consensus half: registry + storage + pool + mempool + chain manager + producer
@@ -130,10 +122,9 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       networkId: genesis.networkId,
       genesisHash: genesisHash(genesis),
       getLocalTip: () => this.chain.tip(),
-      // Inbound quotas that scale with the slot: honest peers send about one blockAnnounce per
-      // block (plus fork blocks), so the registry's fixed 2/s refused and punished them on
-      // sub-second slots. The caller's rateQuotas still win.
-      rateQuotas: { ...slotRateQuotas(genesis.slotMs), ...extra.rateQuotas },
+      // Inbound quotas sized from the chain's capacity (block and transaction kinds), so honest
+      // relay at full blocks never meets one. The caller's rateQuotas still win.
+      rateQuotas: { ...capacityRateQuotas(genesis), ...extra.rateQuotas },
       errorActions: {
         ...CONSENSUS_ERROR_ACTIONS,
         ...MEMPOOL_ERROR_ACTIONS,
@@ -181,6 +172,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       validator: this.validator,
       genesis,
       ...(options.seenCapacity !== undefined ? { seenCapacity: options.seenCapacity } : {}),
+      ...(options.relay ? { relay: options.relay } : {}),
       onBlockGap: () => this.requestForkCheck(),
       onAnnounce: (status) => this.metrics?.announced.inc({ outcome: status }),
       onTxs: (result, n) => {
@@ -249,7 +241,11 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
         this.requestForkCheck();
       }
     });
-    this.registry.on('peer:connect', () => this.requestForkCheck());
+    this.registry.on('peer:connect', (info) => {
+      this.gossip.relay.peerConnected(info.id);
+      this.requestForkCheck();
+    });
+    this.registry.on('peer:disconnect', (e) => this.gossip.relay.peerDisconnected(e.peerId));
   }
 
   /** Listens, dials persistent peers, starts production and the periodic fork check. */
@@ -257,6 +253,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     if (this.state !== 'new') throw new Error(`node cannot start from state ${this.state}`);
     await this.registry.start();
     this.state = 'started';
+    this.gossip.start();
     this.producer?.start();
     const tick = () => {
       this.requestForkCheck();
@@ -336,6 +333,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.state = 'stopping';
     if (this.forkTimer) clearTimeout(this.forkTimer);
     this.producer?.stop();
+    this.gossip.stop();
     this.forks.stop();
     this.rangeSync?.stop('node stopping');
     const bounded = (p: Promise<unknown>) => withTimeout(p, this.closeTimeoutMs);

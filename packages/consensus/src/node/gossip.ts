@@ -1,5 +1,5 @@
 import type { InboundMessage, PeerConnectionRegistry } from '@tc/registry';
-import { decodeBlock, decodeTransaction, encodeBlock, type KindBodies, type tc } from '@tc/wire';
+import { decodeBlock, encodeBlock, type KindBodies, type tc } from '@tc/wire';
 import { txid as computeTxid } from '../canonical.js';
 import type { AcceptOutcome, ChainManager } from '../chain/chain-manager.js';
 import { ConsensusError } from '../errors.js';
@@ -8,9 +8,11 @@ import type { Mempool, MempoolAddResult } from '../mempool.js';
 import { fromPbTransaction } from '../model.js';
 import type { StatelessValidator } from '../pool.js';
 import { SeenFilter } from '../seen-filter.js';
+import { AdmissionQueue, type TxInput } from './admission-queue.js';
+import { TxRelay, type TxRelayOptions } from './tx-relay.js';
 
 export interface GossipOptions {
-  registry: Pick<PeerConnectionRegistry, 'broadcast' | 'reportPeer'>;
+  registry: Pick<PeerConnectionRegistry, 'broadcast' | 'reportPeer' | 'send' | 'request' | 'peers'>;
   chain: ChainManager;
   mempool: Mempool;
   validator: StatelessValidator;
@@ -19,8 +21,15 @@ export interface GossipOptions {
   seenCapacity?: number;
   /** Transactions taken from one txBroadcast message; the rest are dropped (default 1 000). */
   maxTxsPerMessage?: number;
-  /** txBroadcast messages validated at once; more are dropped unmarked (default 8). */
-  maxConcurrentTxBatches?: number;
+  /** Transactions handed to the pool in one batch (default 2 000). */
+  maxAdmissionBatch?: number;
+  /** Transactions waiting for validation; beyond it submissions are refused MEMPOOL_BUSY (default 20 000). */
+  maxAdmissionQueue?: number;
+  /** Inventory relay tuning (announcement window, fetch timeout, re-announce period). */
+  relay?: Pick<
+    TxRelayOptions,
+    'windowMs' | 'maxIdsPerMessage' | 'fetchTimeoutMs' | 'maxFetching' | 'reannounceMs'
+  >;
   /** An announced block did not extend our tip (fork or unknown parent): check peers' chains. */
   onBlockGap: (peerId: string, height: number) => void;
   /** Outcome of each announced block (metrics). */
@@ -34,25 +43,47 @@ export interface GossipOptions {
 /**
  * Gossip: blockAnnounce → chain manager (connected blocks are relayed to everyone but the
  * sender; a fork or unknown parent triggers a fork check; an invalid block reports the sender
- * with its consensus code, which the registry's table turns into a ban). txBroadcast →
- * seen-filter → mempool (batched stateless checks in the pool) → relay of the admitted ones.
+ * with its consensus code, which the registry's table turns into a ban). Transactions travel
+ * by inventory (TxRelay: txInventory → getTxs → admission) and every admission, local or
+ * relayed, goes through one AdmissionQueue that hands the pool whole batches.
  */
 export class Gossip {
   readonly seen: SeenFilter;
+  readonly admission: AdmissionQueue;
+  readonly relay: TxRelay;
   private readonly maxTxsPerMessage: number;
-  private readonly maxConcurrent: number;
-  private inflight = 0;
-  dropped = 0;
 
   constructor(private readonly o: GossipOptions) {
     this.seen = new SeenFilter(o.seenCapacity ?? 50_000);
     this.maxTxsPerMessage = o.maxTxsPerMessage ?? 1_000;
-    this.maxConcurrent = o.maxConcurrentTxBatches ?? 8;
+    this.admission = new AdmissionQueue({
+      admit: (txs) => this.admit(txs),
+      ...(o.maxAdmissionBatch !== undefined ? { maxBatch: o.maxAdmissionBatch } : {}),
+      ...(o.maxAdmissionQueue !== undefined ? { maxQueued: o.maxAdmissionQueue } : {}),
+    });
+    this.relay = new TxRelay({
+      ...o.relay,
+      registry: o.registry,
+      mempool: o.mempool,
+      admission: this.admission,
+      seen: this.seen,
+      ...(o.onTxs ? { onTxs: o.onTxs } : {}),
+      ...(o.onPeerFault ? { onPeerFault: o.onPeerFault } : {}),
+    });
+  }
+
+  start(): void {
+    this.relay.start();
+  }
+
+  stop(): void {
+    this.relay.stop();
   }
 
   /** The registry's `message` listener. Never throws. */
   onMessage(msg: InboundMessage): void {
     if (msg.kind === 'blockAnnounce') void this.onBlock(msg.peerId, msg.body);
+    else if (msg.kind === 'txInventory') this.relay.onInventory(msg.peerId, msg.body.txids);
     else if (msg.kind === 'txBroadcast') void this.onTxs(msg.peerId, msg.body);
   }
 
@@ -95,8 +126,10 @@ export class Gossip {
     }
   }
 
+  /** Pushed transactions (txBroadcast, from peers that push instead of announcing). */
   private async onTxs(peerId: string, body: KindBodies['txBroadcast']): Promise<void> {
     const fresh: tc.v1.Transaction.$Properties[] = [];
+    const ids: Uint8Array[] = [];
     for (const pbTx of body.txs.slice(0, this.maxTxsPerMessage)) {
       let id: Uint8Array;
       try {
@@ -105,44 +138,37 @@ export class Gossip {
         this.fault(peerId, error instanceof ConsensusError ? error.code : 'MALFORMED_TX');
         return;
       }
-      if (!this.seen.has(id)) fresh.push(pbTx);
+      // Seen from the moment validation starts, so racing copies are not verified again.
+      if (this.seen.add(id)) {
+        fresh.push(pbTx);
+        ids.push(id);
+      }
     }
     const known = Math.min(body.txs.length, this.maxTxsPerMessage) - fresh.length;
     if (known > 0) this.o.onTxs?.('seen', known);
     if (fresh.length === 0) return;
-    if (this.inflight >= this.maxConcurrent) {
-      this.dropped += fresh.length;
-      this.o.onTxs?.('dropped', fresh.length);
-      return;
-    }
-    this.inflight++;
-    try {
-      const results = await this.admit(fresh);
-      const relay: tc.v1.Transaction.$Properties[] = [];
-      let faulted = false;
-      results.forEach((r, i) => {
-        if (r.txid) this.seen.add(r.txid);
-        if (r.ok) relay.push(fresh[i]!);
-        else if (!faulted && r.error instanceof ConsensusError) {
-          faulted = true;
-          this.fault(peerId, r.error.code);
-        }
-      });
-      this.o.onTxs?.('admitted', relay.length);
-      this.o.onTxs?.('rejected', results.length - relay.length);
-      if (relay.length > 0) {
-        this.o.registry.broadcast({ kind: 'txBroadcast', body: { txs: relay } }, { except: [peerId] });
+    const results = await this.admission.add(fresh);
+    const relay: Uint8Array[] = [];
+    let faulted = false;
+    let busy = 0;
+    results.forEach((r, i) => {
+      if (r.ok) relay.push(r.txid);
+      else if (r.error.code === 'MEMPOOL_BUSY') {
+        busy++;
+        this.seen.delete(ids[i]!); // not judged: a later copy must be processed
+      } else if (!faulted && r.error instanceof ConsensusError) {
+        faulted = true;
+        this.fault(peerId, r.error.code);
       }
-    } catch {
-      this.dropped += fresh.length; // pool queue full or stopped: not the sender's fault
-      this.o.onTxs?.('dropped', fresh.length);
-    } finally {
-      this.inflight--;
-    }
+    });
+    this.o.onTxs?.('admitted', relay.length);
+    this.o.onTxs?.('rejected', results.length - relay.length - busy);
+    if (busy > 0) this.o.onTxs?.('dropped', busy);
+    this.relay.announce(relay, peerId);
   }
 
-  /** Validates and admits transactions (from gossip or the app). */
-  admit(txs: readonly (Uint8Array | tc.v1.Transaction.$Properties)[]): Promise<MempoolAddResult[]> {
+  /** Validates and admits transactions (from gossip or the app), one pool batch. */
+  admit(txs: readonly TxInput[]): Promise<MempoolAddResult[]> {
     return this.o.mempool.addTransactions(txs, {
       validator: this.o.validator,
       utxos: this.o.chain.view,
@@ -150,15 +176,21 @@ export class Gossip {
     });
   }
 
-  /** Admits transactions submitted locally and broadcasts the admitted ones. */
-  async submit(txs: readonly (Uint8Array | tc.v1.Transaction.$Properties)[]): Promise<MempoolAddResult[]> {
-    const results = await this.admit(txs);
-    for (const r of results) if (r.txid) this.seen.add(r.txid);
-    const bodies = results
-      .map((r, i) => (r.ok ? txs[i]! : undefined))
-      .filter((t): t is Uint8Array | tc.v1.Transaction.$Properties => t !== undefined)
-      .map((t) => (t instanceof Uint8Array ? decodeTransaction(t) : t));
-    if (bodies.length > 0) this.o.registry.broadcast({ kind: 'txBroadcast', body: { txs: bodies } });
+  /**
+   * Admits transactions submitted locally (through the admission queue, so concurrent
+   * submissions share pool batches) and announces the admitted ones. A result with a
+   * retryable code (MEMPOOL_BUSY, MEMPOOL_FULL, CHAIN_BUSY) was not accepted: nothing is lost.
+   */
+  async submit(txs: readonly TxInput[]): Promise<MempoolAddResult[]> {
+    const results = await this.admission.add(txs);
+    const admitted: Uint8Array[] = [];
+    for (const r of results) {
+      if (r.ok) {
+        this.seen.add(r.txid);
+        admitted.push(r.txid);
+      }
+    }
+    this.relay.announce(admitted);
     return results;
   }
 

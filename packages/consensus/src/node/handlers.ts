@@ -13,7 +13,7 @@ export interface HandlerLimits {
   rangeChunkBytes: number;
   /** Most transactions in a pendingTxs answer (default 1 000). */
   maxPendingTxs: number;
-  /** A pendingTxs answer stops at this many transaction bytes (default 3 MiB, under the 4 MiB kind limit). */
+  /** A pendingTxs or txs answer stops at this many transaction bytes (default 3 MiB, under the 4 MiB kind limit). */
   pendingTxsBytes: number;
 }
 
@@ -28,7 +28,7 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Registers the chain's request handlers: getChainTip, getBlockHash, getBlockRange (a stream
- * of chunks bounded by bytes, then the registry's end marker) and getPendingTxs.
+ * of chunks bounded by bytes, then the registry's end marker), getPendingTxs and getTxs.
  */
 export function registerChainHandlers(
   registry: Pick<PeerConnectionRegistry, 'handle'>,
@@ -61,6 +61,19 @@ export function registerChainHandlers(
       const size = encodeTransactionData(entry.tx).length;
       if (bytes + size > limits.pendingTxsBytes) break;
       bytes += size;
+      txs.push(toPbTransaction(entry.tx));
+    }
+    return { txs };
+  });
+  // The bodies of announced transactions still pending; ids no longer pending are left out.
+  registry.handle('getTxs', (body) => {
+    const txs: KindInputs['txs']['txs'] = [];
+    let bytes = 0;
+    for (const id of body.txids.slice(0, 4_096)) {
+      const entry = mempool.get(id);
+      if (!entry) continue;
+      if (bytes + entry.size > limits.pendingTxsBytes) break;
+      bytes += entry.size;
       txs.push(toPbTransaction(entry.tx));
     }
     return { txs };

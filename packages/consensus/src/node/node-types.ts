@@ -15,6 +15,7 @@ import type { MempoolOptions } from '../mempool.js';
 import type { StatelessValidator } from '../pool.js';
 import type { RangeSyncOptions } from '../sync/range-sync.js';
 import type { SyncProgress } from '../sync/sync-types.js';
+import type { GossipOptions } from './gossip.js';
 import type { HandlerLimits } from './handlers.js';
 
 export interface ConsensusNodeOptions {
@@ -54,6 +55,8 @@ export interface ConsensusNodeOptions {
   handlerLimits?: Partial<HandlerLimits>;
   /** Transaction ids remembered by the gossip seen-filter (default 50 000). */
   seenCapacity?: number;
+  /** Inventory relay tuning (announcement window, fetch timeout, re-announce period). */
+  relay?: GossipOptions['relay'];
   /**
    * Replaces the extension sync. Default: a RangeSync over the registry with the chain manager
    * as its SyncTarget (`rangeSync` options apply to it).

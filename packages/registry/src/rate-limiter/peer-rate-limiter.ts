@@ -25,8 +25,15 @@ export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, RateQuota>> = Object.f
   getPendingTxs: { ratePerSec: 0.5, burst: 5 },
   /** Cost 1. Blocks are minutes apart; forks and re-announcements make small bursts. */
   blockAnnounce: { ratePerSec: 2, burst: 10 },
-  /** Cost = transactions carried. */
+  /**
+   * Cost = transactions carried. These three are floors: a node sizes them from its chain's
+   * capacity (ConsensusNode: at least a full block of transactions per slot per peer).
+   */
   txBroadcast: { ratePerSec: 100, burst: 500 },
+  /** Cost = txids announced. */
+  txInventory: { ratePerSec: 1_000, burst: 4_096 },
+  /** Cost = txids asked for. */
+  getTxs: { ratePerSec: 1_000, burst: 4_096 },
 });
 
 /** Quota for a kind missing from `quotas` (and for kinds this build does not know). */

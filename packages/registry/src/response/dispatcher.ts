@@ -57,7 +57,9 @@ export interface DispatchEnv {
 
 /** Rate-limit cost of a request: blocks asked for a range, 1 otherwise. */
 export function requestCost(frame: KnownFrame): number {
-  return frame.kind === 'getBlockRange' ? Math.max(1, frame.body.count) : 1;
+  if (frame.kind === 'getBlockRange') return Math.max(1, frame.body.count);
+  if (frame.kind === 'getTxs') return Math.max(1, frame.body.txids.length);
+  return 1;
 }
 
 /**

@@ -32,7 +32,10 @@ export namespace tc {
             txBroadcast?: (tc.v1.TxBroadcast.$Properties|null);
             getPendingTxs?: (tc.v1.GetPendingTxs.$Properties|null);
             pendingTxs?: (tc.v1.PendingTxs.$Properties|null);
-            body?: ("hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs");
+            txInventory?: (tc.v1.TxInventory.$Properties|null);
+            getTxs?: (tc.v1.GetTxs.$Properties|null);
+            txs?: (tc.v1.Txs.$Properties|null);
+            body?: ("hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs");
             static create(properties: tc.v1.Envelope.$Shape): tc.v1.Envelope & tc.v1.Envelope.$Shape;
             static create(properties?: tc.v1.Envelope.$Properties): tc.v1.Envelope;
             static encode(message: tc.v1.Envelope.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -66,7 +69,10 @@ export namespace tc {
                 txBroadcast?: (tc.v1.TxBroadcast.$Properties|null);
                 getPendingTxs?: (tc.v1.GetPendingTxs.$Properties|null);
                 pendingTxs?: (tc.v1.PendingTxs.$Properties|null);
-                body?: ("hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs");
+                txInventory?: (tc.v1.TxInventory.$Properties|null);
+                getTxs?: (tc.v1.GetTxs.$Properties|null);
+                txs?: (tc.v1.Txs.$Properties|null);
+                body?: ("hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs");
                 $unknowns?: Uint8Array[];
             }
             type $Shape = {
@@ -90,9 +96,12 @@ export namespace tc {
               txBroadcast?: tc.v1.TxBroadcast.$Shape|null;
               getPendingTxs?: tc.v1.GetPendingTxs.$Shape|null;
               pendingTxs?: tc.v1.PendingTxs.$Shape|null;
+              txInventory?: tc.v1.TxInventory.$Shape|null;
+              getTxs?: tc.v1.GetTxs.$Shape|null;
+              txs?: tc.v1.Txs.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "hello"; hello: tc.v1.Hello.$Shape; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "helloAck"; hello?: null; helloAck: tc.v1.HelloAck.$Shape; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "ping"; hello?: null; helloAck?: null; ping: tc.v1.Ping.$Shape; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "pong"; hello?: null; helloAck?: null; ping?: null; pong: tc.v1.Pong.$Shape; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "disconnect"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect: tc.v1.Disconnect.$Shape; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "error"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error: tc.v1.ErrorReply.$Shape; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "getPeers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers: tc.v1.GetPeers.$Shape; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "peers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers: tc.v1.Peers.$Shape; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "getChainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip: tc.v1.GetChainTip.$Shape; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "chainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip: tc.v1.ChainTip.$Shape; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "getBlockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash: tc.v1.GetBlockHash.$Shape; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "blockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash: tc.v1.BlockHash.$Shape; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "getBlockRange"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange: tc.v1.GetBlockRange.$Shape; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "blockRangeChunk"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk: tc.v1.BlockRangeChunk.$Shape; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "blockRangeEnd"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd: tc.v1.BlockRangeEnd.$Shape; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "blockAnnounce"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce: tc.v1.BlockAnnounce.$Shape; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "txBroadcast"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast: tc.v1.TxBroadcast.$Shape; getPendingTxs?: null; pendingTxs?: null }|{ body?: "getPendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs: tc.v1.GetPendingTxs.$Shape; pendingTxs?: null }|{ body?: "pendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs: tc.v1.PendingTxs.$Shape })
+              ({ body?: undefined; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "hello"; hello: tc.v1.Hello.$Shape; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "helloAck"; hello?: null; helloAck: tc.v1.HelloAck.$Shape; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "ping"; hello?: null; helloAck?: null; ping: tc.v1.Ping.$Shape; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "pong"; hello?: null; helloAck?: null; ping?: null; pong: tc.v1.Pong.$Shape; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "disconnect"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect: tc.v1.Disconnect.$Shape; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "error"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error: tc.v1.ErrorReply.$Shape; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getPeers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers: tc.v1.GetPeers.$Shape; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "peers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers: tc.v1.Peers.$Shape; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getChainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip: tc.v1.GetChainTip.$Shape; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "chainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip: tc.v1.ChainTip.$Shape; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getBlockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash: tc.v1.GetBlockHash.$Shape; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash: tc.v1.BlockHash.$Shape; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getBlockRange"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange: tc.v1.GetBlockRange.$Shape; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockRangeChunk"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk: tc.v1.BlockRangeChunk.$Shape; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockRangeEnd"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd: tc.v1.BlockRangeEnd.$Shape; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockAnnounce"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce: tc.v1.BlockAnnounce.$Shape; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "txBroadcast"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast: tc.v1.TxBroadcast.$Shape; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getPendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs: tc.v1.GetPendingTxs.$Shape; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "pendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs: tc.v1.PendingTxs.$Shape; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "txInventory"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory: tc.v1.TxInventory.$Shape; getTxs?: null; txs?: null }|{ body?: "getTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs: tc.v1.GetTxs.$Shape; txs?: null }|{ body?: "txs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs: tc.v1.Txs.$Shape })
             );
         }
 
@@ -842,6 +851,84 @@ export namespace tc {
                 $unknowns?: Uint8Array[];
             }
             type $Shape = tc.v1.Transaction.$Properties;
+        }
+
+        interface ITxInventory extends tc.v1.TxInventory.$Properties {
+        }
+
+        class TxInventory {
+            constructor(properties?: tc.v1.TxInventory.$Properties);
+            $unknowns?: Uint8Array[];
+            txids: Uint8Array[];
+            static create(properties: tc.v1.TxInventory.$Shape): tc.v1.TxInventory & tc.v1.TxInventory.$Shape;
+            static create(properties?: tc.v1.TxInventory.$Properties): tc.v1.TxInventory;
+            static encode(message: tc.v1.TxInventory.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tc.v1.TxInventory & tc.v1.TxInventory.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): tc.v1.TxInventory;
+            static toObject(message: tc.v1.TxInventory, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace TxInventory {
+            interface $Properties {
+                txids?: (Uint8Array[]|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = tc.v1.TxInventory.$Properties;
+        }
+
+        interface IGetTxs extends tc.v1.GetTxs.$Properties {
+        }
+
+        class GetTxs {
+            constructor(properties?: tc.v1.GetTxs.$Properties);
+            $unknowns?: Uint8Array[];
+            txids: Uint8Array[];
+            static create(properties: tc.v1.GetTxs.$Shape): tc.v1.GetTxs & tc.v1.GetTxs.$Shape;
+            static create(properties?: tc.v1.GetTxs.$Properties): tc.v1.GetTxs;
+            static encode(message: tc.v1.GetTxs.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tc.v1.GetTxs & tc.v1.GetTxs.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): tc.v1.GetTxs;
+            static toObject(message: tc.v1.GetTxs, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace GetTxs {
+            interface $Properties {
+                txids?: (Uint8Array[]|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = tc.v1.GetTxs.$Properties;
+        }
+
+        interface ITxs extends tc.v1.Txs.$Properties {
+        }
+
+        class Txs {
+            constructor(properties?: tc.v1.Txs.$Properties);
+            $unknowns?: Uint8Array[];
+            txs: tc.v1.Transaction.$Properties[];
+            static create(properties: tc.v1.Txs.$Shape): tc.v1.Txs & tc.v1.Txs.$Shape;
+            static create(properties?: tc.v1.Txs.$Properties): tc.v1.Txs;
+            static encode(message: tc.v1.Txs.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tc.v1.Txs & tc.v1.Txs.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): tc.v1.Txs;
+            static toObject(message: tc.v1.Txs, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Txs {
+            interface $Properties {
+                txs?: (tc.v1.Transaction.$Properties[]|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = tc.v1.Txs.$Properties;
         }
     }
 }

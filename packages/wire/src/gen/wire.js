@@ -52,7 +52,10 @@ export const tc = $root.tc = (() => {
              * @property {tc.v1.TxBroadcast.$Properties|null} [txBroadcast] Envelope txBroadcast
              * @property {tc.v1.GetPendingTxs.$Properties|null} [getPendingTxs] Envelope getPendingTxs
              * @property {tc.v1.PendingTxs.$Properties|null} [pendingTxs] Envelope pendingTxs
-             * @property {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"} [body] Envelope body
+             * @property {tc.v1.TxInventory.$Properties|null} [txInventory] Envelope txInventory
+             * @property {tc.v1.GetTxs.$Properties|null} [getTxs] Envelope getTxs
+             * @property {tc.v1.Txs.$Properties|null} [txs] Envelope txs
+             * @property {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"} [body] Envelope body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -87,9 +90,12 @@ export const tc = $root.tc = (() => {
              *   txBroadcast?: tc.v1.TxBroadcast.$Shape|null;
              *   getPendingTxs?: tc.v1.GetPendingTxs.$Shape|null;
              *   pendingTxs?: tc.v1.PendingTxs.$Shape|null;
+             *   txInventory?: tc.v1.TxInventory.$Shape|null;
+             *   getTxs?: tc.v1.GetTxs.$Shape|null;
+             *   txs?: tc.v1.Txs.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ body?: undefined; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "hello"; hello: tc.v1.Hello.$Shape; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "helloAck"; hello?: null; helloAck: tc.v1.HelloAck.$Shape; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "ping"; hello?: null; helloAck?: null; ping: tc.v1.Ping.$Shape; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "pong"; hello?: null; helloAck?: null; ping?: null; pong: tc.v1.Pong.$Shape; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "disconnect"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect: tc.v1.Disconnect.$Shape; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "error"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error: tc.v1.ErrorReply.$Shape; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "getPeers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers: tc.v1.GetPeers.$Shape; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "peers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers: tc.v1.Peers.$Shape; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "getChainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip: tc.v1.GetChainTip.$Shape; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "chainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip: tc.v1.ChainTip.$Shape; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "getBlockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash: tc.v1.GetBlockHash.$Shape; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "blockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash: tc.v1.BlockHash.$Shape; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "getBlockRange"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange: tc.v1.GetBlockRange.$Shape; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "blockRangeChunk"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk: tc.v1.BlockRangeChunk.$Shape; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "blockRangeEnd"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd: tc.v1.BlockRangeEnd.$Shape; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "blockAnnounce"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce: tc.v1.BlockAnnounce.$Shape; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null }|{ body?: "txBroadcast"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast: tc.v1.TxBroadcast.$Shape; getPendingTxs?: null; pendingTxs?: null }|{ body?: "getPendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs: tc.v1.GetPendingTxs.$Shape; pendingTxs?: null }|{ body?: "pendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs: tc.v1.PendingTxs.$Shape })
+             *   ({ body?: undefined; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "hello"; hello: tc.v1.Hello.$Shape; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "helloAck"; hello?: null; helloAck: tc.v1.HelloAck.$Shape; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "ping"; hello?: null; helloAck?: null; ping: tc.v1.Ping.$Shape; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "pong"; hello?: null; helloAck?: null; ping?: null; pong: tc.v1.Pong.$Shape; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "disconnect"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect: tc.v1.Disconnect.$Shape; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "error"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error: tc.v1.ErrorReply.$Shape; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getPeers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers: tc.v1.GetPeers.$Shape; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "peers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers: tc.v1.Peers.$Shape; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getChainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip: tc.v1.GetChainTip.$Shape; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "chainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip: tc.v1.ChainTip.$Shape; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getBlockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash: tc.v1.GetBlockHash.$Shape; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash: tc.v1.BlockHash.$Shape; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getBlockRange"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange: tc.v1.GetBlockRange.$Shape; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockRangeChunk"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk: tc.v1.BlockRangeChunk.$Shape; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockRangeEnd"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd: tc.v1.BlockRangeEnd.$Shape; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockAnnounce"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce: tc.v1.BlockAnnounce.$Shape; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "txBroadcast"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast: tc.v1.TxBroadcast.$Shape; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getPendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs: tc.v1.GetPendingTxs.$Shape; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "pendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs: tc.v1.PendingTxs.$Shape; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "txInventory"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory: tc.v1.TxInventory.$Shape; getTxs?: null; txs?: null }|{ body?: "getTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs: tc.v1.GetTxs.$Shape; txs?: null }|{ body?: "txs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs: tc.v1.Txs.$Shape })
              * )} tc.v1.Envelope.$Shape
              */
 
@@ -268,17 +274,41 @@ export const tc = $root.tc = (() => {
              */
             Envelope.prototype.pendingTxs = null;
 
+            /**
+             * Envelope txInventory.
+             * @member {tc.v1.TxInventory.$Properties|null|undefined} txInventory
+             * @memberof tc.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.txInventory = null;
+
+            /**
+             * Envelope getTxs.
+             * @member {tc.v1.GetTxs.$Properties|null|undefined} getTxs
+             * @memberof tc.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.getTxs = null;
+
+            /**
+             * Envelope txs.
+             * @member {tc.v1.Txs.$Properties|null|undefined} txs
+             * @memberof tc.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.txs = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Envelope body.
-             * @member {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|undefined} body
+             * @member {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|undefined} body
              * @memberof tc.v1.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["hello", "helloAck", "ping", "pong", "disconnect", "error", "getPeers", "peers", "getChainTip", "chainTip", "getBlockHash", "blockHash", "getBlockRange", "blockRangeChunk", "blockRangeEnd", "blockAnnounce", "txBroadcast", "getPendingTxs", "pendingTxs"]),
+                get: $util.oneOfGetter($oneOfFields = ["hello", "helloAck", "ping", "pong", "disconnect", "error", "getPeers", "peers", "getChainTip", "chainTip", "getBlockHash", "blockHash", "getBlockRange", "blockRangeChunk", "blockRangeEnd", "blockAnnounce", "txBroadcast", "getPendingTxs", "pendingTxs", "txInventory", "getTxs", "txs"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -354,6 +384,12 @@ export const tc = $root.tc = (() => {
                     $root.tc.v1.GetPendingTxs.encode(message.getPendingTxs, writer.uint32(/* id 27, wireType 2 =*/218).fork(), _depth + 1).ldelim();
                 if (message.pendingTxs != null && $Object.hasOwnProperty.call(message, "pendingTxs"))
                     $root.tc.v1.PendingTxs.encode(message.pendingTxs, writer.uint32(/* id 28, wireType 2 =*/226).fork(), _depth + 1).ldelim();
+                if (message.txInventory != null && $Object.hasOwnProperty.call(message, "txInventory"))
+                    $root.tc.v1.TxInventory.encode(message.txInventory, writer.uint32(/* id 29, wireType 2 =*/234).fork(), _depth + 1).ldelim();
+                if (message.getTxs != null && $Object.hasOwnProperty.call(message, "getTxs"))
+                    $root.tc.v1.GetTxs.encode(message.getTxs, writer.uint32(/* id 30, wireType 2 =*/242).fork(), _depth + 1).ldelim();
+                if (message.txs != null && $Object.hasOwnProperty.call(message, "txs"))
+                    $root.tc.v1.Txs.encode(message.txs, writer.uint32(/* id 31, wireType 2 =*/250).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -538,6 +574,27 @@ export const tc = $root.tc = (() => {
                                 break;
                             message.pendingTxs = $root.tc.v1.PendingTxs.decode(reader, reader.size(), $undefined, _depth + 1, message.pendingTxs);
                             message.body = "pendingTxs";
+                            continue;
+                        }
+                    case 29: {
+                            if (wireType !== 2)
+                                break;
+                            message.txInventory = $root.tc.v1.TxInventory.decode(reader, reader.size(), $undefined, _depth + 1, message.txInventory);
+                            message.body = "txInventory";
+                            continue;
+                        }
+                    case 30: {
+                            if (wireType !== 2)
+                                break;
+                            message.getTxs = $root.tc.v1.GetTxs.decode(reader, reader.size(), $undefined, _depth + 1, message.getTxs);
+                            message.body = "getTxs";
+                            continue;
+                        }
+                    case 31: {
+                            if (wireType !== 2)
+                                break;
+                            message.txs = $root.tc.v1.Txs.decode(reader, reader.size(), $undefined, _depth + 1, message.txs);
+                            message.body = "txs";
                             continue;
                         }
                     }
@@ -764,6 +821,36 @@ export const tc = $root.tc = (() => {
                             return "pendingTxs." + error;
                     }
                 }
+                if (message.txInventory != null && $Object.hasOwnProperty.call(message, "txInventory")) {
+                    if (properties.body === 1)
+                        return "body: multiple values";
+                    properties.body = 1;
+                    {
+                        let error = $root.tc.v1.TxInventory.verify(message.txInventory, _depth + 1);
+                        if (error)
+                            return "txInventory." + error;
+                    }
+                }
+                if (message.getTxs != null && $Object.hasOwnProperty.call(message, "getTxs")) {
+                    if (properties.body === 1)
+                        return "body: multiple values";
+                    properties.body = 1;
+                    {
+                        let error = $root.tc.v1.GetTxs.verify(message.getTxs, _depth + 1);
+                        if (error)
+                            return "getTxs." + error;
+                    }
+                }
+                if (message.txs != null && $Object.hasOwnProperty.call(message, "txs")) {
+                    if (properties.body === 1)
+                        return "body: multiple values";
+                    properties.body = 1;
+                    {
+                        let error = $root.tc.v1.Txs.verify(message.txs, _depth + 1);
+                        if (error)
+                            return "txs." + error;
+                    }
+                }
                 return null;
             };
 
@@ -883,6 +970,21 @@ export const tc = $root.tc = (() => {
                         throw $TypeError(".tc.v1.Envelope.pendingTxs: object expected");
                     message.pendingTxs = $root.tc.v1.PendingTxs.fromObject(object.pendingTxs, _depth + 1);
                 }
+                if (object.txInventory != null) {
+                    if (!$util.isObject(object.txInventory))
+                        throw $TypeError(".tc.v1.Envelope.txInventory: object expected");
+                    message.txInventory = $root.tc.v1.TxInventory.fromObject(object.txInventory, _depth + 1);
+                }
+                if (object.getTxs != null) {
+                    if (!$util.isObject(object.getTxs))
+                        throw $TypeError(".tc.v1.Envelope.getTxs: object expected");
+                    message.getTxs = $root.tc.v1.GetTxs.fromObject(object.getTxs, _depth + 1);
+                }
+                if (object.txs != null) {
+                    if (!$util.isObject(object.txs))
+                        throw $TypeError(".tc.v1.Envelope.txs: object expected");
+                    message.txs = $root.tc.v1.Txs.fromObject(object.txs, _depth + 1);
+                }
                 return message;
             };
 
@@ -1001,6 +1103,21 @@ export const tc = $root.tc = (() => {
                     object.pendingTxs = $root.tc.v1.PendingTxs.toObject(message.pendingTxs, options, _depth + 1);
                     if (options.oneofs)
                         object.body = "pendingTxs";
+                }
+                if (message.txInventory != null && $Object.hasOwnProperty.call(message, "txInventory")) {
+                    object.txInventory = $root.tc.v1.TxInventory.toObject(message.txInventory, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "txInventory";
+                }
+                if (message.getTxs != null && $Object.hasOwnProperty.call(message, "getTxs")) {
+                    object.getTxs = $root.tc.v1.GetTxs.toObject(message.getTxs, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "getTxs";
+                }
+                if (message.txs != null && $Object.hasOwnProperty.call(message, "txs")) {
+                    object.txs = $root.tc.v1.Txs.toObject(message.txs, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "txs";
                 }
                 return object;
             };
@@ -8812,6 +8929,791 @@ export const tc = $root.tc = (() => {
             };
 
             return Transaction;
+        })();
+
+        v1.TxInventory = (function() {
+
+            /**
+             * Properties of a TxInventory.
+             * @typedef {Object} tc.v1.TxInventory.$Properties
+             * @property {Array.<Uint8Array>|null} [txids] TxInventory txids
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a TxInventory.
+             * @memberof tc.v1
+             * @interface ITxInventory
+             * @augments tc.v1.TxInventory.$Properties
+             * @deprecated Use tc.v1.TxInventory.$Properties instead.
+             */
+
+            /**
+             * Shape of a TxInventory.
+             * @typedef {tc.v1.TxInventory.$Properties} tc.v1.TxInventory.$Shape
+             */
+
+            /**
+             * Constructs a new TxInventory.
+             * @memberof tc.v1
+             * @classdesc Represents a TxInventory.
+             * @constructor
+             * @param {tc.v1.TxInventory.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const TxInventory = function (properties) {
+                this.txids = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * TxInventory txids.
+             * @member {Array.<Uint8Array>} txids
+             * @memberof tc.v1.TxInventory
+             * @instance
+             */
+            TxInventory.prototype.txids = $util.emptyArray;
+
+            /**
+             * Creates a new TxInventory instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.TxInventory
+             * @static
+             * @param {tc.v1.TxInventory.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.TxInventory} TxInventory instance
+             * @type {{
+             *   (properties: tc.v1.TxInventory.$Shape): tc.v1.TxInventory & tc.v1.TxInventory.$Shape;
+             *   (properties?: tc.v1.TxInventory.$Properties): tc.v1.TxInventory;
+             * }}
+             */
+            TxInventory.create = function(properties) {
+                return new TxInventory(properties);
+            };
+
+            /**
+             * Encodes the specified TxInventory message. Does not implicitly {@link tc.v1.TxInventory.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.TxInventory
+             * @static
+             * @param {tc.v1.TxInventory.$Properties} message TxInventory message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TxInventory.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.txids != null && message.txids.length)
+                    for (let i = 0; i < message.txids.length; ++i)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.txids[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a TxInventory message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.TxInventory
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.TxInventory & tc.v1.TxInventory.$Shape} TxInventory
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TxInventory.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.TxInventory();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.txids && message.txids.length))
+                                message.txids = [];
+                            message.txids.push(reader.bytes());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a TxInventory message.
+             * @function verify
+             * @memberof tc.v1.TxInventory
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            TxInventory.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.txids != null && $Object.hasOwnProperty.call(message, "txids")) {
+                    if (!$Array.isArray(message.txids))
+                        return "txids: array expected";
+                    for (let i = 0; i < message.txids.length; ++i)
+                        if (!(message.txids[i] && typeof message.txids[i].length === "number" || $util.isString(message.txids[i])))
+                            return "txids: buffer[] expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a TxInventory message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.TxInventory
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.TxInventory} TxInventory
+             */
+            TxInventory.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.TxInventory)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.TxInventory: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.TxInventory();
+                if (object.txids) {
+                    if (!$Array.isArray(object.txids))
+                        throw $TypeError(".tc.v1.TxInventory.txids: array expected");
+                    message.txids = $Array(object.txids.length);
+                    for (let i = 0; i < object.txids.length; ++i)
+                        if (typeof object.txids[i] === "string")
+                            $util.base64.decode(object.txids[i], message.txids[i] = $util.newBuffer($util.base64.length(object.txids[i])), 0);
+                        else if (object.txids[i].length >= 0)
+                            message.txids[i] = object.txids[i];
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a TxInventory message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.TxInventory
+             * @static
+             * @param {tc.v1.TxInventory} message TxInventory
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            TxInventory.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.txids = [];
+                if (message.txids && message.txids.length) {
+                    object.txids = $Array(message.txids.length);
+                    for (let j = 0; j < message.txids.length; ++j)
+                        object.txids[j] = options.bytes === $String ? $util.base64.encode(message.txids[j], 0, message.txids[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.txids[j]) : message.txids[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this TxInventory to JSON.
+             * @function toJSON
+             * @memberof tc.v1.TxInventory
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            TxInventory.prototype.toJSON = function() {
+                return TxInventory.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for TxInventory
+             * @function getTypeUrl
+             * @memberof tc.v1.TxInventory
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            TxInventory.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.TxInventory";
+            };
+
+            return TxInventory;
+        })();
+
+        v1.GetTxs = (function() {
+
+            /**
+             * Properties of a GetTxs.
+             * @typedef {Object} tc.v1.GetTxs.$Properties
+             * @property {Array.<Uint8Array>|null} [txids] GetTxs txids
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a GetTxs.
+             * @memberof tc.v1
+             * @interface IGetTxs
+             * @augments tc.v1.GetTxs.$Properties
+             * @deprecated Use tc.v1.GetTxs.$Properties instead.
+             */
+
+            /**
+             * Shape of a GetTxs.
+             * @typedef {tc.v1.GetTxs.$Properties} tc.v1.GetTxs.$Shape
+             */
+
+            /**
+             * Constructs a new GetTxs.
+             * @memberof tc.v1
+             * @classdesc Represents a GetTxs.
+             * @constructor
+             * @param {tc.v1.GetTxs.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const GetTxs = function (properties) {
+                this.txids = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * GetTxs txids.
+             * @member {Array.<Uint8Array>} txids
+             * @memberof tc.v1.GetTxs
+             * @instance
+             */
+            GetTxs.prototype.txids = $util.emptyArray;
+
+            /**
+             * Creates a new GetTxs instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.GetTxs
+             * @static
+             * @param {tc.v1.GetTxs.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.GetTxs} GetTxs instance
+             * @type {{
+             *   (properties: tc.v1.GetTxs.$Shape): tc.v1.GetTxs & tc.v1.GetTxs.$Shape;
+             *   (properties?: tc.v1.GetTxs.$Properties): tc.v1.GetTxs;
+             * }}
+             */
+            GetTxs.create = function(properties) {
+                return new GetTxs(properties);
+            };
+
+            /**
+             * Encodes the specified GetTxs message. Does not implicitly {@link tc.v1.GetTxs.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.GetTxs
+             * @static
+             * @param {tc.v1.GetTxs.$Properties} message GetTxs message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GetTxs.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.txids != null && message.txids.length)
+                    for (let i = 0; i < message.txids.length; ++i)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.txids[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a GetTxs message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.GetTxs
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.GetTxs & tc.v1.GetTxs.$Shape} GetTxs
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GetTxs.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.GetTxs();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.txids && message.txids.length))
+                                message.txids = [];
+                            message.txids.push(reader.bytes());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a GetTxs message.
+             * @function verify
+             * @memberof tc.v1.GetTxs
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            GetTxs.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.txids != null && $Object.hasOwnProperty.call(message, "txids")) {
+                    if (!$Array.isArray(message.txids))
+                        return "txids: array expected";
+                    for (let i = 0; i < message.txids.length; ++i)
+                        if (!(message.txids[i] && typeof message.txids[i].length === "number" || $util.isString(message.txids[i])))
+                            return "txids: buffer[] expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a GetTxs message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.GetTxs
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.GetTxs} GetTxs
+             */
+            GetTxs.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.GetTxs)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.GetTxs: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.GetTxs();
+                if (object.txids) {
+                    if (!$Array.isArray(object.txids))
+                        throw $TypeError(".tc.v1.GetTxs.txids: array expected");
+                    message.txids = $Array(object.txids.length);
+                    for (let i = 0; i < object.txids.length; ++i)
+                        if (typeof object.txids[i] === "string")
+                            $util.base64.decode(object.txids[i], message.txids[i] = $util.newBuffer($util.base64.length(object.txids[i])), 0);
+                        else if (object.txids[i].length >= 0)
+                            message.txids[i] = object.txids[i];
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a GetTxs message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.GetTxs
+             * @static
+             * @param {tc.v1.GetTxs} message GetTxs
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            GetTxs.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.txids = [];
+                if (message.txids && message.txids.length) {
+                    object.txids = $Array(message.txids.length);
+                    for (let j = 0; j < message.txids.length; ++j)
+                        object.txids[j] = options.bytes === $String ? $util.base64.encode(message.txids[j], 0, message.txids[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.txids[j]) : message.txids[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this GetTxs to JSON.
+             * @function toJSON
+             * @memberof tc.v1.GetTxs
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            GetTxs.prototype.toJSON = function() {
+                return GetTxs.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for GetTxs
+             * @function getTypeUrl
+             * @memberof tc.v1.GetTxs
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            GetTxs.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.GetTxs";
+            };
+
+            return GetTxs;
+        })();
+
+        v1.Txs = (function() {
+
+            /**
+             * Properties of a Txs.
+             * @typedef {Object} tc.v1.Txs.$Properties
+             * @property {Array.<tc.v1.Transaction.$Properties>|null} [txs] Txs txs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Txs.
+             * @memberof tc.v1
+             * @interface ITxs
+             * @augments tc.v1.Txs.$Properties
+             * @deprecated Use tc.v1.Txs.$Properties instead.
+             */
+
+            /**
+             * Shape of a Txs.
+             * @typedef {tc.v1.Txs.$Properties} tc.v1.Txs.$Shape
+             */
+
+            /**
+             * Constructs a new Txs.
+             * @memberof tc.v1
+             * @classdesc Represents a Txs.
+             * @constructor
+             * @param {tc.v1.Txs.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Txs = function (properties) {
+                this.txs = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Txs txs.
+             * @member {Array.<tc.v1.Transaction.$Properties>} txs
+             * @memberof tc.v1.Txs
+             * @instance
+             */
+            Txs.prototype.txs = $util.emptyArray;
+
+            /**
+             * Creates a new Txs instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.Txs
+             * @static
+             * @param {tc.v1.Txs.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.Txs} Txs instance
+             * @type {{
+             *   (properties: tc.v1.Txs.$Shape): tc.v1.Txs & tc.v1.Txs.$Shape;
+             *   (properties?: tc.v1.Txs.$Properties): tc.v1.Txs;
+             * }}
+             */
+            Txs.create = function(properties) {
+                return new Txs(properties);
+            };
+
+            /**
+             * Encodes the specified Txs message. Does not implicitly {@link tc.v1.Txs.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.Txs
+             * @static
+             * @param {tc.v1.Txs.$Properties} message Txs message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Txs.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.txs != null && message.txs.length)
+                    for (let i = 0; i < message.txs.length; ++i)
+                        $root.tc.v1.Transaction.encode(message.txs[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Txs message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.Txs
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.Txs & tc.v1.Txs.$Shape} Txs
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Txs.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.Txs();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.txs && message.txs.length))
+                                message.txs = [];
+                            message.txs.push($root.tc.v1.Transaction.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Txs message.
+             * @function verify
+             * @memberof tc.v1.Txs
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Txs.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.txs != null && $Object.hasOwnProperty.call(message, "txs")) {
+                    if (!$Array.isArray(message.txs))
+                        return "txs: array expected";
+                    for (let i = 0; i < message.txs.length; ++i) {
+                        let error = $root.tc.v1.Transaction.verify(message.txs[i], _depth + 1);
+                        if (error)
+                            return "txs." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Txs message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.Txs
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.Txs} Txs
+             */
+            Txs.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.Txs)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.Txs: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.Txs();
+                if (object.txs) {
+                    if (!$Array.isArray(object.txs))
+                        throw $TypeError(".tc.v1.Txs.txs: array expected");
+                    message.txs = $Array(object.txs.length);
+                    for (let i = 0; i < object.txs.length; ++i) {
+                        if (!$util.isObject(object.txs[i]))
+                            throw $TypeError(".tc.v1.Txs.txs: object expected");
+                        message.txs[i] = $root.tc.v1.Transaction.fromObject(object.txs[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Txs message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.Txs
+             * @static
+             * @param {tc.v1.Txs} message Txs
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Txs.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.txs = [];
+                if (message.txs && message.txs.length) {
+                    object.txs = $Array(message.txs.length);
+                    for (let j = 0; j < message.txs.length; ++j)
+                        object.txs[j] = $root.tc.v1.Transaction.toObject(message.txs[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Txs to JSON.
+             * @function toJSON
+             * @memberof tc.v1.Txs
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Txs.prototype.toJSON = function() {
+                return Txs.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Txs
+             * @function getTypeUrl
+             * @memberof tc.v1.Txs
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Txs.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.Txs";
+            };
+
+            return Txs;
         })();
 
         return v1;

@@ -1,0 +1,95 @@
+import { toHex } from '../bytes.js';
+import { SeenFilter } from '../seen-filter.js';
+
+export interface PeerAnnouncerOptions {
+  /** Ids queued within this window go out in one message. */
+  windowMs: number;
+  maxIdsPerMessage: number;
+  /** Ids waiting for one peer; the oldest are dropped past it (the re-announce covers them). */
+  maxQueuedPerPeer: number;
+  /** Ids remembered per peer as known to it (it announced them, or we did). */
+  knownPerPeer: number;
+  send(peerId: string, txids: Uint8Array[]): Promise<void>;
+}
+
+interface PeerQueue {
+  ids: Uint8Array[];
+  readonly known: SeenFilter;
+  timer: NodeJS.Timeout | undefined;
+  sending: boolean;
+}
+
+/**
+ * Per-peer batching of transaction announcements: ids go out in one TxInventory per window
+ * (tens of ms), bounded by count, instead of one socket write per transaction. Remembers per
+ * peer which ids it already knows, so nothing is announced to a peer twice unless asked
+ * (`force`, for new peers and re-announcements). Every queue and filter is bounded.
+ */
+export class PeerAnnouncer {
+  private readonly peers = new Map<string, PeerQueue>();
+  private stopped = false;
+
+  constructor(private readonly o: PeerAnnouncerOptions) {}
+
+  queue(peerId: string, txids: readonly Uint8Array[], force: boolean): void {
+    if (this.stopped || txids.length === 0) return;
+    const q = this.queueOf(peerId);
+    for (const id of txids) {
+      const fresh = q.known.add(toHex(id));
+      if (fresh || force) q.ids.push(id);
+    }
+    if (q.ids.length > this.o.maxQueuedPerPeer) q.ids.splice(0, q.ids.length - this.o.maxQueuedPerPeer);
+    if (q.ids.length >= this.o.maxIdsPerMessage) this.flush(peerId, q);
+    else if (q.ids.length > 0 && q.timer === undefined) {
+      q.timer = setTimeout(() => {
+        q.timer = undefined;
+        this.flush(peerId, q);
+      }, this.o.windowMs);
+      q.timer.unref();
+    }
+  }
+
+  /** The peer announced `id` to us: never announce it back. */
+  markKnown(peerId: string, id: Uint8Array): void {
+    this.queueOf(peerId).known.add(toHex(id));
+  }
+
+  forget(peerId: string): void {
+    const q = this.peers.get(peerId);
+    if (q?.timer) clearTimeout(q.timer);
+    this.peers.delete(peerId);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const q of this.peers.values()) if (q.timer) clearTimeout(q.timer);
+    this.peers.clear();
+  }
+
+  private queueOf(peerId: string): PeerQueue {
+    let q = this.peers.get(peerId);
+    if (q === undefined) {
+      q = { ids: [], known: new SeenFilter(this.o.knownPerPeer), timer: undefined, sending: false };
+      this.peers.set(peerId, q);
+    }
+    return q;
+  }
+
+  /** Sends what is queued, one message at a time per peer (send waits on the peer's drain). */
+  private flush(peerId: string, q: PeerQueue): void {
+    if (q.timer) {
+      clearTimeout(q.timer);
+      q.timer = undefined;
+    }
+    if (q.sending || q.ids.length === 0 || this.peers.get(peerId) !== q) return;
+    const batch = q.ids.splice(0, this.o.maxIdsPerMessage);
+    q.sending = true;
+    this.o
+      .send(peerId, batch)
+      .catch(() => undefined) // disconnected or too slow: the registry handles the peer
+      .finally(() => {
+        q.sending = false;
+        if (q.ids.length > 0) this.flush(peerId, q);
+      });
+  }
+}
