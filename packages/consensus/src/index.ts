@@ -182,6 +182,7 @@ export {
   slotStart,
 } from './schedule.js';
 export { SeenFilter } from './seen-filter.js';
+export { DEFAULT_SIG_CACHE_SLOTS, SignatureCache, sigCacheKey } from './sig-cache.js';
 export {
   type BlockPlan,
   checkHeaderAgainstParent,

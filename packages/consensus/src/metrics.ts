@@ -16,6 +16,7 @@ export function utilizationOf(pool: Piscina): number {
 export interface PoolMetrics {
   tasks: Counter<'kind' | 'result'>;
   taskSeconds: Histogram<'kind'>;
+  sigCache: Counter<'result'>;
 }
 
 export function registerPoolMetrics(registry: Registry, pool: () => Piscina): PoolMetrics {
@@ -55,6 +56,12 @@ export function registerPoolMetrics(registry: Registry, pool: () => Piscina): Po
       help: 'Validation task time from submit to result (queue wait + transfer + run)',
       labelNames: ['kind'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    sigCache: new Counter({
+      name: 'tc_consensus_sig_cache_total',
+      help: 'Block transactions whose signatures the signature cache vouched for (hit) or that were verified (miss)',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };

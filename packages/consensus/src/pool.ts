@@ -7,6 +7,7 @@ import { transferableCopy } from './bytes.js';
 import type { StatelessParams } from './genesis.js';
 import { initHashing } from './hashing.js';
 import { type PoolMetrics, registerPoolMetrics, utilizationOf } from './metrics.js';
+import { DEFAULT_SIG_CACHE_SLOTS, SignatureCache } from './sig-cache.js';
 import type { StatelessBlockResult, StatelessTxResult } from './stateless.js';
 import {
   blockResultOf,
@@ -32,6 +33,9 @@ export interface StatelessValidator {
 
 /** The same rules on the calling thread: the bench baseline, and fine for tiny inputs and tools. */
 export class InlineValidator implements StatelessValidator {
+  /** Verified transactions of this validator (a small cache of its own). */
+  readonly sigCache = new SignatureCache(new ArrayBuffer(4_096 * 32));
+
   async validateBlock(
     bytes: Uint8Array,
     params: StatelessParams,
@@ -39,7 +43,7 @@ export class InlineValidator implements StatelessValidator {
   ): Promise<StatelessBlockResult> {
     await initHashing();
     return blockResultOf(
-      runValidationTask({ kind: 'block', bytes, params, expectedHash: options.expectedHash }),
+      runValidationTask({ kind: 'block', bytes, params, expectedHash: options.expectedHash }, this.sigCache),
     );
   }
 
@@ -48,7 +52,7 @@ export class InlineValidator implements StatelessValidator {
     params: StatelessParams,
   ): Promise<StatelessTxResult[]> {
     await initHashing();
-    return txResultsOf(runValidationTask({ kind: 'txs', ...packTransactions(txs), params }));
+    return txResultsOf(runValidationTask({ kind: 'txs', ...packTransactions(txs), params }, this.sigCache));
   }
 
   async destroy(): Promise<void> {}
@@ -80,6 +84,8 @@ export interface ValidationPoolOptions {
   inlineMaxTxs?: number;
   /** Upper bound on destroy(). Default 5 000 ms. */
   closeTimeoutMs?: number;
+  /** Slots of the signature cache the workers share (32 bytes each). Default 65 536; 0 = none. */
+  sigCacheSlots?: number;
   /** Registers tc_consensus_pool_* metrics here (see docs/METRICS.md). */
   registry?: Registry;
 }
@@ -123,6 +129,8 @@ export class ValidationPool implements StatelessValidator {
   private readonly metrics: PoolMetrics | undefined;
   private readonly inline = new InlineValidator();
   private destroyed = false;
+  /** Shared with every worker: each signature is verified once per node. */
+  readonly sigCache: SignatureCache | undefined;
 
   constructor(options: ValidationPoolOptions = {}) {
     const threads = options.threads ?? Math.min(2, availableParallelism());
@@ -134,7 +142,10 @@ export class ValidationPool implements StatelessValidator {
     this.maxTxsPerTask = Math.max(1, options.maxTxsPerTask ?? 1000);
     this.inlineMaxTxs = Math.max(0, options.inlineMaxTxs ?? 0);
     this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+    const slots = options.sigCacheSlots ?? DEFAULT_SIG_CACHE_SLOTS;
+    this.sigCache = slots > 0 ? SignatureCache.create(slots) : undefined;
     this.pool = new Piscina({
+      workerData: { sigCache: this.sigCache?.buffer },
       filename: options.workerFilename ? toFileHref(options.workerFilename) : defaultWorkerFilename(),
       minThreads: threads,
       maxThreads: threads,
@@ -190,7 +201,12 @@ export class ValidationPool implements StatelessValidator {
   ): Promise<StatelessBlockResult> {
     const copy = transferableCopy(bytes);
     const task: ValidationTask = { kind: 'block', bytes: copy, params, expectedHash: options.expectedHash };
-    return blockResultOf(await this.run(task, [copy.buffer as ArrayBuffer]));
+    const result = blockResultOf(await this.run(task, [copy.buffer as ArrayBuffer]));
+    if (result.sigCache && this.metrics) {
+      this.metrics.sigCache.inc({ result: 'hit' }, result.sigCache.hits);
+      this.metrics.sigCache.inc({ result: 'miss' }, result.sigCache.misses);
+    }
+    return result;
   }
 
   async validateTransactions(

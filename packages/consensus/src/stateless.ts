@@ -19,6 +19,7 @@ import {
   type TransactionData,
   TX_VERSION,
 } from './model.js';
+import { type SignatureCache, sigCacheKey } from './sig-cache.js';
 
 /**
  * Stateless rules: everything that can be checked from the bytes and the network parameters
@@ -40,6 +41,8 @@ export interface StatelessBlockResult {
   readonly hash: Uint8Array;
   readonly txids: readonly Uint8Array[];
   readonly size: number;
+  /** Transactions whose signatures the signature cache vouched for / that were verified here. */
+  readonly sigCache?: { readonly hits: number; readonly misses: number };
 }
 
 /** Per-transaction stateless outcome (transactions in a batch fail independently). */
@@ -96,12 +99,14 @@ export function checkTxSignatures(
 export function validateTransactionStateless(
   tx: TransactionData,
   params: StatelessParams,
+  cache?: SignatureCache,
 ): { txid: Uint8Array; size: number } {
   if (isCoinbase(tx))
     fail('NO_INPUTS', 'a loose transaction must have inputs (coinbases only come in blocks)');
   const size = checkTxStructure(tx, params);
   const id = txid(tx);
   checkTxSignatures(tx, id, params.networkId);
+  cache?.add(sigCacheKey(params.networkId, id, tx));
   return { txid: id, size };
 }
 
@@ -113,6 +118,7 @@ export function validateBlockStateless(
   block: BlockData,
   params: StatelessParams,
   expectedHash?: Uint8Array,
+  cache?: SignatureCache,
 ): StatelessBlockResult {
   const { header, txs } = block;
   if (header.version !== BLOCK_VERSION) fail('BAD_BLOCK_VERSION', `header version ${header.version}`);
@@ -155,6 +161,22 @@ export function validateBlockStateless(
   if (!verifySignature(header.producerPublicKey, producerMsg, block.producerSignature)) {
     fail('BAD_PRODUCER_SIGNATURE', 'producer signature does not verify');
   }
-  for (let i = 1; i < txs.length; i++) checkTxSignatures(txs[i]!, txids[i]!, params.networkId, i);
-  return { hash, txids, size };
+  if (!cache) {
+    for (let i = 1; i < txs.length; i++) checkTxSignatures(txs[i]!, txids[i]!, params.networkId, i);
+    return { hash, txids, size };
+  }
+  let hits = 0;
+  const verified: Uint8Array[] = [];
+  for (let i = 1; i < txs.length; i++) {
+    const key = sigCacheKey(params.networkId, txids[i]!, txs[i]!);
+    if (cache.has(key)) {
+      hits++;
+      continue;
+    }
+    checkTxSignatures(txs[i]!, txids[i]!, params.networkId, i);
+    verified.push(key);
+  }
+  // Only once the whole block verified: its transactions may come back through a reorg.
+  for (const key of verified) cache.add(key);
+  return { hash, txids, size, sigCache: { hits, misses: verified.length } };
 }

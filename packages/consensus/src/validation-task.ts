@@ -2,6 +2,7 @@ import { HASH_BYTES, transferableCopy } from './bytes.js';
 import { type StatelessErrorCode, StatelessValidationError } from './errors.js';
 import type { StatelessParams } from './genesis.js';
 import { decodeBlockData, decodeTransactionData } from './model.js';
+import type { SignatureCache } from './sig-cache.js';
 import {
   maxEncodedBlockBytes,
   type StatelessBlockResult,
@@ -45,6 +46,8 @@ export type ValidationTaskResult =
       readonly hash: Uint8Array;
       readonly txids: Uint8Array;
       readonly size: number;
+      readonly sigCacheHits: number;
+      readonly sigCacheMisses: number;
     }
   | { readonly kind: 'block'; readonly ok: false; readonly error: SerializedError }
   | {
@@ -73,20 +76,31 @@ export function deserializeError(e: SerializedError): StatelessValidationError {
   return new StatelessValidationError(e.code, message, { txIndex: e.txIndex, inputIndex: e.inputIndex });
 }
 
-/** Runs one task synchronously (BLAKE3 must be initialised). Used by the worker and inline. */
-export function runValidationTask(task: ValidationTask): ValidationTaskResult {
+/**
+ * Runs one task synchronously (BLAKE3 must be initialised). Used by the worker and inline.
+ * `cache` records verified transactions and lets blocks skip their signature checks.
+ */
+export function runValidationTask(task: ValidationTask, cache?: SignatureCache): ValidationTaskResult {
   if (task.kind === 'block') {
     try {
       if (task.bytes.length > maxEncodedBlockBytes(task.params)) {
         throw new StatelessValidationError('OVERSIZE_BLOCK', `encoded block is ${task.bytes.length} bytes`);
       }
       const block = decodeBlockData(task.bytes);
-      const r = validateBlockStateless(block, task.params, task.expectedHash);
+      const r = validateBlockStateless(block, task.params, task.expectedHash, cache);
       const txids = new Uint8Array(new ArrayBuffer(r.txids.length * HASH_BYTES));
       r.txids.forEach((id, i) => {
         txids.set(id, i * HASH_BYTES);
       });
-      return { kind: 'block', ok: true, hash: transferableCopy(r.hash), txids, size: r.size };
+      return {
+        kind: 'block',
+        ok: true,
+        hash: transferableCopy(r.hash),
+        txids,
+        size: r.size,
+        sigCacheHits: r.sigCache?.hits ?? 0,
+        sigCacheMisses: r.sigCache?.misses ?? block.txs.length - 1,
+      };
     } catch (err) {
       return { kind: 'block', ok: false, error: serialize(err) };
     }
@@ -103,7 +117,7 @@ export function runValidationTask(task: ValidationTask): ValidationTaskResult {
         throw new StatelessValidationError('OVERSIZE_TX', `encoded tx is ${end - start} bytes`);
       }
       const tx = decodeTransactionData(task.bytes.subarray(start, end));
-      const r = validateTransactionStateless(tx, task.params);
+      const r = validateTransactionStateless(tx, task.params, cache);
       txids.set(r.txid, i * HASH_BYTES);
       sizes[i] = r.size;
       errors.push(null);
@@ -136,7 +150,12 @@ export function blockResultOf(r: ValidationTaskResult): StatelessBlockResult {
   if (!r.ok) throw deserializeError(r.error);
   const txids: Uint8Array[] = [];
   for (let i = 0; i < r.txids.length; i += HASH_BYTES) txids.push(r.txids.subarray(i, i + HASH_BYTES));
-  return { hash: r.hash, txids, size: r.size };
+  return {
+    hash: r.hash,
+    txids,
+    size: r.size,
+    sigCache: { hits: r.sigCacheHits, misses: r.sigCacheMisses },
+  };
 }
 
 export function txResultsOf(r: ValidationTaskResult): StatelessTxResult[] {

@@ -3,10 +3,16 @@
  * whole block, or a batch of transactions. The task's buffers arrive transferred; results are
  * small (32 bytes per txid) and are cloned back.
  */
+import { workerData } from 'piscina';
 import { initHashing } from './hashing.js';
+import { SignatureCache } from './sig-cache.js';
 import { runValidationTask, type ValidationTask, type ValidationTaskResult } from './validation-task.js';
+
+/** The pool's shared signature cache (see sig-cache.ts), when it gave one. */
+const shared = (workerData as { sigCache?: SharedArrayBuffer } | undefined)?.sigCache;
+const cache = shared ? new SignatureCache(shared) : undefined;
 
 export default async function validate(task: ValidationTask): Promise<ValidationTaskResult> {
   await initHashing();
-  return runValidationTask(task);
+  return runValidationTask(task, cache);
 }
