@@ -41,7 +41,13 @@ log(`verify rate ${verifyPerSec.toFixed(0)}/s per core; limit ${result.limitTxPe
 
 async function configuration(label, nodes, slotMs) {
   log(`${label}: starting`);
-  const cluster = await startLoadCluster({ count: nodes, slotMs, utxos, dir: defaultDir(`${nodes}n-${slotMs}`), log });
+  const cluster = await startLoadCluster({
+    count: nodes,
+    slotMs,
+    utxos,
+    dir: defaultDir(`${nodes}n-${slotMs}`),
+    log,
+  });
   try {
     const steps = await runSteps({ cluster, rates, stepSeconds, slotMs, log });
     result.runs.push({ label, nodes, slotMs, steps });

@@ -29,7 +29,13 @@ function freePort() {
  * Lays out `count` validator nodes in `dir` (recreated): keys, one genesis (every node a
  * validator, `outputsPerValidator` genesis outputs each), and full-mesh peer lists.
  */
-export async function layoutCluster({ dir, count, slotMs, outputsPerValidator = 256, mempoolMaxTxs = 50_000 }) {
+export async function layoutCluster({
+  dir,
+  count,
+  slotMs,
+  outputsPerValidator = 256,
+  mempoolMaxTxs = 50_000,
+}) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const keys = Array.from({ length: count }, () => generateNodeKey());
@@ -77,10 +83,14 @@ export async function layoutCluster({ dir, count, slotMs, outputsPerValidator = 
 /** Starts a node's process (its log goes to <datadir>/node.log); resolves once its RPC answers. */
 export async function startNode(node, { cli = tcNodeCli(), timeoutMs = 60_000 } = {}) {
   const log = openSync(join(node.datadir, 'node.log'), 'a');
-  node.child = spawn(process.execPath, [cli, 'start', '--config', node.configFile], {
+  // TC_LOAD_NODE_ARGS: extra Node.js flags for the node processes (e.g. --cpu-prof for a profile).
+  const extra = (process.env.TC_LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  node.child = spawn(process.execPath, [...extra, cli, 'start', '--config', node.configFile], {
     stdio: ['ignore', log, log],
   });
-  node.exited = new Promise((resolve) => node.child.once('exit', (code, signal) => resolve({ code, signal })));
+  node.exited = new Promise((resolve) =>
+    node.child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
@@ -108,7 +118,12 @@ export async function waitForMesh(nodes, minPeers, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const counts = await Promise.all(
-      nodes.map((n) => n.rpc.call('getpeerinfo', [], 5_000).then((p) => p.length, () => 0)),
+      nodes.map((n) =>
+        n.rpc.call('getpeerinfo', [], 5_000).then(
+          (p) => p.length,
+          () => 0,
+        ),
+      ),
     );
     if (counts.every((c) => c >= minPeers)) return;
     await sleep(250);

@@ -27,7 +27,7 @@ export function stepPasses(s) {
 }
 
 /** Starts a cluster of `count` validators and funds a wallet with about `utxos` outputs. */
-export async function startLoadCluster({ count, slotMs, utxos, dir, log = () => {} }) {
+export async function startLoadCluster({ count, slotMs, utxos, dir, log = (_line) => {} }) {
   const nodes = await layoutCluster({ dir, count, slotMs });
   await Promise.all(nodes.map((n) => startNode(n)));
   if (count > 1) await waitForMesh(nodes, count - 1);
@@ -37,17 +37,26 @@ export async function startLoadCluster({ count, slotMs, utxos, dir, log = () => 
   );
   const outputs = perOwner.reduce((s, u) => s + u.length, 0);
   const perTx = Math.max(2, Math.ceil(utxos / Math.max(1, outputs)));
-  const fan = nodes.flatMap((n, i) => wallet.fanOut(n.key, perOwner[i], perTx).map((t) => ({ ...t, via: i })));
-  log(`fan-out: ${fan.length} transactions into ${fan.length * perTx} outputs over ${wallet.signers.length} keys`);
+  const fan = nodes.flatMap((n, i) =>
+    wallet.fanOut(n.key, perOwner[i], perTx).map((t) => ({ ...t, via: i })),
+  );
+  log(
+    `fan-out: ${fan.length} transactions into ${fan.length * perTx} outputs over ${wallet.signers.length} keys`,
+  );
   for (let i = 0; i < fan.length; i += 100) {
     const batch = fan.slice(i, i + 100);
-    const answers = await nodes[batch[0].via].rpc.batch('sendrawtransaction', batch.map((t) => [t.hex]));
+    const answers = await nodes[batch[0].via].rpc.batch(
+      'sendrawtransaction',
+      batch.map((t) => [t.hex]),
+    );
     const bad = answers.find((a) => a.error);
     if (bad) throw new Error(`fan-out refused: ${bad.error.message}`);
   }
   const drained = await drain(nodes, 120_000);
   if (!drained.drained) {
-    throw new Error(`fan-out not drained within 120 s: mempools ${drained.mempools}, tips ${JSON.stringify(drained.tips)}`);
+    throw new Error(
+      `fan-out not drained within 120 s: mempools ${drained.mempools}, tips ${JSON.stringify(drained.tips)}`,
+    );
   }
   for (const t of fan) wallet.give(t.creates);
   return { nodes, wallet };
@@ -57,7 +66,7 @@ export async function startLoadCluster({ count, slotMs, utxos, dir, log = () => 
  * Runs the steps on one cluster. Stops after two failed steps in a row (the ceiling is then
  * the highest passing rate); a failed step is retried once (a shared 2-core VM has bad seconds).
  */
-export async function runSteps({ cluster, rates, stepSeconds, slotMs, log = () => {} }) {
+export async function runSteps({ cluster, rates, stepSeconds, slotMs, log = (_line) => {} }) {
   const steps = [];
   let failedInRow = 0;
   for (const rate of rates) {
@@ -66,11 +75,23 @@ export async function runSteps({ cluster, rates, stepSeconds, slotMs, log = () =
       log(`  ${rate} tx/s: not enough outputs (${cluster.wallet.size}); stopping`);
       break;
     }
-    let step = await runStep({ nodes: cluster.nodes, wallet: cluster.wallet, rate, seconds, drainTimeoutMs: Math.max(30_000, 40 * slotMs) });
+    let step = await runStep({
+      nodes: cluster.nodes,
+      wallet: cluster.wallet,
+      rate,
+      seconds,
+      drainTimeoutMs: Math.max(30_000, 40 * slotMs),
+    });
     if (!stepPasses(step)) {
       log(`  ${rate} tx/s failed once (${summary(step)}); retrying`);
       await sleep(2 * slotMs);
-      step = await runStep({ nodes: cluster.nodes, wallet: cluster.wallet, rate, seconds, drainTimeoutMs: Math.max(30_000, 40 * slotMs) });
+      step = await runStep({
+        nodes: cluster.nodes,
+        wallet: cluster.wallet,
+        rate,
+        seconds,
+        drainTimeoutMs: Math.max(30_000, 40 * slotMs),
+      });
     }
     step.pass = stepPasses(step);
     steps.push(step);

@@ -42,9 +42,7 @@ export function renderReport(result) {
     out.push(stepTable(run.steps));
     out.push('');
     const c = ceiling(run.steps);
-    out.push(
-      `Ceiling: ${f0(c)} tx/s included (${f2(c / result.limitTxPerSec)} × the physical limit).`,
-    );
+    out.push(`Ceiling: ${f0(c)} tx/s included (${f2(c / result.limitTxPerSec)} × the physical limit).`);
     out.push('');
   }
   if (result.overhead) {

@@ -1,6 +1,7 @@
 // One load step: pre-signed transactions at a fixed rate through every node, then the outcome.
-import { metricSum, metricValue } from './rpc.mjs';
+
 import { sleep, tips } from './cluster.mjs';
+import { metricSum, metricValue } from './rpc.mjs';
 
 /** Nearest-rank percentile (p in 0..100); NaN for none. */
 export function percentile(values, p) {
@@ -22,7 +23,8 @@ async function snapshot(nodes) {
         lagP99: metricValue(text, 'tc_node_event_loop_lag_seconds', 'stat="p99"'),
         rateLimited: metricSum(text, 'tc_registry_rate_limited_total'),
         bans: metricSum(text, 'tc_registry_bans_total'),
-        penalties: metricSum(text, 'tc_registry_peer_actions_total', 'action="ban"') +
+        penalties:
+          metricSum(text, 'tc_registry_peer_actions_total', 'action="ban"') +
           metricSum(text, 'tc_registry_peer_actions_total', 'action="disconnect"') +
           metricSum(text, 'tc_registry_peer_actions_total', 'action="score"'),
       };
@@ -36,7 +38,12 @@ export async function drain(nodes, timeoutMs) {
   let last = { mempools: [], tips: [] };
   while (Date.now() < deadline) {
     const mempools = await Promise.all(
-      nodes.map((n) => n.rpc.call('getmempoolinfo', [], 5_000).then((m) => m.size, () => -1)),
+      nodes.map((n) =>
+        n.rpc.call('getmempoolinfo', [], 5_000).then(
+          (m) => m.size,
+          () => -1,
+        ),
+      ),
     );
     const t = await tips(nodes);
     last = { mempools, tips: t };
@@ -95,7 +102,10 @@ export async function runStep({
       const at = performance.now();
       pending.push(
         nodes[node].rpc
-          .batch('sendrawtransaction', batch.map((t) => [t.hex]))
+          .batch(
+            'sendrawtransaction',
+            batch.map((t) => [t.hex]),
+          )
           .then(
             (answers) => {
               answers.forEach((a, i) => {
@@ -142,7 +152,9 @@ export async function runStep({
   }
   // The wallet keeps what is certain: outputs of included transactions, and the inputs of
   // transactions refused (or lost in transport) that did not make it into the chain.
-  wallet.give([...accepted.keys()].filter((id) => included.has(id)).flatMap((id) => accepted.get(id).tx.creates));
+  wallet.give(
+    [...accepted.keys()].filter((id) => included.has(id)).flatMap((id) => accepted.get(id).tx.creates),
+  );
   for (const t of refused) wallet.give(included.has(t.txid) ? t.creates : [t.spends]);
   const perNode = nodes.map((_, i) => {
     const dt = (after[i].at - before[i].at) / 1000;
