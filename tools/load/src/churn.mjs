@@ -11,7 +11,14 @@ import { metricSum } from './rpc.mjs';
  * Churns against the cluster for `seconds` (bounded count and time), then waits `settleSlots`
  * slots and reports penalties, bans and whether the tips agree.
  */
-export async function churnRun({ cluster, seconds, perSecond = 4, settleSlots = 3, slotMs, log = (_line) => {} }) {
+export async function churnRun({
+  cluster,
+  seconds,
+  perSecond = 4,
+  settleSlots = 3,
+  slotMs,
+  log = (_line) => {},
+}) {
   const { nodes } = cluster;
   const genesis = readGenesisFile(join(nodes[0].datadir, GENESIS_FILE_NAME));
   const before = await Promise.all(nodes.map((n) => n.rpc.metrics()));
