@@ -90,12 +90,14 @@ export function nodeSection(node) {
   const best = node.best;
   const single = node.single;
   const singleTps = single ? single.summary.accepted / single.durationS : Number.NaN;
-  rows.push([
-    'devnet tx/s where tips still agree (included in blocks)',
-    best ? `${fmt(best.includedTps, 1)} tx/s (step ${best.rate} tx/s)` : 'none kept up',
-    `1-node devnet, same generator at --tx-rate ${single?.rate ?? '?'}: ${fmt(singleTps, 1)} tx/s accepted`,
-    ratio(best?.includedTps, singleTps),
-  ]);
+  if (!node.load) {
+    rows.push([
+      'devnet tx/s where tips still agree (included in blocks)',
+      best ? `${fmt(best.includedTps, 1)} tx/s (step ${best.rate} tx/s)` : 'none kept up',
+      `1-node devnet, same generator at --tx-rate ${single?.rate ?? '?'}: ${fmt(singleTps, 1)} tx/s accepted`,
+      ratio(best?.includedTps, singleTps),
+    ]);
+  }
   const prop = node.propagation;
   const rtt = node.rttMeanMs;
   rows.push([
@@ -155,6 +157,36 @@ export function nodeSection(node) {
       '',
     );
   }
+  if (node.load) {
+    L.push(loadSection(node.load), '');
+  } else {
+    L.push(devnetStepsSection(node, cfg, single));
+  }
+  L.push('### How each figure was measured', '');
+  L.push(...measuredNotes(node, cfg, sync, prop), '');
+  return L.join('\n');
+}
+
+/** The load tool's tables (tools/load), or why they are missing. */
+export function loadSection(load) {
+  const L = ['### Transaction load (`tools/load`)', ''];
+  if (!load.ok) {
+    L.push('The load tool failed; its output:', '', '```', String(load.output ?? '').slice(-4000), '```');
+    return L.join('\n');
+  }
+  L.push(
+    'Each configuration is its own cluster of real `tc-node` processes (every node a validator, one validation worker each). ' +
+      'UTXOs are fanned out to 512 keys first; every step pre-signs its transactions (the client CPU % column shows the client is not the bottleneck) and submits them through every node in JSON-RPC batches of 100. ' +
+      '**lost** = accepted by RPC but not in the agreed chain after the mempools drained. A step passes with included ≥ 0.9 × offered, 0 lost and agreeing tips; a failed step is run once more, and stepping stops after two failed steps. ' +
+      "Node CPU % is per process (100 % = one core) while the step was submitted; lag is the node's event-loop delay p99.",
+    '',
+    load.markdown.trim(),
+  );
+  return L.join('\n');
+}
+
+function devnetStepsSection(node, cfg, single) {
+  const L = [];
   L.push('### Transaction-rate steps', '');
   L.push(
     `Each step is a fresh ${cfg.nodes}-node devnet; "kept up" = transactions in the agreed chain's blocks ≥ 90 % of the offered rate × the window; a step that fails (not kept up, or tips disagreeing after the devnet's settle window) is run once more (marked "retry"), and stepping stops when the retry fails too. The first step (${node.propagationRate} tx/s, ${cfg.firstS ?? '?'} s) is also the propagation and RSS-fallback run.`,
@@ -174,11 +206,18 @@ export function nodeSection(node) {
     );
   }
   L.push('');
-  L.push('### How each figure was measured', '');
-  L.push(
-    `- **tx/s**: the devnet's own generator (one transfer in flight per sender key, built with \`listunspent\` + \`sendrawtransaction\` through the sender's node). ` +
-      'The baseline is the same generator against a single-node devnet at its top rate: what one node accepts from that client without any gossip or block propagation. ' +
-      'The ratio says how much of that single-node ceiling the network sustains with agreeing tips (the generator, not the node, may be the ceiling of both).',
+  return L.join('\n');
+}
+
+const devnetTxNote =
+  `- **tx/s**: the devnet's own generator (one transfer in flight per sender key, built with \`listunspent\` + \`sendrawtransaction\` through the sender's node). ` +
+  'The baseline is the same generator against a single-node devnet at its top rate: what one node accepts from that client without any gossip or block propagation. ' +
+  'The ratio says how much of that single-node ceiling the network sustains with agreeing tips (the generator, not the node, may be the ceiling of both).';
+
+function measuredNotes(node, cfg, sync, prop) {
+  const poolRate = node.consensusSync?.pool;
+  return [
+    ...(node.load ? [] : [devnetTxNote]),
     `- **propagation**: one polling loop per node calls \`getbestblockhash\` every 10 ms during the step at ${node.propagationRate} tx/s; a block's time at a node is the midpoint of the first call that returned it. ` +
       `Propagation = last node's time − first node's (the producer's) for every block all ${cfg.nodes} nodes reported as their tip, from 3 s after every node answered RPC (peers connect first); a block replaced before some node polled it is not counted. Resolution ≈ poll interval + one RPC round trip (${fmt(prop.meanPollMs, 1)} ms mean here), so sub-10 ms figures are at the resolution limit. ` +
       'The node has no per-block connect timestamp in its metrics or info logs, hence polling. Baseline: the mean of the `rttMs` the nodes report for their peers (registry pings every 2 s), read near the end of every 4-node step, a one-hop round trip.',
@@ -186,9 +225,7 @@ export function nodeSection(node) {
       'Baseline: the consensus benchmark\'s "pool validation only" figure from this run (validation of its own blocks with no network and no storage), the upper bound of any import. ' +
       `The consensus bench's own sync figure with default per-peer rate quotas was ${fmt(node.consensusSync?.quota, 1)} blocks/s (ratio ${ratio(node.consensusSync?.quota, poolRate)}).`,
     '- **RSS**: `tc_node_process_resident_memory_bytes` from each node\'s `/metrics` two seconds before the step ends; baseline: VmRSS of an idle `node -e "setInterval(…)"` in the same run.',
-    '',
-  );
-  return L.join('\n');
+  ];
 }
 
 /** Extracts the sync figures from the consensus benchmark's text output, if present. */

@@ -62,13 +62,12 @@ async function packageBenches() {
 async function nodeLevel(consensusOutput) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run pnpm turbo build first`);
   const cfg = quick
-    ? { nodes: 4, slotMs: 250, stepS: 10, firstS: 15, rates: [50, 100] }
+    ? { nodes: 4, slotMs: 250, stepS: 10, firstS: 15 }
     : {
         nodes: 4,
         slotMs: 250,
         stepS: 20,
         firstS: 40,
-        rates: [50, 100, 200, 300, 400],
         // A longer chain for the sync figure: 60 s of 250 ms slots at 50 tx/s. (100 ms and 50 ms
         // slots left the 4 nodes' tips disagreeing on 2 cores, with a node far behind.)
         syncChain: { slotMs: 250, durationS: 60, rate: 50 },
@@ -133,43 +132,11 @@ async function nodeLevel(consensusOutput) {
       log(`  sync failed: ${message}`);
       sync = { ok: false, blocks: Number.NaN, height: Number.NaN, totalS: Number.NaN, error: message };
     }
-    // The first step (20 tx/s) is also the lowest rate step; the higher ones run whatever it
-    // gave. A failed step is run once more (the VM is shared); stepping stops when both fail.
+    // Transaction throughput comes from the load tool (tools/load): stepped rates through every
+    // node of its own clusters, with a 1-node baseline in the same run.
     const steps = [first];
-    for (const rate of cfg.rates) {
-      let ok = false;
-      for (let attempt = 1; attempt <= 2 && !ok; attempt++) {
-        log(`node level: devnet step ${rate} tx/s for ${cfg.stepS} s${attempt > 1 ? ' (retry)' : ''} …`);
-        const dir = join(tmp, `step-${rate}-${attempt}`);
-        const s = judgeStep(
-          await devnetStep({
-            cli: CLI,
-            dir,
-            nodes: cfg.nodes,
-            rate,
-            durationS: cfg.stepS,
-            slotMs: cfg.slotMs,
-            log,
-          }),
-        );
-        s.attempt = attempt;
-        steps.push(s);
-        rmSync(dir, { recursive: true, force: true });
-        ok = s.keptUp && s.summary.tipsAgree;
-      }
-      if (!ok) break;
-    }
-    const topRate = 1000;
-    log(`node level: 1-node devnet at --tx-rate ${topRate} for ${cfg.stepS} s (baseline) …`);
-    const single = await devnetStep({
-      cli: CLI,
-      dir: join(tmp, 'single'),
-      nodes: 1,
-      rate: topRate,
-      durationS: cfg.stepS,
-      slotMs: cfg.slotMs,
-      log,
-    });
+    const single = undefined;
+    const load = await loadTool(tmp);
     const best = bestStep(steps);
     const rssFrom = best ?? first;
     const rtts = steps.flatMap((s) => s.rtts);
@@ -192,10 +159,30 @@ async function nodeLevel(consensusOutput) {
       },
       sync,
       consensusSync: consensusSyncFigures(consensusOutput),
+      load,
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Runs tools/load (its own clusters, both slot lengths, 1-node baseline); its markdown and JSON. */
+async function loadTool(tmp) {
+  const json = join(tmp, 'load.json');
+  const markdown = join(tmp, 'load.md');
+  const args = [join(ROOT, 'tools/load/src/cli.mjs'), '--json', json, '--markdown', markdown];
+  if (quick) args.push('--quick');
+  log(`node level: load tool (${args.slice(1).join(' ')}) …`);
+  const r = await runChild(process.execPath, args, { cwd: ROOT, timeoutMs: 60 * 60_000 });
+  if (r.code !== 0 || !existsSync(markdown)) {
+    log(`  load tool failed (exit ${r.code ?? r.signal})`);
+    return { ok: false, output: r.output };
+  }
+  return {
+    ok: true,
+    markdown: readFileSync(markdown, 'utf8'),
+    result: JSON.parse(readFileSync(json, 'utf8')),
+  };
 }
 
 async function main() {

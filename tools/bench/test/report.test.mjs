@@ -184,6 +184,21 @@ describe('report assembly', () => {
     expect(s).toContain('is a lower bound: at 100 tx/s the generator itself submitted only 70.0 tx/s');
   });
 
+  it('with the load tool, its tables replace the devnet tx/s row and steps', () => {
+    const markdown = '### 4 nodes, 1000 ms slots\n\n| offered tx/s | lost |\n| ---: | ---: |\n| 250 | 0 |';
+    const s = nodeSection({ ...fakeNode(), load: { ok: true, markdown, result: {} } });
+    const [headline, load] = parseTables(s);
+    expect(headline.rows.map((r) => r[0])).not.toContain(
+      'devnet tx/s where tips still agree (included in blocks)',
+    );
+    expect(s).toContain('### Transaction load (`tools/load`)');
+    expect(load.header).toEqual(['offered tx/s', 'lost']);
+    expect(s).not.toContain('### Transaction-rate steps');
+    const failed = nodeSection({ ...fakeNode(), load: { ok: false, output: 'boom' } });
+    expect(failed).toContain('The load tool failed');
+    expect(failed).toContain('boom');
+  });
+
   it('assembles the whole report: machine first, node level, then each package', () => {
     const r = assembleReport({
       machine,
