@@ -37,7 +37,7 @@ describe('defaults', () => {
     expect(config.rpc).toMatchObject({ host: '127.0.0.1', port: 17800, maxBodyBytes: 1024 * 1024 });
     expect(config.pool.size).toBe(3);
     expect(config.shutdownTimeoutMs).toBe(5000);
-    expect(config.consensus).toMatchObject({ slotMs: 1000, minPeersForReorg: 2, maxReorgDepth: 100 });
+    expect(config.consensus).toMatchObject({ slotMs: 1000, minPeersForReorg: 1, maxReorgDepth: 100 });
   });
 
   it('pool size is at least 1 on one core; testnet has its own ports and slot time', () => {

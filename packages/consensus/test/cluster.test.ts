@@ -138,6 +138,35 @@ describe('ConsensusNode cluster (real sockets, LMDB, pool)', () => {
     expect(fromHex(toHex(nodes[1]!.store.getBlockHash(winner.height)!))).toEqual(fromHex(toHex(winner.hash)));
   });
 
+  it('every validator alone on its own branch: after the heal all converge, producing throughout', async () => {
+    // The load finding: under event-loop lag every node ended on a branch of its own, each tip
+    // reported by one peer only, and a rule asking two peers to report a tip kept them apart
+    // until the fork was too deep to ever heal.
+    cluster = new TestCluster({ validators: 4, slotMs: 250 });
+    const nodes: ConsensusNode[] = [];
+    for (let i = 0; i < 4; i++) nodes.push(await cluster.add({ validatorIndex: i }));
+    await cluster.connectAll();
+    await waitFor(() => minHeight(nodes) >= 2 && sameTip(nodes), 20_000, 'a common start');
+    for (const a of nodes)
+      for (const b of nodes) if (a !== b) a.registry.ban(b.registry.nodeId, 60_000, 'test');
+    await waitFor(() => nodes.every((n) => n.registry.peers().length === 0), 5_000, 'isolated nodes');
+    const split = Math.max(...nodes.map((n) => tipOf(n).height));
+    await waitFor(
+      () =>
+        minHeight(nodes) >= split + 3 &&
+        new Set(nodes.map((n) => toHex(tipOf(n).hash))).size === nodes.length,
+      25_000,
+      'four branches',
+    );
+    for (const a of nodes) for (const b of nodes) if (a !== b) a.registry.unban(b.registry.nodeId);
+    for (let i = 0; i < nodes.length; i++) {
+      for (let j = i + 1; j < nodes.length; j++) await nodes[i]!.connect(addressOf_(nodes[j]!));
+    }
+    await waitFor(() => sameTip(nodes) && minHeight(nodes) >= split + 6, 30_000, 'one chain after the heal');
+    const digests = nodes.map((n) => utxoSetDigest(n.store));
+    expect(new Set(digests.map((d) => d.digest)).size).toBe(1);
+  });
+
   it('heals a partition while every validator keeps producing', async () => {
     cluster = new TestCluster({ validators: 4, slotMs: 250 });
     const nodes: ConsensusNode[] = [];

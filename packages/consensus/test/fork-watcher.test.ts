@@ -62,7 +62,8 @@ async function checkUntil(
 describe('fork watcher through ConsensusNode', () => {
   it('waits for minPeers distinct peers before a reorg, then switches, then extends with range sync', async () => {
     cluster = new TestCluster({ validators: 2, slotMs: 250, genesisOffsetMs: -600_000 });
-    const opts = { forkCheckIntervalMs: 60_000 };
+    // The default is 1; an operator who asks for 2 gets the waiting below.
+    const opts = { forkCheckIntervalMs: 60_000, minPeers: 2 };
     const x = await cluster.add(opts);
     const [p1, p2, p3] = [await cluster.add(opts), await cluster.add(opts), await cluster.add(opts)];
     const g0 = x.chain.tipHeader();

@@ -41,7 +41,7 @@ export function networkDefaults(network: Network, cpus: number, home: string): C
     consensus: {
       slotMs: devnet ? 1000 : 10_000,
       futureToleranceMs: 2000,
-      minPeersForReorg: 2,
+      minPeersForReorg: 1,
       maxReorgDepth: 100,
       mempoolMaxTxs: 10_000,
     },

@@ -28,7 +28,10 @@ export interface DispatcherOptions {
   readonly methods?: Readonly<Record<string, MethodSpec>>;
 }
 
-/** Calls of one batch executed at the same time (submissions among them share pool batches). */
+/**
+ * Most calls of one batch executed at the same time (submissions among them share pool
+ * batches); never more than a quarter of `maxInflight`, so one batch cannot take every slot.
+ */
 export const BATCH_LANES = 16;
 
 function fail(id: RpcId, code: number, message: string, data?: unknown): RpcResponse {
@@ -92,7 +95,8 @@ export class RpcDispatcher {
           results[i] = await this.handleOne(payload[i]);
         }
       };
-      await Promise.all(Array.from({ length: Math.min(BATCH_LANES, payload.length) }, lane));
+      const lanes = Math.min(BATCH_LANES, Math.max(1, Math.floor(this.maxInflight / 4)), payload.length);
+      await Promise.all(Array.from({ length: lanes }, lane));
       const out = results.filter((r): r is RpcResponse => r !== undefined);
       return out.length > 0 ? out : undefined;
     }

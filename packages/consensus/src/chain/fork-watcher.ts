@@ -26,7 +26,11 @@ export type ExtendSync = (peers: SyncPeer[]) => Promise<unknown>;
 export interface ForkWatcherOptions {
   api: PeerChainApi;
   chain: ChainManager;
-  /** Distinct peers that must report a winning tip before blocks are abandoned (default 2). */
+  /**
+   * Distinct peers that must report a winning tip before blocks are abandoned (default 1: the
+   * branch is fully validated before the switch, and a higher count can never be met once
+   * honest nodes have split into singletons, which left them apart for good).
+   */
   minPeers?: number;
   /** Timeout of each tip, hash and range request (default 5 000 ms). */
   requestTimeoutMs?: number;
@@ -93,7 +97,7 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
 
   constructor(private readonly options: ForkWatcherOptions) {
     super();
-    this.minPeers = Math.max(1, options.minPeers ?? 2);
+    this.minPeers = Math.max(1, options.minPeers ?? 1);
     this.o = {
       api: options.api,
       chain: options.chain,

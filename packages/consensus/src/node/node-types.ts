@@ -38,7 +38,7 @@ export interface ConsensusNodeOptions {
   /** Threads of the node's own pool (default 1). */
   poolThreads?: number;
   mempool?: Omit<MempoolOptions, 'registry'>;
-  /** Distinct peers that must report a winning tip before a reorg (default 2). */
+  /** Distinct peers that must report a winning tip before a reorg (default 1; see ForkWatcherOptions). */
   minPeers?: number;
   /** Most blocks a reorg may roll back (default 100). */
   maxReorgDepth?: number;
