@@ -53,6 +53,9 @@ const BODIES: Record<MessageKind, unknown> = {
   txBroadcast: { txs: [tx] },
   getPendingTxs: { max: 100 },
   pendingTxs: { txs: [tx, tx] },
+  txInventory: { txids: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] },
+  getTxs: { txids: [new Uint8Array(32).fill(3)] },
+  txs: { txs: [tx] },
 };
 
 /**
