@@ -55,8 +55,12 @@ function below(a: MempoolEntry, b: { fee: bigint; size: number; seq: number }): 
 export class Mempool {
   readonly maxCount: number;
   readonly maxBytes: number;
-  /** Ascending by fee rate: [0] is evicted first, the end is mined first. */
-  private readonly ranked: MempoolEntry[] = [];
+  /**
+   * Best first: [0] is mined first, the end is evicted first. Equal fee rates keep arrival
+   * order, so the common insert (a newcomer at a fee rate already present) is an append and a
+   * block's confirmations leave from the front in one pass (`removeForBlock`).
+   */
+  private ranked: MempoolEntry[] = [];
   private readonly byTxid = new Map<string, MempoolEntry>();
   private readonly spentBy = new Map<string, string>();
   private totalBytes = 0;
@@ -94,12 +98,13 @@ export class Mempool {
     return id ? this.byTxid.get(id)?.txid : undefined;
   }
 
+  /** Position of `entry` in `ranked`: the first entry that does not rank above it. */
   private indexOf(entry: MempoolEntry): number {
     let lo = 0;
     let hi = this.ranked.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (below(this.ranked[mid]!, entry)) lo = mid + 1;
+      if (below(entry, this.ranked[mid]!)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -128,15 +133,17 @@ export class Mempool {
     let count = this.count + 1;
     let bytes = this.totalBytes + entry.size;
     while (count > this.maxCount || bytes > this.maxBytes) {
-      const victim = this.ranked[evict];
+      const victim = this.ranked[this.ranked.length - 1 - evict];
       if (!victim || !below(victim, entry))
         throw new MempoolError('MEMPOOL_FULL', 'fee rate too low to evict');
       count--;
       bytes -= victim.size;
       evict++;
     }
-    for (const victim of this.ranked.slice(0, evict)) this.removeEntry(victim, 'fee_rate');
-    this.ranked.splice(this.indexOf(entry), 0, entry);
+    for (const victim of this.ranked.slice(this.ranked.length - evict)) this.removeEntry(victim, 'fee_rate');
+    const at = this.indexOf(entry);
+    if (at === this.ranked.length) this.ranked.push(entry);
+    else this.ranked.splice(at, 0, entry);
     this.byTxid.set(id, entry);
     for (const input of entry.tx.inputs) this.spentBy.set(outpointKey(input.prevTxid, input.vout), id);
     this.totalBytes += entry.size;
@@ -145,15 +152,21 @@ export class Mempool {
   }
 
   private removeEntry(entry: MempoolEntry, reason: string): void {
-    const id = toHex(entry.txid);
-    if (this.byTxid.get(id) !== entry) return;
-    this.byTxid.delete(id);
+    if (!this.forget(entry, reason)) return;
     const at = this.indexOf(entry);
     if (this.ranked[at] === entry) this.ranked.splice(at, 1);
     else this.ranked.splice(this.ranked.indexOf(entry), 1);
+  }
+
+  /** Drops `entry` from every index but `ranked`; false when it was not pending. */
+  private forget(entry: MempoolEntry, reason: string): boolean {
+    const id = toHex(entry.txid);
+    if (this.byTxid.get(id) !== entry) return false;
+    this.byTxid.delete(id);
     for (const input of entry.tx.inputs) this.spentBy.delete(outpointKey(input.prevTxid, input.vout));
     this.totalBytes -= entry.size;
     this.metrics?.evicted.inc({ reason });
+    return true;
   }
 
   /** Removes one transaction; returns whether it was pending. */
@@ -172,31 +185,26 @@ export class Mempool {
     readonly spends: readonly Outpoint[];
   }): number {
     this.chainVersion++;
-    let removed = 0;
+    // Forget every confirmed or conflicting entry first, then rebuild `ranked` in one pass:
+    // one splice per transaction cost O(mempool) each, per block.
+    const gone = new Set<MempoolEntry>();
     for (const { txid } of plan.txs) {
       const entry = this.byTxid.get(toHex(txid));
-      if (entry) {
-        this.removeEntry(entry, 'confirmed');
-        removed++;
-      }
+      if (entry && this.forget(entry, 'confirmed')) gone.add(entry);
     }
     for (const spend of plan.spends) {
       const id = this.spentBy.get(outpointKey(spend.txid, spend.vout));
       const entry = id ? this.byTxid.get(id) : undefined;
-      if (entry) {
-        this.removeEntry(entry, 'conflict');
-        removed++;
-      }
+      if (entry && this.forget(entry, 'conflict')) gone.add(entry);
     }
-    return removed;
+    if (gone.size > 0) this.ranked = this.ranked.filter((e) => !gone.has(e));
+    return gone.size;
   }
 
   /** Up to `max` pending transactions, highest fee rate first (answers getPendingTxs). */
   pending(max: number): MempoolEntry[] {
     const n = Math.max(0, Math.min(Math.floor(max), this.ranked.length));
-    const out: MempoolEntry[] = [];
-    for (let i = this.ranked.length - 1; out.length < n; i--) out.push(this.ranked[i]!);
-    return out;
+    return this.ranked.slice(0, n);
   }
 
   /**
@@ -206,7 +214,7 @@ export class Mempool {
   selectForBlock(maxBytes: number, maxTxs = Number.MAX_SAFE_INTEGER): MempoolEntry[] {
     const out: MempoolEntry[] = [];
     let left = maxBytes;
-    for (let i = this.ranked.length - 1; i >= 0 && out.length < maxTxs && left > 0; i--) {
+    for (let i = 0; i < this.ranked.length && out.length < maxTxs && left > 0; i++) {
       const entry = this.ranked[i]!;
       if (entry.size <= left) {
         out.push(entry);

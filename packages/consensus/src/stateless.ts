@@ -105,8 +105,16 @@ export function validateTransactionStateless(
     fail('NO_INPUTS', 'a loose transaction must have inputs (coinbases only come in blocks)');
   const size = checkTxStructure(tx, params);
   const id = txid(tx);
-  checkTxSignatures(tx, id, params.networkId);
-  cache?.add(sigCacheKey(params.networkId, id, tx));
+  if (!cache) {
+    checkTxSignatures(tx, id, params.networkId);
+    return { txid: id, size };
+  }
+  // A transaction coming back (a reorg, a resubmission) was verified already.
+  const key = sigCacheKey(params.networkId, id, tx);
+  if (!cache.has(key)) {
+    checkTxSignatures(tx, id, params.networkId);
+    cache.add(key);
+  }
   return { txid: id, size };
 }
 

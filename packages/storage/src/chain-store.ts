@@ -1,6 +1,7 @@
 import { applyBlocks, applyReorg, checkBatchSize } from './batch.js';
 import { ChainStoreReads } from './chain-reads.js';
 import { applyBlock } from './commit.js';
+import { mapEngineError } from './error-map.js';
 import { InvalidRollbackError } from './errors.js';
 import type { KvEngine } from './kv-engine.js';
 import type { StorageLimits } from './limits.js';
@@ -72,6 +73,23 @@ export class ChainStore extends ChainStoreReads {
   commitBlocks(inputs: readonly CommitBlockInput[]): ChainTip {
     checkBatchSize(inputs, this.limits, 1);
     return this.guard(() => this.engine.write((tx) => applyBlocks(tx, inputs, this.genesisHash))!);
+  }
+
+  /**
+   * `commitBlocks` with the commit off the event loop (the engine's `writeAsync`; engines
+   * without one commit synchronously). Resolves with the new tip once the batch is durable;
+   * until then reads see the store as before. The same checks and errors, as a rejection.
+   */
+  async commitBlocksAsync(inputs: readonly CommitBlockInput[]): Promise<ChainTip> {
+    checkBatchSize(inputs, this.limits, 1);
+    if (this.engine.writeAsync === undefined) return this.commitBlocks(inputs);
+    const engine = this.engine;
+    const run = this.guard(() => engine.writeAsync!((tx) => applyBlocks(tx, inputs, this.genesisHash)!));
+    try {
+      return await run;
+    } catch (error) {
+      throw mapEngineError(error, this.path);
+    }
   }
 
   /**

@@ -61,6 +61,13 @@ export interface KvEngine extends KvReader {
    * rethrown (engine failures are thrown as the engine's raw errors; the store maps them).
    */
   write<T>(fn: (tx: KvWriter) => T): T;
+  /**
+   * The same transaction, committed off the calling thread: `fn` runs on the caller's thread
+   * (in order with other writes), and the promise resolves once the commit is durable (or
+   * rejects, with nothing written, if `fn` throws). Until then reads do not see the writes.
+   * Engines without a background committer may run it as `write`.
+   */
+  writeAsync?<T>(fn: (tx: KvWriter) => T): Promise<T>;
   /** Runs `fn` against one consistent snapshot; a concurrent commit is either fully seen or not at all. */
   read<T>(fn: (tx: KvReader) => T): T;
   /** Releases the engine. Idempotent. */

@@ -16,10 +16,10 @@ type Table = Database<Uint8Array, Buffer>;
  * LMDB through `lmdb` 3.5: one environment (one `data.mdb` + `lock.mdb` in the data directory),
  * one named database per table, binary keys and values.
  *
- * Writes use `transactionSync` only: the callback runs inside one LMDB write transaction that is
+ * `write` uses `transactionSync`: the callback runs inside one LMDB write transaction that is
  * aborted if it throws, and committed with a full sync (data pages, then the meta page) before
- * `transactionSync` returns. `overlappingSync` is left at its default, but it only defers the flush
- * of *asynchronous* writes; the store never issues those.
+ * `transactionSync` returns. `writeAsync` (block commits) uses `transaction`: the same callback
+ * and the same full sync, but the commit runs on lmdb's write thread and a promise reports it.
  */
 export class LmdbEngine implements KvEngine {
   readonly kind = 'lmdb';
@@ -69,6 +69,19 @@ export class LmdbEngine implements KvEngine {
   }
 
   write<T>(fn: (tx: KvWriter) => T): T {
+    return this.root.transactionSync(() => fn(this.writer())) as T;
+  }
+
+  /**
+   * lmdb-js's asynchronous transaction: the callback runs on this thread when the transaction
+   * starts, and the commit, fsync included, happens on lmdb's write thread, so a block commit
+   * no longer stalls the event loop for the disk.
+   */
+  writeAsync<T>(fn: (tx: KvWriter) => T): Promise<T> {
+    return this.root.childTransaction(() => fn(this.writer())) as Promise<T>;
+  }
+
+  private writer(): KvWriter {
     const tables = this.tables;
     const writer: KvWriter = {
       get: (table, key) => this.get(table, key),
@@ -82,7 +95,7 @@ export class LmdbEngine implements KvEngine {
         tables[table].removeSync(asBuffer(key));
       },
     };
-    return this.root.transactionSync(() => fn(writer)) as T;
+    return writer;
   }
 
   read<T>(fn: (tx: KvReader) => T): T {

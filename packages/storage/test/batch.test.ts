@@ -153,3 +153,36 @@ describe('reorg', () => {
     expectIndexMatchesScan(store);
   });
 });
+
+describe('commitBlocksAsync (the commit off the event loop)', () => {
+  it('writes the same bytes as commitBlocks, and the tip moves only once the commit resolves', async () => {
+    chain.at(40);
+    const a = await open();
+    const b = await open();
+    commitUpTo(a.store, chain, 10);
+    commitUpTo(b.store, chain, 10);
+    const pending = a.store.commitBlocksAsync(range(11, 25));
+    expect(a.store.getTip()?.height).toBe(10);
+    expect(await pending).toEqual({ height: 25, hash: chain.at(25).hash });
+    expect(a.store.getTip()?.height).toBe(25);
+    expect(b.store.commitBlocks(range(11, 25)).height).toBe(25);
+    expectIndexMatchesScan(a.store);
+    const dumpA = await dump(a.path, a.store);
+    const dumpB = await dump(b.path, b.store);
+    expect(dumpA.tables).toEqual(dumpB.tables);
+  });
+
+  it('a refused batch rejects with the typed error and writes nothing', async () => {
+    chain.at(40);
+    const { path, store } = await open();
+    commitUpTo(store, chain, 20);
+    const before = await dump(path, store);
+    const batch = [...range(21, 29), withMissingSpend(chain.at(30))];
+    const err = await before.store.commitBlocksAsync(batch).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidCommitError);
+    expect((err as InvalidCommitError).blockIndex).toBe(9);
+    const after = await dump(path, before.store);
+    expect(after.tables).toEqual(before.tables);
+    expect((await after.store.commitBlocksAsync(batch.slice(0, 9))).height).toBe(29);
+  });
+});

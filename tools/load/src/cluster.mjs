@@ -80,6 +80,18 @@ export async function layoutCluster({
   });
 }
 
+/** Every node process this process started and has not seen exit: killed if we exit first. */
+const children = new Set();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    for (const child of children) child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
 /** Starts a node's process (its log goes to <datadir>/node.log); resolves once its RPC answers. */
 export async function startNode(node, { cli = tcNodeCli(), timeoutMs = 60_000 } = {}) {
   const log = openSync(join(node.datadir, 'node.log'), 'a');

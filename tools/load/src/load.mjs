@@ -29,6 +29,15 @@ export function stepPasses(s) {
 /** Starts a cluster of `count` validators and funds a wallet with about `utxos` outputs. */
 export async function startLoadCluster({ count, slotMs, utxos, dir, log = (_line) => {} }) {
   const nodes = await layoutCluster({ dir, count, slotMs });
+  try {
+    return await fund(nodes, count, utxos, log);
+  } catch (error) {
+    await Promise.all(nodes.map((n) => stopNode(n, { hard: true })));
+    throw error;
+  }
+}
+
+async function fund(nodes, count, utxos, log) {
   await Promise.all(nodes.map((n) => startNode(n)));
   if (count > 1) await waitForMesh(nodes, count - 1);
   const wallet = new Wallet(nodes[0].genesis.networkId);

@@ -284,7 +284,7 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
       nowMs: this.now(),
       blockBytes: bytes,
     });
-    this.commitConnected([{ block, plan }], source, fromPeer);
+    await this.commitConnectedAsync([{ block, plan }], source, fromPeer);
     return plan;
   }
 
@@ -302,6 +302,32 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
       if (k > 0) this.commitConnected(blocks.slice(0, k), source, fromPeer);
       throw error;
     }
+    this.connected(blocks, source, fromPeer);
+  }
+
+  /**
+   * `commitConnected` with the commit (and its fsync) off the event loop, for blocks that
+   * arrive one at a time (announced and produced): at 57 ms per 1 500-transaction block the
+   * synchronous commit stalled every socket of the node. The chain job waits for it, so the tip,
+   * the mempool and every reader move only once the block is durable.
+   */
+  private async commitConnectedAsync(
+    blocks: readonly ConnectedBlock[],
+    source: BlockSource,
+    fromPeer?: string,
+  ): Promise<void> {
+    try {
+      await this.store.commitBlocksAsync(blocks.map(({ block, plan }) => commitInputOf(block, plan)));
+    } catch (error) {
+      const k = error instanceof InvalidCommitError ? (error.blockIndex ?? 0) : 0;
+      if (k > 0) await this.commitConnectedAsync(blocks.slice(0, k), source, fromPeer);
+      throw error;
+    }
+    this.connected(blocks, source, fromPeer);
+  }
+
+  /** After a commit: tip, undo memory, mempool eviction and `block:connected`, per block. */
+  private connected(blocks: readonly ConnectedBlock[], source: BlockSource, fromPeer?: string): void {
     for (const { block, plan } of blocks) {
       this.tipRef = { height: plan.height, hash: plan.hash, timestampMs: plan.timestampMs };
       this.rememberUndo(plan);
