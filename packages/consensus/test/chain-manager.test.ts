@@ -79,6 +79,17 @@ function spyWrites(store: ChainStore) {
     reorgs.push({ toHeight: o.toHeight, commits: o.commits.length });
     return reorg(o);
   };
+  // Announced blocks and switches commit off the event loop: count those as well.
+  const commitBlocksAsync = store.commitBlocksAsync.bind(store);
+  const reorgAsync = store.reorgAsync.bind(store);
+  store.commitBlocksAsync = (inputs) => {
+    batches.push(inputs.length);
+    return commitBlocksAsync(inputs);
+  };
+  store.reorgAsync = (o) => {
+    reorgs.push({ toHeight: o.toHeight, commits: o.commits.length });
+    return reorgAsync(o);
+  };
   return { batches, reorgs };
 }
 
@@ -291,11 +302,11 @@ describe('ChainManager', () => {
     const before = snapshot(store);
     const side = branch(main[0]!.ref, 5, 1);
     // Storage refuses the last branch block (its first spend is made to point at nothing).
-    const reorg = store.reorg.bind(store);
-    store.reorg = (o) => {
+    const reorgAsync = store.reorgAsync.bind(store);
+    store.reorgAsync = (o) => {
       const last = o.commits[o.commits.length - 1]!;
       const broken = { ...last, txs: [{ ...last.txs[0]!, spends: [{ txid: new Uint8Array(32), vout: 9 }] }] };
-      return reorg({ toHeight: o.toHeight, commits: [...o.commits.slice(0, -1), broken] });
+      return reorgAsync({ toHeight: o.toHeight, commits: [...o.commits.slice(0, -1), broken] });
     };
     const err = await chain
       .reorg(
@@ -310,7 +321,7 @@ describe('ChainManager', () => {
     expect(snapshot(store)).toEqual(before);
     expect(chain.tip()).toEqual({ height: 4, hash: main[3]!.ref.hash });
     // Storage works again: the same branch switches.
-    store.reorg = reorg;
+    store.reorgAsync = reorgAsync;
     await expect(
       chain.reorg(
         side.map((x) => x.bytes),

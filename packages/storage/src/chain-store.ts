@@ -110,6 +110,26 @@ export class ChainStore extends ChainStoreReads {
   }
 
   /**
+   * `reorg` with the commit off the event loop (as `commitBlocksAsync`): resolves with the new
+   * tip once the switch is durable; until then reads see the old branch. Same checks and errors.
+   */
+  async reorgAsync(options: { toHeight: number; commits: readonly CommitBlockInput[] }): Promise<ChainTip> {
+    checkBatchSize(options?.commits, this.limits, 0);
+    if (this.engine.writeAsync === undefined) return this.reorg(options);
+    const engine = this.engine;
+    const run = this.guard(() =>
+      engine.writeAsync!((tx) =>
+        applyReorg(tx, options.toHeight, options.commits, this.genesisHash, this.limits),
+      ),
+    );
+    try {
+      return await run;
+    } catch (error) {
+      throw mapEngineError(error, this.path);
+    }
+  }
+
+  /**
    * Undoes blocks above `height`, tip first, one transaction per block. Returns the removed
    * blocks, highest first. If it fails part-way, the store is consistent at an intermediate tip.
    */

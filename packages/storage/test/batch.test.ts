@@ -186,3 +186,27 @@ describe('commitBlocksAsync (the commit off the event loop)', () => {
     expect((await after.store.commitBlocksAsync(batch.slice(0, 9))).height).toBe(29);
   });
 });
+
+describe('reorgAsync', () => {
+  it('switches branches off the event loop with the same bytes as reorg', async () => {
+    chain.at(30);
+    const a = await open();
+    const b = await open();
+    commitUpTo(a.store, chain, 25);
+    commitUpTo(b.store, chain, 25);
+    const pending = a.store.reorgAsync({ toHeight: 20, commits: [] });
+    expect(a.store.getTip()?.height).toBe(25);
+    expect((await pending).height).toBe(20);
+    expect(b.store.reorg({ toHeight: 20, commits: [] }).height).toBe(20);
+    const dumpA = await dump(a.path, a.store);
+    const dumpB = await dump(b.path, b.store);
+    expect(dumpA.tables).toEqual(dumpB.tables);
+    const reopened = dumpA.store;
+    const err = await reopened
+      .reorgAsync({ toHeight: 10, commits: [withMissingSpend(chain.at(11))] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidCommitError);
+    expect(reopened.getTip()?.height).toBe(20);
+    expect((await dump(a.path, reopened)).tables).toEqual(dumpB.tables);
+  });
+});

@@ -142,7 +142,7 @@ export async function switchBranch(
     );
   }
 
-  applySwitch(ctx, forkHeight, accepted);
+  await applySwitch(ctx, forkHeight, accepted);
   ctx.setTip(parent);
 
   // Mempool: evict what the branch confirmed, then return still-valid abandoned transactions.
@@ -176,14 +176,15 @@ export async function switchBranch(
   };
 }
 
-function applySwitch(
+async function applySwitch(
   ctx: ReorgContext,
   forkHeight: number,
   accepted: readonly { block: BlockData; plan: BlockPlan }[],
-): void {
+): Promise<void> {
   const commits = accepted.map(({ block, plan }) => commitInputOf(block, plan));
   try {
-    ctx.store.reorg({ toHeight: forkHeight, commits });
+    // Off the event loop: a switch rewrites whole blocks of UTXOs and stalled every socket.
+    await ctx.store.reorgAsync({ toHeight: forkHeight, commits });
   } catch (error) {
     throw new ChainError(
       'COMMIT_FAILED',
