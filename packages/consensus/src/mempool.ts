@@ -25,6 +25,8 @@ export interface MempoolEntry {
   readonly fee: bigint;
   /** Insertion sequence; older entries win fee-rate ties. */
   readonly seq: number;
+  /** The encoded transaction as admitted (served to peers as is), when the caller had it. */
+  readonly bytes?: Uint8Array;
 }
 
 export type MempoolAddResult =
@@ -114,7 +116,13 @@ export class Mempool {
    * Inserts a transaction already checked by the consensus rules (stateless and against the
    * UTXO set). Enforces the mempool policy; throws MempoolError.
    */
-  insert(candidate: { txid: Uint8Array; tx: TransactionData; size: number; fee: bigint }): MempoolEntry {
+  insert(candidate: {
+    txid: Uint8Array;
+    tx: TransactionData;
+    size: number;
+    fee: bigint;
+    bytes?: Uint8Array;
+  }): MempoolEntry {
     const id = toHex(candidate.txid);
     if (this.byTxid.has(id)) throw new MempoolError('ALREADY_IN_MEMPOOL', id);
     for (const input of candidate.tx.inputs) {
@@ -265,10 +273,11 @@ export class Mempool {
       work.map((w) => w.bytes),
       statelessParams(ctx.genesis),
     );
-    const ready: { index: number; tx: TransactionData; txid: Uint8Array; size: number }[] = [];
+    const ready: { index: number; tx: TransactionData; txid: Uint8Array; size: number; bytes: Uint8Array }[] =
+      [];
     checked.forEach((r, i) => {
       const w = work[i]!;
-      if (r.ok) ready.push({ index: w.index, tx: w.tx, txid: w.txid, size: r.size });
+      if (r.ok) ready.push({ index: w.index, tx: w.tx, txid: w.txid, size: r.size, bytes: w.bytes });
       else results[w.index] = this.reject(r.error, w.txid);
     });
     for (let attempt = 0; attempt < 3 && ready.length > 0; attempt++) {
@@ -290,14 +299,23 @@ export class Mempool {
   }
 
   private admit(
-    w: { tx: TransactionData; txid: Uint8Array; size: number },
+    w: { tx: TransactionData; txid: Uint8Array; size: number; bytes: Uint8Array },
     spent: readonly (UtxoEntry | undefined)[],
   ): MempoolAddResult {
     try {
       const missing = spent.indexOf(undefined);
       if (missing >= 0) throw new MempoolError('MISSING_INPUT', `input ${missing} is unknown or spent`);
       const fee = checkSpends(w.tx, spent);
-      const entry = this.insert({ txid: w.txid, tx: w.tx, size: w.size, fee });
+      // Keep the bytes to serve unless they carry more than a protobuf's own overhead (unknown
+      // fields): peers then get the canonical encoding instead of someone's padding.
+      const lean = w.bytes.length <= w.size + 16 * (2 + w.tx.inputs.length + w.tx.outputs.length);
+      const entry = this.insert({
+        txid: w.txid,
+        tx: w.tx,
+        size: w.size,
+        fee,
+        ...(lean ? { bytes: w.bytes } : {}),
+      });
       return { ok: true, txid: w.txid, entry };
     } catch (err) {
       if (err instanceof ConsensusError || err instanceof MempoolError) return this.reject(err, w.txid);

@@ -1,5 +1,5 @@
 import { NodeIdentity, nodeBanKey, PeerConnectionRegistry } from '@tc/registry';
-import { decodeBlock, encodeTransaction, u64, u64ToNumber } from '@tc/wire';
+import { decodeBlock, encodeBlock, encodeTransaction, u64, u64ToNumber } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   addressOf,
@@ -125,7 +125,7 @@ describe('gossip and request handlers', () => {
     sig[3]! ^= 0x40;
     await blockPeer.send(node.registry.nodeId, {
       kind: 'blockAnnounce',
-      body: { block: { ...block, producerSignature: sig } },
+      body: { block: encodeBlock({ ...block, producerSignature: sig }) },
     });
     await waitFor(
       () => node.registry.bans().some((b) => b.key === nodeBanKey(blockPeer.nodeId)),

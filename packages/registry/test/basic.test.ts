@@ -52,7 +52,7 @@ describe('PeerConnectionRegistry basics', () => {
     b.on('message', (m) => got.push(`b:${m.kind}`));
     c.on('message', (m) => got.push(`c:${m.kind}`));
     expect(a.broadcast(message('txBroadcast', { txs: [] }), { except: [c.nodeId] })).toBe(1);
-    await a.send(c.nodeId, message('blockAnnounce', { block: {} }));
+    await a.send(c.nodeId, message('blockAnnounce', { block: new Uint8Array(8) }));
     await waitFor(() => got.length === 2);
     expect(got.sort()).toEqual(['b:txBroadcast', 'c:blockAnnounce']);
     await expect(a.send('00'.repeat(32), message('txBroadcast', {}))).rejects.toBeInstanceOf(

@@ -12,7 +12,7 @@ const KiB = 1024;
 function bigAnnounce(bytes: number): Uint8Array {
   return encodeFrame(
     message('blockAnnounce', {
-      block: { txs: [{ version: 1, inputs: [{ signature: new Uint8Array(bytes) }] }] },
+      block: new Uint8Array(bytes),
     }),
   );
 }

@@ -105,7 +105,8 @@ const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed
 
 for (const txCount of [1, 100, 2000]) {
   const block = makeBlock(txCount);
-  const msg = message('blockAnnounce', { block });
+  // A block as a nested message (blockAnnounce now carries its bytes as they are): blockRangeChunk.
+  const msg = message('blockRangeChunk', { blocks: [block] }, 1);
   const frame = encodeFrame(msg);
   const json = JSON.stringify(blockToJson(block));
   const encodeOps = measure(() => encodeFrame(msg));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DecoderBrokenError,
+  encodeBlock,
   encodeFrame,
   FrameDecoder,
   type FrameHeader,
@@ -25,7 +26,7 @@ describe('streaming decoder', () => {
   it('decodes frames fed one byte at a time', () => {
     const frames = [
       encodeFrame(message('ping', { nonce: u64(1) }, 1)),
-      encodeFrame(message('blockAnnounce', { block: sampleBlock }, 2)),
+      encodeFrame(message('blockAnnounce', { block: encodeBlock(sampleBlock) }, 2)),
       encodeFrame(message('getChainTip', {}, 3)),
     ];
     const stream = Buffer.concat(frames);

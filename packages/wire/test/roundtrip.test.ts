@@ -80,7 +80,7 @@ describe('encoder limits', () => {
   it('refuses a frame over the frame limit whatever the kind limit says', () => {
     const limits = resolveLimits({ maxFrameBytes: 100 });
     expect(limits.kindLimits.blockRangeChunk).toBe(100);
-    expect(() => encodeFrame(message('blockAnnounce', { block: sampleBlock }), limits)).toThrow(
+    expect(() => encodeFrame(message('blockAnnounce', { block: encodeBlock(sampleBlock) }), limits)).toThrow(
       FrameTooLargeError,
     );
   });

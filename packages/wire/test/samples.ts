@@ -1,4 +1,4 @@
-import { type KindInputs, type MessageKind, u64 } from '../src/index.js';
+import { encodeBlock, encodeTransaction, type KindInputs, type MessageKind, u64 } from '../src/index.js';
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 
@@ -55,11 +55,11 @@ export const SAMPLES: { [K in MessageKind]: KindInputs[K] } = {
   getBlockRange: { startHeight: u64(64), count: 64 },
   blockRangeChunk: { blocks: [sampleBlock] },
   blockRangeEnd: { sent: 64 },
-  blockAnnounce: { block: sampleBlock },
+  blockAnnounce: { block: encodeBlock(sampleBlock) },
   txBroadcast: { txs: [sampleTx] },
   getPendingTxs: { max: 100 },
   pendingTxs: { txs: [sampleTx, sampleTx] },
   txInventory: { txids: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] },
   getTxs: { txids: [new Uint8Array(32).fill(3)] },
-  txs: { txs: [sampleTx] },
+  txs: { txs: [encodeTransaction(sampleTx)] },
 };

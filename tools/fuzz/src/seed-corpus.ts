@@ -1,4 +1,12 @@
-import { encodeFrame, MESSAGE_KINDS, type MessageKind, message, u64 } from '@tc/wire';
+import {
+  encodeBlock,
+  encodeFrame,
+  encodeTransaction,
+  MESSAGE_KINDS,
+  type MessageKind,
+  message,
+  u64,
+} from '@tc/wire';
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 const tx = {
@@ -49,13 +57,13 @@ const BODIES: Record<MessageKind, unknown> = {
   getBlockRange: { startHeight: u64(1), count: 64 },
   blockRangeChunk: { blocks: [block] },
   blockRangeEnd: { sent: 1 },
-  blockAnnounce: { block },
+  blockAnnounce: { block: encodeBlock(block) },
   txBroadcast: { txs: [tx] },
   getPendingTxs: { max: 100 },
   pendingTxs: { txs: [tx, tx] },
   txInventory: { txids: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] },
   getTxs: { txids: [new Uint8Array(32).fill(3)] },
-  txs: { txs: [tx] },
+  txs: { txs: [encodeTransaction(tx)] },
 };
 
 /**

@@ -1,5 +1,5 @@
 import type { InboundMessage, PeerConnectionRegistry } from '@tc/registry';
-import { decodeBlock, encodeBlock, type KindBodies, type tc } from '@tc/wire';
+import type { KindBodies, tc } from '@tc/wire';
 import { txid as computeTxid } from '../canonical.js';
 import type { AcceptOutcome, ChainManager } from '../chain/chain-manager.js';
 import { ConsensusError } from '../errors.js';
@@ -87,24 +87,24 @@ export class Gossip {
     else if (msg.kind === 'txBroadcast') void this.onTxs(msg.peerId, msg.body);
   }
 
-  /** Announces a block we produced or accepted to every peer except `except`. */
-  announceBlock(block: tc.v1.Block.$Properties | Uint8Array, except: readonly string[] = []): number {
+  /** Announces a block we produced or accepted (its encoded bytes) to every peer except `except`. */
+  announceBlock(block: Uint8Array, except: readonly string[] = []): number {
     try {
-      const body = block instanceof Uint8Array ? decodeBlock(block) : block;
-      return this.o.registry.broadcast({ kind: 'blockAnnounce', body: { block: body } }, { except });
+      return this.o.registry.broadcast({ kind: 'blockAnnounce', body: { block } }, { except });
     } catch {
       return 0; // over the blockAnnounce frame limit: peers fetch it by range instead
     }
   }
 
   private async onBlock(peerId: string, body: KindBodies['blockAnnounce']): Promise<void> {
-    if (!body.block) {
+    // The block's bytes as they came: decoded once, in the pool, after its size is checked.
+    if (body.block.length === 0) {
       this.fault(peerId, 'MALFORMED_BLOCK');
       return;
     }
     let outcome: AcceptOutcome;
     try {
-      outcome = await this.o.chain.acceptAnnouncedBlock(encodeBlock(body.block), peerId);
+      outcome = await this.o.chain.acceptAnnouncedBlock(body.block, peerId);
     } catch {
       this.fault(peerId, 'MALFORMED_BLOCK');
       return;

@@ -72,9 +72,11 @@ export function registerChainHandlers(
     for (const id of body.txids.slice(0, 4_096)) {
       const entry = mempool.get(id);
       if (!entry) continue;
-      if (bytes + entry.size > limits.pendingTxsBytes) break;
-      bytes += entry.size;
-      txs.push(toPbTransaction(entry.tx));
+      // The bytes the mempool admitted, as they are: nothing is encoded per answer.
+      const encoded = entry.bytes ?? encodeTransactionData(entry.tx);
+      if (bytes + encoded.length > limits.pendingTxsBytes) break;
+      bytes += encoded.length;
+      txs.push(encoded);
     }
     return { txs };
   });

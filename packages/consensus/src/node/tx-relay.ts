@@ -1,5 +1,4 @@
 import type { PeerConnectionRegistry } from '@tc/registry';
-import type { tc } from '@tc/wire';
 import { toHex } from '../bytes.js';
 import { ConsensusError } from '../errors.js';
 import type { Mempool, MempoolAddResult } from '../mempool.js';
@@ -157,11 +156,7 @@ export class TxRelay {
       .catch(() => undefined);
   }
 
-  private async received(
-    peerId: string,
-    ids: Uint8Array[],
-    txs: readonly tc.v1.Transaction.$Properties[],
-  ): Promise<void> {
+  private async received(peerId: string, ids: Uint8Array[], txs: readonly Uint8Array[]): Promise<void> {
     const asked = new Set(ids.map((id) => toHex(id)));
     const bodies = txs.slice(0, ids.length);
     // Validation starts now: mark every asked id seen, so a copy announced meanwhile is skipped.

@@ -595,7 +595,7 @@ export namespace tc {
         class BlockAnnounce {
             constructor(properties?: tc.v1.BlockAnnounce.$Properties);
             $unknowns?: Uint8Array[];
-            block?: (tc.v1.Block.$Properties|null);
+            block: Uint8Array;
             static create(properties: tc.v1.BlockAnnounce.$Shape): tc.v1.BlockAnnounce & tc.v1.BlockAnnounce.$Shape;
             static create(properties?: tc.v1.BlockAnnounce.$Properties): tc.v1.BlockAnnounce;
             static encode(message: tc.v1.BlockAnnounce.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -609,7 +609,7 @@ export namespace tc {
 
         namespace BlockAnnounce {
             interface $Properties {
-                block?: (tc.v1.Block.$Properties|null);
+                block?: (Uint8Array|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = tc.v1.BlockAnnounce.$Properties;
@@ -911,7 +911,7 @@ export namespace tc {
         class Txs {
             constructor(properties?: tc.v1.Txs.$Properties);
             $unknowns?: Uint8Array[];
-            txs: tc.v1.Transaction.$Properties[];
+            txs: Uint8Array[];
             static create(properties: tc.v1.Txs.$Shape): tc.v1.Txs & tc.v1.Txs.$Shape;
             static create(properties?: tc.v1.Txs.$Properties): tc.v1.Txs;
             static encode(message: tc.v1.Txs.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -925,7 +925,7 @@ export namespace tc {
 
         namespace Txs {
             interface $Properties {
-                txs?: (tc.v1.Transaction.$Properties[]|null);
+                txs?: (Uint8Array[]|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = tc.v1.Txs.$Properties;

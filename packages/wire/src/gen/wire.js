@@ -6056,7 +6056,7 @@ export const tc = $root.tc = (() => {
             /**
              * Properties of a BlockAnnounce.
              * @typedef {Object} tc.v1.BlockAnnounce.$Properties
-             * @property {tc.v1.Block.$Properties|null} [block] BlockAnnounce block
+             * @property {Uint8Array|null} [block] BlockAnnounce block
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -6090,11 +6090,11 @@ export const tc = $root.tc = (() => {
 
             /**
              * BlockAnnounce block.
-             * @member {tc.v1.Block.$Properties|null|undefined} block
+             * @member {Uint8Array} block
              * @memberof tc.v1.BlockAnnounce
              * @instance
              */
-            BlockAnnounce.prototype.block = null;
+            BlockAnnounce.prototype.block = $util.newBuffer([]);
 
             /**
              * Creates a new BlockAnnounce instance using the specified properties.
@@ -6128,8 +6128,8 @@ export const tc = $root.tc = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.block != null && $Object.hasOwnProperty.call(message, "block"))
-                    $root.tc.v1.Block.encode(message.block, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.block != null && $Object.hasOwnProperty.call(message, "block") && message.block.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.block);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -6177,7 +6177,10 @@ export const tc = $root.tc = (() => {
                     case 1: {
                             if (wireType !== 2)
                                 break;
-                            message.block = $root.tc.v1.Block.decode(reader, reader.size(), $undefined, _depth + 1, message.block);
+                            if ((value = reader.bytes()).length)
+                                message.block = value;
+                            else
+                                delete message.block;
                             continue;
                         }
                     }
@@ -6212,11 +6215,9 @@ export const tc = $root.tc = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     return "max depth exceeded";
-                if (message.block != null && $Object.hasOwnProperty.call(message, "block")) {
-                    let error = $root.tc.v1.Block.verify(message.block, _depth + 1);
-                    if (error)
-                        return "block." + error;
-                }
+                if (message.block != null && $Object.hasOwnProperty.call(message, "block"))
+                    if (!(message.block && typeof message.block.length === "number" || $util.isString(message.block)))
+                        return "block: buffer expected";
                 return null;
             };
 
@@ -6238,11 +6239,12 @@ export const tc = $root.tc = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let message = new $root.tc.v1.BlockAnnounce();
-                if (object.block != null) {
-                    if (!$util.isObject(object.block))
-                        throw $TypeError(".tc.v1.BlockAnnounce.block: object expected");
-                    message.block = $root.tc.v1.Block.fromObject(object.block, _depth + 1);
-                }
+                if (object.block != null)
+                    if (object.block.length)
+                        if (typeof object.block === "string")
+                            $util.base64.decode(object.block, message.block = $util.newBuffer($util.base64.length(object.block)), 0);
+                        else if (object.block.length >= 0)
+                            message.block = object.block;
                 return message;
             };
 
@@ -6264,9 +6266,15 @@ export const tc = $root.tc = (() => {
                     throw $Error("max depth exceeded");
                 let object = {};
                 if (options.defaults)
-                    object.block = null;
+                    if (options.bytes === $String)
+                        object.block = "";
+                    else {
+                        object.block = [];
+                        if (options.bytes !== $Array)
+                            object.block = $util.newBuffer(object.block);
+                    }
                 if (message.block != null && $Object.hasOwnProperty.call(message, "block"))
-                    object.block = $root.tc.v1.Block.toObject(message.block, options, _depth + 1);
+                    object.block = options.bytes === $String ? $util.base64.encode(message.block, 0, message.block.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block) : message.block;
                 return object;
             };
 
@@ -9458,7 +9466,7 @@ export const tc = $root.tc = (() => {
             /**
              * Properties of a Txs.
              * @typedef {Object} tc.v1.Txs.$Properties
-             * @property {Array.<tc.v1.Transaction.$Properties>|null} [txs] Txs txs
+             * @property {Array.<Uint8Array>|null} [txs] Txs txs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -9493,7 +9501,7 @@ export const tc = $root.tc = (() => {
 
             /**
              * Txs txs.
-             * @member {Array.<tc.v1.Transaction.$Properties>} txs
+             * @member {Array.<Uint8Array>} txs
              * @memberof tc.v1.Txs
              * @instance
              */
@@ -9533,7 +9541,7 @@ export const tc = $root.tc = (() => {
                     throw $Error("max depth exceeded");
                 if (message.txs != null && message.txs.length)
                     for (let i = 0; i < message.txs.length; ++i)
-                        $root.tc.v1.Transaction.encode(message.txs[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.txs[i]);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -9583,7 +9591,7 @@ export const tc = $root.tc = (() => {
                                 break;
                             if (!(message.txs && message.txs.length))
                                 message.txs = [];
-                            message.txs.push($root.tc.v1.Transaction.decode(reader, reader.size(), $undefined, _depth + 1));
+                            message.txs.push(reader.bytes());
                             continue;
                         }
                     }
@@ -9621,11 +9629,9 @@ export const tc = $root.tc = (() => {
                 if (message.txs != null && $Object.hasOwnProperty.call(message, "txs")) {
                     if (!$Array.isArray(message.txs))
                         return "txs: array expected";
-                    for (let i = 0; i < message.txs.length; ++i) {
-                        let error = $root.tc.v1.Transaction.verify(message.txs[i], _depth + 1);
-                        if (error)
-                            return "txs." + error;
-                    }
+                    for (let i = 0; i < message.txs.length; ++i)
+                        if (!(message.txs[i] && typeof message.txs[i].length === "number" || $util.isString(message.txs[i])))
+                            return "txs: buffer[] expected";
                 }
                 return null;
             };
@@ -9652,11 +9658,11 @@ export const tc = $root.tc = (() => {
                     if (!$Array.isArray(object.txs))
                         throw $TypeError(".tc.v1.Txs.txs: array expected");
                     message.txs = $Array(object.txs.length);
-                    for (let i = 0; i < object.txs.length; ++i) {
-                        if (!$util.isObject(object.txs[i]))
-                            throw $TypeError(".tc.v1.Txs.txs: object expected");
-                        message.txs[i] = $root.tc.v1.Transaction.fromObject(object.txs[i], _depth + 1);
-                    }
+                    for (let i = 0; i < object.txs.length; ++i)
+                        if (typeof object.txs[i] === "string")
+                            $util.base64.decode(object.txs[i], message.txs[i] = $util.newBuffer($util.base64.length(object.txs[i])), 0);
+                        else if (object.txs[i].length >= 0)
+                            message.txs[i] = object.txs[i];
                 }
                 return message;
             };
@@ -9683,7 +9689,7 @@ export const tc = $root.tc = (() => {
                 if (message.txs && message.txs.length) {
                     object.txs = $Array(message.txs.length);
                     for (let j = 0; j < message.txs.length; ++j)
-                        object.txs[j] = $root.tc.v1.Transaction.toObject(message.txs[j], options, _depth + 1);
+                        object.txs[j] = options.bytes === $String ? $util.base64.encode(message.txs[j], 0, message.txs[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.txs[j]) : message.txs[j];
                 }
                 return object;
             };
