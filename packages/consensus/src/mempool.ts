@@ -149,9 +149,10 @@ export class Mempool {
       evict++;
     }
     for (const victim of this.ranked.slice(this.ranked.length - evict)) this.removeEntry(victim, 'fee_rate');
-    const at = this.indexOf(entry);
-    if (at === this.ranked.length) this.ranked.push(entry);
-    else this.ranked.splice(at, 0, entry);
+    // The common case: no better fee rate than the last entry's, so it goes last (one compare).
+    const last = this.ranked[this.ranked.length - 1];
+    if (last === undefined || below(entry, last)) this.ranked.push(entry);
+    else this.ranked.splice(this.indexOf(entry), 0, entry);
     this.byTxid.set(id, entry);
     for (const input of entry.tx.inputs) this.spentBy.set(outpointKey(input.prevTxid, input.vout), id);
     this.totalBytes += entry.size;
