@@ -63,11 +63,8 @@ describe('churn never turns honest peers against each other', () => {
 
 describe('Discovery schedule', () => {
   const book = () => new AddressBook({ maxEntries: 100 });
-
-  it('rounds asked for in a burst run once per minimum interval', async () => {
-    let now = 0;
-    let asked = 0;
-    const d = new Discovery({
+  const discovery = (env: Partial<ConstructorParameters<typeof Discovery>[0]>) =>
+    new Discovery({
       intervalMs: 30_000,
       minIntervalMs: 5_000,
       redialBaseMs: 1_000,
@@ -75,14 +72,24 @@ describe('Discovery schedule', () => {
       outboundTarget: 8,
       addressBook: book(),
       logger: silentLogger,
+      connectedPeers: () => [],
+      outboundCount: () => 0,
+      skip: () => false,
+      requestPeers: async () => [],
+      dial: async () => undefined,
+      ...env,
+    });
+
+  it('rounds asked for in a burst run once per minimum interval', async () => {
+    let now = 0;
+    let asked = 0;
+    const d = discovery({
       connectedPeers: () => ['p1', 'p2', 'p3'],
       outboundCount: () => 1,
-      skip: () => false,
       requestPeers: async () => {
         asked++;
         return [];
       },
-      dial: async () => undefined,
       now: () => now,
     });
     for (let i = 0; i < 50; i++) await d.tick();
@@ -98,22 +105,7 @@ describe('Discovery schedule', () => {
 
   it('an address whose session ended waits a growing backoff before it is dialled again', () => {
     let now = 1_000_000;
-    const d = new Discovery({
-      intervalMs: 30_000,
-      minIntervalMs: 5_000,
-      redialBaseMs: 1_000,
-      redialMaxMs: 60_000,
-      outboundTarget: 8,
-      addressBook: book(),
-      logger: silentLogger,
-      connectedPeers: () => [],
-      outboundCount: () => 0,
-      skip: () => false,
-      requestPeers: async () => [],
-      dial: async () => undefined,
-      random: () => 0.5,
-      now: () => now,
-    });
+    const d = discovery({ random: () => 0.5, now: () => now });
     const delays: number[] = [];
     for (let i = 0; i < 5; i++) {
       d.connected('127.0.0.1:1');
