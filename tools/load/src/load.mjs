@@ -62,8 +62,20 @@ async function fund(nodes, count, utxos, log) {
   log(
     `fan-out: ${fan.length} transactions into ${fan.length * perTx} outputs over ${wallet.signers.length} keys`,
   );
-  for (let i = 0; i < fan.length; i += 100) {
-    const batch = fan.slice(i, i + 100);
+  // Batches of at most 100 calls and ~512 KiB of hex (the node's rpc.maxBodyBytes is 1 MiB),
+  // each through the node whose validator owns the spent outputs.
+  for (let i = 0; i < fan.length; ) {
+    const batch = [fan[i++]];
+    let bytes = batch[0].hex.length;
+    while (
+      i < fan.length &&
+      batch.length < 100 &&
+      fan[i].via === batch[0].via &&
+      bytes + fan[i].hex.length < 512 * 1024
+    ) {
+      bytes += fan[i].hex.length;
+      batch.push(fan[i++]);
+    }
     const answers = await nodes[batch[0].via].rpc.batch(
       'sendrawtransaction',
       batch.map((t) => [t.hex]),
