@@ -177,7 +177,7 @@ export function loadSection(load) {
   L.push(
     'Each configuration is its own cluster of real `tc-node` processes (every node a validator, one validation worker each). ' +
       'UTXOs are fanned out to 512 keys first; every step pre-signs its transactions (the client CPU % column shows the client is not the bottleneck) and submits them through every node in JSON-RPC batches of 100. ' +
-      '**lost** = accepted by RPC but not in the agreed chain after the mempools drained. A step passes with included tx/s ≥ 0.9 × offered tx/s (over the submission window, stretched by the nodes\' back-pressure), 0 lost and agreeing tips; a failed step is run once more, and stepping stops after two failed steps. ' +
+      "**lost** = accepted by RPC but not in the agreed chain after the mempools drained. A step passes with included tx/s ≥ 0.9 × offered tx/s (over the submission window, stretched by the nodes' back-pressure), 0 lost and agreeing tips; a failed step is run once more, and stepping stops after two failed steps. " +
       "Node CPU % is per process (100 % = one core) while the step was submitted; lag is the node's event-loop delay p99.",
     '',
     load.markdown.trim(),
