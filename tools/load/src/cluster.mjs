@@ -14,14 +14,31 @@ export function tcNodeCli() {
   return join(dirname(fileURLToPath(import.meta.resolve('@tc/node'))), 'cli.js');
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
+/** Ports handed out by this process (never handed out twice). */
+const handedOut = new Set();
+
+/**
+ * A free TCP port on 127.0.0.1 below the kernel's ephemeral range: a port from that range,
+ * freed again before a node binds it, can be taken meanwhile by any outbound connection on the
+ * machine (this tool's own RPC calls included) and the node then fails with EADDRINUSE.
+ */
+async function freePort() {
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port below the ephemeral range');
+}
+
+function canBind(port) {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 

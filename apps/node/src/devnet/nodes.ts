@@ -23,7 +23,24 @@ const MARKER = '.tc-devnet';
 /** Ping interval of devnet nodes (the RTT column). */
 export const DEVNET_PING_MS = 2000;
 
+/** Ports handed out by this process (never twice). */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1 below the usual ephemeral range (32768–60999 on Linux): a port
+ * from that range, freed again before a node binds it, can be taken meanwhile by any outbound
+ * connection on the machine, and the node would fail with EADDRINUSE. Random in 20000–32767,
+ * checked by binding it; bind(0) as a last resort.
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
   return new Promise((resolvePort, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -31,6 +48,14 @@ export async function freePort(): Promise<number> {
       const a = s.address();
       s.close(() => (a && typeof a === 'object' ? resolvePort(a.port) : reject(new Error('no port'))));
     });
+  });
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolveBind) => {
+    const s = createServer();
+    s.once('error', () => resolveBind(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolveBind(true)));
   });
 }
 
