@@ -3,42 +3,8 @@ import { seededRandom } from '@tc/netem';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A free TCP port on 127.0.0.1 (closed again before it is returned). */
-/** Ports handed out by this process (never handed out twice). */
-const handedOut = new Set<number>();
-
-/**
- * A free TCP port on 127.0.0.1 below the kernel's ephemeral range (32768–60999 here): a port
- * from that range, freed again before a node binds it, can be taken meanwhile by any outbound
- * connection on the machine (another test's RPC client, say) and the node then fails with
- * EADDRINUSE. Random in 20000–32767, checked by binding it; bind(0) as a last resort.
- */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 64; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_768);
-    if (handedOut.has(port)) continue;
-    if (await canBind(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolvePort(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolveBind) => {
-    const s = createServer();
-    s.once('error', () => resolveBind(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolveBind(true)));
-  });
-}
+/** A free port below the ephemeral range (see @tc/node's `freePort`). */
+export { freePort } from '@tc/node';
 
 /**
  * A listener on 127.0.0.1:`port` that closes every connection at once and counts them. Nodes

@@ -1,10 +1,16 @@
 // A cluster of real `tc-node start` processes on 127.0.0.1, laid out through @tc/node's public API.
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONFIG_FILE_NAME, createDevnetGenesis, generateNodeKey, initDatadir, toHex } from '@tc/node';
+import {
+  CONFIG_FILE_NAME,
+  createDevnetGenesis,
+  freePort,
+  generateNodeKey,
+  initDatadir,
+  toHex,
+} from '@tc/node';
 import { RpcBatchClient } from './rpc.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -12,34 +18,6 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The `tc-node` executable built beside @tc/node's entry (dist/cli.js). */
 export function tcNodeCli() {
   return join(dirname(fileURLToPath(import.meta.resolve('@tc/node'))), 'cli.js');
-}
-
-/** Ports handed out by this process (never handed out twice). */
-const handedOut = new Set();
-
-/**
- * A free TCP port on 127.0.0.1 below the kernel's ephemeral range: a port from that range,
- * freed again before a node binds it, can be taken meanwhile by any outbound connection on the
- * machine (this tool's own RPC calls included) and the node then fails with EADDRINUSE.
- */
-async function freePort() {
-  for (let attempt = 0; attempt < 64; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_768);
-    if (handedOut.has(port)) continue;
-    if (await canBind(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error('no free port below the ephemeral range');
-}
-
-function canBind(port) {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
 }
 
 /**
