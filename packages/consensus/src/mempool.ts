@@ -1,7 +1,6 @@
 import { encodeTransaction, type tc } from '@tc/wire';
 import type { Registry } from 'prom-client';
 import { toHex } from './bytes.js';
-import { txid as computeTxid } from './canonical.js';
 import type { UtxoEntry, UtxoSource } from './chain-state.js';
 import { ConsensusError } from './errors.js';
 import { type GenesisConfig, statelessParams } from './genesis.js';
@@ -251,35 +250,40 @@ export class Mempool {
     ctx: { validator: StatelessValidator; utxos: UtxoSource; genesis: GenesisConfig },
   ): Promise<MempoolAddResult[]> {
     const results: (MempoolAddResult | undefined)[] = new Array(txs.length);
-    const work: { index: number; tx: TransactionData; txid: Uint8Array; bytes: Uint8Array }[] = [];
-    const batchIds = new Set<string>();
+    const work: { index: number; tx: TransactionData; bytes: Uint8Array }[] = [];
     txs.forEach((item, index) => {
       try {
         const bytes = item instanceof Uint8Array ? item : encodeTransaction(item);
         const tx = item instanceof Uint8Array ? decodeTransactionData(item) : fromPbTransaction(item);
-        const txid = computeTxid(tx);
-        const hex = toHex(txid);
-        if (this.byTxid.has(hex) || batchIds.has(hex)) {
-          results[index] = this.reject(new MempoolError('ALREADY_IN_MEMPOOL', hex), txid);
-          return;
-        }
-        batchIds.add(hex);
-        work.push({ index, tx, txid, bytes });
+        work.push({ index, tx, bytes });
       } catch (err) {
         if (!(err instanceof ConsensusError)) throw err;
         results[index] = this.reject(err);
       }
     });
+    // Txids come from the pool (computed there anyway), so this thread hashes nothing; a
+    // duplicate costs the pool no verification either (the signature cache answers for it).
     const checked = await ctx.validator.validateTransactions(
       work.map((w) => w.bytes),
       statelessParams(ctx.genesis),
     );
     const ready: { index: number; tx: TransactionData; txid: Uint8Array; size: number; bytes: Uint8Array }[] =
       [];
+    const batchIds = new Set<string>();
     checked.forEach((r, i) => {
       const w = work[i]!;
-      if (r.ok) ready.push({ index: w.index, tx: w.tx, txid: w.txid, size: r.size, bytes: w.bytes });
-      else results[w.index] = this.reject(r.error, w.txid);
+      if (!r.ok) {
+        results[w.index] = this.reject(r.error);
+        return;
+      }
+      const hex = toHex(r.txid);
+      if (this.byTxid.has(hex) || batchIds.has(hex)) {
+        results[w.index] = this.reject(new MempoolError('ALREADY_IN_MEMPOOL', hex), r.txid);
+        return;
+      }
+      batchIds.add(hex);
+      // A copy: the pool's result buffer holds the whole batch's txids.
+      ready.push({ index: w.index, tx: w.tx, txid: r.txid.slice(), size: r.size, bytes: w.bytes });
     });
     for (let attempt = 0; attempt < 3 && ready.length > 0; attempt++) {
       const version = this.chainVersion;
