@@ -31,13 +31,14 @@ export class PeerAnnouncer {
 
   constructor(private readonly o: PeerAnnouncerOptions) {}
 
-  queue(peerId: string, txids: readonly Uint8Array[], force: boolean): void {
+  /** `keys`: the ids' hex, when the caller has it already (one per id). */
+  queue(peerId: string, txids: readonly Uint8Array[], force: boolean, keys?: readonly string[]): void {
     if (this.stopped || txids.length === 0) return;
     const q = this.queueOf(peerId);
-    for (const id of txids) {
-      const fresh = q.known.add(toHex(id));
+    txids.forEach((id, i) => {
+      const fresh = q.known.add(keys?.[i] ?? toHex(id));
       if (fresh || force) q.ids.push(id);
-    }
+    });
     if (q.ids.length > this.o.maxQueuedPerPeer) q.ids.splice(0, q.ids.length - this.o.maxQueuedPerPeer);
     if (q.ids.length >= this.o.maxIdsPerMessage) this.flush(peerId, q);
     else if (q.ids.length > 0 && q.timer === undefined) {
@@ -49,9 +50,9 @@ export class PeerAnnouncer {
     }
   }
 
-  /** The peer announced `id` to us: never announce it back. */
-  markKnown(peerId: string, id: Uint8Array): void {
-    this.queueOf(peerId).known.add(toHex(id));
+  /** The peer announced `id` (hex) to us: never announce it back. */
+  markKnown(peerId: string, key: string): void {
+    this.queueOf(peerId).known.add(key);
   }
 
   forget(peerId: string): void {

@@ -112,9 +112,11 @@ export class TxRelay {
   announce(txids: readonly Uint8Array[], except?: string): void {
     if (txids.length === 0) return;
     const now = this.now();
-    for (const id of txids) this.rememberAnnounced(toHex(id), now);
+    // One hex key per id, shared by every peer's queue and filter.
+    const keys = txids.map((id) => toHex(id));
+    for (const key of keys) this.rememberAnnounced(key, now);
     for (const peer of this.o.registry.peers()) {
-      if (peer.id !== except) this.announcer.queue(peer.id, txids, false);
+      if (peer.id !== except) this.announcer.queue(peer.id, txids, false, keys);
     }
   }
 
@@ -127,12 +129,12 @@ export class TxRelay {
         this.o.onPeerFault?.(peerId, 'MALFORMED_TX');
         return;
       }
-      this.announcer.markKnown(peerId, id);
-      if (this.o.seen.has(id)) {
+      const key = toHex(id);
+      this.announcer.markKnown(peerId, key);
+      if (this.o.seen.has(key)) {
         known++;
         continue;
       }
-      const key = toHex(id);
       const f = this.fetching.get(key);
       if (f) {
         if (f.sources.length < MAX_SOURCES && !f.sources.includes(peerId)) f.sources.push(peerId);
