@@ -169,7 +169,12 @@ export async function runSyncBench(section = '3') {
   console.log(
     `   setup: ${BLOCKS} blocks (coinbase + a transfer every ${TX_EVERY}th), built in ${fmt((performance.now() - t0) / 1000, 2)} s`,
   );
-  const pool = new c.ValidationPool({ threads: Math.min(2, availableParallelism()), maxQueue: 256 });
+  // No signature cache: the baseline and the syncs validate the same blocks, each must verify them.
+  const pool = new c.ValidationPool({
+    threads: Math.min(2, availableParallelism()),
+    maxQueue: 256,
+    sigCacheSlots: 0,
+  });
   try {
     await poolBaseline(pool, chain); // warm-up (JIT, worker start)
     const base = await poolBaseline(pool, chain);

@@ -1,6 +1,7 @@
 import { encodeTransaction, type tc } from '@tc/wire';
 import type { Registry } from 'prom-client';
 import { toHex } from './bytes.js';
+import { txid as computeTxid } from './canonical.js';
 import type { UtxoEntry, UtxoSource } from './chain-state.js';
 import { ConsensusError } from './errors.js';
 import { type GenesisConfig, statelessParams } from './genesis.js';
@@ -261,7 +262,7 @@ export class Mempool {
         results[index] = this.reject(err);
       }
     });
-    // Txids come from the pool (computed there anyway), so this thread hashes nothing; a
+    // Txids come from the pool (computed there anyway), so this thread hashes only what it refused; a
     // duplicate costs the pool no verification either (the signature cache answers for it).
     const checked = await ctx.validator.validateTransactions(
       work.map((w) => w.bytes),
@@ -273,7 +274,8 @@ export class Mempool {
     checked.forEach((r, i) => {
       const w = work[i]!;
       if (!r.ok) {
-        results[w.index] = this.reject(r.error);
+        // The rare path: the txid is computed here, so that callers can tell which it was.
+        results[w.index] = this.reject(r.error, computeTxid(w.tx));
         return;
       }
       const hex = toHex(r.txid);

@@ -33,8 +33,8 @@ export interface StatelessValidator {
 
 /** The same rules on the calling thread: the bench baseline, and fine for tiny inputs and tools. */
 export class InlineValidator implements StatelessValidator {
-  /** Verified transactions of this validator (a small cache of its own). */
-  readonly sigCache = new SignatureCache(new ArrayBuffer(4_096 * 32));
+  /** `sigCache`: a signature cache to read and fill (a pool passes its workers' own); none by default. */
+  constructor(readonly sigCache?: SignatureCache) {}
 
   async validateBlock(
     bytes: Uint8Array,
@@ -127,9 +127,9 @@ export class ValidationPool implements StatelessValidator {
   private readonly inlineMaxTxs: number;
   private readonly closeTimeoutMs: number;
   private readonly metrics: PoolMetrics | undefined;
-  private readonly inline = new InlineValidator();
+  private readonly inline: InlineValidator;
   private destroyed = false;
-  /** Shared with every worker: each signature is verified once per node. */
+  /** Shared with every worker (and small batches run inline): each signature is verified once per node. */
   readonly sigCache: SignatureCache | undefined;
 
   constructor(options: ValidationPoolOptions = {}) {
@@ -144,6 +144,7 @@ export class ValidationPool implements StatelessValidator {
     this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
     const slots = options.sigCacheSlots ?? DEFAULT_SIG_CACHE_SLOTS;
     this.sigCache = slots > 0 ? SignatureCache.create(slots) : undefined;
+    this.inline = new InlineValidator(this.sigCache);
     this.pool = new Piscina({
       workerData: { sigCache: this.sigCache?.buffer },
       filename: options.workerFilename ? toFileHref(options.workerFilename) : defaultWorkerFilename(),

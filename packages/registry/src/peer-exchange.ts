@@ -8,6 +8,11 @@ type SharedPeer = KindBodies['peers']['peers'][number];
 /** Largest getPeers answer we send or accept. */
 export const MAX_SHARED_PEERS = 64;
 
+/** Entries in a getPeers answer for a request of `max` (0: 32), never above MAX_SHARED_PEERS. */
+export function sharedCount(max: number): number {
+  return Math.min(Math.max(1, max || 32), MAX_SHARED_PEERS);
+}
+
 /** Addresses we share in answer to getPeers: live dialable peers first, then the book. */
 export function sharedPeers(
   sessions: Iterable<Session>,
@@ -15,7 +20,7 @@ export function sharedPeers(
   max: number,
   except: string,
 ): SharedPeer[] {
-  const n = Math.min(Math.max(1, max || 32), MAX_SHARED_PEERS);
+  const n = sharedCount(max);
   const out: SharedPeer[] = [];
   const seen = new Set<string>();
   const push = (address: string, nodeId: string | undefined, lastSeenMs: number) => {

@@ -13,7 +13,7 @@ import { childLogger, type Logger } from './logger.js';
 import { createRegistryMetrics, kindLabel, type RegistryMetrics } from './metrics.js';
 import { MetricsRecorder } from './metrics-recorder.js';
 import { type RegistryOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { learnedPeers, MAX_SHARED_PEERS, sharedPeers } from './peer-exchange.js';
+import { learnedPeers, MAX_SHARED_PEERS, sharedCount, sharedPeers } from './peer-exchange.js';
 import { type PeerInfo, peerInfo } from './peer-info.js';
 import { type Offender, PeerPolicy } from './peer-policy.js';
 import {
@@ -284,7 +284,7 @@ export class RegistryCore {
         peers: sharedPeers(this.manager.table.values(), this.book, MAX_SHARED_PEERS, ''),
       };
     }
-    const n = Math.min(Math.max(1, max || 32), MAX_SHARED_PEERS);
+    const n = sharedCount(max);
     const out: KindBodies['peers']['peers'] = [];
     for (const p of this.peerList.peers) {
       if (out.length >= n) break;

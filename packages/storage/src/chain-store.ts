@@ -3,7 +3,7 @@ import { ChainStoreReads } from './chain-reads.js';
 import { applyBlock } from './commit.js';
 import { mapEngineError } from './error-map.js';
 import { InvalidRollbackError } from './errors.js';
-import type { KvEngine } from './kv-engine.js';
+import type { KvEngine, KvWriter } from './kv-engine.js';
 import type { StorageLimits } from './limits.js';
 import type { DirectoryLock } from './lock-file.js';
 import { readTip } from './meta.js';
@@ -82,14 +82,10 @@ export class ChainStore extends ChainStoreReads {
    */
   async commitBlocksAsync(inputs: readonly CommitBlockInput[]): Promise<ChainTip> {
     checkBatchSize(inputs, this.limits, 1);
-    if (this.engine.writeAsync === undefined) return this.commitBlocks(inputs);
-    const engine = this.engine;
-    const run = this.guard(() => engine.writeAsync!((tx) => applyBlocks(tx, inputs, this.genesisHash)!));
-    try {
-      return await run;
-    } catch (error) {
-      throw mapEngineError(error, this.path);
-    }
+    return this.writeOffLoop(
+      (tx) => applyBlocks(tx, inputs, this.genesisHash)!,
+      () => this.commitBlocks(inputs),
+    );
   }
 
   /**
@@ -115,15 +111,18 @@ export class ChainStore extends ChainStoreReads {
    */
   async reorgAsync(options: { toHeight: number; commits: readonly CommitBlockInput[] }): Promise<ChainTip> {
     checkBatchSize(options?.commits, this.limits, 0);
-    if (this.engine.writeAsync === undefined) return this.reorg(options);
-    const engine = this.engine;
-    const run = this.guard(() =>
-      engine.writeAsync!((tx) =>
-        applyReorg(tx, options.toHeight, options.commits, this.genesisHash, this.limits),
-      ),
+    return this.writeOffLoop(
+      (tx) => applyReorg(tx, options.toHeight, options.commits, this.genesisHash, this.limits),
+      () => this.reorg(options),
     );
+  }
+
+  /** `fn` through the engine's `writeAsync`, errors mapped as `guard` maps them; `sync` without one. */
+  private async writeOffLoop<T>(fn: (tx: KvWriter) => T, sync: () => T): Promise<T> {
+    const engine = this.engine;
+    if (engine.writeAsync === undefined) return sync();
     try {
-      return await run;
+      return await this.guard(() => engine.writeAsync!(fn));
     } catch (error) {
       throw mapEngineError(error, this.path);
     }

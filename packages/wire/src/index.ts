@@ -32,6 +32,7 @@ export {
   DEFAULT_MAX_UNKNOWN_KIND_BYTES,
   KiB,
   LENGTH_PREFIX_BYTES,
+  MAX_TXIDS_PER_MESSAGE,
   MiB,
   resolveLimits,
   type WireLimits,

@@ -9,6 +9,9 @@ export const MiB = 1024 * KiB;
 /** Default maximum Envelope size (excluding the 4-byte prefix). */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * MiB;
 
+/** Most txids one `txInventory` or `getTxs` carries (what their kind limits are sized for). */
+export const MAX_TXIDS_PER_MESSAGE = 4_096;
+
 /**
  * Default per-kind maxima (Envelope bytes, excluding the prefix). A kind missing here is
  * bounded by the frame maximum only. Unknown kinds from newer peers get `maxUnknownKindBytes`.
@@ -33,7 +36,7 @@ export const DEFAULT_KIND_LIMITS: Readonly<Record<MessageKind, number>> = {
   txBroadcast: 1 * MiB,
   getPendingTxs: 64,
   pendingTxs: 4 * MiB,
-  // 4 096 ids of 32 bytes (34 with their field tags), plus the envelope.
+  // MAX_TXIDS_PER_MESSAGE ids of 32 bytes (34 with their field tags), plus room to spare.
   txInventory: 160 * KiB,
   getTxs: 160 * KiB,
   txs: 4 * MiB,

@@ -134,22 +134,18 @@ async function nodeLevel(consensusOutput) {
     }
     // Transaction throughput comes from the load tool (tools/load): stepped rates through every
     // node of its own clusters, with a 1-node baseline in the same run.
-    const steps = [first];
-    const single = undefined;
+    // The devnet step above is the only one: it gives propagation, RTT and RSS.
     const load = await loadTool(tmp);
-    const best = bestStep(steps);
-    const rssFrom = best ?? first;
-    const rtts = steps.flatMap((s) => s.rtts);
+    const best = bestStep([first]);
     return {
       config: cfg,
       propagationRate,
       idleRss,
-      steps,
-      single,
+      steps: [first],
       best,
-      rss: rssFrom.rss,
-      rttCount: rtts.length,
-      rttMeanMs: rtts.length ? rtts.reduce((a, b) => a + b, 0) / rtts.length : Number.NaN,
+      rss: (best ?? first).rss,
+      rttCount: first.rtts.length,
+      rttMeanMs: first.rtts.length ? first.rtts.reduce((a, b) => a + b, 0) / first.rtts.length : Number.NaN,
       propagation: {
         count: first.propagation.length,
         p50: percentile(first.propagation, 50),

@@ -40,11 +40,6 @@ export class AdmissionQueue {
     this.maxQueued = o.maxQueued ?? 20_000;
   }
 
-  /** Transactions waiting for a batch. */
-  get size(): number {
-    return this.queued;
-  }
-
   /** Whether `n` more transactions would be taken now. */
   hasRoom(n: number): boolean {
     return this.queued + n <= this.maxQueued;

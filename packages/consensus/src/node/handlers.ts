@@ -1,6 +1,6 @@
 import type { PeerConnectionRegistry } from '@tc/registry';
 import type { ChainStore } from '@tc/storage';
-import { type KindInputs, u64, u64ToBigInt } from '@tc/wire';
+import { type KindInputs, MAX_TXIDS_PER_MESSAGE, u64, u64ToBigInt } from '@tc/wire';
 import type { ChainManager } from '../chain/chain-manager.js';
 import type { Mempool } from '../mempool.js';
 import { encodeTransactionData, toPbTransaction } from '../model.js';
@@ -69,7 +69,7 @@ export function registerChainHandlers(
   registry.handle('getTxs', (body) => {
     const txs: KindInputs['txs']['txs'] = [];
     let bytes = 0;
-    for (const id of body.txids.slice(0, 4_096)) {
+    for (const id of body.txids.slice(0, MAX_TXIDS_PER_MESSAGE)) {
       const entry = mempool.get(id);
       if (!entry) continue;
       // The bytes the mempool admitted, as they are: nothing is encoded per answer.

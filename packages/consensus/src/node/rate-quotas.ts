@@ -1,4 +1,5 @@
-import { DEFAULT_RATE_QUOTAS, type RateQuota } from '@tc/registry';
+import { DEFAULT_RATE_QUOTA, DEFAULT_RATE_QUOTAS, type RateQuota } from '@tc/registry';
+import { MAX_TXIDS_PER_MESSAGE } from '@tc/wire';
 import { SIGNATURE_BYTES } from '../bytes.js';
 import { CANONICAL_INPUT_BYTES, CANONICAL_OUTPUT_BYTES, CANONICAL_TX_FIXED_BYTES } from '../canonical.js';
 import type { GenesisConfig } from '../genesis.js';
@@ -7,10 +8,7 @@ import type { GenesisConfig } from '../genesis.js';
 export const MIN_TX_BYTES =
   CANONICAL_TX_FIXED_BYTES + CANONICAL_INPUT_BYTES + SIGNATURE_BYTES + CANONICAL_OUTPUT_BYTES;
 
-/** Largest number of ids one txInventory or getTxs may carry on the wire (its 160 KiB limit). */
-const MAX_IDS_PER_MESSAGE = 4_096;
-
-const floorOf = (kind: string): RateQuota => DEFAULT_RATE_QUOTAS[kind] ?? { ratePerSec: 20, burst: 50 };
+const floorOf = (kind: string): RateQuota => DEFAULT_RATE_QUOTAS[kind] ?? DEFAULT_RATE_QUOTA;
 
 const atLeast = (kind: string, q: RateQuota): RateQuota => {
   const floor = floorOf(kind);
@@ -39,7 +37,7 @@ export function capacityRateQuotas(
 ): Record<'txInventory' | 'getTxs' | 'txBroadcast' | 'blockAnnounce', RateQuota> {
   const txsPerBlock = Math.ceil(genesis.maxBlockBytes / MIN_TX_BYTES);
   const perSec = (2 * txsPerBlock * 1_000) / Math.max(1, genesis.slotMs);
-  const burst = Math.max(MAX_IDS_PER_MESSAGE, 4 * txsPerBlock);
+  const burst = Math.max(MAX_TXIDS_PER_MESSAGE, 4 * txsPerBlock);
   const txQuota = { ratePerSec: Math.ceil(perSec), burst };
   return {
     txInventory: atLeast('txInventory', txQuota),

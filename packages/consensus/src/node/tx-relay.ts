@@ -1,4 +1,5 @@
 import type { PeerConnectionRegistry } from '@tc/registry';
+import { MAX_TXIDS_PER_MESSAGE } from '@tc/wire';
 import { toHex } from '../bytes.js';
 import { ConsensusError } from '../errors.js';
 import type { Mempool, MempoolAddResult } from '../mempool.js';
@@ -57,7 +58,7 @@ export class TxRelay {
   private readonly firstAnnouncedMs = new Map<string, number>();
 
   constructor(private readonly o: TxRelayOptions) {
-    this.maxIds = o.maxIdsPerMessage ?? 1_024;
+    this.maxIds = Math.min(MAX_TXIDS_PER_MESSAGE, o.maxIdsPerMessage ?? 1_024);
     this.fetchTimeoutMs = o.fetchTimeoutMs ?? 5_000;
     this.maxFetching = o.maxFetching ?? 20_000;
     this.reannounceMs = o.reannounceMs ?? 10_000;
@@ -81,11 +82,6 @@ export class TxRelay {
     if (this.reannounceTimer) clearInterval(this.reannounceTimer);
     this.reannounceTimer = undefined;
     this.announcer.stop();
-  }
-
-  /** Ids being fetched now (metrics, tests). */
-  get fetchingCount(): number {
-    return this.fetching.size;
   }
 
   /** A new peer: it learns every pending txid (it asks for the ones it lacks). */
@@ -124,7 +120,7 @@ export class TxRelay {
   onInventory(peerId: string, txids: readonly Uint8Array[]): void {
     const ask: Uint8Array[] = [];
     let known = 0;
-    for (const id of txids.slice(0, 4_096)) {
+    for (const id of txids.slice(0, MAX_TXIDS_PER_MESSAGE)) {
       if (id.length !== 32) {
         this.o.onPeerFault?.(peerId, 'MALFORMED_TX');
         return;
@@ -165,8 +161,8 @@ export class TxRelay {
     for (const key of asked) {
       const f = this.fetching.get(key);
       if (f?.asking === peerId) this.fetching.delete(key);
+      this.o.seen.add(key);
     }
-    for (const id of ids) this.o.seen.add(id);
     let results: MempoolAddResult[] = [];
     if (bodies.length > 0) results = await this.o.admission.add(bodies);
     const admitted: Uint8Array[] = [];

@@ -1,4 +1,4 @@
-import { isMessageKind } from '@tc/wire';
+import { isMessageKind, MAX_TXIDS_PER_MESSAGE } from '@tc/wire';
 import { checkQuota, DEFAULT_GCRA_MAX_KEYS, GcraLimiter, normaliseCost, type RateQuota } from './gcra.js';
 
 export type { RateQuota } from './gcra.js';
@@ -31,9 +31,9 @@ export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, RateQuota>> = Object.f
    */
   txBroadcast: { ratePerSec: 100, burst: 500 },
   /** Cost = txids announced. */
-  txInventory: { ratePerSec: 1_000, burst: 4_096 },
+  txInventory: { ratePerSec: 1_000, burst: MAX_TXIDS_PER_MESSAGE },
   /** Cost = txids asked for. */
-  getTxs: { ratePerSec: 1_000, burst: 4_096 },
+  getTxs: { ratePerSec: 1_000, burst: MAX_TXIDS_PER_MESSAGE },
 });
 
 /** Quota for a kind missing from `quotas` (and for kinds this build does not know). */
@@ -168,17 +168,20 @@ export class PeerRateLimiter {
   private peerLimiter(bucket: string): GcraLimiter {
     let limiter = this.perKind.get(bucket);
     if (limiter === undefined) {
-      const quota = this.opts.quotas[bucket] ?? this.opts.defaultQuota;
-      limiter = new GcraLimiter(quota, this.now, { maxKeys: this.maxPeers });
+      limiter = new GcraLimiter(this.quotaOf(bucket), this.now, { maxKeys: this.maxPeers });
       this.perKind.set(bucket, limiter);
     }
     return limiter;
   }
 
+  private quotaOf(bucket: string): RateQuota {
+    return this.opts.quotas[bucket] ?? this.opts.defaultQuota;
+  }
+
   private overflowLimiter(bucket: string): GcraLimiter {
     let limiter = this.overflowByKind.get(bucket);
     if (limiter === undefined) {
-      const quota = this.opts.quotas[bucket] ?? this.opts.defaultQuota;
+      const quota = this.quotaOf(bucket);
       const scaled = {
         ratePerSec: quota.ratePerSec * this.abuseFactor,
         burst: quota.burst * this.abuseFactor,
