@@ -34,7 +34,7 @@ export type { NodeCore, NodeCoreContext, NodeCoreFactory } from './daemon/core.j
 export { NODE_VERSION, type RunNodeOptions, type RunningNode, runNode } from './daemon/run-node.js';
 export { registerStorageMetrics } from './daemon/storage-metrics.js';
 export { BEHIND_SYNCING_BLOCKS, SyncTracker } from './daemon/sync-tracker.js';
-export { freePort } from './devnet/nodes.js';
+export { type DevnetNode, freePort, type LayoutOptions, layoutDevnet } from './devnet/nodes.js';
 export {
   type DevnetNodeSummary,
   type DevnetOptions,

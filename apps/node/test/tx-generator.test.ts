@@ -8,6 +8,7 @@ function node(index: number, call: (method: string, params: unknown[]) => Promis
     index,
     datadir: '/nowhere',
     key: generateNodeKey(),
+    p2pAddr: `127.0.0.1:${1000 + index}`,
     rpcAddr: `127.0.0.1:${index}`,
     rpc: { call } as unknown as RpcClient,
     view: { index, rpc: '', up: true },

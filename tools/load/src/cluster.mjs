@@ -1,16 +1,9 @@
 // A cluster of real `tc-node start` processes on 127.0.0.1, laid out through @tc/node's public API.
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { openSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CONFIG_FILE_NAME,
-  createDevnetGenesis,
-  freePort,
-  generateNodeKey,
-  initDatadir,
-  toHex,
-} from '@tc/node';
+import { CONFIG_FILE_NAME, GENESIS_FILE_NAME, layoutDevnet, readGenesisFile } from '@tc/node';
 import { RpcBatchClient } from './rpc.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -21,8 +14,10 @@ export function tcNodeCli() {
 }
 
 /**
- * Lays out `count` validator nodes in `dir` (recreated): keys, one genesis (every node a
- * validator, `outputsPerValidator` genesis outputs each), and full-mesh peer lists.
+ * Lays out `count` validator nodes in `dir` (recreated) with the devnet's own layout
+ * (@tc/node `layoutDevnet`: keys, one genesis with every node a validator, full-mesh peers, one
+ * validation worker each), with `outputsPerValidator` genesis outputs per validator and a larger
+ * mempool.
  */
 export async function layoutCluster({
   dir,
@@ -32,47 +27,25 @@ export async function layoutCluster({
   mempoolMaxTxs = 50_000,
 }) {
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const keys = Array.from({ length: count }, () => generateNodeKey());
-  const genesis = createDevnetGenesis({
-    validators: keys.map((k) => toHex(k.publicKey)),
+  const nodes = await layoutDevnet({
+    dir,
+    count,
     slotMs,
-    outputsPerValidator,
-    allocationPerValidator: 1_000_000_000_000n,
+    rpcTimeoutMs: 10_000,
+    genesis: { outputsPerValidator, allocationPerValidator: 1_000_000_000_000n },
+    config: { consensus: { mempoolMaxTxs }, log: { level: 'info', format: 'json' } },
   });
-  const ports = [];
-  for (let i = 0; i < count; i++) ports.push({ p2p: await freePort(), rpc: await freePort() });
-  return keys.map((key, i) => {
-    const datadir = join(dir, `node-${i}`);
-    initDatadir({
-      network: 'devnet',
-      datadir,
-      key,
-      genesis,
-      p2pHost: '127.0.0.1',
-      p2pPort: ports[i].p2p,
-      rpcPort: ports[i].rpc,
-      peers: ports.filter((_, j) => j !== i).map((p) => `127.0.0.1:${p.p2p}`),
-    });
-    const configFile = join(datadir, CONFIG_FILE_NAME);
-    const cfg = JSON.parse(readFileSync(configFile, 'utf8'));
-    // Nodes share this machine's cores: one validation worker each. Batches of 100 calls.
-    cfg.pool = { size: 1 };
-    cfg.consensus = { ...cfg.consensus, mempoolMaxTxs };
-    cfg.log = { level: 'info', format: 'json' };
-    writeFileSync(configFile, `${JSON.stringify(cfg, null, 2)}\n`, { mode: 0o600 });
-    return {
-      index: i,
-      datadir,
-      configFile,
-      key,
-      genesis,
-      p2p: `127.0.0.1:${ports[i].p2p}`,
-      rpcUrl: `http://127.0.0.1:${ports[i].rpc}/`,
-      rpc: new RpcBatchClient(`http://127.0.0.1:${ports[i].rpc}/`),
-      child: undefined,
-    };
-  });
+  const { networkId } = readGenesisFile(join(nodes[0].datadir, GENESIS_FILE_NAME));
+  return nodes.map((n) => ({
+    index: n.index,
+    datadir: n.datadir,
+    configFile: join(n.datadir, CONFIG_FILE_NAME),
+    key: n.key,
+    networkId,
+    p2p: n.p2pAddr,
+    rpc: new RpcBatchClient(`http://${n.rpcAddr}/`),
+    child: undefined,
+  }));
 }
 
 /** Every node process this process started and has not seen exit: killed if we exit first. */

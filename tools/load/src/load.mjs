@@ -50,7 +50,7 @@ export async function startLoadCluster({ count, slotMs, utxos, dir, log = (_line
 async function fund(nodes, count, utxos, log) {
   await Promise.all(nodes.map((n) => startNode(n)));
   if (count > 1) await waitForMesh(nodes, count - 1);
-  const wallet = new Wallet(nodes[0].genesis.networkId);
+  const wallet = new Wallet(nodes[0].networkId);
   const perOwner = await Promise.all(
     nodes.map((n) => n.rpc.call('listunspent', [addressOfPublicKey(n.key.publicKey), 1_000], 10_000)),
   );

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createDevnetGenesis } from '../chain/genesis.js';
+import { createDevnetGenesis, type DevnetGenesisOptions } from '../chain/genesis.js';
 import { initDatadir } from '../commands/init.js';
 import { CONFIG_FILE_NAME } from '../config/defaults.js';
 import { generateNodeKey, type NodeKey, toHex } from '../keys.js';
@@ -80,6 +80,8 @@ export interface DevnetNode {
   readonly index: number;
   readonly datadir: string;
   readonly key: NodeKey;
+  /** host:port of its P2P listener. */
+  readonly p2pAddr: string;
   readonly rpc: RpcClient;
   readonly rpcAddr: string;
   child?: ChildProcess;
@@ -94,6 +96,13 @@ export interface LayoutOptions {
   readonly basePort?: number;
   /** RPC client timeout. */
   readonly rpcTimeoutMs: number;
+  /** More genesis options (the validators are the nodes' keys; `slotMs` above wins). */
+  readonly genesis?: Omit<DevnetGenesisOptions, 'validators'>;
+  /**
+   * Config sections merged over each node's (one level deep: `{ consensus: { mempoolMaxTxs } }`
+   * keeps the other consensus keys), after the devnet's own (one pool worker, 2 s pings).
+   */
+  readonly config?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /**
@@ -105,6 +114,7 @@ export async function layoutDevnet(options: LayoutOptions): Promise<DevnetNode[]
   prepareDir(dir);
   const keys = Array.from({ length: count }, () => generateNodeKey());
   const genesis = createDevnetGenesis({
+    ...options.genesis,
     validators: keys.map((k) => toHex(k.publicKey)),
     ...(options.slotMs ? { slotMs: options.slotMs } : {}),
   });
@@ -132,17 +142,22 @@ export async function layoutDevnet(options: LayoutOptions): Promise<DevnetNode[]
     // N nodes share this machine's cores: one validation worker each; ping every 2 s so the
     // view shows RTTs soon after start.
     const configFile = join(datadir, CONFIG_FILE_NAME);
-    const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
-    writeFileSync(
-      configFile,
-      `${JSON.stringify({ ...cfg, pool: { size: 1 }, registry: { pingIntervalMs: DEVNET_PING_MS } }, null, 2)}\n`,
-      { mode: 0o600 },
-    );
+    const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, Record<string, unknown>>;
+    const merged: Record<string, unknown> = {
+      ...cfg,
+      pool: { size: 1 },
+      registry: { pingIntervalMs: DEVNET_PING_MS },
+    };
+    for (const [section, values] of Object.entries(options.config ?? {})) {
+      merged[section] = { ...(merged[section] as Record<string, unknown> | undefined), ...values };
+    }
+    writeFileSync(configFile, `${JSON.stringify(merged, null, 2)}\n`, { mode: 0o600 });
     const rpcAddr = `127.0.0.1:${port.rpc}`;
     return {
       index: i,
       datadir,
       key,
+      p2pAddr: `127.0.0.1:${port.p2p}`,
       rpcAddr,
       rpc: new RpcClient({ url: rpcUrl('127.0.0.1', port.rpc), timeoutMs: options.rpcTimeoutMs }),
       view: { index: i, rpc: rpcAddr, up: false },
