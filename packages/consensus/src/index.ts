@@ -109,6 +109,7 @@ export {
   type GenesisConfigInput,
   genesisConfigToInput,
   genesisHash,
+  MIN_DEFAULT_LEADER_TIMEOUT_MS,
   resolveGenesisConfig,
   type StatelessParams,
   statelessParams,

@@ -54,6 +54,19 @@ function below(a: MempoolEntry, b: { fee: bigint; size: number; seq: number }): 
  * pending transaction spends (no chains of unconfirmed transactions in v1). When full, the
  * lowest fee rates are evicted for a strictly better one.
  */
+/** A decoded transaction of a batch, at `index` of the caller's list. */
+interface Work {
+  readonly index: number;
+  readonly tx: TransactionData;
+  readonly bytes: Uint8Array;
+}
+
+/** A transaction the validator passed: its txid and consensus size. */
+interface Ready extends Work {
+  readonly txid: Uint8Array;
+  readonly size: number;
+}
+
 export class Mempool {
   readonly maxCount: number;
   readonly maxBytes: number;
@@ -243,24 +256,42 @@ export class Mempool {
   }
 
   /**
-   * Validates and admits a batch: decodes and dedupes on this thread, checks signatures in the
-   * validator as one batch, then checks inputs against `utxos` and inserts. One result per input.
+   * Validates and admits a batch. Cheap before expensive: decoded on this thread, then every
+   * input is looked up, and a transaction spending what is unknown or spent (typically one
+   * fetched just after the block that confirmed it) is refused before its signatures cost a
+   * verification; the rest go to the validator as one batch, and are inserted against the
+   * inputs read before, read again only if a block landed meanwhile. One result per input.
    */
   async addTransactions(
     txs: readonly (Uint8Array | tc.v1.Transaction.$Properties)[],
     ctx: { validator: StatelessValidator; utxos: UtxoSource; genesis: GenesisConfig },
   ): Promise<MempoolAddResult[]> {
     const results: (MempoolAddResult | undefined)[] = new Array(txs.length);
-    const work: { index: number; tx: TransactionData; bytes: Uint8Array }[] = [];
+    const decoded: Work[] = [];
     txs.forEach((item, index) => {
       try {
         const bytes = item instanceof Uint8Array ? item : encodeTransaction(item);
         const tx = item instanceof Uint8Array ? decodeTransactionData(item) : fromPbTransaction(item);
-        work.push({ index, tx, bytes });
+        decoded.push({ index, tx, bytes });
       } catch (err) {
         if (!(err instanceof ConsensusError)) throw err;
         results[index] = this.reject(err);
       }
+    });
+    const read = await this.readInputs(decoded, ctx.utxos);
+    const work: Work[] = [];
+    const spentOf = new Map<number, readonly (UtxoEntry | undefined)[]>(); // by w.index
+    decoded.forEach((w, i) => {
+      const spent = read.spent[i]!;
+      const missing = spent.indexOf(undefined);
+      if (missing >= 0) {
+        // The txid is hashed here (the pool never saw it), so callers can tell which it was.
+        const error = new MempoolError('MISSING_INPUT', `input ${missing} is unknown or spent`);
+        results[w.index] = this.reject(error, computeTxid(w.tx));
+        return;
+      }
+      spentOf.set(w.index, spent);
+      work.push(w);
     });
     // Txids come from the pool (computed there anyway), so this thread hashes only what it refused; a
     // duplicate costs the pool no verification either (the signature cache answers for it).
@@ -268,8 +299,7 @@ export class Mempool {
       work.map((w) => w.bytes),
       statelessParams(ctx.genesis),
     );
-    const ready: { index: number; tx: TransactionData; txid: Uint8Array; size: number; bytes: Uint8Array }[] =
-      [];
+    const ready: Ready[] = [];
     const batchIds = new Set<string>();
     checked.forEach((r, i) => {
       const w = work[i]!;
@@ -285,19 +315,18 @@ export class Mempool {
       }
       batchIds.add(hex);
       // A copy: the pool's result buffer holds the whole batch's txids.
-      ready.push({ index: w.index, tx: w.tx, txid: r.txid.slice(), size: r.size, bytes: w.bytes });
+      ready.push({ ...w, txid: r.txid.slice(), size: r.size });
     });
+    if (read.version === this.chainVersion) {
+      for (const w of ready) results[w.index] = this.admit(w, spentOf.get(w.index)!);
+      return results as MempoolAddResult[];
+    }
     for (let attempt = 0; attempt < 3 && ready.length > 0; attempt++) {
-      const version = this.chainVersion;
-      const outpoints = ready.flatMap((w) => w.tx.inputs.map((i) => ({ txid: i.prevTxid, vout: i.vout })));
-      const entries = await ctx.utxos.getUtxos(outpoints);
-      if (version !== this.chainVersion) continue; // a block landed meanwhile: look again
-      let at = 0;
-      for (const w of ready) {
-        const spent = entries.slice(at, at + w.tx.inputs.length);
-        at += w.tx.inputs.length;
-        results[w.index] = this.admit(w, spent);
-      }
+      const again = await this.readInputs(ready, ctx.utxos);
+      if (again.version !== this.chainVersion) continue; // a block landed meanwhile: look again
+      ready.forEach((w, i) => {
+        results[w.index] = this.admit(w, again.spent[i]!);
+      });
       ready.length = 0;
     }
     for (const w of ready)
@@ -305,10 +334,24 @@ export class Mempool {
     return results as MempoolAddResult[];
   }
 
-  private admit(
-    w: { tx: TransactionData; txid: Uint8Array; size: number; bytes: Uint8Array },
-    spent: readonly (UtxoEntry | undefined)[],
-  ): MempoolAddResult {
+  /** The outputs each transaction spends (undefined where unknown or spent), and the chain version read at. */
+  private async readInputs(
+    work: readonly Work[],
+    utxos: UtxoSource,
+  ): Promise<{ version: number; spent: (readonly (UtxoEntry | undefined)[])[] }> {
+    const version = this.chainVersion;
+    const outpoints = work.flatMap((w) => w.tx.inputs.map((i) => ({ txid: i.prevTxid, vout: i.vout })));
+    const entries = outpoints.length > 0 ? await utxos.getUtxos(outpoints) : [];
+    let at = 0;
+    const spent = work.map((w) => {
+      const mine = entries.slice(at, at + w.tx.inputs.length);
+      at += w.tx.inputs.length;
+      return mine;
+    });
+    return { version, spent };
+  }
+
+  private admit(w: Ready, spent: readonly (UtxoEntry | undefined)[]): MempoolAddResult {
     try {
       const missing = spent.indexOf(undefined);
       if (missing >= 0) throw new MempoolError('MISSING_INPUT', `input ${missing} is unknown or spent`);

@@ -9,6 +9,7 @@ import { initHashing } from './hashing.js';
 import { type PoolMetrics, registerPoolMetrics, utilizationOf } from './metrics.js';
 import { DEFAULT_SIG_CACHE_SLOTS, SignatureCache } from './sig-cache.js';
 import type { StatelessBlockResult, StatelessTxResult } from './stateless.js';
+import { BlockFirstQueue } from './task-queue.js';
 import {
   blockResultOf,
   packTransactions,
@@ -58,6 +59,9 @@ export class InlineValidator implements StatelessValidator {
   async destroy(): Promise<void> {}
 }
 
+/** A task is never preempted, so a block waits for the batch in its worker to finish. */
+const DEFAULT_MAX_TXS_PER_TASK = 128;
+
 export type ValidationPoolErrorCode = 'QUEUE_FULL' | 'DESTROYED' | 'WORKER_FAILED';
 
 /** The pool could not run a task (not a rule violation: the data was not judged). */
@@ -78,7 +82,10 @@ export interface ValidationPoolOptions {
   maxQueue?: number;
   /** Path or file URL of the built worker. Default: dist/validation-worker.js next to this module. */
   workerFilename?: string;
-  /** Transactions per task when a batch is split across workers. Default 1000. */
+  /**
+   * Transactions per task when a batch is split (default 128: about 15 ms of Ed25519, the
+   * longest a block waits for a busy worker).
+   */
   maxTxsPerTask?: number;
   /** Batches of at most this many transactions run inline instead. Default 0 (always pooled). */
   inlineMaxTxs?: number;
@@ -139,7 +146,7 @@ export class ValidationPool implements StatelessValidator {
     const maxQueue = options.maxQueue ?? 64;
     if (!Number.isInteger(maxQueue) || maxQueue < 0)
       throw new RangeError('maxQueue must be a non-negative integer');
-    this.maxTxsPerTask = Math.max(1, options.maxTxsPerTask ?? 1000);
+    this.maxTxsPerTask = Math.max(1, options.maxTxsPerTask ?? DEFAULT_MAX_TXS_PER_TASK);
     this.inlineMaxTxs = Math.max(0, options.inlineMaxTxs ?? 0);
     this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
     const slots = options.sigCacheSlots ?? DEFAULT_SIG_CACHE_SLOTS;
@@ -152,6 +159,7 @@ export class ValidationPool implements StatelessValidator {
       maxThreads: threads,
       maxQueue,
       concurrentTasksPerWorker: 1,
+      taskQueue: new BlockFirstQueue(),
       idleTimeout: 60_000,
     });
     this.metrics = options.registry ? registerPoolMetrics(options.registry, () => this.pool) : undefined;
@@ -216,8 +224,8 @@ export class ValidationPool implements StatelessValidator {
   ): Promise<StatelessTxResult[]> {
     if (txs.length === 0) return [];
     if (txs.length <= this.inlineMaxTxs) return this.inline.validateTransactions(txs, params);
-    // Spread a batch over the workers, but never below 64 transactions per task.
-    const perTask = Math.min(this.maxTxsPerTask, Math.max(64, Math.ceil(txs.length / this.threads)));
+    // Spread a batch over the workers, in tasks short enough for a block to slip in between.
+    const perTask = Math.min(this.maxTxsPerTask, Math.ceil(txs.length / this.threads));
     const chunks: Promise<StatelessTxResult[]>[] = [];
     for (let i = 0; i < txs.length; i += perTask) {
       const { bytes, offsets } = packTransactions(txs.slice(i, i + perTask));

@@ -87,6 +87,23 @@ describe('gossip and request handlers', () => {
     expect(none.hash.length).toBe(0);
   });
 
+  it("marks a connected block's transactions seen, so a late announcement of one is not fetched", async () => {
+    cluster = new TestCluster({ validators: 1, slotMs: 300 });
+    const producer = await cluster.add({ validatorIndex: 0 });
+    const follower = await cluster.add();
+    await follower.connect(addressOf_(producer));
+    const connected: Uint8Array[][] = [];
+    follower.on('block', (e: { plan: { txs: readonly { txid: Uint8Array }[] } }) =>
+      connected.push(e.plan.txs.map((t) => t.txid)),
+    );
+    await waitFor(() => connected.length >= 1, 20_000, 'a block reaches the follower');
+    // The coinbase is never relayed as a transaction: only the block can have marked it.
+    const coinbase = connected[0]![0]!;
+    expect(follower.gossip.seen.has(coinbase)).toBe(true);
+    follower.gossip.relay.onInventory(producer.registry.nodeId, [coinbase]);
+    expect(follower.gossip.relay.fetchingCount).toBe(0);
+  });
+
   it('bans the sender of an invalid transaction or an invalid announced block through the registry', async () => {
     cluster = new TestCluster({ validators: 1, slotMs: 300 });
     const node = await cluster.add();

@@ -100,6 +100,45 @@ describe('Mempool', () => {
     expect(mempool.count).toBe(1);
   });
 
+  it('refuses a spent or unknown input before verifying any signature (cheap before expensive)', async () => {
+    const chain = freshChain(genesis);
+    const mempool = new Mempool();
+    const verified: number[] = [];
+    const counting = {
+      validateBlock: validator.validateBlock.bind(validator),
+      validateTransactions: (
+        txs: readonly Uint8Array[],
+        params: Parameters<typeof validator.validateTransactions>[1],
+      ) => {
+        verified.push(txs.length);
+        return validator.validateTransactions(txs, params);
+      },
+      destroy: async () => {},
+    };
+    const ok = spendGenesis(genesis, 0);
+    const missing = signTransaction(genesis.networkId, {
+      inputs: [{ prevTxid: new Uint8Array(32).fill(9), vout: 0, keys: wallets[0]! }],
+      outputs: [{ value: 1n, recipient: addressOf(wallets[0]!.publicKey) }],
+    });
+    // A forged signature over an unknown input: refused for the input, never verified.
+    const forged = {
+      ...missing.tx,
+      inputs: [{ ...missing.tx.inputs[0]!, signature: new Uint8Array(64).fill(1) }],
+    };
+    const results = await mempool.addTransactions([ok.tx, missing.tx, forged].map(encodeTransactionData), {
+      validator: counting,
+      utxos: chain,
+      genesis,
+    });
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'ok',
+      'MISSING_INPUT',
+      'MISSING_INPUT',
+    ]);
+    expect(verified).toEqual([1]);
+    expect(results[1]!.txid && toHex(results[1]!.txid)).toBe(toHex(missing.txid));
+  });
+
   it('is bounded by count and evicts the lowest fee rate for a better one', () => {
     const mempool = new Mempool({ maxCount: 3 });
     mempool.insert(fakeEntry(1, 10n));

@@ -11,6 +11,7 @@ import {
   InlineValidator,
   leaderFor,
   Mempool,
+  MIN_DEFAULT_LEADER_TIMEOUT_MS,
   nextTurn,
   resolveGenesisConfig,
   toHex,
@@ -84,6 +85,21 @@ describe('genesis', () => {
     });
     expect(defaults.slotMs).toBe(DEFAULT_SLOT_MS);
     expect(defaults.leaderTimeoutMs).toBe(DEFAULT_SLOT_MS);
+    // Fast slots keep their cadence, but an attempt outlasts a block's trip under load.
+    const fast = (slotMs: number) =>
+      resolveGenesisConfig({
+        networkId: 'x',
+        validators: defaults.validators.map(toHex),
+        blockReward: 1,
+        timestampMs: 0,
+        slotMs,
+      });
+    expect(fast(250).slotMs).toBe(250);
+    expect(fast(250).leaderTimeoutMs).toBe(MIN_DEFAULT_LEADER_TIMEOUT_MS);
+    expect(fast(5_000).leaderTimeoutMs).toBe(5_000);
+    expect(
+      resolveGenesisConfig({ ...genesisConfigToInput(fast(250)), leaderTimeoutMs: 300 }).leaderTimeoutMs,
+    ).toBe(300);
     expect(toHex(genesisHash(makeGenesis({ networkId: 'other' })))).toBe(toHex(genesisHash(a))); // networkId is not in the header
     expect(toHex(genesisHash(makeGenesis({ timestampMs: GENESIS_TS + 1 })))).not.toBe(toHex(genesisHash(a)));
   });

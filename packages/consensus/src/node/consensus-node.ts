@@ -210,6 +210,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.forks.on('check', (r) => this.metrics?.forkChecks.inc({ action: r.action }));
     this.chain.on('block:connected', (e) => {
       this.metrics?.blocksConnected.inc({ source: e.source });
+      this.gossip.confirmed(e.plan.txs);
       this.producer?.reschedule();
       this.emit('block', e);
     });

@@ -194,6 +194,15 @@ export class Gossip {
     return results;
   }
 
+  /**
+   * A connected block's transactions are known from now on: an announcement of one of them
+   * that arrives late (a peer relays what it admitted just before the block) is not fetched,
+   * nor verified only to be refused MISSING_INPUT.
+   */
+  confirmed(txs: readonly { readonly txid: Uint8Array }[]): void {
+    for (const { txid } of txs) this.seen.add(txid);
+  }
+
   private fault(peerId: string, code: string): void {
     this.o.onPeerFault?.(peerId, code);
   }

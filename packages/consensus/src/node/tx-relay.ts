@@ -72,6 +72,11 @@ export class TxRelay {
     });
   }
 
+  /** Ids being fetched now (all peers). */
+  get fetchingCount(): number {
+    return this.fetching.size;
+  }
+
   start(): void {
     if (this.reannounceTimer) return;
     this.reannounceTimer = setInterval(() => this.reannounce(), Math.max(1_000, this.reannounceMs / 2));
