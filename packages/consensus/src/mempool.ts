@@ -99,8 +99,9 @@ export class Mempool {
     return this.totalBytes;
   }
 
-  has(txid: Uint8Array): boolean {
-    return this.byTxid.has(toHex(txid));
+  /** By id, as bytes or as lowercase hex. */
+  has(txid: Uint8Array | string): boolean {
+    return this.byTxid.has(typeof txid === 'string' ? txid : toHex(txid));
   }
 
   get(txid: Uint8Array): MempoolEntry | undefined {

@@ -8,6 +8,7 @@ import type { StorageLimits } from './limits.js';
 import type { DirectoryLock } from './lock-file.js';
 import { readTip } from './meta.js';
 import { PeerBook } from './peer-book.js';
+import { type PendingTxRecord, PendingTxs } from './pending-txs.js';
 import { undoTipBlock } from './rollback.js';
 import type { BanRecord, ChainTip, CommitBlockInput, PeerRecord, RolledBackBlock } from './types.js';
 
@@ -31,6 +32,7 @@ export class ChainStore extends ChainStoreReads {
   readonly genesisHash: Uint8Array;
   private readonly lock: DirectoryLock;
   private readonly book: PeerBook;
+  private readonly pending: PendingTxs;
 
   constructor(ctx: ChainStoreContext) {
     super(ctx.path, ctx.limits, ctx.engine);
@@ -38,6 +40,11 @@ export class ChainStore extends ChainStoreReads {
     this.genesisHash = ctx.genesisHash;
     this.lock = ctx.lock;
     this.book = new PeerBook((fn) => this.engine.write(fn), this.engine, ctx.limits, ctx.now);
+    this.pending = new PendingTxs(
+      (fn) => (this.engine.writeAsync ? this.engine.writeAsync(fn) : Promise.resolve(this.engine.write(fn))),
+      this.engine,
+      ctx.limits,
+    );
   }
 
   /** Engine name ('lmdb'). */
@@ -168,6 +175,41 @@ export class ChainStore extends ChainStoreReads {
   }
   deletePeer(address: string): void {
     this.guard(() => this.book.deletePeer(address));
+  }
+
+  // ------------------------------------------------------------------ accepted transactions
+
+  /**
+   * Stores accepted transactions durably (all or none; the event turn's writes share one commit).
+   * Throws PendingTxsFullError past `maxPendingTxs`, RangeError on a malformed record.
+   */
+  async putPendingTxsAsync(records: readonly PendingTxRecord[]): Promise<void> {
+    this.guard(() => undefined);
+    try {
+      await this.pending.put(records);
+    } catch (error) {
+      throw mapEngineError(error, this.path); // RangeErrors (bad input, full) pass through
+    }
+  }
+
+  /** Deletes accepted transactions by id (missing ids are ignored). */
+  async deletePendingTxsAsync(txids: readonly Uint8Array[]): Promise<void> {
+    this.guard(() => undefined);
+    try {
+      await this.pending.delete(txids);
+    } catch (error) {
+      throw mapEngineError(error, this.path); // RangeErrors (bad input, full) pass through
+    }
+  }
+
+  /** Stored accepted transactions, in txid order (at most `limit`). */
+  listPendingTxs(limit?: number): PendingTxRecord[] {
+    return this.guard(() => this.pending.list(limit));
+  }
+
+  /** How many accepted transactions are stored. */
+  get pendingTxCount(): number {
+    return this.pending.count;
   }
 
   // ------------------------------------------------------------------ lifecycle

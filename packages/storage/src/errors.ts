@@ -10,7 +10,8 @@ export type StorageErrorCode =
   | 'INVALID_COMMIT'
   | 'INVALID_ROLLBACK'
   | 'CORRUPT_STORE'
-  | 'STORE_CLOSED';
+  | 'STORE_CLOSED'
+  | 'PENDING_TXS_FULL';
 
 /** Base class of every error @tc/storage throws. `code` is stable and safe to switch on. */
 export class StorageError extends Error {
@@ -165,4 +166,18 @@ export class StoreClosedError extends StorageError {
 function causeText(cause: unknown): string {
   if (cause instanceof Error) return cause.message;
   return cause === undefined ? 'unknown cause' : String(cause);
+}
+
+/** `putPendingTxsAsync` would pass `maxPendingTxs`; nothing of that call was written. */
+export class PendingTxsFullError extends StorageError {
+  constructor(
+    readonly stored: number,
+    readonly adding: number,
+    readonly max: number,
+  ) {
+    super(
+      'PENDING_TXS_FULL',
+      `${stored} accepted transactions stored; ${adding} more exceed maxPendingTxs ${max}`,
+    );
+  }
 }

@@ -16,6 +16,7 @@ export {
   InvalidRollbackError,
   MigrationError,
   NetworkMismatchError,
+  PendingTxsFullError,
   SchemaTooNewError,
   StorageError,
   type StorageErrorCode,
@@ -29,6 +30,7 @@ export { DEFAULT_STORAGE_LIMITS, resolveStorageLimits, type StorageLimits } from
 export { LOCK_FILE_NAME } from './lock-file.js';
 export { BUILTIN_MIGRATIONS, type Migration, type Migrations, SCHEMA_VERSION } from './meta.js';
 export { type OpenChainStoreOptions, openChainStore } from './open.js';
+export type { PendingTxRecord } from './pending-txs.js';
 export type {
   BanRecord,
   ChainTip,

@@ -16,6 +16,7 @@ export const TABLES = [
   'addrs',
   'peers',
   'bans',
+  'pending',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

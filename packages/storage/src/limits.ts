@@ -16,6 +16,10 @@ export interface StorageLimits {
   readonly maxBatchLookups: number;
   /** Most blocks one `commitBlocks` or `reorg` may commit, and most blocks one `reorg` may undo. */
   readonly maxBatchBlocks: number;
+  /** Most accepted transactions kept in the `pending` table (the mempool's own bound is lower). */
+  readonly maxPendingTxs: number;
+  /** Largest accepted transaction stored there, in bytes. */
+  readonly maxPendingTxBytes: number;
   /** Time `close()` waits for the engine before it gives up and resolves. */
   readonly closeTimeoutMs: number;
 }
@@ -32,6 +36,8 @@ export const DEFAULT_STORAGE_LIMITS: StorageLimits = Object.freeze({
   maxRangeBytes: 32 * 1024 * 1024,
   maxBatchLookups: 100_000,
   maxBatchBlocks: 1_000,
+  maxPendingTxs: 200_000,
+  maxPendingTxBytes: 1024 * 1024,
   closeTimeoutMs: 10_000,
 });
 

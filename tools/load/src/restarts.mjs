@@ -14,8 +14,9 @@ export function maxReorgDepthOf(text) {
 
 /**
  * Kills `victim` with SIGKILL `kills` times (up a random 1–3 s, down 0.5–1.5 s), while `rate`
- * tx/s go in through the other nodes; then drains and checks the chain. Bounded: every wait
- * has a deadline.
+ * tx/s go in through every node, the victim included: whatever it answered with a txid must
+ * survive its kill (accepted means durable). Then drains and checks the chain. Bounded: every
+ * wait has a deadline.
  */
 export async function restartLoop({
   cluster,
@@ -26,7 +27,6 @@ export async function restartLoop({
   drainTimeoutMs = 120_000,
 }) {
   const { nodes, wallet } = cluster;
-  const entry = nodes.filter((_, i) => i !== victim);
   const startHeight = Math.min(...(await tips(nodes)).map((t) => t?.height ?? 0));
   const accepted = new Map();
   let running = true;
@@ -34,7 +34,7 @@ export async function restartLoop({
     let turn = 0;
     while (running) {
       const txs = wallet.presign(Math.max(1, Math.round(rate / 10)));
-      const node = entry[turn++ % entry.length];
+      const node = nodes[turn++ % nodes.length];
       try {
         const answers = await node.rpc.batch(
           'sendrawtransaction',
@@ -46,7 +46,8 @@ export async function restartLoop({
           else wallet.give([txs[i].spends]);
         });
       } catch {
-        // transport failure: the fate of these is unknown; they are neither counted nor reused
+        // transport failure (the victim is down, or died mid-answer): the fate of these is
+        // unknown; they are neither counted nor reused
       }
       await sleep(100);
     }

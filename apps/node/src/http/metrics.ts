@@ -97,13 +97,25 @@ export function createNodeMetrics(register: Registry, options: NodeMetricsOption
     },
   });
 
+  // One pool summary per scrape, not one per gauge: a summary reads piscina's histograms, and
+  // six of them per scrape stalled the event loop for tens of milliseconds under load.
+  let poolAt = Number.NEGATIVE_INFINITY;
+  let poolLast: PoolStats | undefined;
+  const pool = (): PoolStats | undefined => {
+    const now = performance.now();
+    if (now - poolAt > 250) {
+      poolLast = sources.pool?.();
+      poolAt = now;
+    }
+    return poolLast;
+  };
   const poolGauge = (name: string, help: string, read: (p: PoolStats) => number) =>
     new Gauge({
       name,
       help,
       registers,
       collect() {
-        const p = sources.pool?.();
+        const p = pool();
         if (p) this.set(read(p));
       },
     });
@@ -121,7 +133,7 @@ export function createNodeMetrics(register: Registry, options: NodeMetricsOption
     labelNames: ['stat'],
     registers,
     collect() {
-      const p = sources.pool?.();
+      const p = pool();
       if (!p) return;
       for (const s of STATS) {
         const v = p.waitTimeMs[s];

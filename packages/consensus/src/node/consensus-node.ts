@@ -19,6 +19,7 @@ import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
 import { type StatelessValidator, ValidationPool } from '../pool.js';
 import { RangeSync } from '../sync/range-sync.js';
 import type { SyncProgress } from '../sync/sync-types.js';
+import { AcceptedTxs } from './accepted-txs.js';
 import { Gossip } from './gossip.js';
 import { DEFAULT_HANDLER_LIMITS, registerChainHandlers } from './handlers.js';
 import { type NodeMetrics, registerNodeMetrics } from './node-metrics.js';
@@ -47,6 +48,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   readonly forks: ForkWatcher;
   readonly gossip: Gossip;
   readonly producer: ProductionLoop | undefined;
+  /** Transactions submitted here, kept in the store until they leave the mempool. */
+  readonly accepted: AcceptedTxs;
   /** The default extension sync (undefined when `sync` replaced it). */
   readonly rangeSync: RangeSync | undefined;
   private readonly ownsStore: boolean;
@@ -165,6 +168,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       ...(extend ? { sync: extend } : {}),
       onPeerFault,
     });
+    this.accepted = new AcceptedTxs({ store, mempool: this.mempool });
     this.gossip = new Gossip({
       registry: this.registry,
       chain: this.chain,
@@ -179,6 +183,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
         if (n > 0) this.metrics?.gossipTxs.inc({ result }, n);
       },
       onPeerFault,
+      persist: (entries) => this.accepted.persist(entries),
     });
     const produce = options.produce ?? options.validatorKey !== undefined;
     this.producer =
@@ -255,6 +260,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     await this.registry.start();
     this.state = 'started';
     this.gossip.start();
+    await this.restoreAccepted();
+    this.accepted.start();
     this.producer?.start();
     const tick = () => {
       this.requestForkCheck();
@@ -263,6 +270,19 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     };
     this.forkTimer = setTimeout(tick, this.forkCheckIntervalMs);
     this.forkTimer.unref();
+  }
+
+  /**
+   * Admits again what was accepted before a stop or a crash (announced as any submission);
+   * what no longer applies (confirmed meanwhile, conflicting) is refused and swept away.
+   */
+  private async restoreAccepted(): Promise<void> {
+    const bytes = this.accepted.restore();
+    if (bytes.length === 0) return;
+    const results = await this.gossip.submit(bytes);
+    const readmitted = results.filter((r) => r.ok).length;
+    this.log.info({ stored: bytes.length, readmitted }, 'accepted transactions restored');
+    void this.accepted.sweep();
   }
 
   /** Runs a fork/tip check now (or right after the running one). */
@@ -335,6 +355,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     if (this.forkTimer) clearTimeout(this.forkTimer);
     this.producer?.stop();
     this.gossip.stop();
+    await withTimeout(this.accepted.stop(), this.closeTimeoutMs);
     this.forks.stop();
     this.rangeSync?.stop('node stopping');
     const bounded = (p: Promise<unknown>) => withTimeout(p, this.closeTimeoutMs);

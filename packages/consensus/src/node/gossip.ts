@@ -4,7 +4,8 @@ import { txid as computeTxid } from '../canonical.js';
 import type { AcceptOutcome, ChainManager } from '../chain/chain-manager.js';
 import { ConsensusError } from '../errors.js';
 import type { GenesisConfig } from '../genesis.js';
-import type { Mempool, MempoolAddResult } from '../mempool.js';
+import type { Mempool, MempoolAddResult, MempoolEntry } from '../mempool.js';
+import { MempoolError } from '../mempool-errors.js';
 import { fromPbTransaction } from '../model.js';
 import type { StatelessValidator } from '../pool.js';
 import { SeenFilter } from '../seen-filter.js';
@@ -38,6 +39,11 @@ export interface GossipOptions {
   onTxs?: (result: 'admitted' | 'rejected' | 'seen' | 'dropped', n: number) => void;
   /** A peer sent an invalid block or transaction (consensus code). */
   onPeerFault?: (peerId: string, code: string) => void;
+  /**
+   * Makes locally submitted transactions durable before `submit` answers (AcceptedTxs). If it
+   * throws, they are taken out of the mempool again and answered MEMPOOL_BUSY (retryable).
+   */
+  persist?: (entries: readonly MempoolEntry[]) => Promise<void>;
 }
 
 /**
@@ -178,19 +184,28 @@ export class Gossip {
 
   /**
    * Admits transactions submitted locally (through the admission queue, so concurrent
-   * submissions share pool batches) and announces the admitted ones. A result with a
-   * retryable code (MEMPOOL_BUSY, MEMPOOL_FULL, CHAIN_BUSY) was not accepted: nothing is lost.
+   * submissions share pool batches), makes the admitted ones durable, then announces them. A
+   * result with a retryable code (MEMPOOL_BUSY, MEMPOOL_FULL, CHAIN_BUSY) was not accepted:
+   * nothing is lost, and nothing that was answered with a txid is lost either.
    */
   async submit(txs: readonly TxInput[]): Promise<MempoolAddResult[]> {
     const results = await this.admission.add(txs);
-    const admitted: Uint8Array[] = [];
-    for (const r of results) {
-      if (r.ok) {
-        this.seen.add(r.txid);
-        admitted.push(r.txid);
+    const accepted = results.flatMap((r) => (r.ok ? [r.entry] : []));
+    if (accepted.length > 0 && this.o.persist) {
+      try {
+        await this.o.persist(accepted);
+      } catch (error) {
+        // Not durable, so not accepted: out of the mempool again; the caller retries.
+        const busy = new MempoolError('MEMPOOL_BUSY', `not stored: ${(error as Error).message}`);
+        return results.map((r) => {
+          if (!r.ok) return r;
+          this.o.mempool.remove(r.txid);
+          return { ok: false as const, txid: r.txid, error: busy };
+        });
       }
     }
-    this.relay.announce(admitted);
+    for (const e of accepted) this.seen.add(e.txid);
+    this.relay.announce(accepted.map((e) => e.txid));
     return results;
   }
 
