@@ -20,6 +20,13 @@ import type { SessionTable } from './session-table.js';
 
 const R = pb.DisconnectReason;
 
+/**
+ * Largest frame whose Envelope header does not name its kind (metadata before the body: no
+ * current peer writes one). It is buffered whole before decoding, unlike a named unknown kind,
+ * which the decoder skips unbuffered at any size.
+ */
+export const MAX_UNNAMED_FRAME_BYTES = 64 * 1024;
+
 /** Bytes of a partial frame tolerated before the handshake completes (Hello ≤ 2 KiB). */
 const MAX_HANDSHAKE_PARTIAL_BYTES = 4 * 1024;
 
@@ -269,7 +276,7 @@ export class ConnectionManager {
     attempt.session = session;
     // Hold frames until the session is placed: a parked session must not deliver anything.
     conn.pause('placement');
-    const maxUnnamed = this.env.options.wireLimits.maxUnknownKindBytes;
+    const maxUnnamed = MAX_UNNAMED_FRAME_BYTES;
     const budget = this.partialBudget;
     conn.setHandlers({
       onFrame: (frame) => {

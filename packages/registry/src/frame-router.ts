@@ -26,6 +26,8 @@ export interface RouterEnv {
   remoteDisconnect(session: Session, reason: string): void;
   emitMessage(msg: InboundMessage): void;
   countIn(kind: string): void;
+  /** Answers request `requestId` with ErrorReply UNSUPPORTED (a kind this build does not serve). */
+  unsupported(session: Session, requestId: number, detail: string): void;
 }
 
 const STREAM_KINDS = { chunk: 'blockRangeChunk', end: 'blockRangeEnd' };
@@ -68,8 +70,13 @@ export function routeFrame(env: RouterEnv, session: Session, frame: DecodedFrame
   if (session.state !== 'active') return;
   env.countIn(frame.kind);
   if (frame.kind === 'unknown') {
+    // A newer peer's kind: counted (ignore) and skipped. With a request id it is a request
+    // (we never ask for a kind we do not know): answer UNSUPPORTED, so it fails fast instead of
+    // timing out.
     if (!gossipAllowed(env, session, 'unknown', 1)) return;
     env.penalize(session, 'UNKNOWN_KIND', `field ${frame.fieldNumber}`);
+    if (frame.requestId !== 0)
+      env.unsupported(session, frame.requestId, `unknown kind (field ${frame.fieldNumber})`);
     return;
   }
   if (frame.kind === 'disconnect') {

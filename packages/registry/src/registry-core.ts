@@ -5,6 +5,7 @@ import { ConnectionAdmission } from './admission/index.js';
 import { ConnectionManager } from './connection-manager.js';
 import { Dialer } from './dialer.js';
 import { Discovery } from './discovery.js';
+import { ERROR_REPLY_CODES } from './errors.js';
 import { FOREIGN_PROTOCOL, FOREIGN_PROTOCOL_RULE } from './foreign-protocol.js';
 import { type RouterEnv, routeFrame } from './frame-router.js';
 import { EventLoopLagMonitor } from './lag-monitor.js';
@@ -232,6 +233,7 @@ export class RegistryCore {
     remoteDisconnect: (s, reason) => this.manager.endSession(s, `remote:${reason}`, undefined, true),
     emitMessage: (msg) => this.safeEmit('message', msg),
     countIn: (kind) => this.countMessage('in', kind),
+    unsupported: (s, id, detail) => this.dispatcher.replyError(s, id, ERROR_REPLY_CODES.UNSUPPORTED, detail),
   };
 
   info(s: Session): PeerInfo {

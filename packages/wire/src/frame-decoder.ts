@@ -50,6 +50,8 @@ export class FrameDecoder {
   private frameLength = -1;
   private kindChecked = false;
   private peekedField: number | undefined;
+  /** A frame of a kind this build does not know, being discarded as its bytes arrive. */
+  private skipping: { requestId: number; remaining: number; length: number } | undefined;
   private slab: Uint8Array | null = null;
   private slabUsed = 0;
   private failure: WireError | null = null;
@@ -128,6 +130,12 @@ export class FrameDecoder {
           this.checkKindLimit(this.peek(window));
           this.kindChecked = true;
         }
+        if (this.skipping) {
+          const skipped = this.skipUnknown();
+          if (skipped === undefined) return;
+          yield skipped;
+          continue;
+        }
         if (this.buffered < this.frameLength) return;
         const length = this.frameLength;
         this.frameLength = -1;
@@ -150,6 +158,28 @@ export class FrameDecoder {
     const kind = kindOfField(peeked.fieldNumber);
     this.enforceKindLimit(kind, this.frameLength);
     this.onHeader?.({ kind: kind ?? 'unknown', requestId: peeked.requestId, length: this.frameLength });
+    // A newer peer's kind is not decoded at all: its bytes are dropped as they arrive, so even a
+    // frame at the frame limit costs no memory beyond the socket's own chunks.
+    if (kind === undefined) {
+      this.skipping = { requestId: peeked.requestId, remaining: this.frameLength, length: this.frameLength };
+    }
+  }
+
+  /** Drops what has arrived of the skipped frame; the frame once its last byte is gone. */
+  private skipUnknown(): DecodedFrame | undefined {
+    const skip = this.skipping!;
+    const n = Math.min(skip.remaining, this.buffered);
+    if (n > 0) this.consume(n);
+    skip.remaining -= n;
+    if (skip.remaining > 0) return undefined;
+    this.skipping = undefined;
+    this.frameLength = -1;
+    return {
+      kind: 'unknown',
+      requestId: skip.requestId,
+      fieldNumber: this.peekedField,
+      frameBytes: skip.length + LENGTH_PREFIX_BYTES,
+    };
   }
 
   private enforceKindLimit(kind: MessageKind | undefined, length: number): void {
@@ -260,6 +290,7 @@ export class FrameDecoder {
 
   private fail(error: WireError): void {
     this.failure = error;
+    this.skipping = undefined;
     this.chunks = [];
     this.buffered = 0;
     this.slab = null;

@@ -42,7 +42,11 @@ export const DEFAULT_KIND_LIMITS: Readonly<Record<MessageKind, number>> = {
   txs: 4 * MiB,
 };
 
-export const DEFAULT_MAX_UNKNOWN_KIND_BYTES = 64 * KiB;
+/**
+ * A kind this build does not know may be as large as any frame: it is skipped without being
+ * buffered or decoded, so a future large kind costs an older node nothing but the bytes.
+ */
+export const DEFAULT_MAX_UNKNOWN_KIND_BYTES = DEFAULT_MAX_FRAME_BYTES;
 
 export interface WireLimits {
   /** Largest Envelope accepted or emitted, whatever its kind. */

@@ -72,6 +72,27 @@ describe('schema evolution', () => {
     expect(decoder.broken).toBeNull();
   });
 
+  it('a newer kind of any size up to the frame limit is skipped unbuffered, and the stream goes on', () => {
+    // 6 MiB of a kind at field 40, trickled in 64 KiB chunks, then a ping.
+    const body = 6 * 1024 * 1024;
+    const header = Buffer.from([0x08, 0x07, 0xc2, 0x02, ...varint(body)]); // request_id 7, field 40 (LEN)
+    const envelope = header.length + body;
+    const prefix = Buffer.alloc(4);
+    prefix.writeUInt32BE(envelope);
+    const decoder = new FrameDecoder();
+    const frames = [...decoder.push(Buffer.concat([prefix, header]))];
+    let maxBuffered = decoder.bufferedBytes;
+    for (let sent = 0; sent < body; sent += 64 * 1024) {
+      frames.push(...decoder.push(Buffer.alloc(Math.min(64 * 1024, body - sent), 9)));
+      maxBuffered = Math.max(maxBuffered, decoder.bufferedBytes);
+    }
+    frames.push(...decoder.push(encodeFrame(message('ping', { nonce: u64(5) }))));
+    expect(frames.map((f) => f.kind)).toEqual(['unknown', 'ping']);
+    expect(frames[0]).toEqual({ kind: 'unknown', requestId: 7, fieldNumber: 40, frameBytes: envelope + 4 });
+    expect(maxBuffered).toBeLessThan(64 * 1024); // nothing of the skipped body is kept
+    expect(decoder.broken).toBeNull();
+  });
+
   it('field numbers in the .proto are never reused within a message', () => {
     for (const type of Object.values(current.lookup('tc.v1')!.toJSON().nested ?? {})) {
       const fields = (type as { fields?: Record<string, { id: number }> }).fields;
@@ -81,3 +102,13 @@ describe('schema evolution', () => {
     }
   });
 });
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}

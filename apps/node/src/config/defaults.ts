@@ -37,6 +37,7 @@ export function networkDefaults(network: Network, cpus: number, home: string): C
       pingIntervalMs: 10_000,
       maxWriteQueueBytes: 16 * 1024 * 1024,
       banDurationMs: 86_400_000,
+      exemptLoopback: false,
     },
     consensus: {
       slotMs: devnet ? 1000 : 10_000,

@@ -106,6 +106,12 @@ export const registrySchema = z.strictObject({
   pingIntervalMs: int(100, 600_000, 'ms'),
   maxWriteQueueBytes: int(64 * 1024, 1024 * MiB, 'bytes'),
   banDurationMs: int(1000, 365 * 86_400_000, 'ms'),
+  /**
+   * 127.0.0.0/8 and ::1 peers skip the per-IP and per-/24 connection limits. Off by default: one
+   * local process could otherwise fill every slot; `tc-node devnet` turns it on (every node there
+   * shares 127.0.0.1).
+   */
+  exemptLoopback: z.boolean({ error: 'true or false' }),
 });
 
 export const consensusSchema = z.strictObject({

@@ -187,8 +187,7 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
       persistentPeers: [...config.p2p.peers],
       registryOptions: {
         agent: NODE_AGENT,
-        // 127.0.0.0/8 peers skip the per-IP and per-/24 limits (a devnet runs every node on one IP).
-        exemptLoopback: true,
+        exemptLoopback: config.registry.exemptLoopback,
         discovery: config.p2p.discovery,
         admission: { maxInbound: config.registry.maxInbound, maxOutbound: config.registry.maxOutbound },
         limits: {

@@ -146,7 +146,8 @@ export async function layoutDevnet(options: LayoutOptions): Promise<DevnetNode[]
     const merged: Record<string, unknown> = {
       ...cfg,
       pool: { size: 1 },
-      registry: { pingIntervalMs: DEVNET_PING_MS },
+      // Every devnet node is a 127.0.0.1 peer of the others: loopback skips the per-IP limits.
+      registry: { pingIntervalMs: DEVNET_PING_MS, exemptLoopback: true },
     };
     for (const [section, values] of Object.entries(options.config ?? {})) {
       merged[section] = { ...(merged[section] as Record<string, unknown> | undefined), ...values };
