@@ -50,7 +50,9 @@ describe('defaults', () => {
 
   it('loopback peers are limited like any address unless the operator lifts it (the devnet does)', () => {
     expect(loadConfig({ env: {}, home: '/h' }).config.registry.exemptLoopback).toBe(false);
-    expect(loadConfig({ env: { TC_NETWORK: 'testnet' }, home: '/h' }).config.registry.exemptLoopback).toBe(false);
+    expect(loadConfig({ env: { TC_NETWORK: 'testnet' }, home: '/h' }).config.registry.exemptLoopback).toBe(
+      false,
+    );
     const lifted = loadConfig({ env: { TC_REGISTRY_EXEMPT_LOOPBACK: 'true' }, home: '/h' });
     expect(lifted.config.registry.exemptLoopback).toBe(true);
   });

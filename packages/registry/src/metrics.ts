@@ -80,6 +80,8 @@ export interface RegistryMetrics {
   readonly peerActions: Counter<'code' | 'action'>;
   /** Counter {code}: timeouts not charged to the peer because our event loop lagged. */
   readonly excusedTimeouts: Counter<'code'>;
+  /** Counter {code}: faults before a handshake proved an id (connection closed; nothing scored or banned). */
+  readonly anonymousFaults: Counter<'code'>;
   /** Counter {reason}: bans imposed. */
   readonly bans: Counter<'reason'>;
   /** Gauge: entries in the ban list (from `bindSources`). */
@@ -192,6 +194,11 @@ export function createRegistryMetrics(register: Registry): RegistryMetrics {
     excusedTimeouts: counter(
       'tc_registry_excused_timeouts_total',
       'Timeouts not charged to the peer because our event loop lagged',
+      ['code'],
+    ),
+    anonymousFaults: counter(
+      'tc_registry_anonymous_faults_total',
+      'Faults before the handshake proved an id: the connection is closed, nothing is scored or banned',
       ['code'],
     ),
     bans: counter('tc_registry_bans_total', 'Bans imposed', ['reason']),

@@ -6,7 +6,6 @@ import type { RegistryMetrics } from './metrics.js';
 import {
   type BanList,
   type ErrorActionTable,
-  ipBanKey,
   nodeBanKey,
   type PeerScoreBook,
   type PenaltyDecision,
@@ -39,19 +38,24 @@ export class PeerPolicy {
   constructor(private readonly env: PeerPolicyEnv) {}
 
   /**
-   * Applies the rule of `code` to the offender. Scores and bans go to the node id when it is
-   * proven, else to the IP ('ip:<addr>'), so a forger can never get the id it claims banned.
+   * Applies the rule of `code` to the offender. Scores and bans go to the node id, and only
+   * once it is proven, so a forger can never get the id it claims banned. A fault before the
+   * handshake proved an id is anonymous: it closes that connection (at most 'disconnect') and
+   * scores or bans nothing, not even the IP, which an honest node may share (NAT, a shared host,
+   * 127.0.0.1). Such connections are bounded by admission: the per-/24 connection rate and the
+   * pending-handshake slots. IP bans come only from the operator (`banAddress`, `setban`).
    * `timeoutStartedAt` (lag monitor clock) marks a timeout that our own lag may excuse.
    */
   penalize(offender: Offender, code: string, detail: string, timeoutStartedAt?: number): PenaltyDecision {
     const { env } = this;
-    const key = offender.peerId ?? `ip:${offender.ip}`;
+    if (!offender.peerId) return this.anonymous(offender.ip, code, detail);
+    const key = offender.peerId;
     const decision = penalizePeer(
       { table: env.table, scores: env.scores, bans: env.bans, lagMonitor: env.lag },
       key,
       code,
       {
-        banKeys: [offender.peerId ? nodeBanKey(offender.peerId) : ipBanKey(offender.ip)],
+        banKeys: [nodeBanKey(offender.peerId)],
         ...(timeoutStartedAt !== undefined ? { timeoutStartedAt } : {}),
       },
     );
@@ -62,11 +66,24 @@ export class PeerPolicy {
     if (decision.action !== 'ignore') {
       env.logger.debug({ peer: key.slice(0, 16), code, action: decision.action, detail }, 'peer penalized');
     }
-    if ((decision.action === 'disconnect' || decision.action === 'ban') && offender.peerId) {
+    if (decision.action === 'disconnect' || decision.action === 'ban') {
       const reason = disconnectReasonFor(code, decision.action);
       env.closePeer(offender.peerId, reasonName(reason), reason);
     }
     return decision;
+  }
+
+  /** An anonymous fault: the rule's action capped at 'disconnect' (the caller closes it). */
+  private anonymous(ip: string, code: string, detail: string): PenaltyDecision {
+    const { env } = this;
+    const rule = env.table.resolve(code);
+    const action = rule.action === 'ignore' ? 'ignore' : 'disconnect';
+    const label = env.table.has(code) ? code : 'other';
+    env.metrics?.peerActions.inc({ code: label, action });
+    env.metrics?.anonymousFaults.inc({ code: label });
+    if (action !== 'ignore')
+      env.logger.debug({ ip, code, action, detail }, 'connection closed before the handshake');
+    return { code, action, scoreDelta: 0, score: 0, excused: false };
   }
 
   /** A manual ban of a node id (operator or application decision). */

@@ -11,13 +11,14 @@ const OVERSIZED = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
  * Oversized length prefix (0xFFFFFFFF). After a real handshake: expected on a tc node is
  * FRAME_TOO_LARGE → disconnect and a 30 min ban of the node id, seen as Disconnect BANNED
  * when the same identity comes back. With `oversized.preHandshake` also before any
- * handshake: the node can only ban the address (seen as reconnects closed before the Hello);
- * off by default because it bans the address every later case would come from.
- * Required: the node closes the connection (the ban is reported, not required).
+ * handshake: no id is proven there, so a tc node closes the connection and bans nothing (an
+ * honest node may share the address); another implementation may ban the address (seen as
+ * reconnects closed before the Hello), which is why it is off by default.
+ * Required: the node closes the connection (a ban is reported, not required).
  */
 export const oversizedPrefix: HostileCase = {
   name: 'oversized-prefix',
-  expected: 'disconnect + ban (FRAME_TOO_LARGE: node id; before the handshake: address)',
+  expected: 'disconnect + ban (FRAME_TOO_LARGE: node id; before the handshake: disconnect only)',
   async run(ctx) {
     const identity = NodeIdentity.generate();
     const s = await openSession(ctx, { identity });

@@ -21,14 +21,15 @@ import { describeClose, type Observation, probeAddress, type WireSocket } from '
  *    probe) drops its session and redials; its first answer is a window sample;
  * 3. "forge": meanwhile a Hello with the stolen key, then a HelloAck signed with our own key.
  * Expected on a tc node: the forged proof is refused with Disconnect BAD_HANDSHAKE and, since
- * no key was proven, the *address* is banned (1 h), never the victim's node id; the claim is
+ * no key was proven, nothing is banned: not the victim's node id, and not the address, which
+ * an honest node may share (an older tc banned it for 1 h, an eclipse lever); the claim is
  * closed at the deadline (HANDSHAKE_TIMEOUT); the owner's live session is never displaced and
  * its new one is not held back by the claim.
  * Required: both refused, and the honest probe kept its session through step 3.
  */
 export const stolenIdentity: HostileCase = {
   name: 'stolen-identity',
-  expected: 'refused (BAD_HANDSHAKE); address banned; honest session untouched',
+  expected: 'refused (BAD_HANDSHAKE); nothing banned; honest session untouched',
   async run(ctx) {
     const stolen = ctx.o.stolenPublicKey ?? ctx.honest.publicKey;
     const victim = nodeIdFromPublicKey(stolen).slice(0, 12);

@@ -108,8 +108,7 @@ describe('tc-hostile CLI', () => {
     expect(report.cases.map((c) => [c.name, c.pass])).toEqual([['wrong-genesis', true]]);
   });
 
-  // Last in this file: it leaves 127.0.0.1 banned on the target.
-  it('after a case bans our address, later cases are skipped and do not fail the run', async () => {
+  it('faults before the handshake (--address-bans) close the connection but ban no address', async () => {
     const port = String(target.address()!.port);
     const r = await run([
       '--target',
@@ -132,9 +131,9 @@ describe('tc-hostile CLI', () => {
       '--quiet',
     ]);
     expect(r.stdout).toMatch(/oversized-prefix\s+ban\+disconnect.*PASS/);
-    expect(r.stdout).toMatch(/stolen-identity\s+skipped.*SKIP/);
-    expect(r.stdout).toContain('our address was banned by oversized-prefix');
+    expect(r.stdout).toMatch(/stolen-identity\s+refused.*PASS/);
+    expect(r.stdout).not.toContain('our address was banned');
     expect(r.code).toBe(0);
-    expect(target.bans().map((b) => b.key)).toContain('ip:127.0.0.1');
+    expect(target.bans().map((b) => b.key)).not.toContain('ip:127.0.0.1');
   });
 });
