@@ -76,7 +76,11 @@ afterEach(async () => {
   }
 });
 
-async function start(authToken?: string, maxConnections = 64): Promise<Harness> {
+async function start(
+  authToken?: string,
+  maxConnections = 64,
+  extra: { headersTimeoutMs?: number; receiveTimeoutMs?: number } = {},
+): Promise<Harness> {
   const api = new FakeApi();
   const register = new Registry();
   const metrics = createNodeMetrics(register, { info: { version: '0.1.0', network: 'devnet' } });
@@ -102,6 +106,7 @@ async function start(authToken?: string, maxConnections = 64): Promise<Harness> 
     ...(authToken ? { authToken } : {}),
     maxBodyBytes: 4096,
     maxConnections,
+    ...extra,
     dispatcher,
     metricsRegistry: register,
     metrics,
@@ -208,22 +213,47 @@ describe('JSON-RPC over HTTP', () => {
 });
 
 describe('connection bound', () => {
-  it('drops connections beyond rpc.maxConnections and serves again once they close', async () => {
-    const { port } = await start(undefined, 2);
-    const idle = await Promise.all(
-      [0, 1].map(
-        () =>
-          new Promise<Socket>((resolve, reject) => {
-            const s = connect(port, '127.0.0.1', () => resolve(s));
-            s.on('error', reject);
-          }),
-      ),
-    );
-    await new Promise((r) => setTimeout(r, 50));
-    await expect(call(port, 'getblockcount')).rejects.toThrow(/ECONNRESET|socket hang up/);
-    for (const s of idle) s.destroy();
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await call(port, 'getblockcount')).status).toBe(200);
+  it('at rpc.maxConnections a newcomer takes the slot of a client still sending its request, never of one being served', async () => {
+    const h = await start(undefined, 2);
+    // Two clients that never finish their headers hold both slots.
+    const slow = await Promise.all([0, 1].map(() => slowClient(h.port)));
+    expect((await call(h.port, 'getblockcount')).status).toBe(200);
+    await waitUntil(() => slow.filter((s) => s.destroyed).length >= 1, 'a slow client cut for room');
+    for (const s of slow) s.destroy();
+    // Two calls being served hold both slots: a third client is refused, they are not cut.
+    let release!: () => void;
+    h.api.gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const served = [call(h.port, 'getpeerinfo'), call(h.port, 'getpeerinfo')];
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(call(h.port, 'getblockcount')).rejects.toThrow(/ECONNRESET|socket hang up/);
+    release();
+    for (const r of await Promise.all(served)) expect(r.status).toBe(200);
+    expect((await call(h.port, 'getblockcount')).status).toBe(200);
+    const text = await (await http(h.port, { method: 'GET', path: '/metrics' })).body;
+    expect(text).toMatch(/tc_node_http_connections_cut_total\{reason="evicted"\} [1-9]/);
+    expect(text).toMatch(/tc_node_http_connections_cut_total\{reason="refused"\} [1-9]/);
+  });
+
+  it('100 slow clients: honest calls and /health are still answered, and the header deadline cuts them', async () => {
+    const h = await start(undefined, 64, { headersTimeoutMs: 1_000, receiveTimeoutMs: 3_000 });
+    const slow = await Promise.all(Array.from({ length: 100 }, () => slowClient(h.port)));
+    for (let i = 0; i < 5; i++) {
+      expect((await call(h.port, 'getblockcount')).status).toBe(200);
+      expect((await http(h.port, { method: 'GET', path: '/health' })).status).toBe(200);
+    }
+    // Still trickling bytes, every one of them is cut: by its deadline or for room.
+    await waitUntil(() => slow.every((s) => s.destroyed), 'every slow client cut', 10_000);
+    const text = await (await http(h.port, { method: 'GET', path: '/metrics' })).body;
+    expect(text).toMatch(/tc_node_http_connections_cut_total\{reason="headers_timeout"\} [1-9]/);
+  });
+
+  it('a refused request closes its connection, so a client that keeps sending keeps no slot', async () => {
+    const h = await start(undefined, 64);
+    const s = await slowClient(h.port, 'GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitUntil(() => s.destroyed, 'the refused connection closed');
+    expect(s.received).toMatch(/^HTTP\/1.1 404/);
   });
 
   it('rpcUrl brackets IPv6 and dials wildcard binds on loopback', () => {
@@ -346,3 +376,37 @@ describe('close', () => {
     expect(await inflight).toBeInstanceOf(Error);
   });
 });
+
+/** A client that sends `head` and then one more header byte every 100 ms until it is cut. */
+async function slowClient(
+  port: number,
+  head = 'POST / HTTP/1.1\r\nHost: x\r\n',
+): Promise<Socket & { received: string }> {
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+    s.on('error', reject);
+  });
+  const out = socket as Socket & { received: string };
+  out.received = '';
+  socket.on('data', (d: Buffer) => {
+    out.received += d.toString();
+  });
+  socket.on('error', () => undefined);
+  socket.write(head);
+  const timer = setInterval(() => {
+    if (socket.destroyed || socket.writableEnded) clearInterval(timer);
+    else socket.write('x');
+  }, 100);
+  timer.unref();
+  socket.on('close', () => clearInterval(timer));
+  return out;
+}
+
+/** Polls `check` every 20 ms; throws after `timeoutMs` (bounded). */
+async function waitUntil(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

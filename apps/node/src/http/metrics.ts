@@ -32,6 +32,8 @@ export interface NodeMetrics {
   readonly rpcObserver: RpcObserver;
   /** Counts one HTTP response by route (`rpc`, `metrics`, `health`, `other`) and status. */
   observeHttp(route: string, status: number): void;
+  /** Counts one HTTP connection the server cut (deadline, room for another, refused). */
+  observeHttpCut(reason: string): void;
   /** Sets the functions read at scrape time. */
   bindSources(sources: NodeMetricSources): void;
   /** Stops the event-loop delay monitor. */
@@ -171,12 +173,20 @@ export function createNodeMetrics(register: Registry, options: NodeMetricsOption
     registers,
   });
 
+  const cuts = new Counter({
+    name: 'tc_node_http_connections_cut_total',
+    help: 'HTTP connections the server cut, by reason',
+    labelNames: ['reason'],
+    registers,
+  });
+
   return {
     rpcObserver: (method, code, seconds) => {
       rpcCalls.inc({ method, code: String(code) });
       rpcSeconds.observe({ method }, seconds);
     },
     observeHttp: (route, status) => http.inc({ route, status: String(status) }),
+    observeHttpCut: (reason) => cuts.inc({ reason }),
     bindSources: (s) => {
       sources = s;
     },

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RpcDispatcher } from '../rpc/dispatch.js';
 import { errorObject, RPC_ERRORS } from '../rpc/errors.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { type HealthProvider, healthReport } from './health.js';
 import type { NodeMetrics } from './metrics.js';
 
@@ -18,8 +19,12 @@ export interface NodeHttpServerOptions {
   readonly maxBodyBytes?: number;
   /** Default 64. */
   readonly maxConnections?: number;
+  /** Connections from one IP address. Default 48. */
+  readonly maxConnectionsPerIp?: number;
   /** Time to receive a whole request (headers and body). Default 30 000 ms. */
   readonly receiveTimeoutMs?: number;
+  /** Time to receive the request headers. Default min(receiveTimeoutMs, 10 000 ms). */
+  readonly headersTimeoutMs?: number;
   readonly dispatcher: RpcDispatcher;
   /** Serves GET /metrics when given. */
   readonly metricsRegistry?: Registry;
@@ -28,6 +33,9 @@ export interface NodeHttpServerOptions {
   readonly health?: HealthProvider;
   readonly logger?: Logger;
 }
+
+/** Keep-alive idle time before a connection between requests is closed. */
+const KEEP_ALIVE_MS = 5_000;
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -64,30 +72,47 @@ export class NodeHttpServer {
   private active = 0;
   private stoppingFlag = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly guard: ConnectionGuard;
 
   constructor(private readonly options: NodeHttpServerOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-    this.server = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
-      this.active++;
-      res.on('close', () => {
-        this.active--;
-        if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
-      });
-      this.route(req, res).catch((error: unknown) => {
-        options.logger?.error({ err: error }, 'http handler failed');
-        if (!res.headersSent)
-          this.json(res, 500, 'other', { error: errorObject(RPC_ERRORS.INTERNAL_ERROR, 'internal error') });
-        else res.destroy();
-      });
-    });
     const receive = options.receiveTimeoutMs ?? 30_000;
+    const headers = options.headersTimeoutMs ?? Math.min(receive, 10_000);
+    const maxConnections = options.maxConnections ?? 64;
+    this.guard = new ConnectionGuard({
+      maxConnections,
+      maxConnectionsPerIp: Math.min(maxConnections, options.maxConnectionsPerIp ?? 48),
+      headersTimeoutMs: headers,
+      requestTimeoutMs: receive,
+      keepAliveTimeoutMs: KEEP_ALIVE_MS,
+      onCut: (reason) => options.metrics?.observeHttpCut(reason),
+    });
+    // Node's own deadlines stay as a backstop, checked every second instead of every 30 s.
+    this.server = createServer(
+      { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 1_000 },
+      (req, res) => {
+        this.active++;
+        res.on('close', () => {
+          this.active--;
+          if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
+        });
+        this.route(req, res).catch((error: unknown) => {
+          options.logger?.error({ err: error }, 'http handler failed');
+          if (!res.headersSent)
+            this.json(res, 500, 'other', { error: errorObject(RPC_ERRORS.INTERNAL_ERROR, 'internal error') });
+          else res.destroy();
+        });
+      },
+    );
     this.server.requestTimeout = receive;
-    this.server.headersTimeout = Math.min(receive, 10_000);
-    this.server.keepAliveTimeout = 5000;
+    this.server.headersTimeout = headers;
+    this.server.keepAliveTimeout = KEEP_ALIVE_MS;
     this.server.maxHeadersCount = 64;
-    this.server.maxConnections = options.maxConnections ?? 64;
+    this.guard.attach(this.server);
     this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      // Refused: the connection goes, so a client that keeps sending keeps no slot.
+      if (socket.writable)
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n', () => socket.destroy());
       else socket.destroy();
     });
   }
@@ -140,6 +165,11 @@ export class NodeHttpServer {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    // A refused request's connection is not kept: the rest of its body is never read.
+    res.once('finish', () => {
+      if (res.statusCode >= 400) req.socket.destroySoon();
+    });
+    if (req.method !== 'POST') this.guard.serving(req);
     if (path === '/' || path === '') {
       if (req.method !== 'POST') {
         res.setHeader('Allow', 'POST');
@@ -206,6 +236,7 @@ export class NodeHttpServer {
     });
     if (over) return this.tooLarge(req, res, size);
     if (req.destroyed && !req.complete) return;
+    this.guard.serving(req);
     const response = await this.options.dispatcher.handleText(Buffer.concat(chunks, size).toString('utf8'));
     if (response === undefined) {
       this.options.metrics?.observeHttp('rpc', 204);
