@@ -178,6 +178,7 @@ export {
   attemptStart,
   leaderFor,
   leaderIndex,
+  maxPlausibleHeight,
   nextTurn,
   type ScheduleParams,
   slotStart,

@@ -54,6 +54,22 @@ export function attemptStart(schedule: ScheduleParams, parentTimestampMs: number
 }
 
 /**
+ * The highest height any valid chain can have at `nowMs`. A block's timestamp is at least its
+ * parent's plus `slotMs` (attempt 0 starts there), and at most `futureToleranceMs` ahead of a
+ * validating clock, so height h needs `genesis + h·slotMs ≤ now + futureToleranceMs`. A peer
+ * claiming more is provably lying (or its clock is, which would also get its blocks refused).
+ */
+export function maxPlausibleHeight(
+  schedule: Pick<ScheduleParams, 'slotMs'> & { timestampMs: number; futureToleranceMs: number },
+  nowMs: number,
+): number {
+  return Math.max(
+    0,
+    Math.floor((nowMs + schedule.futureToleranceMs - schedule.timestampMs) / schedule.slotMs),
+  );
+}
+
+/**
  * The next (attempt, time) at or after `nowMs` at which `publicKey` leads the child of the
  * parent, searching at most `maxAttempts` attempts ahead (bounded; default one full rotation).
  */

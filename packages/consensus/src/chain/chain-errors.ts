@@ -36,7 +36,9 @@ export type ForkSyncErrorCode =
   /** The ancestor search needed more round trips than its bound. */
   | 'ANCESTOR_SEARCH_EXHAUSTED'
   /** The fork is deeper than `maxReorgDepth` (no common block within the window). */
-  | 'FORK_TOO_DEEP';
+  | 'FORK_TOO_DEEP'
+  /** A claimed height above what the schedule allows since genesis. */
+  | 'IMPLAUSIBLE_TIP';
 
 export class ForkSyncError extends Error {
   readonly code: ForkSyncErrorCode;
@@ -65,5 +67,10 @@ export const FORK_SYNC_ERROR_ACTIONS: Readonly<Record<string, ErrorActionRule>> 
     description: 'a block range answer had the wrong count, heights or linkage',
   },
   ANCESTOR_SEARCH_EXHAUSTED: { action: 'ignore', description: 'our bound, not necessarily the peer' },
+  IMPLAUSIBLE_TIP: {
+    action: 'disconnect',
+    scoreDelta: -20,
+    description: 'claimed a height no chain can have yet (more blocks than slots since genesis)',
+  },
   FORK_TOO_DEEP: { action: 'ignore', description: 'the peer follows a chain beyond our reorg cap' },
 };

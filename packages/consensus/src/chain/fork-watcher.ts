@@ -51,6 +51,11 @@ export interface ForkWatcherOptions {
   minCheckIntervalMs?: number;
   /** Extension sync; default: fetch ranges from the peers and `chain.importBlocks`. */
   sync?: ExtendSync;
+  /**
+   * The highest height any chain can have now (the schedule's bound, see `maxPlausibleHeight`);
+   * a peer claiming more is reported IMPLAUSIBLE_TIP and its claim is dropped. Default: no bound.
+   */
+  maxPlausibleHeight?: () => number;
   /** A peer sent something wrong: consensus or fork/sync code (ConsensusNode → registry.reportPeer). */
   onPeerFault?: (peerId: string, code: string, detail: string) => void;
 }
@@ -87,7 +92,9 @@ export interface ForkWatcherEvents {
  */
 export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
   readonly minPeers: number;
-  private readonly o: Required<Omit<ForkWatcherOptions, 'sync' | 'onPeerFault' | 'minPeers'>>;
+  private readonly o: Required<
+    Omit<ForkWatcherOptions, 'sync' | 'onPeerFault' | 'minPeers' | 'maxPlausibleHeight'>
+  >;
   private readonly sync: ExtendSync;
   private running: Promise<ForkCheckResult> | undefined;
   private again = false;
@@ -159,6 +166,7 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
   private async checkOnce(): Promise<ForkCheckResult> {
     const { chain, api } = this.o;
     const { tips, asked } = await queryTips(api, { timeoutMs: this.o.requestTimeoutMs });
+    this.dropImplausible(tips);
     const ours = chain.tip();
     const groups = betterTipGroups(ours, tips).slice(0, this.o.maxCandidates);
     let waiting: ForkCheckResult | undefined;
@@ -289,6 +297,24 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
 
   private fetchRange(peerId: string, start: number, count: number): Promise<Uint8Array[]> {
     return fetchBlockRange(this.o.api, peerId, start, count, { timeoutMs: this.o.requestTimeoutMs });
+  }
+
+  /** Claims the schedule rules out are misbehaviour, never a sync target. */
+  private dropImplausible(tips: Map<string, PeerTipAnswer>): void {
+    const bound = this.options.maxPlausibleHeight?.();
+    if (bound === undefined) return;
+    for (const [peerId, tip] of tips) {
+      if (tip.height <= bound) continue;
+      tips.delete(peerId);
+      this.fault(
+        peerId,
+        new ForkSyncError(
+          'IMPLAUSIBLE_TIP',
+          `claims height ${tip.height}; no chain can be above ${bound} yet`,
+          peerId,
+        ),
+      );
+    }
   }
 
   private fault(peerId: string, error: Error): void {

@@ -17,6 +17,7 @@ import { type GenesisConfig, genesisHash } from '../genesis.js';
 import { Mempool, type MempoolAddResult } from '../mempool.js';
 import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
 import { type StatelessValidator, ValidationPool } from '../pool.js';
+import { maxPlausibleHeight } from '../schedule.js';
 import { RangeSync } from '../sync/range-sync.js';
 import type { SyncProgress } from '../sync/sync-types.js';
 import { AcceptedTxs } from './accepted-txs.js';
@@ -63,6 +64,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   private lastReorg: ConsensusNodeStatus['lastReorg'];
   private stopping: Promise<void> | undefined;
   private syncProgress: SyncProgress | undefined;
+  private lastSyncBlockAtMs = Number.NEGATIVE_INFINITY;
+  private readonly now: () => number;
   private readonly metrics: NodeMetrics | undefined;
 
   /** Opens the store at `dataDir` (unless `store` is given) and builds the node (not started). */
@@ -103,6 +106,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.ownsStore = ownsStore;
     this.log = options.logger ?? silentLogger;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+    this.now = options.now ?? Date.now;
     this.forkCheckIntervalMs = options.forkCheckIntervalMs ?? Math.max(1_000, 5 * genesis.slotMs);
     this.ownsValidator = ownPool !== undefined;
     this.validator = options.validator ?? ownPool!;
@@ -166,6 +170,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       minCheckIntervalMs: options.forkCheckMinIntervalMs ?? 600,
       ...(extend ? { sync: extend } : {}),
+      maxPlausibleHeight: () => maxPlausibleHeight(genesis, (options.now ?? Date.now)()),
       onPeerFault,
     });
     this.accepted = new AcceptedTxs({ store, mempool: this.mempool });
@@ -193,7 +198,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
             genesis,
             mempool: this.mempool,
             key: options.validatorKey,
-            shouldProduce: () => !this.forks.syncing.active,
+            shouldProduce: () => !this.syncConfirmed(),
             ...(options.now ? { now: options.now } : {}),
             onProduced: (built) => {
               this.gossip.announceBlock(built.bytes);
@@ -215,6 +220,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.forks.on('check', (r) => this.metrics?.forkChecks.inc({ action: r.action }));
     this.chain.on('block:connected', (e) => {
       this.metrics?.blocksConnected.inc({ source: e.source });
+      if (e.source === 'sync') this.lastSyncBlockAtMs = this.now();
       this.gossip.confirmed(e.plan.txs);
       this.producer?.reschedule();
       this.emit('block', e);
@@ -283,6 +289,17 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     const readmitted = results.filter((r) => r.ok).length;
     this.log.info({ stored: bytes.length, readmitted }, 'accepted transactions restored');
     void this.accepted.sweep();
+  }
+
+  /**
+   * Whether a sync is running and proven: blocks from it arrived within the last few slots.
+   * Only then does production pause. A peer's claim alone (a lying tip answers the tip and
+   * hash queries, then never serves a block) never stops this node producing.
+   */
+  private syncConfirmed(): boolean {
+    if (!this.forks.syncing.active) return false;
+    const window = 3 * Math.max(this.genesis.slotMs, this.genesis.leaderTimeoutMs);
+    return this.now() - this.lastSyncBlockAtMs <= window;
   }
 
   /** Runs a fork/tip check now (or right after the running one). */

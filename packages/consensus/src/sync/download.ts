@@ -24,7 +24,9 @@ export type DownloadFailure =
   | 'timeout'
   /** The peer rate-limited us (or was busy): our pace, not its fault. */
   | 'rate_limited'
-  /** The peer answered with an error reply (e.g. NOT_FOUND). */
+  /** The peer answered NOT_FOUND for heights its announced tip covers: it claimed what it lacks. */
+  | 'unserved'
+  /** The peer answered with another error reply. */
   | 'remote_error'
   /** Not connected, disconnected meanwhile, or our queue to it is full. */
   | 'disconnected'
@@ -126,7 +128,7 @@ function classify(error: unknown, signal: AbortSignal): DownloadError {
   if (signal.aborted || error instanceof RequestAbortedError) return as('aborted');
   if (error instanceof RequestTimeoutError) return as('timeout');
   if (error instanceof RateLimitedError) return as('rate_limited');
-  if (error instanceof RemoteError) return as('remote_error');
+  if (error instanceof RemoteError) return as(error.replyName === 'NOT_FOUND' ? 'unserved' : 'remote_error');
   if (
     error instanceof PeerDisconnectedError ||
     error instanceof NotConnectedError ||

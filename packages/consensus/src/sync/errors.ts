@@ -56,6 +56,7 @@ export const SYNC_PEER_CODES = [
   'SYNC_SHORT_BATCH',
   'SYNC_BAD_BATCH',
   'SYNC_STALLED',
+  'SYNC_UNSERVED',
 ] as const;
 export type SyncPeerCode = (typeof SYNC_PEER_CODES)[number];
 
@@ -85,5 +86,11 @@ export const SYNC_ERROR_ACTIONS: Readonly<Record<SyncPeerCode, ErrorActionRule>>
     action: 'score',
     scoreDelta: -2,
     description: 'held the batch that blocks sync progress for stallTimeoutMs (excused while we lag)',
+  },
+  // A lying tip: claim a far height, answer NOT_FOUND for it, and stall whoever follows.
+  SYNC_UNSERVED: {
+    action: 'disconnect',
+    scoreDelta: -20,
+    description: 'answered NOT_FOUND for a block range within the height it announced: its claim is dropped',
   },
 };

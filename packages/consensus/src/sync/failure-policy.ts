@@ -22,7 +22,8 @@ export interface FailureReaction {
  * | bad            | yes   | SYNC_BAD_BATCH   | other heights, unlinked, more than asked      |
  * | timeout        | yes   | REQUEST_TIMEOUT  | neither when our event loop lagged meanwhile  |
  * | stall (abort)  | yes   | (SYNC_STALLED)   | reported by the stall detector; not if lagged |
- * | remote_error   | yes   | –                | e.g. NOT_FOUND: it cannot serve it            |
+ * | unserved       | yes   | SYNC_UNSERVED    | NOT_FOUND within the height it announced      |
+ * | remote_error   | yes   | –                | another error reply: it cannot serve it now   |
  * | disconnected   | yes   | –                | the registry already judged the disconnect    |
  * | rate_limited   | no    | –                | our pace: cool down, retry it on any peer     |
  */
@@ -50,6 +51,8 @@ export function reactionTo(
       };
     case 'rate_limited':
       return { blame: false, report: undefined, coolDown: true, outcome: 'rate_limited' };
+    case 'unserved':
+      return { blame: true, report: 'SYNC_UNSERVED', coolDown: false, outcome: 'remote_error' };
     case 'remote_error':
       return { blame: true, report: undefined, coolDown: false, outcome: 'remote_error' };
     case 'disconnected':
