@@ -1,8 +1,13 @@
 import {
+  BLOCK_SHAPE,
+  checkItemDensity,
   decodeBlock,
   decodeTransaction,
   encodeBlock,
   encodeTransaction,
+  lastFieldOf,
+  pb,
+  TRANSACTION_SHAPE,
   type tc,
   u64,
   u64ToBigInt,
@@ -122,9 +127,36 @@ export function fromPbTransaction(tx: tc.v1.Transaction.$Properties, txIndex?: n
 
 /** Converts a decoded protobuf block; throws MALFORMED_BLOCK / BAD_FIELD_LENGTH. */
 export function fromPbBlock(block: tc.v1.Block.$Properties): BlockData {
-  const h = block.header;
+  const header = fromPbHeader(block.header);
+  const txs = (block.txs ?? []).map((tx, i) => fromPbTransaction(tx, i));
+  return {
+    header,
+    txs,
+    producerSignature: checkLength('producer_signature', bytesOf(block.producerSignature), SIGNATURE_BYTES),
+  };
+}
+
+/**
+ * A block's header alone, from the block's bytes: its transactions are skipped, not decoded
+ * (the main thread reads a header to route a block before the pool validates it).
+ */
+export function decodeBlockHeaderData(bytes: Uint8Array): BlockHeaderData {
+  let pbHeader: tc.v1.BlockHeader | undefined;
+  try {
+    const at = lastFieldOf(bytes, BLOCK_HEADER_FIELD);
+    pbHeader = at === undefined ? undefined : pb.BlockHeader.decode(at);
+  } catch (err) {
+    fail('MALFORMED_BLOCK', err instanceof Error ? err.message : String(err));
+  }
+  return fromPbHeader(pbHeader);
+}
+
+/** `Block.header`'s field number in wire.proto. */
+const BLOCK_HEADER_FIELD = 1;
+
+function fromPbHeader(h: tc.v1.BlockHeader.$Properties | null | undefined): BlockHeaderData {
   if (!h) fail('MALFORMED_BLOCK', 'block has no header');
-  const header: BlockHeaderData = {
+  return {
     version: h.version ?? 0,
     height: safeNumber('height', h.height, 'MALFORMED_BLOCK'),
     prevHash: checkLength('prev_hash', bytesOf(h.prevHash), HASH_BYTES),
@@ -132,12 +164,6 @@ export function fromPbBlock(block: tc.v1.Block.$Properties): BlockData {
     timestampMs: safeNumber('timestamp_ms', h.timestampMs, 'MALFORMED_BLOCK'),
     producerPublicKey: checkLength('producer_public_key', bytesOf(h.producerPublicKey), PUBLIC_KEY_BYTES),
     leaderAttempt: h.leaderAttempt ?? 0,
-  };
-  const txs = (block.txs ?? []).map((tx, i) => fromPbTransaction(tx, i));
-  return {
-    header,
-    txs,
-    producerSignature: checkLength('producer_signature', bytesOf(block.producerSignature), SIGNATURE_BYTES),
   };
 }
 
@@ -186,6 +212,8 @@ export function encodeTransactionData(tx: TransactionData): Uint8Array {
 export function decodeBlockData(bytes: Uint8Array): BlockData {
   let pbBlock: tc.v1.Block;
   try {
+    // A block of 2 million empty transactions fits in 4 MiB: refused before protobufjs allocates.
+    checkItemDensity(bytes, BLOCK_SHAPE);
     pbBlock = decodeBlock(bytes);
   } catch (err) {
     fail('MALFORMED_BLOCK', err instanceof Error ? err.message : String(err));
@@ -197,6 +225,7 @@ export function decodeBlockData(bytes: Uint8Array): BlockData {
 export function decodeTransactionData(bytes: Uint8Array): TransactionData {
   let pbTx: tc.v1.Transaction;
   try {
+    checkItemDensity(bytes, TRANSACTION_SHAPE);
     pbTx = decodeTransaction(bytes);
   } catch (err) {
     fail('MALFORMED_TX', err instanceof Error ? err.message : String(err));

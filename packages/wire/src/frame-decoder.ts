@@ -1,5 +1,6 @@
 import { DecoderBrokenError, FrameTooLargeError, MalformedFrameError, WireError } from './errors.js';
 import { PEEK_BYTES, peekBodyField } from './header-peek.js';
+import { checkItemDensity, ENVELOPE_SHAPE } from './item-density.js';
 import { kindOfField, type MessageKind } from './kinds.js';
 import { DEFAULT_LIMITS, LENGTH_PREFIX_BYTES, type WireLimits } from './limits.js';
 import { type DecodedFrame, pb } from './message.js';
@@ -189,6 +190,8 @@ export class FrameDecoder {
 
   private decodeEnvelope(bytes: Uint8Array, length: number): DecodedFrame {
     let envelope: InstanceType<typeof pb.Envelope>;
+    // What the decode would allocate is bounded before it runs (TooManyItemsError).
+    checkItemDensity(bytes, ENVELOPE_SHAPE);
     try {
       envelope = pb.Envelope.decode(bytes);
     } catch (cause) {

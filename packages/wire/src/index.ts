@@ -17,6 +17,14 @@ export { FrameDecoder, type FrameDecoderOptions, type FrameHeader } from './fram
 export { encodeBlock, encodeFrame, encodeTransaction } from './frame-encoder.js';
 export { PEEK_BYTES } from './header-peek.js';
 export {
+  BLOCK_SHAPE,
+  BYTES_PER_ITEM,
+  checkItemDensity,
+  lastFieldOf,
+  TooManyItemsError,
+  TRANSACTION_SHAPE,
+} from './item-density.js';
+export {
   isMessageKind,
   KIND_FIELD_NUMBERS,
   type KindBodies,

@@ -6,7 +6,7 @@ import type { HeaderRef } from '../chain-state.js';
 import { ConsensusError } from '../errors.js';
 import { type GenesisConfig, genesisHash, statelessParams } from '../genesis.js';
 import type { Mempool } from '../mempool.js';
-import { type BlockData, decodeBlockData } from '../model.js';
+import { type BlockData, decodeBlockData, decodeBlockHeaderData } from '../model.js';
 import type { StatelessValidator } from '../pool.js';
 import { type BlockPlan, resolveParent, validateBlockStateful } from '../stateful.js';
 import type { StatelessBlockResult } from '../stateless.js';
@@ -28,6 +28,8 @@ export interface ChainManagerOptions {
   maxReorgDepth?: number;
   /** Import/reorg jobs waiting behind the running one (default 64); more fail with QUEUE_FULL. */
   maxQueue?: number;
+  /** Bytes of announced blocks waiting, not yet validated (default 32 MiB); more are dropped. */
+  maxQueuedBytes?: number;
   /** Blocks of one import per pool slice (default 8); an import keeps at most two slices in the pool. */
   statelessBatch?: number;
 }
@@ -79,6 +81,8 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
   readonly maxReorgDepth: number;
   private readonly now: () => number;
   private readonly maxQueue: number;
+  private readonly maxQueuedBytes: number;
+  private queuedBytes = 0;
   private readonly statelessBatch: number;
   private tipRef: HeaderRef;
   private tail: Promise<unknown> = Promise.resolve();
@@ -96,6 +100,7 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
     this.now = options.now ?? Date.now;
     this.maxReorgDepth = options.maxReorgDepth ?? 100;
     this.maxQueue = options.maxQueue ?? 64;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
     this.statelessBatch = Math.max(1, options.statelessBatch ?? 8);
     this.view = new StorageChainView(this.store);
     if (this.store.getTip() === undefined) this.store.commitBlock(genesisCommitInput(this.genesis));
@@ -127,14 +132,21 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
     await this.tail;
   }
 
-  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+  private enqueue<T>(job: () => Promise<T>, bytes = 0): Promise<T> {
     if (this.stopped) return Promise.reject(new ChainError('STOPPED', 'chain manager is stopped'));
     if (this.queued >= this.maxQueue) {
       return Promise.reject(new ChainError('QUEUE_FULL', `${this.queued} chain jobs pending`));
     }
+    // Not-yet-validated block bytes waiting here are bounded too: past the budget the newcomer
+    // is shed (dropped, never blamed: a later announcement or a range sync brings it again).
+    if (bytes > 0 && this.queuedBytes + bytes > this.maxQueuedBytes) {
+      return Promise.reject(new ChainError('QUEUE_FULL', `${this.queuedBytes} block bytes pending`));
+    }
     this.queued++;
+    this.queuedBytes += bytes;
     const run = this.tail.then(job).finally(() => {
       this.queued--;
+      this.queuedBytes -= bytes;
     });
     this.tail = run.catch(() => undefined);
     return run;
@@ -174,7 +186,7 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
    */
   acceptAnnouncedBlock(bytes: Uint8Array, fromPeer?: string): Promise<AcceptOutcome> {
     const source: BlockSource = fromPeer === undefined ? 'local' : 'peer';
-    return this.enqueue(() => this.accept(bytes, source, fromPeer)).catch(
+    return this.enqueue(() => this.accept(bytes, source, fromPeer), bytes.length).catch(
       (error: unknown): AcceptOutcome => ({ status: 'dropped', error: error as Error }),
     );
   }
@@ -182,7 +194,7 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
   private async accept(bytes: Uint8Array, source: BlockSource, fromPeer?: string): Promise<AcceptOutcome> {
     let header: BlockData['header'] | undefined;
     try {
-      header = decodeBlockData(bytes).header;
+      header = decodeBlockHeaderData(bytes);
     } catch {
       header = undefined; // the pool reports the precise code below
     }
@@ -252,7 +264,7 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
 
   private isCanonical(bytes: Uint8Array): boolean {
     try {
-      const header = decodeBlockData(bytes).header;
+      const header = decodeBlockHeaderData(bytes);
       const stored = this.store.getBlockHash(header.height);
       return stored !== undefined && bytesEqual(stored, headerHash(header));
     } catch {

@@ -3,12 +3,13 @@ import type { KindBodies, tc } from '@tc/wire';
 import { txid as computeTxid } from '../canonical.js';
 import type { AcceptOutcome, ChainManager } from '../chain/chain-manager.js';
 import { ConsensusError } from '../errors.js';
-import type { GenesisConfig } from '../genesis.js';
+import { type GenesisConfig, statelessParams } from '../genesis.js';
 import type { Mempool, MempoolAddResult, MempoolEntry } from '../mempool.js';
 import { MempoolError } from '../mempool-errors.js';
 import { fromPbTransaction } from '../model.js';
 import type { StatelessValidator } from '../pool.js';
 import { SeenFilter } from '../seen-filter.js';
+import { maxEncodedBlockBytes } from '../stateless.js';
 import { AdmissionQueue, type TxInput } from './admission-queue.js';
 import { TxRelay, type TxRelayOptions } from './tx-relay.js';
 
@@ -58,10 +59,12 @@ export class Gossip {
   readonly admission: AdmissionQueue;
   readonly relay: TxRelay;
   private readonly maxTxsPerMessage: number;
+  private readonly maxBlockBytes: number;
 
   constructor(private readonly o: GossipOptions) {
     this.seen = new SeenFilter(o.seenCapacity ?? 50_000);
     this.maxTxsPerMessage = o.maxTxsPerMessage ?? 1_000;
+    this.maxBlockBytes = maxEncodedBlockBytes(statelessParams(o.genesis));
     this.admission = new AdmissionQueue({
       admit: (txs) => this.admit(txs),
       ...(o.maxAdmissionBatch !== undefined ? { maxBatch: o.maxAdmissionBatch } : {}),
@@ -106,6 +109,11 @@ export class Gossip {
     // The block's bytes as they came: decoded once, in the pool, after its size is checked.
     if (body.block.length === 0) {
       this.fault(peerId, 'MALFORMED_BLOCK');
+      return;
+    }
+    // Cheap before expensive: an oversized block is refused here, never queued for the chain.
+    if (body.block.length > this.maxBlockBytes) {
+      this.fault(peerId, 'OVERSIZE_BLOCK');
       return;
     }
     let outcome: AcceptOutcome;
