@@ -17,6 +17,8 @@ export const CASE_NAMES = [
   'never-reads',
   'wrong-genesis',
   'connection-storm',
+  'unknown-kind',
+  'decode-bomb',
   'oversized-prefix',
   'stolen-identity',
 ] as const;
@@ -71,6 +73,8 @@ export interface HostileOptions {
   localAddress?: string;
   slowloris?: { connections?: number; byteIntervalMs?: number };
   garbage?: { seed?: number; postTrials?: number };
+  /** decode-bomb: sessions sending bombs at once (default 4; the run used 24). */
+  decodeBomb?: { sessions?: number };
   flood?: { requests?: number; kind?: ProbeKind; waitMs?: number };
   neverReads?: { maxWaitMs?: number; requestIntervalMs?: number; rangeCount?: number };
   storm?: { connections?: number; connectTimeoutMs?: number; holdMs?: number; cleanupTimeoutMs?: number };
@@ -115,6 +119,7 @@ export interface Resolved {
   readonly localAddress: string | undefined;
   readonly slowloris: { connections: number; byteIntervalMs: number };
   readonly garbage: { seed: number; postTrials: number };
+  readonly decodeBomb: { sessions: number };
   readonly flood: { requests: number; kind: ProbeKind; waitMs: number };
   readonly neverReads: { maxWaitMs: number; requestIntervalMs: number; rangeCount: number };
   readonly storm: { connections: number; connectTimeoutMs: number; holdMs: number; cleanupTimeoutMs: number };
@@ -185,6 +190,7 @@ export function resolveOptions(o: HostileOptions): Resolved {
       seed: positive('garbage.seed', o.garbage?.seed, 1),
       postTrials: positive('garbage.postTrials', o.garbage?.postTrials, 3),
     },
+    decodeBomb: { sessions: positive('decodeBomb.sessions', o.decodeBomb?.sessions, 4) },
     flood: {
       requests: positive('flood.requests', o.flood?.requests, DEFAULTS.floodRequests),
       kind: o.flood?.kind ?? 'ping',

@@ -1,6 +1,7 @@
 import { formatAddress, NodeIdentity } from '@tc/registry';
 import type { CaseContext, CaseOutcome, HostileCase } from './case.js';
 import { connectionStorm } from './connection-storm.js';
+import { decodeBomb } from './decode-bomb.js';
 import { ProbeError } from './errors.js';
 import { garbage } from './garbage.js';
 import type { LatencyStats } from './honest-probe.js';
@@ -15,6 +16,7 @@ import type { CaseResult, HostileReport } from './report.js';
 import { requestFlood } from './request-flood.js';
 import { slowloris } from './slowloris.js';
 import { stolenIdentity } from './stolen-identity.js';
+import { unknownKind } from './unknown-kind.js';
 import { wrongGenesis } from './wrong-genesis.js';
 
 /** Every case by name. */
@@ -25,6 +27,8 @@ export const CASES: Readonly<Record<CaseName, HostileCase>> = {
   'never-reads': neverReads,
   'wrong-genesis': wrongGenesis,
   'connection-storm': connectionStorm,
+  'unknown-kind': unknownKind,
+  'decode-bomb': decodeBomb,
   'oversized-prefix': oversizedPrefix,
   'stolen-identity': stolenIdentity,
 };

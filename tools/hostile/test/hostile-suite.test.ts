@@ -127,6 +127,8 @@ describe('hostile suite against a PeerConnectionRegistry', () => {
       'never-reads',
       'wrong-genesis',
       'connection-storm',
+      'unknown-kind',
+      'decode-bomb',
       'oversized-prefix',
       'stolen-identity',
     ]);
@@ -202,6 +204,20 @@ describe('hostile suite against a PeerConnectionRegistry', () => {
     expect(c.reactions).toEqual(['disconnect']);
     expect(snapshots.get('never-reads')!.disconnects).toContain('too-slow');
     expect(c.honest.ok).toBe(true);
+  });
+
+  it('unknown kind: 1 MiB skipped, the request answered UNSUPPORTED, the session kept, nothing banned', () => {
+    const c = byName('unknown-kind');
+    expect(c.reactions).toEqual(['none']);
+    expect(c.detail).toContain('answered UNSUPPORTED');
+    expect(snapshots.get('unknown-kind')!.bans).toEqual([]);
+  });
+
+  it('decode bombs: the txBroadcast bomb is refused before decoding and its sessions closed', () => {
+    const c = byName('decode-bomb');
+    expect(c.reactions).toEqual(['disconnect']);
+    expect(c.data.txClosed).toBe(c.data.txSessions);
+    expect(snapshots.get('decode-bomb')!.disconnects.length).toBeGreaterThan(0);
   });
 
   it('stolen id: refused, nothing banned (no key was proven), the honest session survives', () => {

@@ -65,9 +65,13 @@ export class ConnectionGuard {
 
   private accept(socket: Socket): void {
     const ip = socket.remoteAddress ?? '?';
-    if (this.bySocket.size >= this.o.maxConnections && !this.evict(() => true)) return this.refuse(socket);
-    if ((this.perIp.get(ip) ?? 0) >= this.o.maxConnectionsPerIp && !this.evict((t) => t.ip === ip)) {
-      return this.refuse(socket);
+    const full = this.bySocket.size >= this.o.maxConnections && !this.evict(() => true);
+    if (
+      full ||
+      ((this.perIp.get(ip) ?? 0) >= this.o.maxConnectionsPerIp && !this.evict((t) => t.ip === ip))
+    ) {
+      this.refuse(socket);
+      return;
     }
     const t: Tracked = { socket, ip, phase: 'headers', sinceMs: performance.now(), timer: undefined };
     this.bySocket.set(socket, t);
