@@ -46,25 +46,35 @@ export const decodeBomb: HostileCase = {
   name: 'decode-bomb',
   expected: 'refused before decoding (MALFORMED_FRAME / OVERSIZE_BLOCK), bomb sessions closed',
   async run(ctx) {
-    const sessions = await Promise.all(
-      Array.from({ length: ctx.o.decodeBomb.sessions }, () => openSession(ctx)),
-    );
-    const open = sessions.filter((s) => s.ws && s.outcome?.ok);
-    if (open.length === 0) return sessionNotOpened(sessions[0]!);
     const tx = emptyTxBroadcast(500_000);
     const block = emptyBlockAnnounce();
-    open.forEach((s, i) => s.ws!.writeRaw(i % 2 === 0 ? tx : block));
-    await Promise.all(open.map((s, i) => s.ws!.waitClosedByNode(i % 2 === 0 ? 10_000 : 3_000)));
-    const obs = open.map((s) => s.ws!.observation());
-    for (const s of sessions) s.ws?.destroy();
-    const txObs = obs.filter((_, i) => i % 2 === 0);
-    const blockObs = obs.filter((_, i) => i % 2 === 1);
+    // Each session bombs as soon as it is open (one turned away by admission must not hold the
+    // others idle into their ping timeout).
+    const runs = await Promise.all(
+      Array.from({ length: ctx.o.decodeBomb.sessions }, async (_, i) => {
+        const s = await openSession(ctx);
+        if (!s.ws || !s.outcome?.ok) {
+          s.ws?.destroy();
+          return { i, s: undefined };
+        }
+        s.ws.writeRaw(i % 2 === 0 ? tx : block);
+        await s.ws.waitClosedByNode(i % 2 === 0 ? 10_000 : 3_000);
+        return { i, s };
+      }),
+    );
+    const opened = runs.filter((r) => r.s !== undefined);
+    if (opened.length === 0) return sessionNotOpened({ ws: undefined, outcome: undefined });
+    const obs = opened.map((r) => r.s!.ws!.observation());
+    for (const r of opened) r.s!.ws!.destroy();
+    const kinds = opened.map((r) => r.i % 2);
+    const txObs = obs.filter((_, j) => kinds[j] === 0);
+    const blockObs = obs.filter((_, j) => kinds[j] === 1);
     const txClosed = txObs.filter((o) => o.closedByNode).length;
     const blockClosed = blockObs.filter((o) => o.closedByNode).length;
     return {
       reactions: txClosed === txObs.length ? ['disconnect'] : ['none'],
       detail:
-        `txBroadcast bombs: ${txClosed}/${txObs.length} closed (${describeClose(txObs[0]!)}); ` +
+        `${runs.length - opened.length} sessions not admitted; txBroadcast bombs: ${txClosed}/${txObs.length} closed${txObs[0] ? ` (${describeClose(txObs[0])})` : ''}; ` +
         `blockAnnounce bombs: ${blockClosed}/${blockObs.length} closed`,
       ok: txClosed === txObs.length,
       data: { txSessions: txObs.length, txClosed, blockSessions: blockObs.length, blockClosed },

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tc-load scenarios: `churn` (a peer connecting and leaving 4×/s) and `restarts` (kill -9 loop).
 import { parseArgs } from 'node:util';
+import { bombsRun, lyingTipRun, rpcSlowRun } from './attacks.mjs';
 import { churnRun } from './churn.mjs';
 import { defaultDir, startLoadCluster, stopCluster } from './load.mjs';
 import { restartLoop } from './restarts.mjs';
@@ -22,9 +23,18 @@ const slotMs = Number(values['slot-ms']);
 const count = Number(values.nodes);
 const rate = Number(values.rate);
 
+const ATTACKS = { 'rpc-slow': rpcSlowRun, bombs: bombsRun, 'lying-tip': lyingTipRun };
+if (scenario in ATTACKS) {
+  const seconds = Number(values.seconds === '90' ? '15' : values.seconds);
+  const result = await ATTACKS[scenario]({ dir: defaultDir(scenario), seconds, log });
+  const { table, ...rest } = result;
+  if (table) log(table);
+  process.stdout.write(`${JSON.stringify({ scenario, ...rest }, null, 2)}\n`);
+  process.exit(0);
+}
 if (scenario !== 'churn' && scenario !== 'restarts') {
   log(
-    'usage: scenarios-cli.mjs churn|restarts [--nodes N] [--slot-ms MS] [--seconds S] [--kills K] [--rate R]',
+    'usage: scenarios-cli.mjs churn|restarts|rpc-slow|bombs|lying-tip [--nodes N] [--slot-ms MS] [--seconds S] [--kills K] [--rate R]',
   );
   process.exit(64);
 }

@@ -114,13 +114,20 @@ export class ConnectionGuard {
     t.timer.unref();
   }
 
-  /** Cuts the oldest connection that is receiving or idle among those `match` picks. */
+  /**
+   * Cuts, among those `match` picks, the connection receiving its request longest; failing
+   * that the one idle longest (an honest keep-alive client loses only a reused socket).
+   */
   private evict(match: (t: Tracked) => boolean): boolean {
-    let victim: Tracked | undefined;
+    let receiving: Tracked | undefined;
+    let idle: Tracked | undefined;
     for (const t of this.bySocket.values()) {
       if (t.phase === 'serving' || !match(t)) continue;
-      if (victim === undefined || t.sinceMs < victim.sinceMs) victim = t;
+      if (t.phase === 'idle') {
+        if (idle === undefined || t.sinceMs < idle.sinceMs) idle = t;
+      } else if (receiving === undefined || t.sinceMs < receiving.sinceMs) receiving = t;
     }
+    const victim = receiving ?? idle;
     if (victim === undefined) return false;
     this.cut(victim, 'evicted');
     return true;
