@@ -183,22 +183,22 @@ export class ChainStore extends ChainStoreReads {
    * Stores accepted transactions durably (all or none; the event turn's writes share one commit).
    * Throws PendingTxsFullError past `maxPendingTxs`, RangeError on a malformed record.
    */
-  async putPendingTxsAsync(records: readonly PendingTxRecord[]): Promise<void> {
-    this.guard(() => undefined);
-    try {
-      await this.pending.put(records);
-    } catch (error) {
-      throw mapEngineError(error, this.path); // RangeErrors (bad input, full) pass through
-    }
+  putPendingTxsAsync(records: readonly PendingTxRecord[]): Promise<void> {
+    return this.guardAsync(() => this.pending.put(records));
   }
 
   /** Deletes accepted transactions by id (missing ids are ignored). */
-  async deletePendingTxsAsync(txids: readonly Uint8Array[]): Promise<void> {
+  deletePendingTxsAsync(txids: readonly Uint8Array[]): Promise<void> {
+    return this.guardAsync(() => this.pending.delete(txids));
+  }
+
+  /** `guard` for an asynchronous write: closed stores refuse, engine errors are typed. */
+  private async guardAsync<T>(fn: () => Promise<T>): Promise<T> {
     this.guard(() => undefined);
     try {
-      await this.pending.delete(txids);
+      return await fn();
     } catch (error) {
-      throw mapEngineError(error, this.path); // RangeErrors (bad input, full) pass through
+      throw mapEngineError(error, this.path); // RangeErrors (bad input) and StorageErrors pass through
     }
   }
 

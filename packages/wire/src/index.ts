@@ -23,6 +23,7 @@ export {
   lastFieldOf,
   TooManyItemsError,
   TRANSACTION_SHAPE,
+  varintBytes,
 } from './item-density.js';
 export {
   isMessageKind,

@@ -52,53 +52,70 @@ export function checkItemDensity(bytes: Uint8Array, shape: Shape): void {
   if (counted > budget) throw new TooManyItemsError(counted, bytes.length);
 }
 
+/** A cursor over protobuf bytes[pos, end): varints and skips, MalformedFrameError when broken. */
+class Cursor {
+  constructor(
+    readonly bytes: Uint8Array,
+    public pos: number,
+    readonly end: number,
+  ) {}
+
+  varint(): number {
+    let value = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      if (this.pos >= this.end) throw new MalformedFrameError('truncated varint');
+      const byte = this.bytes[this.pos++]!;
+      if (shift < 49) value += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return value;
+    }
+    throw new MalformedFrameError('varint longer than 10 bytes');
+  }
+
+  /** Skips a field's value of `wireType`; for LEN returns the payload's [start, end). */
+  skip(wireType: number): [number, number] | undefined {
+    let payload: [number, number] | undefined;
+    if (wireType === 0) this.varint();
+    else if (wireType === 1) this.pos += 8;
+    else if (wireType === 5) this.pos += 4;
+    else if (wireType === 2) {
+      const length = this.varint();
+      if (this.pos + length > this.end)
+        throw new MalformedFrameError('length-delimited field runs past its message');
+      payload = [this.pos, this.pos + length];
+      this.pos += length;
+    } else throw new MalformedFrameError(`wire type ${wireType}`);
+    if (this.pos > this.end) throw new MalformedFrameError('field runs past its message');
+    return payload;
+  }
+}
+
+/** The varint encoding of `n` (a non-negative safe integer), for hand-built frames in tests and tools. */
+export function varintBytes(n: number): number[] {
+  const out: number[] = [];
+  let v = n;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}
+
 /**
  * Elements of `shape`'s repeated fields in bytes[start, end), nested ones included; stops once
  * the count passes `budget` (returns budget + 1).
  */
 function countItems(bytes: Uint8Array, start: number, end: number, shape: Shape, budget: number): number {
-  let pos = start;
+  const c = new Cursor(bytes, start, end);
   let items = 0;
-  const varint = (): number => {
-    let value = 0;
-    for (let shift = 0; shift < 70; shift += 7) {
-      if (pos >= end) throw new MalformedFrameError('truncated varint');
-      const byte = bytes[pos++]!;
-      if (shift < 49) value += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return value;
-    }
-    throw new MalformedFrameError('varint longer than 10 bytes');
-  };
-  while (pos < end) {
-    const tag = varint();
-    const field = Math.floor(tag / 8);
-    switch (tag & 7) {
-      case 0:
-        varint();
-        break;
-      case 1:
-        pos += 8;
-        break;
-      case 5:
-        pos += 4;
-        break;
-      case 2: {
-        const length = varint();
-        const bodyEnd = pos + length;
-        if (bodyEnd > end) throw new MalformedFrameError('length-delimited field runs past its message');
-        const element = shape[field];
-        if (element !== undefined) {
-          items++;
-          if (element !== 'bytes') items += countItems(bytes, pos, bodyEnd, element, budget - items);
-          if (items > budget) return budget + 1;
-        }
-        pos = bodyEnd;
-        break;
-      }
-      default:
-        throw new MalformedFrameError(`wire type ${tag & 7}`);
-    }
-    if (pos > end) throw new MalformedFrameError('field runs past its message');
+  while (c.pos < end) {
+    const tag = c.varint();
+    const payload = c.skip(tag & 7);
+    const element = payload && shape[Math.floor(tag / 8)];
+    if (!payload || element === undefined) continue;
+    items++;
+    if (element !== 'bytes') items += countItems(bytes, payload[0], payload[1], element, budget - items);
+    if (items > budget) return budget + 1;
   }
   return items;
 }
@@ -109,32 +126,12 @@ function countItems(bytes: Uint8Array, start: number, end: number, shape: Shape,
  * its transactions. Throws MalformedFrameError on broken framing.
  */
 export function lastFieldOf(bytes: Uint8Array, field: number): Uint8Array | undefined {
-  let found: Uint8Array | undefined;
-  let pos = 0;
-  const end = bytes.length;
-  const varint = (): number => {
-    let value = 0;
-    for (let shift = 0; shift < 70; shift += 7) {
-      if (pos >= end) throw new MalformedFrameError('truncated varint');
-      const byte = bytes[pos++]!;
-      if (shift < 49) value += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return value;
-    }
-    throw new MalformedFrameError('varint longer than 10 bytes');
-  };
-  while (pos < end) {
-    const tag = varint();
-    const wireType = tag & 7;
-    if (wireType === 0) varint();
-    else if (wireType === 1) pos += 8;
-    else if (wireType === 5) pos += 4;
-    else if (wireType === 2) {
-      const length = varint();
-      if (pos + length > end) throw new MalformedFrameError('length-delimited field runs past its message');
-      if (Math.floor(tag / 8) === field) found = bytes.subarray(pos, pos + length);
-      pos += length;
-    } else throw new MalformedFrameError(`wire type ${wireType}`);
-    if (pos > end) throw new MalformedFrameError('field runs past its message');
+  let found: [number, number] | undefined;
+  const c = new Cursor(bytes, 0, bytes.length);
+  while (c.pos < bytes.length) {
+    const tag = c.varint();
+    const payload = c.skip(tag & 7);
+    if (payload && Math.floor(tag / 8) === field) found = payload;
   }
-  return found;
+  return found && bytes.subarray(found[0], found[1]);
 }

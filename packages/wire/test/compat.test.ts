@@ -9,6 +9,7 @@ import {
   message,
   u64,
   u64ToBigInt,
+  varintBytes,
 } from '../src/index.js';
 
 const protoPath = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
@@ -75,7 +76,7 @@ describe('schema evolution', () => {
   it('a newer kind of any size up to the frame limit is skipped unbuffered, and the stream goes on', () => {
     // 6 MiB of a kind at field 40, trickled in 64 KiB chunks, then a ping.
     const body = 6 * 1024 * 1024;
-    const header = Buffer.from([0x08, 0x07, 0xc2, 0x02, ...varint(body)]); // request_id 7, field 40 (LEN)
+    const header = Buffer.from([0x08, 0x07, 0xc2, 0x02, ...varintBytes(body)]); // request_id 7, field 40 (LEN)
     const envelope = header.length + body;
     const prefix = Buffer.alloc(4);
     prefix.writeUInt32BE(envelope);
@@ -102,13 +103,3 @@ describe('schema evolution', () => {
     }
   });
 });
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}

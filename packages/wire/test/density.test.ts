@@ -9,6 +9,7 @@ import {
   message,
   TooManyItemsError,
   TRANSACTION_SHAPE,
+  varintBytes,
 } from '../src/index.js';
 import { sampleBlock, sampleTx } from './samples.js';
 
@@ -16,7 +17,7 @@ import { sampleBlock, sampleTx } from './samples.js';
 function bombFrame(bodyField: number, count: number): Uint8Array {
   const body = Buffer.alloc(count * 2);
   for (let i = 0; i < count; i++) body[i * 2] = 0x0a; // field 1, LEN, length 0
-  const head = [...varint((bodyField << 3) | 2), ...varint(body.length)];
+  const head = [...varintBytes((bodyField << 3) | 2), ...varintBytes(body.length)];
   const envelope = Buffer.concat([Buffer.from(head), body]);
   const prefix = Buffer.alloc(4);
   prefix.writeUInt32BE(envelope.length);
@@ -51,13 +52,3 @@ describe('element density: what a decode would allocate is bounded before it run
     expect(() => checkItemDensity(block, BLOCK_SHAPE)).not.toThrow();
   });
 });
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}

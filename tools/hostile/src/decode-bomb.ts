@@ -1,4 +1,4 @@
-import { encodeFrame, message } from '@tc/wire';
+import { encodeFrame, message, varintBytes } from '@tc/wire';
 import { type HostileCase, openSession, sessionNotOpened } from './case.js';
 import { describeClose } from './observe.js';
 
@@ -6,7 +6,7 @@ import { describeClose } from './observe.js';
 export function emptyTxBroadcast(count: number): Uint8Array {
   const body = new Uint8Array(count * 2);
   for (let i = 0; i < count; i++) body[i * 2] = 0x0a; // TxBroadcast.txs (1), length 0
-  const inner = [...varint((26 << 3) | 2), ...varint(body.length)]; // Envelope.tx_broadcast
+  const inner = [...varintBytes((26 << 3) | 2), ...varintBytes(body.length)]; // Envelope.tx_broadcast
   const frame = new Uint8Array(4 + inner.length + body.length);
   new DataView(frame.buffer).setUint32(0, inner.length + body.length);
   frame.set(inner, 4);
@@ -20,16 +20,6 @@ export function emptyBlockAnnounce(): Uint8Array {
   const block = new Uint8Array(count * 2);
   for (let i = 0; i < count; i++) block[i * 2] = 0x12; // Block.txs (2), length 0
   return encodeFrame(message('blockAnnounce', { block }));
-}
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { varintBytes } from '@tc/wire';
 import { type HostileCase, openSession, sessionNotOpened } from './case.js';
 import { describeClose, sleep } from './observe.js';
 
@@ -6,21 +7,11 @@ const FUTURE_FIELD = 40;
 
 /** A frame of the future kind: request id `requestId`, a body of `bodyBytes` filler bytes. */
 export function futureKindFrame(requestId: number, bodyBytes: number): Uint8Array {
-  const head = [0x08, requestId, ...varint((FUTURE_FIELD << 3) | 2), ...varint(bodyBytes)];
+  const head = [0x08, requestId, ...varintBytes((FUTURE_FIELD << 3) | 2), ...varintBytes(bodyBytes)];
   const frame = new Uint8Array(4 + head.length + bodyBytes).fill(0x5a);
   new DataView(frame.buffer).setUint32(0, head.length + bodyBytes);
   frame.set(head, 4);
   return frame;
-}
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
 }
 
 /**

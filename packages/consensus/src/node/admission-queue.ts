@@ -13,10 +13,20 @@ export interface AdmissionQueueOptions {
   maxConcurrent?: number;
   /** Transactions waiting for a batch; beyond it a submission is refused MEMPOOL_BUSY (default 20 000). */
   maxQueued?: number;
+  /** Encoded bytes waiting for a batch; beyond it a submission is refused MEMPOOL_BUSY (default 64 MiB). */
+  maxQueuedBytes?: number;
+}
+
+/** Encoded size of a submission (decoded ones, from txBroadcast, are bounded by their frame). */
+function bytesOf(txs: readonly TxInput[]): number {
+  let n = 0;
+  for (const t of txs) if (t instanceof Uint8Array) n += t.byteLength;
+  return n;
 }
 
 interface Waiting {
   readonly txs: readonly TxInput[];
+  readonly bytes: number;
   readonly resolve: (results: MempoolAddResult[]) => void;
 }
 
@@ -29,7 +39,9 @@ interface Waiting {
 export class AdmissionQueue {
   private readonly waiting: Waiting[] = [];
   private queued = 0;
+  private queuedBytes = 0;
   private running = 0;
+  private readonly maxQueuedBytes: number;
   private readonly maxBatch: number;
   private readonly maxConcurrent: number;
   private readonly maxQueued: number;
@@ -38,23 +50,29 @@ export class AdmissionQueue {
     this.maxBatch = o.maxBatch ?? 2_000;
     this.maxConcurrent = o.maxConcurrent ?? 2;
     this.maxQueued = o.maxQueued ?? 20_000;
+    this.maxQueuedBytes = o.maxQueuedBytes ?? 64 * 1024 * 1024;
   }
 
   /** Whether `n` more transactions would be taken now. */
-  hasRoom(n: number): boolean {
-    return this.queued + n <= this.maxQueued;
+  hasRoom(n: number, bytes = 0): boolean {
+    return this.queued + n <= this.maxQueued && this.queuedBytes + bytes <= this.maxQueuedBytes;
   }
 
   /** One result per transaction, in order. Never rejects. */
   add(txs: readonly TxInput[]): Promise<MempoolAddResult[]> {
     if (txs.length === 0) return Promise.resolve([]);
-    if (!this.hasRoom(txs.length)) {
-      const error = new MempoolError('MEMPOOL_BUSY', `${this.queued} transactions wait for validation`);
+    const bytes = bytesOf(txs);
+    if (!this.hasRoom(txs.length, bytes)) {
+      const error = new MempoolError(
+        'MEMPOOL_BUSY',
+        `${this.queued} transactions (${this.queuedBytes} bytes) wait for validation`,
+      );
       return Promise.resolve(txs.map(() => ({ ok: false as const, error })));
     }
     return new Promise((resolve) => {
-      this.waiting.push({ txs, resolve });
+      this.waiting.push({ txs, bytes, resolve });
       this.queued += txs.length;
+      this.queuedBytes += bytes;
       this.pump();
     });
   }
@@ -69,6 +87,7 @@ export class AdmissionQueue {
         const next = this.waiting.shift()!;
         batch.push(next);
         n += next.txs.length;
+        this.queuedBytes -= next.bytes;
       }
       this.queued -= n;
       this.running++;
