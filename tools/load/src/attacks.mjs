@@ -50,7 +50,10 @@ function slowClients(port, count, intervalMs) {
     timer.unref();
     sockets.push(s);
   }
-  return { stop: () => sockets.forEach((s) => s.destroy()), cutCount: () => cut };
+  const stop = () => {
+    for (const s of sockets) s.destroy();
+  };
+  return { stop, cutCount: () => cut };
 }
 
 async function oneNode(dir, slotMs = 1_000) {
@@ -165,6 +168,7 @@ async function startLiar(nodes) {
     const hash = await nodes[0].rpc.call('getblockhash', [u64ToNumber(body.height)]).catch(() => undefined);
     return { height: body.height, hash: hash ? Buffer.from(hash, 'hex') : new Uint8Array(0) };
   });
+  // biome-ignore lint/correctness/useYield: the liar serves no block, it only stalls and refuses
   liar.handle('getBlockRange', async function* () {
     await sleep(9_000);
     throw new HandlerError('NOT_FOUND', 'no such blocks');

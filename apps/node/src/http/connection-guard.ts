@@ -12,6 +12,11 @@ export interface ConnectionGuardOptions {
   readonly requestTimeoutMs: number;
   /** A kept-alive connection with no request in progress is closed after this. */
   readonly keepAliveTimeoutMs: number;
+  /**
+   * Connections let in past `maxConnections` when every slot is being served, for `/health` and
+   * `/metrics` only (`isReserved`), so a saturated RPC still answers its probes (default 4).
+   */
+  readonly reserve?: number;
   /** Counts why connections were cut (metrics). */
   readonly onCut?: (reason: CutReason) => void;
 }
@@ -24,6 +29,8 @@ type Phase = 'headers' | 'body' | 'serving' | 'idle';
 interface Tracked {
   readonly socket: Socket;
   readonly ip: string;
+  /** Let in on the reserve: it may only ask for /health or /metrics. */
+  readonly reserved: boolean;
   phase: Phase;
   /** When the current request started arriving (accept, or the end of the previous response). */
   sinceMs: number;
@@ -57,6 +64,17 @@ export class ConnectionGuard {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.request(req, res));
   }
 
+  /** Whether `req` came on a reserve connection (it may only ask for /health or /metrics). */
+  isReserved(req: IncomingMessage): boolean {
+    return this.bySocket.get(req.socket)?.reserved === true;
+  }
+
+  private reservedCount(): number {
+    let n = 0;
+    for (const t of this.bySocket.values()) if (t.reserved) n++;
+    return n;
+  }
+
   /** The request's body has been read: it is being served now (no receive deadline). */
   serving(req: IncomingMessage): void {
     const t = this.bySocket.get(req.socket);
@@ -66,14 +84,21 @@ export class ConnectionGuard {
   private accept(socket: Socket): void {
     const ip = socket.remoteAddress ?? '?';
     const full = this.bySocket.size >= this.o.maxConnections && !this.evict(() => true);
-    if (
-      full ||
-      ((this.perIp.get(ip) ?? 0) >= this.o.maxConnectionsPerIp && !this.evict((t) => t.ip === ip))
-    ) {
+    const reserved = full && this.reservedCount() < (this.o.reserve ?? 4);
+    const ipFull =
+      !reserved && (this.perIp.get(ip) ?? 0) >= this.o.maxConnectionsPerIp && !this.evict((t) => t.ip === ip);
+    if ((full && !reserved) || ipFull) {
       this.refuse(socket);
       return;
     }
-    const t: Tracked = { socket, ip, phase: 'headers', sinceMs: performance.now(), timer: undefined };
+    const t: Tracked = {
+      socket,
+      ip,
+      reserved,
+      phase: 'headers',
+      sinceMs: performance.now(),
+      timer: undefined,
+    };
     this.bySocket.set(socket, t);
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     this.arm(t);

@@ -170,6 +170,12 @@ export class NodeHttpServer {
       if (res.statusCode >= 400) req.socket.destroySoon();
     });
     if (req.method !== 'POST') this.guard.serving(req);
+    // A reserve connection (every slot busy serving calls) is for the probes alone.
+    const probe = req.method === 'GET' && (path === '/metrics' || path?.startsWith('/health') === true);
+    if (this.guard.isReserved(req) && !probe) {
+      res.setHeader('Connection', 'close');
+      return this.json(res, 503, 'other', { error: 'busy: every connection is serving a call; retry' });
+    }
     if (path === '/' || path === '') {
       if (req.method !== 'POST') {
         res.setHeader('Allow', 'POST');
