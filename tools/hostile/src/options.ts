@@ -19,6 +19,7 @@ export const CASE_NAMES = [
   'connection-storm',
   'unknown-kind',
   'decode-bomb',
+  'lying-tip',
   'oversized-prefix',
   'stolen-identity',
 ] as const;

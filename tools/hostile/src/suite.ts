@@ -6,6 +6,7 @@ import { ProbeError } from './errors.js';
 import { garbage } from './garbage.js';
 import type { LatencyStats } from './honest-probe.js';
 import { judge } from './latency.js';
+import { lyingTip } from './lying-tip.js';
 import { createHostileMetrics, type HostileMetrics } from './metrics.js';
 import { neverReads } from './never-reads.js';
 import { probeAddress, sleep } from './observe.js';
@@ -29,6 +30,7 @@ export const CASES: Readonly<Record<CaseName, HostileCase>> = {
   'connection-storm': connectionStorm,
   'unknown-kind': unknownKind,
   'decode-bomb': decodeBomb,
+  'lying-tip': lyingTip,
   'oversized-prefix': oversizedPrefix,
   'stolen-identity': stolenIdentity,
 };

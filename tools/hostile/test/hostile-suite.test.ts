@@ -129,6 +129,7 @@ describe('hostile suite against a PeerConnectionRegistry', () => {
       'connection-storm',
       'unknown-kind',
       'decode-bomb',
+      'lying-tip',
       'oversized-prefix',
       'stolen-identity',
     ]);
