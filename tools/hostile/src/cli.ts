@@ -17,6 +17,7 @@ const USAGE = `tc-hostile: attack a running tc node as misbehaving peers and rep
 Usage: tc-hostile --target HOST:PORT --network ID --genesis HEX [options]
 
   --target HOST:PORT       the node's P2P address (required)
+  --rpc HOST:PORT          its JSON-RPC address (rpc-slow is skipped without it)
   --network ID             its network id (required)
   --genesis HEX            its genesis hash, 64 hex characters (required)
   --cases a,b,...          cases to run (default all): ${CASE_NAMES.join(', ')}
@@ -58,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
       'never-reads-wait': { type: 'string' },
       'address-bans': { type: 'boolean' },
       'stolen-key': { type: 'string' },
+      rpc: { type: 'string' },
       bind: { type: 'string' },
       'protocol-version': { type: 'string' },
       json: { type: 'string' },
@@ -78,6 +80,12 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`--target: ${(error as Error).message}`);
   }
+  let rpc: { host: string; port: number } | undefined;
+  try {
+    rpc = values.rpc ? parseAddress(values.rpc) : undefined;
+  } catch (error) {
+    throw new UsageError(`--rpc: ${(error as Error).message}`);
+  }
   const cases = values.cases
     ?.split(',')
     .map((c) => c.trim())
@@ -93,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
     target,
     networkId: values.network,
     genesisHash: values.genesis,
+    ...(rpc ? { rpc } : {}),
     ...(cases ? { cases: cases as CaseName[] } : {}),
     ...num('honestFactor', values.factor),
     ...num('latencyFloorMs', values.floor),

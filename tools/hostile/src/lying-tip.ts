@@ -29,8 +29,8 @@ export const lyingTip: HostileCase = {
       ws.send({ kind: 'chainTip', requestId: frame.requestId, body: tip() });
     });
     ws.send({ kind: 'chainTip', body: tip() });
-    // A tc node asks every new peer for its tip at once; one that has not asked in 3 s never will.
-    await ws.waitFor(() => asked > 0 || ws.closedByNode, 3_000);
+    // A tc node asks every new peer for its tip within a fork check; one that has not in 8 s won't.
+    await ws.waitFor(() => asked > 0 || ws.closedByNode, 8_000);
     if (asked > 0) await ws.waitClosedByNode(10_000);
     const obs = ws.observation();
     ws.destroy();

@@ -20,6 +20,7 @@ export const CASE_NAMES = [
   'unknown-kind',
   'decode-bomb',
   'lying-tip',
+  'rpc-slow',
   'oversized-prefix',
   'stolen-identity',
 ] as const;
@@ -74,6 +75,10 @@ export interface HostileOptions {
   localAddress?: string;
   slowloris?: { connections?: number; byteIntervalMs?: number };
   garbage?: { seed?: number; postTrials?: number };
+  /** The node's JSON-RPC address, for rpc-slow (which is skipped without it). */
+  rpc?: Target;
+  /** rpc-slow: slow clients kept open (default 100) and each measuring window (default 5 000 ms). */
+  rpcSlow?: { clients?: number; windowMs?: number };
   /** decode-bomb: sessions sending bombs at once (default 4; the run used 24). */
   decodeBomb?: { sessions?: number };
   flood?: { requests?: number; kind?: ProbeKind; waitMs?: number };
@@ -121,6 +126,8 @@ export interface Resolved {
   readonly slowloris: { connections: number; byteIntervalMs: number };
   readonly garbage: { seed: number; postTrials: number };
   readonly decodeBomb: { sessions: number };
+  readonly rpc: Target | undefined;
+  readonly rpcSlow: { clients: number; windowMs: number };
   readonly flood: { requests: number; kind: ProbeKind; waitMs: number };
   readonly neverReads: { maxWaitMs: number; requestIntervalMs: number; rangeCount: number };
   readonly storm: { connections: number; connectTimeoutMs: number; holdMs: number; cleanupTimeoutMs: number };
@@ -192,6 +199,11 @@ export function resolveOptions(o: HostileOptions): Resolved {
       postTrials: positive('garbage.postTrials', o.garbage?.postTrials, 3),
     },
     decodeBomb: { sessions: positive('decodeBomb.sessions', o.decodeBomb?.sessions, 4) },
+    rpc: o.rpc,
+    rpcSlow: {
+      clients: positive('rpcSlow.clients', o.rpcSlow?.clients, 100),
+      windowMs: positive('rpcSlow.windowMs', o.rpcSlow?.windowMs, 5_000),
+    },
     flood: {
       requests: positive('flood.requests', o.flood?.requests, DEFAULTS.floodRequests),
       kind: o.flood?.kind ?? 'ping',

@@ -15,6 +15,7 @@ import { oversizedPrefix } from './oversized-prefix.js';
 import { type ProbeHandle, startProbe } from './probe-handle.js';
 import type { CaseResult, HostileReport } from './report.js';
 import { requestFlood } from './request-flood.js';
+import { rpcSlow } from './rpc-slow.js';
 import { slowloris } from './slowloris.js';
 import { stolenIdentity } from './stolen-identity.js';
 import { unknownKind } from './unknown-kind.js';
@@ -31,6 +32,7 @@ export const CASES: Readonly<Record<CaseName, HostileCase>> = {
   'unknown-kind': unknownKind,
   'decode-bomb': decodeBomb,
   'lying-tip': lyingTip,
+  'rpc-slow': rpcSlow,
   'oversized-prefix': oversizedPrefix,
   'stolen-identity': stolenIdentity,
 };

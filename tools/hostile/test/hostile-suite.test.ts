@@ -130,6 +130,7 @@ describe('hostile suite against a PeerConnectionRegistry', () => {
       'unknown-kind',
       'decode-bomb',
       'lying-tip',
+      'rpc-slow',
       'oversized-prefix',
       'stolen-identity',
     ]);
