@@ -172,6 +172,30 @@ describe('bad configuration', () => {
     expect((await run(['tx', 'send', '--from', 'k.json'])).code).toBe(EXIT_USAGE);
     expect((await run(['--help'])).code).toBe(0);
   });
+
+  it('every command answers --help and -h with its usage and exit 0', async () => {
+    for (const command of [
+      [],
+      ['init'],
+      ['keygen'],
+      ['start'],
+      ['devnet'],
+      ['status'],
+      ['tx'],
+      ['tx', 'send'],
+    ]) {
+      for (const flag of ['--help', '-h']) {
+        const r = await run([...command, flag]);
+        expect({ command, flag, code: r.code, stderr: r.stderr }).toEqual({
+          command,
+          flag,
+          code: 0,
+          stderr: '',
+        });
+        expect(r.stdout).toMatch(/^Usage: tc-node/m);
+      }
+    }
+  });
 });
 
 describe('start, status, tx send, SIGTERM', () => {

@@ -233,8 +233,10 @@ export function buildProgram(io: Io = processIo): Command {
       .requiredOption('--from <KEYFILE>', 'key file of the sender')
       .requiredOption('--to <ADDRESS>', 'recipient address (64 hex)')
       .requiredOption('--amount <N>', 'amount to send', amount)
-      .option('--fee <N>', 'fee', amount, 0n),
-  ).action(async (opts: RpcTargetOptions & { from: string; to: string; amount: bigint; fee: bigint }) => {
+      // No default value here: commander prints defaults in --help with JSON.stringify, which
+      // throws on a bigint (`tx send --help` crashed).
+      .option('--fee <N>', 'fee (default: 0)', amount),
+  ).action(async (opts: RpcTargetOptions & { from: string; to: string; amount: bigint; fee?: bigint }) => {
     if (!/^[0-9a-fA-F]{64}$/.test(opts.to))
       throw new UsageError(`--to must be a 64-hex address, got ${opts.to}`);
     const { key, insecurePermissions } = readKeyFile(resolve(opts.from));
@@ -245,7 +247,7 @@ export function buildProgram(io: Io = processIo): Command {
       from: key,
       to: opts.to.toLowerCase(),
       amount: opts.amount,
-      fee: opts.fee,
+      fee: opts.fee ?? 0n,
       rpc,
     });
     const txid = await rpc.call<string>('sendrawtransaction', [signed.hex]);
