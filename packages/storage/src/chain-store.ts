@@ -40,8 +40,9 @@ export class ChainStore extends ChainStoreReads {
     this.genesisHash = ctx.genesisHash;
     this.lock = ctx.lock;
     this.book = new PeerBook((fn) => this.engine.write(fn), this.engine, ctx.limits, ctx.now);
+    // Off the event loop like block commits, with the same guard and error mapping.
     this.pending = new PendingTxs(
-      (fn) => (this.engine.writeAsync ? this.engine.writeAsync(fn) : Promise.resolve(this.engine.write(fn))),
+      (fn) => this.writeOffLoop(fn, () => this.guard(() => this.engine.write(fn))),
       this.engine,
       ctx.limits,
     );
@@ -184,22 +185,12 @@ export class ChainStore extends ChainStoreReads {
    * Throws PendingTxsFullError past `maxPendingTxs`, RangeError on a malformed record.
    */
   putPendingTxsAsync(records: readonly PendingTxRecord[]): Promise<void> {
-    return this.guardAsync(() => this.pending.put(records));
+    return this.pending.put(records);
   }
 
   /** Deletes accepted transactions by id (missing ids are ignored). */
   deletePendingTxsAsync(txids: readonly Uint8Array[]): Promise<void> {
-    return this.guardAsync(() => this.pending.delete(txids));
-  }
-
-  /** `guard` for an asynchronous write: closed stores refuse, engine errors are typed. */
-  private async guardAsync<T>(fn: () => Promise<T>): Promise<T> {
-    this.guard(() => undefined);
-    try {
-      return await fn();
-    } catch (error) {
-      throw mapEngineError(error, this.path); // RangeErrors (bad input) and StorageErrors pass through
-    }
+    return this.pending.delete(txids);
   }
 
   /** Stored accepted transactions, in txid order (at most `limit`). */
