@@ -22,8 +22,11 @@ const OUTPUT: Shape = {};
 export const TRANSACTION_SHAPE: Shape = { 2: INPUT, 3: OUTPUT };
 export const BLOCK_SHAPE: Shape = { 2: TRANSACTION_SHAPE };
 
-/** Envelope body field number → the body's shape, for the kinds with repeated fields. */
-export const BODY_SHAPES: Readonly<Record<number, Shape>> = {
+/**
+ * The Envelope: its body (one element) and what the body holds, by body field number, for the
+ * kinds with repeated fields.
+ */
+export const ENVELOPE_SHAPE: Shape = {
   17: { 1: {} }, // Peers.peers
   23: { 1: BLOCK_SHAPE }, // BlockRangeChunk.blocks
   26: { 1: TRANSACTION_SHAPE }, // TxBroadcast.txs
@@ -32,11 +35,6 @@ export const BODY_SHAPES: Readonly<Record<number, Shape>> = {
   30: { 1: 'bytes' }, // GetTxs.txids
   31: { 1: 'bytes' }, // Txs.txs (each one a Transaction, checked when it is decoded)
 };
-
-/** The Envelope: its body (one element) and what the body holds. */
-export const ENVELOPE_SHAPE: Shape = Object.fromEntries(
-  Object.entries(BODY_SHAPES).map(([field, shape]) => [field, shape]),
-);
 
 /** A message holds more elements than its bytes allow (a decode bomb); nothing was allocated. */
 export class TooManyItemsError extends MalformedFrameError {
