@@ -48,12 +48,6 @@ function below(a: MempoolEntry, b: { fee: bigint; size: number; seq: number }): 
   return left !== right ? left < right : a.seq > b.seq;
 }
 
-/**
- * Pending transactions, bounded by count and bytes, ordered by fee rate (fee / consensus
- * size). A transaction is admitted only if it spends confirmed, unspent outputs no other
- * pending transaction spends (no chains of unconfirmed transactions in v1). When full, the
- * lowest fee rates are evicted for a strictly better one.
- */
 /** A decoded transaction of a batch, at `index` of the caller's list. */
 interface Work {
   readonly index: number;
@@ -65,8 +59,16 @@ interface Work {
 interface Ready extends Work {
   readonly txid: Uint8Array;
   readonly size: number;
+  /** The outputs its inputs spend, as read before validation. */
+  readonly spent: readonly (UtxoEntry | undefined)[];
 }
 
+/**
+ * Pending transactions, bounded by count and bytes, ordered by fee rate (fee / consensus
+ * size). A transaction is admitted only if it spends confirmed, unspent outputs no other
+ * pending transaction spends (no chains of unconfirmed transactions in v1). When full, the
+ * lowest fee rates are evicted for a strictly better one.
+ */
 export class Mempool {
   readonly maxCount: number;
   readonly maxBytes: number;
@@ -281,7 +283,7 @@ export class Mempool {
     });
     const read = await this.readInputs(decoded, ctx.utxos);
     const work: Work[] = [];
-    const spentOf = new Map<number, readonly (UtxoEntry | undefined)[]>(); // by w.index
+    const workSpent: (readonly (UtxoEntry | undefined)[])[] = [];
     decoded.forEach((w, i) => {
       const spent = read.spent[i]!;
       const missing = spent.indexOf(undefined);
@@ -291,8 +293,8 @@ export class Mempool {
         results[w.index] = this.reject(error, computeTxid(w.tx));
         return;
       }
-      spentOf.set(w.index, spent);
       work.push(w);
+      workSpent.push(spent);
     });
     // Txids come from the pool (computed there anyway), so this thread hashes only what it refused; a
     // duplicate costs the pool no verification either (the signature cache answers for it).
@@ -316,10 +318,10 @@ export class Mempool {
       }
       batchIds.add(hex);
       // A copy: the pool's result buffer holds the whole batch's txids.
-      ready.push({ ...w, txid: r.txid.slice(), size: r.size });
+      ready.push({ ...w, txid: r.txid.slice(), size: r.size, spent: workSpent[i]! });
     });
     if (read.version === this.chainVersion) {
-      for (const w of ready) results[w.index] = this.admit(w, spentOf.get(w.index)!);
+      for (const w of ready) results[w.index] = this.admit(w, w.spent);
       return results as MempoolAddResult[];
     }
     for (let attempt = 0; attempt < 3 && ready.length > 0; attempt++) {

@@ -52,12 +52,12 @@ export class AcceptedTxs {
 
   /** Durably stores admitted entries; resolves once they are on disk. */
   async persist(entries: readonly MempoolEntry[]): Promise<void> {
-    const fresh = entries.filter((e) => !this.stored.has(toHex(e.txid)));
+    const fresh = entries.map((e) => ({ key: toHex(e.txid), e })).filter(({ key }) => !this.stored.has(key));
     if (fresh.length === 0) return;
     await this.o.store.putPendingTxsAsync(
-      fresh.map((e) => ({ txid: e.txid, bytes: e.bytes ?? encodeTransactionData(e.tx) })),
+      fresh.map(({ e }) => ({ txid: e.txid, bytes: e.bytes ?? encodeTransactionData(e.tx) })),
     );
-    for (const e of fresh) this.stored.add(toHex(e.txid));
+    for (const { key } of fresh) this.stored.add(key);
   }
 
   start(): void {

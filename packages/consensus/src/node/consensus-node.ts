@@ -170,7 +170,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       minCheckIntervalMs: options.forkCheckMinIntervalMs ?? 600,
       ...(extend ? { sync: extend } : {}),
-      maxPlausibleHeight: () => maxPlausibleHeight(genesis, (options.now ?? Date.now)()),
+      maxPlausibleHeight: () => maxPlausibleHeight(genesis, this.now()),
       onPeerFault,
     });
     this.accepted = new AcceptedTxs({ store, mempool: this.mempool });
