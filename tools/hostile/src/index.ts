@@ -36,4 +36,5 @@ export {
 export { CASE_NAMES, type CaseName, DEFAULTS, type HostileOptions, isCaseName } from './options.js';
 export { type ProbeHandle, startProbe } from './probe-handle.js';
 export { type CaseResult, formatReport, type HostileReport, type LatencyVerdict } from './report.js';
+export { type HonestRpcWindow, type LatencySummary, sampleHonestRpc } from './rpc-slow.js';
 export { CASES, runHostileSuite } from './suite.js';

@@ -1,60 +1,11 @@
 // Attacks against real tc-node processes, measured against a baseline taken in the same run:
 // `rpc-slow` (100 slow HTTP clients), `bombs` (24 sessions of decode bombs against a node capped
 // at --max-old-space-size=512), `lying-tip` (a peer claiming a far tip at every validator).
-import { connect } from 'node:net';
-import { formatReport, runHostileSuite } from '@tc/hostile';
+import { formatReport, runHostileSuite, sampleHonestRpc } from '@tc/hostile';
 import { HandlerError, NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
 import { u64, u64ToNumber } from '@tc/wire';
 import { layoutCluster, sleep, startNode, stopNode, waitForMesh } from './cluster.mjs';
 import { metricSum, metricValue } from './rpc.mjs';
-import { percentile } from './step.mjs';
-
-/** Sequential honest calls for `ms`: latencies of getblockchaininfo and of GET /health. */
-async function sampleHonest(node, ms) {
-  const rpc = [];
-  const health = [];
-  let failures = 0;
-  const end = performance.now() + ms;
-  const url = node.rpc.url.replace(/\/$/, '');
-  for (let i = 0; i < 100_000 && performance.now() < end; i++) {
-    const t0 = performance.now();
-    try {
-      await node.rpc.call('getblockchaininfo', [], 5_000);
-      rpc.push(performance.now() - t0);
-      if (i % 5 === 0) {
-        const t1 = performance.now();
-        const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) });
-        await r.text();
-        if (r.status < 500) health.push(performance.now() - t1);
-        else failures++;
-      }
-    } catch {
-      failures++;
-    }
-    await sleep(5);
-  }
-  const stat = (xs) => ({ n: xs.length, p50: percentile(xs, 50), p99: percentile(xs, 99) });
-  return { rpc: stat(rpc), health: stat(health), failures };
-}
-
-/** `count` clients that send a request line and then one header byte every `intervalMs`. */
-function slowClients(port, count, intervalMs) {
-  const sockets = [];
-  let cut = 0;
-  for (let i = 0; i < count; i++) {
-    const s = connect(port, '127.0.0.1');
-    s.on('error', () => undefined);
-    s.on('close', () => cut++);
-    s.write('POST / HTTP/1.1\r\nHost: x\r\n');
-    const timer = setInterval(() => (s.destroyed ? clearInterval(timer) : s.write('x')), intervalMs);
-    timer.unref();
-    sockets.push(s);
-  }
-  const stop = () => {
-    for (const s of sockets) s.destroy();
-  };
-  return { stop, cutCount: () => cut };
-}
 
 async function oneNode(dir, slotMs = 1_000) {
   const nodes = await layoutCluster({ dir, count: 1, slotMs });
@@ -62,32 +13,47 @@ async function oneNode(dir, slotMs = 1_000) {
   return nodes;
 }
 
+/** `@tc/hostile`'s case(s) against one node, P2P and RPC targets both given. */
+async function hostileAgainst(node, cases, extra = {}) {
+  const info = await node.rpc.call('getblockchaininfo');
+  const [host, port] = node.p2p.split(':');
+  const rpc = new URL(node.rpc.url);
+  return runHostileSuite({
+    target: { host, port: Number(port) },
+    rpc: { host: rpc.hostname, port: Number(rpc.port) },
+    networkId: info.network,
+    genesisHash: Buffer.from(info.genesisHash, 'hex'),
+    cases,
+    // Under the node's getChainTip quota (2/s): an honest peer's pace, not a flood.
+    probe: { worker: false, intervalMs: 550, baselineMs: 5_000, minSamples: 5 },
+    ...extra,
+  });
+}
+
 export async function rpcSlowRun({ dir, clients = 100, seconds = 10, log }) {
   const [node] = await oneNode(dir);
   try {
-    const port = Number(new URL(node.rpc.url).port);
-    log('baseline');
-    const baseline = await sampleHonest(node, seconds * 1_000);
-    log(`${clients} slow clients`);
-    // Replaced as they are cut (by their deadline or for room), so the pressure lasts.
-    const waves = [slowClients(port, clients, 500)];
-    const refill = setInterval(() => waves.push(slowClients(port, 10, 500)), 1_000);
-    const during = await sampleHonest(node, seconds * 1_000);
-    clearInterval(refill);
-    for (const w of waves) w.stop();
+    log(`${clients} slow clients (after a ${seconds} s baseline)`);
+    const report = await hostileAgainst(node, ['rpc-slow'], {
+      rpcSlow: { clients, windowMs: seconds * 1_000 },
+    });
     const text = await node.rpc.metrics();
+    const cut = (reason) => metricValue(text, 'tc_node_http_connections_cut_total', `reason="${reason}"`);
+    const { data } = report.cases[0];
     return {
-      clientsOpened: clients + 10 * (waves.length - 1),
-      clientsCut: waves.reduce((s, w) => s + w.cutCount(), 0),
+      clientsOpened: data.opened,
+      clientsCut: data.cut,
       cutByReason: {
-        headers_timeout: metricValue(text, 'tc_node_http_connections_cut_total', 'reason="headers_timeout"'),
-        evicted: metricValue(text, 'tc_node_http_connections_cut_total', 'reason="evicted"'),
-        refused: metricValue(text, 'tc_node_http_connections_cut_total', 'reason="refused"'),
+        headers_timeout: cut('headers_timeout'),
+        evicted: cut('evicted'),
+        refused: cut('refused'),
       },
-      baseline,
-      during,
-      rpcP99Ratio: during.rpc.p99 / baseline.rpc.p99,
-      healthP99Ratio: during.health.p99 / baseline.health.p99,
+      baseline: data.baseline,
+      during: data.during,
+      rpcP99Ratio: data.rpcRatio,
+      healthP99Ratio: data.healthRatio,
+      pass: report.cases[0].pass,
+      table: formatReport(report),
     };
   } finally {
     await stopNode(node);
@@ -98,9 +64,7 @@ export async function bombsRun({ dir, sessions = 24, heapMiB = 512, log }) {
   process.env.TC_LOAD_NODE_ARGS = `${process.env.TC_LOAD_NODE_ARGS ?? ''} --max-old-space-size=${heapMiB}`;
   const [node] = await oneNode(dir);
   try {
-    const info = await node.rpc.call('getblockchaininfo');
-    const [host, port] = node.p2p.split(':');
-    const baseline = await sampleHonest(node, 5_000);
+    const baseline = await sampleHonestRpc(node.rpc.url, 5_000);
     let peakRss = 0;
     let sampling = true;
     const rss = (async () => {
@@ -111,16 +75,8 @@ export async function bombsRun({ dir, sessions = 24, heapMiB = 512, log }) {
       }
     })();
     log(`${sessions} sessions of decode bombs`);
-    const honest = sampleHonest(node, 15_000);
-    const report = await runHostileSuite({
-      target: { host, port: Number(port) },
-      networkId: info.network,
-      genesisHash: Buffer.from(info.genesisHash, 'hex'),
-      cases: ['decode-bomb'],
-      decodeBomb: { sessions },
-      // Under the node's getChainTip quota (2/s): an honest peer's pace, not a flood.
-      probe: { worker: false, intervalMs: 550, baselineMs: 5_000, minSamples: 5 },
-    });
+    const honest = sampleHonestRpc(node.rpc.url, 15_000);
+    const report = await hostileAgainst(node, ['decode-bomb'], { decodeBomb: { sessions } });
     const during = await honest;
     sampling = false;
     await rss;
