@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeIdentity, nodeBanKey, PeerConnectionRegistry } from '@tc/registry';
+import { NodeIdentity, nodeBanKey } from '@tc/registry';
 import { decodeBlock, u64, u64ToNumber } from '@tc/wire';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +10,6 @@ import {
   type ConsensusNode,
   decodeBlockData,
   type ForkCheckResult,
-  genesisHash,
   type HeaderRef,
   headerHash,
   leaderIndex,
@@ -144,15 +143,7 @@ describe('fork watcher through ConsensusNode', () => {
     const branch = [...b.bytes.slice(0, 2), forged.bytes];
     const hashes = [g0.hash, ...branch.map((bytes) => headerHash(decodeBlockData(bytes).header))];
 
-    const liar = new PeerConnectionRegistry({
-      identity: NodeIdentity.generate(),
-      networkId: cluster.genesis.networkId,
-      genesisHash: genesisHash(cluster.genesis),
-      listen: false,
-      discovery: false,
-      exemptLoopback: true,
-      limits: { closeTimeoutMs: 500 },
-    });
+    const liar = cluster.bareRegistry();
     liar.handle('getChainTip', () => ({ height: u64(3), hash: hashes[3]! }));
     liar.handle('getBlockHash', (body) => ({
       height: body.height,
@@ -163,7 +154,6 @@ describe('fork watcher through ConsensusNode', () => {
       yield { blocks: branch.slice(start - 1, start - 1 + body.count).map((bytes) => decodeBlock(bytes)) };
     });
     await liar.start();
-    cleanup.push(() => liar.stop());
     await liar.dial(addressOf_(x));
     await waitFor(
       () => x.registry.bans().some((r) => r.key === nodeBanKey(liar.nodeId)),

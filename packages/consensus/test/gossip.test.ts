@@ -1,4 +1,4 @@
-import { NodeIdentity, nodeBanKey, PeerConnectionRegistry } from '@tc/registry';
+import { nodeBanKey, type PeerConnectionRegistry } from '@tc/registry';
 import { decodeBlock, encodeBlock, encodeTransaction, u64, u64ToNumber } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -18,27 +18,15 @@ import { wallets } from './helpers.js';
 import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
 
 let cluster: TestCluster | undefined;
-const raws: PeerConnectionRegistry[] = [];
-
 afterEach(async () => {
-  await Promise.all(raws.splice(0).map((r) => r.stop()));
   await cluster?.stop();
   cluster = undefined;
 });
 
 /** A bare registry on the cluster's network: plays a hostile or curious peer. */
 async function rawPeer(c: TestCluster, node: ConsensusNode): Promise<PeerConnectionRegistry> {
-  const raw = new PeerConnectionRegistry({
-    identity: NodeIdentity.generate(),
-    networkId: c.genesis.networkId,
-    genesisHash: genesisHash(c.genesis),
-    listen: false,
-    discovery: false,
-    exemptLoopback: true,
-    limits: { closeTimeoutMs: 500 },
-  });
+  const raw = c.bareRegistry();
   await raw.start();
-  raws.push(raw);
   await raw.dial(addressOf_(node));
   return raw;
 }

@@ -1,15 +1,13 @@
-import { HandlerError, NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
+import { HandlerError } from '@tc/registry';
 import { u64, u64ToNumber } from '@tc/wire';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConsensusNode, genesisHash, maxPlausibleHeight } from '../src/index.js';
+import { type ConsensusNode, maxPlausibleHeight } from '../src/index.js';
 import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
 
 let cluster: TestCluster | undefined;
-const cleanup: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
-  for (const fn of cleanup.splice(0)) await fn();
   await cluster?.stop();
   cluster = undefined;
 });
@@ -20,15 +18,7 @@ afterEach(async () => {
  * with NOT_FOUND after a pause. `claim(ourHeight)` is the height it claims.
  */
 async function liar(victim: ConsensusNode, c: TestCluster, claim: (ours: number) => number, pauseMs = 300) {
-  const registry = new PeerConnectionRegistry({
-    identity: NodeIdentity.generate(),
-    networkId: c.genesis.networkId,
-    genesisHash: genesisHash(c.genesis),
-    listen: false,
-    discovery: false,
-    exemptLoopback: true,
-    limits: { closeTimeoutMs: 500 },
-  });
+  const registry = c.bareRegistry();
   const hashAt = (h: number) => victim.store.getBlockHash(h) ?? new Uint8Array(32).fill(7);
   registry.handle('getChainTip', () => ({ height: u64(claim(victim.chain.tip().height)), hash: hashAt(0) }));
   registry.handle('getBlockHash', (body) => ({
@@ -40,7 +30,6 @@ async function liar(victim: ConsensusNode, c: TestCluster, claim: (ours: number)
     throw new HandlerError('NOT_FOUND', 'no such blocks');
   });
   await registry.start();
-  cleanup.push(() => registry.stop());
   await registry.dial(addressOf_(victim));
   return registry;
 }

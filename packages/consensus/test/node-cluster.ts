@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeIdentity } from '@tc/registry';
+import { NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
 import {
   addressOf,
   ConsensusNode,
   type ConsensusNodeOptions,
   type GenesisConfig,
+  genesisHash,
   type KeyPair,
   resolveGenesisConfig,
   type StatelessValidator,
@@ -25,6 +26,7 @@ export class TestCluster {
   readonly genesis: GenesisConfig;
   private readonly dirs: string[] = [];
   private pool: ValidationPool | undefined;
+  private readonly bare: PeerConnectionRegistry[] = [];
 
   constructor(opts: { validators: number; slotMs?: number; genesisOffsetMs?: number }) {
     this.validatorKeys = Array.from({ length: opts.validators }, (_, i) => seedKey(60 + i));
@@ -83,7 +85,26 @@ export class TestCluster {
     }
   }
 
+  /**
+   * A bare registry on the cluster's network that only dials (not started): plays a hostile or
+   * curious peer; register its handlers, then `start()` it. Stopped with the cluster.
+   */
+  bareRegistry(): PeerConnectionRegistry {
+    const registry = new PeerConnectionRegistry({
+      identity: NodeIdentity.generate(),
+      networkId: this.genesis.networkId,
+      genesisHash: genesisHash(this.genesis),
+      listen: false,
+      discovery: false,
+      exemptLoopback: true,
+      limits: { closeTimeoutMs: 500 },
+    });
+    this.bare.push(registry);
+    return registry;
+  }
+
   async stop(): Promise<void> {
+    await Promise.all(this.bare.splice(0).map((r) => r.stop()));
     await Promise.all(this.nodes.splice(0).map((n) => n.stop()));
     await this.pool?.destroy();
     this.pool = undefined;
