@@ -197,6 +197,37 @@ describe('test vectors', () => {
     expect(cryptoVerify(null, refInput, spki, hx(v.input.signature))).toBe(true);
     expect(verifySignature(keys.publicKey, refBlock, fromHex(v.block.signature))).toBe(true);
   });
+
+  it('signature validity: tc refuses small-order keys and R, and a non-canonical S', () => {
+    const cases =
+      load<
+        {
+          case: string;
+          publicKey: string;
+          message: string;
+          signature: string;
+          valid: boolean;
+          acceptedByOpenssl: boolean;
+        }[]
+      >('signature-validity.json');
+    expect(cases.filter((c) => c.valid !== c.acceptedByOpenssl).length).toBeGreaterThanOrEqual(2);
+    for (const c of cases) {
+      expect([
+        c.case,
+        verifySignature(fromHex(c.publicKey), fromHex(c.message), fromHex(c.signature)),
+      ]).toEqual([c.case, c.valid]);
+      // The disagreements are real: a plain RFC 8032 verifier accepts them.
+      const spki = createPublicKey({
+        key: Buffer.concat([hx('302a300506032b6570032100'), hx(c.publicKey)]),
+        format: 'der',
+        type: 'spki',
+      });
+      expect([c.case, cryptoVerify(null, hx(c.message), spki, hx(c.signature))]).toEqual([
+        c.case,
+        c.acceptedByOpenssl,
+      ]);
+    }
+  });
 });
 
 describe('BLAKE3 backends', () => {

@@ -3,7 +3,14 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { defaultDir, measureVerifyRate, runSteps, startLoadCluster, stopCluster } from './load.mjs';
+import {
+  defaultDir,
+  measureOpensslVerifyRate,
+  measureVerifyRate,
+  runSteps,
+  startLoadCluster,
+  stopCluster,
+} from './load.mjs';
 import { ceiling, renderReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -29,11 +36,13 @@ const stepSeconds = Number(values.quick ? '5' : values['step-seconds']);
 const utxos = Math.ceil(Math.max(...rates) * stepSeconds * 1.1);
 
 const verifyPerSec = measureVerifyRate();
+const opensslVerifyPerSec = measureOpensslVerifyRate();
 const cores = availableParallelism();
 const result = {
   nodes: count,
   cores,
   verifyPerSec,
+  opensslVerifyPerSec,
   limitTxPerSec: (cores * verifyPerSec) / count,
   runs: [],
 };

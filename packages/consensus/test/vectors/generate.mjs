@@ -1,6 +1,7 @@
 // Regenerates test/vectors/*.json from the built package: `node test/vectors/generate.mjs`.
 // The committed JSON is the reference; test/vectors.test.ts recomputes every value with an
 // independent byte-by-byte implementation, so a change here must be a deliberate protocol change.
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as c from '../../dist/index.js';
 
@@ -127,4 +128,67 @@ write('signatures.json', {
     signature: c.toHex(c.signMessage(keys, blockMsg)),
   },
 });
+// Signature validity (README 2.4): where tc's rule (libsodium) and a plain RFC 8032 verifier
+// such as node:crypto (OpenSSL) disagree, the vector says so in `acceptedByOpenssl`.
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const leBytes = (n, len) =>
+  Buffer.from(Array.from({ length: len }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn)));
+const leInt = (b) => b.reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
+const validSig = Buffer.from(c.signMessage(keys, inputMsg));
+const identity = leBytes(1n, 32);
+// (0, -1): the point of order 2, y = p - 1.
+const order2 = leBytes(2n ** 255n - 20n, 32);
+// S = 0 and R = A: k·A = A for an odd k = SHA-512(R ‖ A ‖ M) mod L, so [S]B - [k]A = -A = A = R.
+let order2Msg;
+for (let i = 0; i < 256 && order2Msg === undefined; i++) {
+  const m = Buffer.from(`tc order-2 ${i}`);
+  const k = leInt(createHash('sha512').update(order2).update(order2).update(m).digest()) % L;
+  if (k % 2n === 1n) order2Msg = m;
+}
+const sPlusL = Buffer.concat([validSig.subarray(0, 32), leBytes(leInt(validSig.subarray(32)) + L, 32)]);
+const flipped = Buffer.from(inputMsg);
+flipped[flipped.length - 1] ^= 1;
+const hex = (b) => Buffer.from(b).toString('hex');
+write('signature-validity.json', [
+  {
+    case: 'valid (signatures.json input)',
+    publicKey: hex(keys.publicKey),
+    message: hex(inputMsg),
+    signature: hex(validSig),
+    valid: true,
+    acceptedByOpenssl: true,
+  },
+  {
+    case: 'message changed in its last byte',
+    publicKey: hex(keys.publicKey),
+    message: hex(flipped),
+    signature: hex(validSig),
+    valid: false,
+    acceptedByOpenssl: false,
+  },
+  {
+    case: 'S + L (non-canonical S)',
+    publicKey: hex(keys.publicKey),
+    message: hex(inputMsg),
+    signature: hex(sPlusL),
+    valid: false,
+    acceptedByOpenssl: false,
+  },
+  {
+    case: 'identity key, R = identity, S = 0 (holds for any message)',
+    publicKey: hex(identity),
+    message: hex(Buffer.from('tc')),
+    signature: hex(Buffer.concat([identity, Buffer.alloc(32)])),
+    valid: false,
+    acceptedByOpenssl: true,
+  },
+  {
+    case: 'key of order 2, R = key, S = 0, odd k',
+    publicKey: hex(order2),
+    message: hex(order2Msg),
+    signature: hex(Buffer.concat([order2, Buffer.alloc(32)])),
+    valid: false,
+    acceptedByOpenssl: true,
+  },
+]);
 console.log('vectors written');
