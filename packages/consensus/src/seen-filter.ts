@@ -1,12 +1,17 @@
+import { FifoRing } from './fifo-ring.js';
+
 /**
  * A bounded "have I seen this id recently?" set for gossip: the oldest ids are forgotten
  * first once `capacity` is reached, so memory stays bounded under any flood.
  */
 export class SeenFilter {
-  private readonly ids = new Set<string>();
+  /** Each id's sequence number in `order`. */
+  private readonly ids = new Map<string, number>();
+  private readonly order: FifoRing;
 
   constructor(readonly capacity = 50_000) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('SeenFilter capacity must be >= 1');
+    this.order = new FifoRing(capacity);
   }
 
   private static key(id: Uint8Array | string): string {
@@ -21,8 +26,10 @@ export class SeenFilter {
   add(id: Uint8Array | string): boolean {
     const key = SeenFilter.key(id);
     if (this.ids.has(key)) return false;
-    if (this.ids.size >= this.capacity) this.ids.delete(this.ids.values().next().value as string);
-    this.ids.add(key);
+    const seq = this.order.push(key);
+    const old = this.order.evictedKey;
+    if (old !== undefined && this.ids.get(old) === this.order.evictedSeq) this.ids.delete(old);
+    this.ids.set(key, seq);
     return true;
   }
 
@@ -37,5 +44,6 @@ export class SeenFilter {
 
   clear(): void {
     this.ids.clear();
+    this.order.clear();
   }
 }

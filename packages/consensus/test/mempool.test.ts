@@ -248,4 +248,26 @@ describe('SeenFilter', () => {
     for (let i = 0; i < 1_000; i++) seen.add(`x${i}`);
     expect(seen.size).toBe(3);
   });
+
+  it('an id deleted and added again is kept by its new place, not evicted by its old one', () => {
+    const seen = new SeenFilter(3);
+    seen.add('a');
+    seen.add('b');
+    seen.delete('a');
+    seen.add('c');
+    seen.add('a'); // now the newest: the ring holds a(stale), b, c, then a overwrote the stale slot
+    expect([seen.has('a'), seen.has('b'), seen.has('c')]).toEqual([true, true, true]);
+    seen.add('d'); // pushes out the oldest live id, b
+    expect([seen.has('a'), seen.has('b'), seen.has('c'), seen.has('d')]).toEqual([true, false, true, true]);
+    expect(seen.size).toBe(3);
+  });
+
+  it('stays exact FIFO through many rounds at capacity', () => {
+    const seen = new SeenFilter(100);
+    for (let i = 0; i < 10_000; i++) seen.add(`k${i}`);
+    expect(seen.size).toBe(100);
+    expect(seen.has('k9899')).toBe(false);
+    expect(seen.has('k9900')).toBe(true);
+    expect(seen.has('k9999')).toBe(true);
+  });
 });

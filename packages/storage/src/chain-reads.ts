@@ -22,6 +22,7 @@ import {
   decodeTxLocation,
   decodeUtxo,
   outpointLookupKey,
+  RecipientArena,
 } from './records.js';
 import type { ChainTip, Outpoint, StoredBlock, StoredHeader, StoreStats, TxLocation, Utxo } from './types.js';
 
@@ -29,6 +30,9 @@ import type { ChainTip, Outpoint, StoredBlock, StoredHeader, StoreStats, TxLocat
  * The read half of `ChainStore` (see chain-store.ts for the writes and the lifecycle). Every
  * method is synchronous; multi-key reads run against one snapshot.
  */
+/** Room per lookup in a batch's recipient arena (recipients are 32 bytes by consensus). */
+const RECIPIENT_BYTES = 32;
+
 export abstract class ChainStoreReads {
   readonly path: string;
   readonly limits: StorageLimits;
@@ -123,8 +127,10 @@ export abstract class ChainStoreReads {
     if (outpoints.length > this.limits.maxBatchLookups) {
       throw new RangeError(`${outpoints.length} lookups; the limit is ${this.limits.maxBatchLookups}`);
     }
+    const arena = new RecipientArena(outpoints.length * RECIPIENT_BYTES);
+    const decode = (bytes: Uint8Array) => decodeUtxo(bytes, arena);
     return this.guard(() =>
-      this.engine.read((r) => outpoints.map((op) => r.getWith('utxos', outpointLookupKey(op), decodeUtxo))),
+      this.engine.read((r) => outpoints.map((op) => r.getWith('utxos', outpointLookupKey(op), decode))),
     );
   }
 

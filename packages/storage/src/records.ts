@@ -38,15 +38,40 @@ export function encodeUtxo(utxo: Utxo): Uint8Array {
   return out;
 }
 
-/** Decodes a `utxos` value; copies the recipient, so `bytes` may be a reused buffer. */
-export function decodeUtxo(bytes: Uint8Array): Utxo {
+/**
+ * Recipients of one batch read, copied into one allocation: a separate ArrayBuffer per
+ * recipient made a loaded node's reads allocate two native buffers per input.
+ */
+export class RecipientArena {
+  private buf: Uint8Array | undefined;
+  private at = 0;
+
+  constructor(private readonly size: number) {}
+
+  /** A plain `Uint8Array` copy of `src` in the arena (or on its own if it does not fit). */
+  copy(src: Uint8Array): Uint8Array {
+    if (this.at + src.length > this.size) return new Uint8Array(src);
+    this.buf ??= new Uint8Array(this.size);
+    const out = this.buf.subarray(this.at, this.at + src.length);
+    out.set(src);
+    this.at += src.length;
+    return out;
+  }
+}
+
+/**
+ * Decodes a `utxos` value; copies the recipient (into `arena` when given) as a plain
+ * `Uint8Array`, so `bytes` may be a reused buffer and single and batch reads look alike.
+ */
+export function decodeUtxo(bytes: Uint8Array, arena?: RecipientArena): Utxo {
   // `length`, not `byteLength`: an engine's reused buffer may be larger than the value it holds.
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < 16) throw new RangeError(`utxo value of ${b.length} bytes`);
+  const recipient = b.subarray(16, b.length);
   return {
     value: b.readBigUInt64LE(0),
     height: b.readUInt32LE(8) + b.readUInt32LE(12) * 0x1_0000_0000,
-    recipient: Uint8Array.prototype.slice.call(b, 16, b.length),
+    recipient: arena ? arena.copy(recipient) : new Uint8Array(recipient),
   };
 }
 

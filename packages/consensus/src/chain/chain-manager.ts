@@ -54,6 +54,9 @@ export interface ChainManagerEvents {
   reorg: [ReorgEvent];
 }
 
+/** Blocks whose undo data stays in memory, and the outputs they may hold in all (LIMITS.md). */
+export const MEMORY_UNDO_BLOCKS = 8;
+export const MEMORY_UNDO_OUTPUTS = 20_000;
 /** What became of one announced (or locally produced) block. */
 export type AcceptOutcome =
   | { readonly status: 'connected'; readonly height: number; readonly hash: Uint8Array }
@@ -88,8 +91,13 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
   private tail: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private stopped = false;
-  /** Undo data (spent outputs) of the last blocks we connected, for reorgs; bounded. */
+  /**
+   * Undo data (spent outputs) of the last few blocks we connected, for the common shallow reorg;
+   * deeper ones read storage's undo records. Bounded in blocks and in outputs: 116 full blocks
+   * held ~230,000 decoded outputs, the largest live set on a loaded node's heap.
+   */
   private readonly undo = new Map<string, BlockUndo>();
+  private undoOutputs = 0;
 
   constructor(options: ChainManagerOptions) {
     super();
@@ -255,10 +263,16 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
   }
 
   private rememberUndo(plan: BlockPlan): void {
-    this.undo.set(toHex(plan.hash), { spends: plan.spends, spentOutputs: plan.spentOutputs });
-    for (const key of this.undo.keys()) {
-      if (this.undo.size <= this.maxReorgDepth + 16) break;
-      this.undo.delete(key);
+    const key = toHex(plan.hash);
+    const old = this.undo.get(key);
+    if (old) this.undoOutputs -= old.spentOutputs.length;
+    this.undo.set(key, { spends: plan.spends, spentOutputs: plan.spentOutputs });
+    this.undoOutputs += plan.spentOutputs.length;
+    for (const [oldest, entry] of this.undo) {
+      if (this.undo.size <= 1) break;
+      if (this.undo.size <= MEMORY_UNDO_BLOCKS && this.undoOutputs <= MEMORY_UNDO_OUTPUTS) break;
+      this.undo.delete(oldest);
+      this.undoOutputs -= entry.spentOutputs.length;
     }
   }
 

@@ -43,15 +43,8 @@ export class StorageChainView implements ChainStateView {
  * 32-byte recipient), so nothing aliases a buffer the store may reuse for its next read.
  */
 export function readUtxos(store: ChainStore, outpoints: readonly Outpoint[]): (UtxoEntry | undefined)[] {
-  return store.getUtxos(outpoints).map((u) =>
-    u === undefined
-      ? undefined
-      : {
-          value: u.value,
-          height: u.height,
-          recipient: Uint8Array.prototype.slice.call(u.recipient, 0, 32),
-        },
-  );
+  // Storage's entries are the caller's own copies (its README, "Reads"): used as they are.
+  return store.getUtxos(outpoints);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { PeerConnectionRegistry } from '@tc/registry';
 import { MAX_TXIDS_PER_MESSAGE } from '@tc/wire';
 import { toHex } from '../bytes.js';
 import { ConsensusError } from '../errors.js';
+import { FifoRing } from '../fifo-ring.js';
 import type { Mempool, MempoolAddResult } from '../mempool.js';
 import type { SeenFilter } from '../seen-filter.js';
 import type { AdmissionQueue } from './admission-queue.js';
@@ -56,6 +57,7 @@ export class TxRelay {
   private readonly now: () => number;
   private reannounceTimer: NodeJS.Timeout | undefined;
   private readonly firstAnnouncedMs = new Map<string, number>();
+  private readonly announcedOrder: FifoRing;
 
   constructor(private readonly o: TxRelayOptions) {
     this.maxIds = Math.min(MAX_TXIDS_PER_MESSAGE, o.maxIdsPerMessage ?? 1_024);
@@ -63,11 +65,12 @@ export class TxRelay {
     this.maxFetching = o.maxFetching ?? 20_000;
     this.reannounceMs = o.reannounceMs ?? 10_000;
     this.now = o.now ?? Date.now;
+    this.announcedOrder = new FifoRing(4 * o.mempool.maxCount);
     this.announcer = new PeerAnnouncer({
       windowMs: o.windowMs ?? 25,
       maxIdsPerMessage: this.maxIds,
       maxQueuedPerPeer: Math.max(4_096, 2 * o.mempool.maxCount),
-      knownPerPeer: Math.max(8_192, 4 * o.mempool.maxCount),
+      knownPerPeer: Math.max(8_192, o.mempool.maxCount),
       send: (peerId, txids) => this.o.registry.send(peerId, { kind: 'txInventory', body: { txids } }),
     });
   }
@@ -222,10 +225,10 @@ export class TxRelay {
 
   private rememberAnnounced(key: string, now: number): void {
     if (this.firstAnnouncedMs.has(key)) return;
-    if (this.firstAnnouncedMs.size >= 4 * this.o.mempool.maxCount) {
-      const oldest = this.firstAnnouncedMs.keys().next();
-      if (!oldest.done) this.firstAnnouncedMs.delete(oldest.value);
-    }
+    // Only this method adds keys and only the ring removes them, so its oldest is the map's.
+    this.announcedOrder.push(key);
+    if (this.announcedOrder.evictedKey !== undefined)
+      this.firstAnnouncedMs.delete(this.announcedOrder.evictedKey);
     this.firstAnnouncedMs.set(key, now);
   }
 
