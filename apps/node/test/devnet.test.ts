@@ -28,6 +28,7 @@ describe('view', () => {
         rpc: '127.0.0.1:1',
         up: true,
         height: 10,
+        finalized: 8,
         tip: 'ab'.repeat(32),
         peers: 3,
         mempool: 4,
@@ -54,6 +55,8 @@ describe('view', () => {
     expect(lines[0]).toContain('12s / 20s');
     expect(lines[0]).toContain('tx/s 2.0');
     expect(lines[0]).toContain('tips DIFFER');
+    expect(lines[1]).toContain('final');
+    expect(lines[2]).toMatch(/ 10 +8 +abababababab\.\./);
     expect(lines[2]).toContain('abababababab..');
     expect(lines[2]).toContain('1.3');
     expect(lines[3]).toContain(`syncing ${progressBar(0.4)} 4/10`);
@@ -63,7 +66,7 @@ describe('view', () => {
 
   it('renders one line per interval without a TTY', () => {
     expect(renderLine(frame)).toBe(
-      't=12s height=[10,4,down] peers=[3,3,down] mempool=[4,0,down] rtt_ms=[1.3,-,down] tx/s=2.0 tips=differ',
+      't=12s height=[10,4,down] final=[8,-,down] peers=[3,3,down] mempool=[4,0,down] rtt_ms=[1.3,-,down] tx/s=2.0 tips=differ',
     );
   });
 });

@@ -18,6 +18,7 @@ export class FakeApi implements NodeApi {
     producer: 'aa'.repeat(32),
     size: 100,
     confirmations: 2 - height,
+    finalized: height === 0,
     txids: ['cc'.repeat(32)],
   }));
 
@@ -29,7 +30,12 @@ export class FakeApi implements NodeApi {
       bestBlockTimeMs: 1_700_000_001_000,
       genesisHash: HASH0,
       sync: { state: 'synced' as const, targetHeight: 1, progress: 1 },
+      finalizedHeight: 0,
+      finalizedHash: HASH0,
     };
+  }
+  async getEvidence() {
+    return [];
   }
   async getBlockHash(height: number) {
     const b = this.blocks[height];

@@ -98,6 +98,38 @@ export {
   type ValidationPhase,
 } from './errors.js';
 export {
+  type Certificate,
+  certificateChecks,
+  certificateError,
+  decodeCertificate,
+  encodeCertificate,
+} from './finality/certificate.js';
+export {
+  accused,
+  decodeEvidence,
+  type Evidence,
+  encodeEvidence,
+  evidenceChecks,
+  evidenceError,
+  evidenceKey,
+  type SignedHeader,
+} from './finality/evidence.js';
+export type { EvidenceSummary } from './finality/evidence-book.js';
+export { FINALITY_ERROR_ACTIONS, type FinalityErrorCode } from './finality/finality-errors.js';
+export type { FinalityService, FinalizedEvent } from './finality/finality-service.js';
+export { FinalityTracker } from './finality/finality-tracker.js';
+export {
+  type Checkpoint,
+  quorumOf,
+  signVote,
+  slashable,
+  type UnsignedVote,
+  VOTE_SIG_DOMAIN_TAG,
+  type Vote,
+  voteSigningMessage,
+} from './finality/vote.js';
+export { mayVote, type VoteGuardState } from './finality/vote-guard.js';
+export {
   type AmountInput,
   buildGenesisBlock,
   DEFAULT_FUTURE_TOLERANCE_MS,
@@ -220,3 +252,4 @@ export {
 export { type BlockRangeHandlerOptions, type BlockRangeSource, blockRangeHandler } from './sync/serve.js';
 export type { SyncPeerInput, SyncProgress, SyncStalled } from './sync/sync-types.js';
 export { type ValidatedBlock, validateBlock } from './validate-block.js';
+export type { SignatureItem } from './validation-task.js';

@@ -154,7 +154,8 @@ export function decodeBlockHeaderData(bytes: Uint8Array): BlockHeaderData {
 /** `Block.header`'s field number in wire.proto. */
 const BLOCK_HEADER_FIELD = 1;
 
-function fromPbHeader(h: tc.v1.BlockHeader.$Properties | null | undefined): BlockHeaderData {
+/** A decoded protobuf header as BlockHeaderData; checks field lengths and heights (MALFORMED_BLOCK, BAD_FIELD_LENGTH). */
+export function fromPbHeader(h: tc.v1.BlockHeader.$Properties | null | undefined): BlockHeaderData {
   if (!h) fail('MALFORMED_BLOCK', 'block has no header');
   return {
     version: h.version ?? 0,
@@ -181,18 +182,21 @@ export function toPbTransaction(tx: TransactionData): tc.v1.Transaction.$Propert
   };
 }
 
-export function toPbBlock(block: BlockData): tc.v1.Block.$Properties {
-  const h = block.header;
+export function toPbHeader(h: BlockHeaderData): tc.v1.BlockHeader.$Properties {
   return {
-    header: {
-      version: h.version,
-      height: u64(h.height),
-      prevHash: h.prevHash,
-      merkleRoot: h.merkleRoot,
-      timestampMs: u64(h.timestampMs),
-      producerPublicKey: h.producerPublicKey,
-      leaderAttempt: h.leaderAttempt,
-    },
+    version: h.version,
+    height: u64(h.height),
+    prevHash: h.prevHash,
+    merkleRoot: h.merkleRoot,
+    timestampMs: u64(h.timestampMs),
+    producerPublicKey: h.producerPublicKey,
+    leaderAttempt: h.leaderAttempt,
+  };
+}
+
+export function toPbBlock(block: BlockData): tc.v1.Block.$Properties {
+  return {
+    header: toPbHeader(block.header),
     txs: block.txs.map(toPbTransaction),
     producerSignature: block.producerSignature,
   };

@@ -12,8 +12,11 @@ import type { StatelessBlockResult, StatelessTxResult } from './stateless.js';
 import { BlockFirstQueue } from './task-queue.js';
 import {
   blockResultOf,
+  packSignatures,
   packTransactions,
   runValidationTask,
+  type SignatureItem,
+  sigResultsOf,
   txResultsOf,
   type ValidationTask,
   type ValidationTaskResult,
@@ -29,6 +32,8 @@ export interface StatelessValidator {
   ): Promise<StatelessBlockResult>;
   /** One result per transaction (encoded protobuf bytes); transactions fail independently. */
   validateTransactions(txs: readonly Uint8Array[], params: StatelessParams): Promise<StatelessTxResult[]>;
+  /** Checks each signature by tc's rule (README 2.7): one boolean per item, in order. */
+  verifySignatures(items: readonly SignatureItem[]): Promise<boolean[]>;
   destroy(): Promise<void>;
 }
 
@@ -54,6 +59,11 @@ export class InlineValidator implements StatelessValidator {
   ): Promise<StatelessTxResult[]> {
     await initHashing();
     return txResultsOf(runValidationTask({ kind: 'txs', ...packTransactions(txs), params }, this.sigCache));
+  }
+
+  async verifySignatures(items: readonly SignatureItem[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    return sigResultsOf(runValidationTask({ kind: 'sigs', ...packSignatures(items) }));
   }
 
   async destroy(): Promise<void> {}
@@ -189,7 +199,12 @@ export class ValidationPool implements StatelessValidator {
     const started = performance.now();
     try {
       const result = await this.pool.run(task, { transferList });
-      const invalid = result.kind === 'block' ? !result.ok : result.errors.some((e) => e !== null);
+      const invalid =
+        result.kind === 'block'
+          ? !result.ok
+          : result.kind === 'txs'
+            ? result.errors.some((e) => e !== null)
+            : result.valid.includes(0);
       this.metrics?.tasks.inc({ kind: task.kind, result: invalid ? 'invalid' : 'ok' });
       return result;
     } catch (err) {
@@ -246,6 +261,19 @@ export class ValidationPool implements StatelessValidator {
     const lanes = Math.min(2 * this.threads, Math.ceil(txs.length / perTask));
     await Promise.all(Array.from({ length: lanes }, lane));
     return results.flat();
+  }
+
+  /** Checks signatures in the workers, in tasks of at most `maxTxsPerTask` items. */
+  async verifySignatures(items: readonly SignatureItem[]): Promise<boolean[]> {
+    const out: boolean[] = [];
+    for (let at = 0; at < items.length; at += this.maxTxsPerTask) {
+      const { bytes, offsets } = packSignatures(items.slice(at, at + this.maxTxsPerTask));
+      const task: ValidationTask = { kind: 'sigs', bytes, offsets };
+      out.push(
+        ...sigResultsOf(await this.run(task, [bytes.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer])),
+      );
+    }
+    return out;
   }
 
   /** Stops the workers; pending tasks fail with DESTROYED. Resolves within closeTimeoutMs. */

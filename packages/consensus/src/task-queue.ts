@@ -2,9 +2,13 @@ import type { TaskQueue } from 'piscina';
 
 type Task = Parameters<TaskQueue['push']>[0];
 
-/** Whether a queued piscina task carries a block (piscina keeps our payload in `task`). */
+/**
+ * Whether a queued piscina task goes in the front lane (piscina keeps our payload in `task`):
+ * a block, or a signature batch (votes and certificates: a few signatures that finality waits on).
+ */
 function isBlockTask(task: Task): boolean {
-  return (task as { task?: { kind?: unknown } }).task?.kind === 'block';
+  const kind = (task as { task?: { kind?: unknown } }).task?.kind;
+  return kind === 'block' || kind === 'sigs';
 }
 
 /**

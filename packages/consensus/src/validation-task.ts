@@ -1,6 +1,7 @@
-import { HASH_BYTES, transferableCopy } from './bytes.js';
+import { HASH_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, transferableCopy } from './bytes.js';
 import { type StatelessErrorCode, StatelessValidationError } from './errors.js';
 import type { StatelessParams } from './genesis.js';
+import { verifySignature } from './keys.js';
 import { decodeBlockData, decodeTransactionData } from './model.js';
 import type { SignatureCache } from './sig-cache.js';
 import {
@@ -30,6 +31,13 @@ export type ValidationTask =
       /** n + 1 offsets into `bytes`; tx i is bytes[offsets[i], offsets[i+1]). */
       readonly offsets: Uint32Array;
       readonly params: StatelessParams;
+    }
+  | {
+      readonly kind: 'sigs';
+      /** Per item: public key (32) ‖ signature (64) ‖ message, back to back. */
+      readonly bytes: Uint8Array;
+      /** n + 1 offsets into `bytes`. */
+      readonly offsets: Uint32Array;
     };
 
 export interface SerializedError {
@@ -56,6 +64,11 @@ export type ValidationTaskResult =
       readonly txids: Uint8Array;
       readonly sizes: Uint32Array;
       readonly errors: readonly (SerializedError | null)[];
+    }
+  | {
+      readonly kind: 'sigs';
+      /** 1 where item i's signature is valid (consensus README 2.7), 0 elsewhere. */
+      readonly valid: Uint8Array;
     };
 
 function serialize(err: unknown): SerializedError {
@@ -105,6 +118,7 @@ export function runValidationTask(task: ValidationTask, cache?: SignatureCache):
       return { kind: 'block', ok: false, error: serialize(err) };
     }
   }
+  if (task.kind === 'sigs') return { kind: 'sigs', valid: verifyPacked(task.bytes, task.offsets) };
   const n = task.offsets.length - 1;
   const txids = new Uint8Array(new ArrayBuffer(Math.max(0, n) * HASH_BYTES));
   const sizes = new Uint32Array(Math.max(0, n));
@@ -126,6 +140,35 @@ export function runValidationTask(task: ValidationTask, cache?: SignatureCache):
     }
   }
   return { kind: 'txs', txids, sizes, errors };
+}
+
+/** One signature to check: `signature` by `publicKey` over `message`. */
+export interface SignatureItem {
+  readonly publicKey: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly message: Uint8Array;
+}
+
+/** Packs signature items as `sigs` tasks carry them (each item: key ‖ signature ‖ message). */
+export function packSignatures(items: readonly SignatureItem[]): { bytes: Uint8Array; offsets: Uint32Array } {
+  for (const item of items) {
+    if (item.publicKey.length !== PUBLIC_KEY_BYTES || item.signature.length !== SIGNATURE_BYTES)
+      throw new RangeError('signature item: key or signature of the wrong size');
+  }
+  return packTransactions(items.map((i) => Buffer.concat([i.publicKey, i.signature, i.message])));
+}
+
+function verifyPacked(bytes: Uint8Array, offsets: Uint32Array): Uint8Array {
+  const n = offsets.length - 1;
+  const valid = new Uint8Array(new ArrayBuffer(Math.max(0, n)));
+  for (let i = 0; i < n; i++) {
+    const item = bytes.subarray(offsets[i]!, offsets[i + 1]!);
+    if (item.length < PUBLIC_KEY_BYTES + SIGNATURE_BYTES) continue;
+    const key = item.subarray(0, PUBLIC_KEY_BYTES);
+    const sig = item.subarray(PUBLIC_KEY_BYTES, PUBLIC_KEY_BYTES + SIGNATURE_BYTES);
+    valid[i] = verifySignature(key, item.subarray(PUBLIC_KEY_BYTES + SIGNATURE_BYTES), sig) ? 1 : 0;
+  }
+  return valid;
 }
 
 /** Packs encoded transactions into one transferable buffer plus offsets. */
@@ -169,4 +212,9 @@ export function txResultsOf(r: ValidationTaskResult): StatelessTxResult[] {
           size: r.sizes[i]!,
         },
   );
+}
+
+export function sigResultsOf(r: ValidationTaskResult): boolean[] {
+  if (r.kind !== 'sigs') throw new Error('expected a sigs result');
+  return Array.from(r.valid, (v) => v === 1);
 }

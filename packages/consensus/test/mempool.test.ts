@@ -113,6 +113,7 @@ describe('Mempool', () => {
         verified.push(txs.length);
         return validator.validateTransactions(txs, params);
       },
+      verifySignatures: validator.verifySignatures.bind(validator),
       destroy: async () => {},
     };
     const ok = spendGenesis(genesis, 0);

@@ -108,19 +108,31 @@ export function routeFrame(env: RouterEnv, session: Session, frame: DecodedFrame
       return;
     case 'blockAnnounce':
     case 'txInventory':
-    case 'txBroadcast': {
-      const cost =
-        frame.kind === 'txBroadcast'
-          ? Math.max(1, frame.body.txs.length)
-          : frame.kind === 'txInventory'
-            ? Math.max(1, frame.body.txids.length)
-            : 1;
-      if (!gossipAllowed(env, session, frame.kind, cost)) return;
+    case 'txBroadcast':
+    case 'votes':
+    case 'evidence': {
+      if (!gossipAllowed(env, session, frame.kind, gossipCost(frame))) return;
       env.emitMessage({ peerId: session.peerId, kind: frame.kind, body: frame.body } as InboundMessage);
       return;
     }
     default:
       env.penalize(session, 'UNEXPECTED_RESPONSE', `${frame.kind} without a request id`);
+  }
+}
+
+/** A gossip message's rate cost: the items it carries (at least 1). */
+function gossipCost(frame: KnownFrame): number {
+  switch (frame.kind) {
+    case 'txBroadcast':
+      return Math.max(1, frame.body.txs.length);
+    case 'txInventory':
+      return Math.max(1, frame.body.txids.length);
+    case 'votes':
+      return Math.max(1, frame.body.votes.length);
+    case 'evidence':
+      return Math.max(1, frame.body.items.length);
+    default:
+      return 1;
   }
 }
 

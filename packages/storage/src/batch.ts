@@ -1,5 +1,6 @@
 import { applyBlock } from './commit.js';
 import { InvalidCommitError, InvalidRollbackError } from './errors.js';
+import { assertAboveFinalized } from './finality-records.js';
 import type { KvWriter } from './kv-engine.js';
 import type { StorageLimits } from './limits.js';
 import { readTip } from './meta.js';
@@ -61,6 +62,7 @@ export function applyReorg(
       `a reorg to ${toHeight} undoes ${tip.height - toHeight} blocks; the limit is ${limits.maxBatchBlocks}`,
     );
   }
+  assertAboveFinalized(tx, toHeight);
   for (let h = tip.height; h > toHeight; h--) undoTipBlock(tx);
   const last = applyBlocks(tx, commits, genesisHash);
   if (last !== undefined) return last;

@@ -3,6 +3,7 @@ import { ChainStoreReads } from './chain-reads.js';
 import { applyBlock } from './commit.js';
 import { mapEngineError } from './error-map.js';
 import { InvalidRollbackError } from './errors.js';
+import { assertAboveFinalized, FinalityRecords, type FinalityUpdate } from './finality-records.js';
 import type { KvEngine, KvWriter } from './kv-engine.js';
 import type { StorageLimits } from './limits.js';
 import type { DirectoryLock } from './lock-file.js';
@@ -33,6 +34,7 @@ export class ChainStore extends ChainStoreReads {
   private readonly lock: DirectoryLock;
   private readonly book: PeerBook;
   private readonly pending: PendingTxs;
+  private readonly finality: FinalityRecords;
 
   constructor(ctx: ChainStoreContext) {
     super(ctx.path, ctx.limits, ctx.engine);
@@ -41,11 +43,10 @@ export class ChainStore extends ChainStoreReads {
     this.lock = ctx.lock;
     this.book = new PeerBook((fn) => this.engine.write(fn), this.engine, ctx.limits, ctx.now);
     // Off the event loop like block commits, with the same guard and error mapping.
-    this.pending = new PendingTxs(
-      (fn) => this.writeOffLoop(fn, () => this.guard(() => this.engine.write(fn))),
-      this.engine,
-      ctx.limits,
-    );
+    const writeAsync = <T>(fn: (tx: KvWriter) => T) =>
+      this.writeOffLoop(fn, () => this.guard(() => this.engine.write(fn)));
+    this.pending = new PendingTxs(writeAsync, this.engine, ctx.limits);
+    this.finality = new FinalityRecords(writeAsync, this.engine, ctx.limits);
   }
 
   /** Engine name ('lmdb'). */
@@ -147,6 +148,7 @@ export class ChainStore extends ChainStoreReads {
       if (tip === undefined || height > tip.height) {
         throw new InvalidRollbackError(`height ${height} is above the tip ${tip?.height ?? 'none'}`);
       }
+      assertAboveFinalized(this.engine, height);
       const removed: RolledBackBlock[] = [];
       for (let h = tip.height; h > height; h--) removed.push(this.engine.write((tx) => undoTipBlock(tx)));
       return removed;
@@ -201,6 +203,60 @@ export class ChainStore extends ChainStoreReads {
   /** How many accepted transactions are stored. */
   get pendingTxCount(): number {
     return this.pending.count;
+  }
+
+  // ------------------------------------------------------------------ finality
+
+  /** The finalized block (undefined until one past genesis is finalized). */
+  getFinalized(): ChainTip | undefined {
+    return this.guard(() => this.finality.finalized());
+  }
+
+  /**
+   * Moves the finalized block up, with its certificate, in one durable transaction.
+   * InvalidFinalityError (nothing written) for a block off the stored chain or below the
+   * finalized one. From then on a rollback or reorg below it is refused (InvalidFinalityError).
+   */
+  setFinalizedAsync(update: FinalityUpdate): Promise<void> {
+    return this.finality.setFinalized(update);
+  }
+
+  /** The finality certificate stored for the block at `height` (consensus encoding). */
+  getCertificate(height: number): Uint8Array | undefined {
+    return this.guard(() => this.finality.certificate(height));
+  }
+
+  /** Certificates stored for heights [start, start + count), in height order. */
+  getCertificates(start: number, count: number): { height: number; bytes: Uint8Array }[] {
+    if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(count) || count < 0)
+      throw new RangeError(`certificates ${start} + ${count}`);
+    if (count > this.limits.maxRangeCount)
+      throw new RangeError(`${count} certificates; the limit is ${this.limits.maxRangeCount}`);
+    return this.guard(() => this.finality.certificates(start, count));
+  }
+
+  /** The validator's last-vote guard (slashing protection), opaque bytes of consensus. */
+  getVoteGuard(): Uint8Array | undefined {
+    return this.guard(() => this.finality.voteGuard());
+  }
+
+  /** Stores the vote guard durably: resolves only once it is fsynced. */
+  setVoteGuardAsync(bytes: Uint8Array): Promise<void> {
+    return this.finality.setVoteGuard(bytes);
+  }
+
+  /** Stores equivocation evidence under `key` (false if already stored); EvidenceFullError past `maxEvidence`. */
+  putEvidenceAsync(key: Uint8Array, bytes: Uint8Array): Promise<boolean> {
+    return this.finality.putEvidence(key, bytes);
+  }
+
+  /** Stored evidence, in key order (at most `limit`). */
+  listEvidence(limit = 1_000): Uint8Array[] {
+    return this.guard(() => this.finality.listEvidence(limit));
+  }
+
+  get evidenceCount(): number {
+    return this.finality.evidenceCount;
   }
 
   // ------------------------------------------------------------------ lifecycle

@@ -11,7 +11,9 @@ export type StorageErrorCode =
   | 'INVALID_ROLLBACK'
   | 'CORRUPT_STORE'
   | 'STORE_CLOSED'
-  | 'PENDING_TXS_FULL';
+  | 'PENDING_TXS_FULL'
+  | 'INVALID_FINALITY'
+  | 'EVIDENCE_FULL';
 
 /** Base class of every error @tc/storage throws. `code` is stable and safe to switch on. */
 export class StorageError extends Error {
@@ -179,5 +181,22 @@ export class PendingTxsFullError extends StorageError {
       'PENDING_TXS_FULL',
       `${stored} accepted transactions stored; ${adding} more exceed maxPendingTxs ${max}`,
     );
+  }
+}
+
+/**
+ * A finality write or a chain write that finality forbids: finalizing a block that is not the
+ * stored chain's, moving the finalized block down, or a rollback or reorg below it. Nothing written.
+ */
+export class InvalidFinalityError extends StorageError {
+  constructor(detail: string) {
+    super('INVALID_FINALITY', `finality: ${detail}`);
+  }
+}
+
+/** `putEvidence` would pass `maxEvidence` records; nothing was written. */
+export class EvidenceFullError extends StorageError {
+  constructor(readonly max: number) {
+    super('EVIDENCE_FULL', `${max} pieces of evidence stored (maxEvidence)`);
   }
 }

@@ -10,9 +10,11 @@ export type { EngineName } from './engines.js';
 export {
   CorruptStoreError,
   DiskFullError,
+  EvidenceFullError,
   GenesisMismatchError,
   InvalidCommitError,
   type InvalidCommitReason,
+  InvalidFinalityError,
   InvalidRollbackError,
   MigrationError,
   NetworkMismatchError,
@@ -25,6 +27,7 @@ export {
   StoreLockedError,
   StoreReadOnlyError,
 } from './errors.js';
+export { type FinalityUpdate, MAX_CERTIFICATE_BYTES, MAX_EVIDENCE_BYTES } from './finality-records.js';
 export type { KvEntry, KvRangeOptions, KvReader, KvWriter, TableName } from './kv-engine.js';
 export { DEFAULT_STORAGE_LIMITS, resolveStorageLimits, type StorageLimits } from './limits.js';
 export { LOCK_FILE_NAME } from './lock-file.js';

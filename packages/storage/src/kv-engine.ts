@@ -17,6 +17,7 @@ export const TABLES = [
   'peers',
   'bans',
   'pending',
+  'finality',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

@@ -20,6 +20,8 @@ export interface StorageLimits {
   readonly maxPendingTxs: number;
   /** Largest accepted transaction stored there, in bytes. */
   readonly maxPendingTxBytes: number;
+  /** Most pieces of equivocation evidence kept in the `finality` table. */
+  readonly maxEvidence: number;
   /** Time `close()` waits for the engine before it gives up and resolves. */
   readonly closeTimeoutMs: number;
 }
@@ -38,6 +40,7 @@ export const DEFAULT_STORAGE_LIMITS: StorageLimits = Object.freeze({
   maxBatchBlocks: 1_000,
   maxPendingTxs: 200_000,
   maxPendingTxBytes: 1024 * 1024,
+  maxEvidence: 10_000,
   closeTimeoutMs: 10_000,
 });
 

@@ -21,6 +21,7 @@ const INPUT: Shape = {};
 const OUTPUT: Shape = {};
 export const TRANSACTION_SHAPE: Shape = { 2: INPUT, 3: OUTPUT };
 export const BLOCK_SHAPE: Shape = { 2: TRANSACTION_SHAPE };
+const CERTIFICATE_SHAPE: Shape = { 5: {} };
 
 /**
  * The Envelope: its body (one element) and what the body holds, by body field number, for the
@@ -28,12 +29,14 @@ export const BLOCK_SHAPE: Shape = { 2: TRANSACTION_SHAPE };
  */
 export const ENVELOPE_SHAPE: Shape = {
   17: { 1: {} }, // Peers.peers
-  23: { 1: BLOCK_SHAPE }, // BlockRangeChunk.blocks
+  23: { 1: BLOCK_SHAPE, 2: CERTIFICATE_SHAPE }, // BlockRangeChunk.blocks, .certificates
   26: { 1: TRANSACTION_SHAPE }, // TxBroadcast.txs
   28: { 1: TRANSACTION_SHAPE }, // PendingTxs.txs
   29: { 1: 'bytes' }, // TxInventory.txids
   30: { 1: 'bytes' }, // GetTxs.txids
   31: { 1: 'bytes' }, // Txs.txs (each one a Transaction, checked when it is decoded)
+  32: { 1: {} }, // Votes.votes
+  33: { 1: {} }, // EvidenceBatch.items
 };
 
 /** A message holds more elements than its bytes allow (a decode bomb); nothing was allocated. */

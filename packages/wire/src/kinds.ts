@@ -27,6 +27,8 @@ export const KIND_FIELD_NUMBERS = {
   txInventory: 29,
   getTxs: 30,
   txs: 31,
+  votes: 32,
+  evidence: 33,
 } as const;
 
 export type MessageKind = keyof typeof KIND_FIELD_NUMBERS;
@@ -79,6 +81,8 @@ export interface KindBodies {
   txInventory: tc.v1.TxInventory;
   getTxs: tc.v1.GetTxs;
   txs: tc.v1.Txs;
+  votes: tc.v1.Votes;
+  evidence: tc.v1.EvidenceBatch;
 }
 
 /** Body type accepted by the encoder for each kind (every field optional, as in proto3). */

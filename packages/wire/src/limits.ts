@@ -12,6 +12,12 @@ export const DEFAULT_MAX_FRAME_BYTES = 8 * MiB;
 /** Most txids one `txInventory` or `getTxs` carries (what their kind limits are sized for). */
 export const MAX_TXIDS_PER_MESSAGE = 4_096;
 
+/** Most votes one `votes` message carries (about 170 bytes each). */
+export const MAX_VOTES_PER_MESSAGE = 256;
+
+/** Most pieces of evidence one `evidence` message carries (under 700 bytes each). */
+export const MAX_EVIDENCE_PER_MESSAGE = 16;
+
 /**
  * Default per-kind maxima (Envelope bytes, excluding the prefix). A kind missing here is
  * bounded by the frame maximum only. Unknown kinds from newer peers get `maxUnknownKindBytes`.
@@ -40,6 +46,10 @@ export const DEFAULT_KIND_LIMITS: Readonly<Record<MessageKind, number>> = {
   txInventory: 160 * KiB,
   getTxs: 160 * KiB,
   txs: 4 * MiB,
+  // MAX_VOTES_PER_MESSAGE votes of at most ~180 bytes.
+  votes: 64 * KiB,
+  // MAX_EVIDENCE_PER_MESSAGE pieces of at most ~700 bytes.
+  evidence: 16 * KiB,
 };
 
 /**

@@ -27,6 +27,15 @@ export const sampleBlock = {
 };
 
 /** One representative body per kind, with non-default values in every field. */
+export const sampleVote = {
+  validatorIndex: 1,
+  sourceHeight: u64(7),
+  sourceHash: bytes(32, 4),
+  targetHeight: u64(8),
+  targetHash: bytes(32, 5),
+  signature: bytes(64, 6),
+};
+
 export const SAMPLES: { [K in MessageKind]: KindInputs[K] } = {
   hello: {
     protocolVersion: 1,
@@ -53,7 +62,18 @@ export const SAMPLES: { [K in MessageKind]: KindInputs[K] } = {
   getBlockHash: { height: u64(500) },
   blockHash: { height: u64(500), hash: bytes(32, 17) },
   getBlockRange: { startHeight: u64(64), count: 64 },
-  blockRangeChunk: { blocks: [sampleBlock] },
+  blockRangeChunk: {
+    blocks: [sampleBlock],
+    certificates: [
+      {
+        sourceHeight: u64(7),
+        sourceHash: new Uint8Array(32).fill(4),
+        targetHeight: u64(8),
+        targetHash: new Uint8Array(32).fill(5),
+        votes: [{ validatorIndex: 2, signature: new Uint8Array(64).fill(6) }],
+      },
+    ],
+  },
   blockRangeEnd: { sent: 64 },
   blockAnnounce: { block: encodeBlock(sampleBlock) },
   txBroadcast: { txs: [sampleTx] },
@@ -62,4 +82,18 @@ export const SAMPLES: { [K in MessageKind]: KindInputs[K] } = {
   txInventory: { txids: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] },
   getTxs: { txids: [new Uint8Array(32).fill(3)] },
   txs: { txs: [encodeTransaction(sampleTx)] },
+  votes: { votes: [sampleVote] },
+  evidence: {
+    items: [
+      { votes: { first: sampleVote, second: { ...sampleVote, targetHash: new Uint8Array(32).fill(9) } } },
+      {
+        blocks: {
+          first: sampleBlock.header,
+          firstSignature: new Uint8Array(64).fill(1),
+          second: { ...sampleBlock.header, merkleRoot: new Uint8Array(32).fill(8) },
+          secondSignature: new Uint8Array(64).fill(2),
+        },
+      },
+    ],
+  },
 };

@@ -29,6 +29,15 @@ const block = {
   producerSignature: bytes(64, 8),
 };
 
+const vote = {
+  validatorIndex: 1,
+  sourceHeight: u64(4),
+  sourceHash: bytes(32, 11),
+  targetHeight: u64(5),
+  targetHash: bytes(32, 12),
+  signature: bytes(64, 8),
+};
+
 const BODIES: Record<MessageKind, unknown> = {
   hello: {
     protocolVersion: 1,
@@ -64,6 +73,20 @@ const BODIES: Record<MessageKind, unknown> = {
   txInventory: { txids: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] },
   getTxs: { txids: [new Uint8Array(32).fill(3)] },
   txs: { txs: [encodeTransaction(tx)] },
+  votes: { votes: [vote, { ...vote, validatorIndex: 2 }] },
+  evidence: {
+    items: [
+      { votes: { first: vote, second: { ...vote, targetHash: bytes(32, 13) } } },
+      {
+        blocks: {
+          first: block.header,
+          firstSignature: bytes(64, 14),
+          second: block.header,
+          secondSignature: bytes(64, 15),
+        },
+      },
+    ],
+  },
 };
 
 /**

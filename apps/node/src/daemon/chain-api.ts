@@ -25,6 +25,7 @@ import type {
   BlockchainInfo,
   BlockRef,
   BlockView,
+  EvidenceView,
   MempoolInfo,
   NetworkInfo,
   NodeApi,
@@ -192,7 +193,13 @@ export class ChainApi implements Omit<NodeApi, 'stop'> {
       bestBlockTimeMs: s.tipTimestampMs,
       genesisHash: this.ctx.genesisHash,
       sync: this.ctx.sync(),
+      finalizedHeight: s.finalized.height,
+      finalizedHash: s.finalized.hash,
     };
+  }
+
+  async getEvidence(limit = 100): Promise<readonly EvidenceView[]> {
+    return this.node.finality.evidence.list(limit);
   }
 
   async getBlockHash(height: number): Promise<string> {
@@ -234,6 +241,7 @@ export class ChainApi implements Omit<NodeApi, 'stop'> {
       producer: toHex(block.header.producerPublicKey),
       size: blockSize(block),
       confirmations: tipHeight - height + 1,
+      finalized: height <= this.node.finality.finalized.height,
       txids: ids,
       ...(verbosity === 2
         ? {

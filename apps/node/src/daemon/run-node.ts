@@ -188,6 +188,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
 function withStop(c: Omit<NodeApi, 'stop'>, stop: () => Promise<void>): NodeApi {
   return {
     getBlockchainInfo: () => c.getBlockchainInfo(),
+    getEvidence: (limit) => c.getEvidence(limit),
     getBlockHash: (height) => c.getBlockHash(height),
     getBlock: (ref, verbosity) => c.getBlock(ref, verbosity),
     getTransaction: (txid) => c.getTransaction(txid),

@@ -202,6 +202,7 @@ export async function pollNode(n: DevnetNode): Promise<void> {
       rpc: n.rpcAddr,
       up: true,
       height: info.height,
+      finalized: info.finalizedHeight,
       tip: info.bestBlockHash,
       peers: peers.length,
       mempool: mempool.size,

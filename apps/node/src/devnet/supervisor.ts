@@ -50,6 +50,8 @@ export interface DevnetNodeSummary {
   readonly datadir: string;
   readonly rpc: string;
   readonly height: number | null;
+  /** Its finalized height at the last poll. */
+  readonly finalized: number | null;
   readonly tip: string | null;
   readonly exitCode: number | null;
   readonly signal: string | null;
@@ -226,6 +228,7 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
       datadir: n.datadir,
       rpc: n.rpcAddr,
       height: n.view.height ?? null,
+      finalized: n.view.finalized ?? null,
       tip: n.view.tip ?? null,
       exitCode: n.exit?.code ?? null,
       signal: n.exit?.signal ?? null,
@@ -253,7 +256,7 @@ export function formatSummary(s: DevnetSummary): string[] {
     `  clean exit:    ${s.cleanExit ? 'yes' : 'NO'}`,
     ...s.nodes.map(
       (n) =>
-        `  node ${n.index}: height ${n.height ?? '-'} tip ${n.tip ? n.tip.slice(0, 16) : '-'} exit ${n.exitCode ?? n.signal ?? '-'}  ${n.datadir}`,
+        `  node ${n.index}: height ${n.height ?? '-'} final ${n.finalized ?? '-'} tip ${n.tip ? n.tip.slice(0, 16) : '-'} exit ${n.exitCode ?? n.signal ?? '-'}  ${n.datadir}`,
     ),
   ];
 }

@@ -6,6 +6,8 @@ export interface NodeView {
   readonly rpc: string;
   readonly up: boolean;
   readonly height?: number;
+  /** Height of the finalized block (consensus README 15). */
+  readonly finalized?: number;
   readonly tip?: string;
   readonly peers?: number;
   readonly mempool?: number;
@@ -56,7 +58,7 @@ export function renderFrame(frame: DevnetFrame): string[] {
     `tc devnet  ${frame.elapsedS.toFixed(0)}s${frame.durationS ? ` / ${frame.durationS}s` : ''}  ` +
       `tx/s ${frame.txPerSecond.toFixed(1)}  sent ${frame.txSent}  rejected ${frame.txRejected}  ` +
       `tips ${agree === undefined ? '-' : agree ? 'agree' : 'DIFFER'}`,
-    `${pad('node', 5)} ${pad('rpc', 16)} ${pad('height', 7)} ${pad('tip', 14)} ${pad('peers', 5)} ${pad('mempool', 7)} ${pad('tx/s', 5)} ${pad('rtt ms', 7)} state`,
+    `${pad('node', 5)} ${pad('rpc', 16)} ${pad('height', 7)} ${pad('final', 7)} ${pad('tip', 14)} ${pad('peers', 5)} ${pad('mempool', 7)} ${pad('tx/s', 5)} ${pad('rtt ms', 7)} state`,
   ];
   for (const n of frame.nodes) {
     if (!n.up) {
@@ -66,7 +68,7 @@ export function renderFrame(frame: DevnetFrame): string[] {
     }
     const syncing = n.sync && n.sync.state === 'syncing';
     lines.push(
-      `${pad(String(n.index), 5)} ${pad(n.rpc, 16)} ${pad(String(n.height ?? '-'), 7)} ` +
+      `${pad(String(n.index), 5)} ${pad(n.rpc, 16)} ${pad(String(n.height ?? '-'), 7)} ${pad(String(n.finalized ?? '-'), 7)} ` +
         `${pad(n.tip ? `${n.tip.slice(0, 12)}..` : '-', 14)} ${pad(String(n.peers ?? '-'), 5)} ` +
         `${pad(String(n.mempool ?? '-'), 7)} ${pad(n.txPerSecond === undefined ? '-' : n.txPerSecond.toFixed(1), 5)} ` +
         `${pad(n.rttMs == null ? '-' : n.rttMs.toFixed(1), 7)} ` +
@@ -85,7 +87,7 @@ export function renderLine(frame: DevnetFrame): string {
   const col = (f: (n: NodeView) => unknown) =>
     frame.nodes.map((n) => (n.up ? String(f(n) ?? '-') : 'down')).join(',');
   return (
-    `t=${frame.elapsedS.toFixed(0)}s height=[${col((n) => n.height)}] peers=[${col((n) => n.peers)}] ` +
+    `t=${frame.elapsedS.toFixed(0)}s height=[${col((n) => n.height)}] final=[${col((n) => n.finalized)}] peers=[${col((n) => n.peers)}] ` +
     `mempool=[${col((n) => n.mempool)}] rtt_ms=[${col((n) => (n.rttMs == null ? '-' : n.rttMs.toFixed(1)))}] ` +
     `tx/s=${frame.txPerSecond.toFixed(1)} tips=${agree === undefined ? '-' : agree ? 'agree' : 'differ'}`
   );

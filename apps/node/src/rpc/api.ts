@@ -15,6 +15,21 @@ export interface BlockchainInfo {
   readonly bestBlockTimeMs: number;
   readonly genesisHash: string;
   readonly sync: SyncInfo;
+  /** The finalized block (consensus README 15): never reverted. Genesis until one is final. */
+  readonly finalizedHeight: number;
+  readonly finalizedHash: string;
+}
+
+/** Equivocation evidence the node verified and stored (consensus README 15.5). */
+export interface EvidenceView {
+  /** `votes`: two conflicting votes; `blocks`: two blocks of one producer, height and attempt. */
+  readonly kind: 'votes' | 'blocks';
+  readonly validatorIndex: number;
+  /** The accused validator's public key. */
+  readonly validator: string;
+  /** Target height of the first vote, or the blocks' height. */
+  readonly height: number;
+  readonly key: string;
 }
 
 export interface SyncInfo {
@@ -60,6 +75,8 @@ export interface BlockView {
   readonly producer: string;
   readonly size: number;
   readonly confirmations: number;
+  /** At or below the finalized block: it is never reverted (consensus README 15). */
+  readonly finalized: boolean;
   readonly txids: readonly string[];
   /** Present at verbosity 2. */
   readonly transactions?: readonly TransactionView[];
@@ -130,6 +147,8 @@ export type SetBanCommand = 'add' | 'remove';
 
 export interface NodeApi {
   getBlockchainInfo(): Promise<BlockchainInfo>;
+  /** Stored equivocation evidence, at most `limit` (default 100). */
+  getEvidence(limit?: number): Promise<readonly EvidenceView[]>;
   /** Hash at a height of the best chain; RpcError INVALID_PARAMETER (-8) above the tip. */
   getBlockHash(height: number): Promise<string>;
   /** Verbosity 0: raw block hex; 1: BlockView with txids; 2: with transactions. NOT_FOUND (-5). */

@@ -51,8 +51,23 @@ const none = [] as const;
 export const METHODS: Readonly<Record<string, MethodSpec>> = {
   getblockchaininfo: {
     params: none,
-    summary: 'network, height, best block hash and time, genesis hash, sync state',
+    summary: 'network, height, best block hash and time, genesis hash, sync state, finalized block',
     call: (api) => api.getBlockchainInfo(),
+  },
+  getevidence: {
+    params: [
+      {
+        name: 'limit',
+        schema: z
+          .number({ error: 'an integer in 1..1000' })
+          .int({ error: 'an integer in 1..1000' })
+          .min(1, { error: 'an integer in 1..1000' })
+          .max(1_000, { error: 'an integer in 1..1000' }),
+        optional: true,
+      },
+    ],
+    summary: 'equivocation evidence this node verified and stored (validator, kind, height)',
+    call: (api, [limit]) => api.getEvidence(limit as number | undefined),
   },
   getblockcount: {
     params: none,

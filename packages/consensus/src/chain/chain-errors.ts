@@ -8,6 +8,8 @@ export type ChainErrorCode =
   | 'STOPPED'
   /** A reorg would roll back more than `maxReorgDepth` blocks. */
   | 'REORG_TOO_DEEP'
+  /** A reorg would roll back the finalized block (consensus README 15): never done, whatever the branch. */
+  | 'FINALIZED_CONFLICT'
   /** The validated side branch does not beat the current tip (height, then lower hash). */
   | 'BRANCH_NOT_BETTER'
   /** The branch's first block does not extend the claimed fork point. */
@@ -37,6 +39,8 @@ export type ForkSyncErrorCode =
   | 'ANCESTOR_SEARCH_EXHAUSTED'
   /** The fork is deeper than `maxReorgDepth` (no common block within the window). */
   | 'FORK_TOO_DEEP'
+  /** The peer's chain does not hold our finalized block. */
+  | 'CONFLICTS_FINALIZED'
   /** A claimed height above what the schedule allows since genesis. */
   | 'IMPLAUSIBLE_TIP';
 
@@ -73,4 +77,9 @@ export const FORK_SYNC_ERROR_ACTIONS: Readonly<Record<string, ErrorActionRule>> 
     description: 'claimed a height no chain can have yet (more blocks than slots since genesis)',
   },
   FORK_TOO_DEEP: { action: 'ignore', description: 'the peer follows a chain beyond our reorg cap' },
+  CONFLICTS_FINALIZED: {
+    action: 'ignore',
+    description:
+      'the peer follows a chain without our finalized block (it may be outside the quorum, not dishonest)',
+  },
 };

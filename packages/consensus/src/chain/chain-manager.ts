@@ -98,6 +98,8 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
    */
   private readonly undo = new Map<string, BlockUndo>();
   private undoOutputs = 0;
+  /** Height of the finalized block (README 15): reorgs never go below it. */
+  private finalizedFloor = 0;
 
   constructor(options: ChainManagerOptions) {
     super();
@@ -107,6 +109,7 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
     this.mempool = options.mempool;
     this.now = options.now ?? Date.now;
     this.maxReorgDepth = options.maxReorgDepth ?? 100;
+    this.finalizedFloor = options.store.getFinalized()?.height ?? 0;
     this.maxQueue = options.maxQueue ?? 64;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
     this.statelessBatch = Math.max(1, options.statelessBatch ?? 8);
@@ -243,6 +246,7 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
           view: this.view,
           nowMs: this.now(),
           maxReorgDepth: this.maxReorgDepth,
+          finalizedHeight: this.finalizedFloor,
           statelessBatch: this.statelessBatch,
           tip: this.tipRef,
           setTip: (tip) => {
@@ -260,6 +264,15 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
       }
       return result;
     });
+  }
+
+  /** The finalized height: from now on no reorg forks below it (it only moves up). */
+  setFinalizedHeight(height: number): void {
+    if (height > this.finalizedFloor) this.finalizedFloor = height;
+  }
+
+  get finalizedHeight(): number {
+    return this.finalizedFloor;
   }
 
   private rememberUndo(plan: BlockPlan): void {

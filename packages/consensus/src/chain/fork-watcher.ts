@@ -195,12 +195,18 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
   ): Promise<ForkCheckResult> {
     const { chain, api } = this.o;
     const ours = chain.tip();
+    // The search never looks below our finalized block: a chain without it is refused (README 15).
+    const finalizedLow = chain.finalizedHeight > ours.height - chain.maxReorgDepth;
     const ancestor = await findCommonAncestor({
       localHashAt: (h) => chain.store.getBlockHash(h),
       remoteHashAt: (h) => remoteHashAt(api, peerId, h, this.o.requestTimeoutMs),
       high: Math.min(ours.height, group.tip.height),
-      low: Math.max(0, ours.height - chain.maxReorgDepth),
+      low: Math.max(0, ours.height - chain.maxReorgDepth, chain.finalizedHeight),
       peerId,
+    }).catch((error: unknown) => {
+      if (finalizedLow && error instanceof ForkSyncError && error.code === 'FORK_TOO_DEEP')
+        throw new ForkSyncError('CONFLICTS_FINALIZED', `the peer's chain lacks our finalized block`, peerId);
+      throw error;
     });
     if (ancestor.height === ours.height) {
       const peers = group.peers.map((p) => ({ peerId: p, ...tips.get(p)! }));

@@ -25,6 +25,8 @@ export interface ReorgContext {
   view: StorageChainView;
   nowMs: number;
   maxReorgDepth: number;
+  /** Height of the finalized block: no branch may fork below it. */
+  finalizedHeight: number;
   statelessBatch: number;
   tip: HeaderRef;
   setTip(tip: HeaderRef): void;
@@ -94,6 +96,12 @@ export async function switchBranch(
     throw new ChainError(
       'BRANCH_DOES_NOT_CONNECT',
       `fork height ${forkHeight} is above the tip ${oldTip.height}`,
+    );
+  }
+  if (forkHeight < ctx.finalizedHeight) {
+    throw new ChainError(
+      'FINALIZED_CONFLICT',
+      `the branch forks at ${forkHeight}, below the finalized block at ${ctx.finalizedHeight}`,
     );
   }
   if (depth > ctx.maxReorgDepth) {

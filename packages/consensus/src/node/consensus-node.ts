@@ -13,6 +13,9 @@ import { FORK_SYNC_ERROR_ACTIONS } from '../chain/chain-errors.js';
 import { ChainManager } from '../chain/chain-manager.js';
 import { type ExtendSync, type ForkCheckResult, ForkWatcher } from '../chain/fork-watcher.js';
 import { CONSENSUS_ERROR_ACTIONS } from '../errors.js';
+import { FINALITY_ERROR_ACTIONS } from '../finality/finality-errors.js';
+import { registerFinalityMetrics } from '../finality/finality-metrics.js';
+import { FinalityService } from '../finality/finality-service.js';
 import { type GenesisConfig, genesisHash } from '../genesis.js';
 import { Mempool, type MempoolAddResult } from '../mempool.js';
 import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
@@ -51,6 +54,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   readonly producer: ProductionLoop | undefined;
   /** Transactions submitted here, kept in the store until they leave the mempool. */
   readonly accepted: AcceptedTxs;
+  /** Votes, certificates, the finalized block and evidence (README 15). */
+  readonly finality: FinalityService;
   /** The default extension sync (undefined when `sync` replaced it). */
   readonly rangeSync: RangeSync | undefined;
   private readonly ownsStore: boolean;
@@ -136,6 +141,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
         ...CONSENSUS_ERROR_ACTIONS,
         ...MEMPOOL_ERROR_ACTIONS,
         ...FORK_SYNC_ERROR_ACTIONS,
+        ...FINALITY_ERROR_ACTIONS,
         ...extra.errorActions,
       },
       banStore: extra.banStore ?? store,
@@ -146,10 +152,34 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       logger: this.log,
     });
     const onPeerFault = (peerId: string, code: string) => this.reportPeer(peerId, code);
+    this.finality = new FinalityService({
+      genesis,
+      store,
+      chain: this.chain,
+      registry: this.registry,
+      validator: this.validator,
+      ...(options.validatorKey ? { validatorKey: options.validatorKey } : {}),
+      maxPlausibleHeight: () => maxPlausibleHeight(genesis, this.now()),
+      onPeerFault,
+      now: this.now,
+      logger: this.log,
+      ...(options.finality?.voteWindowMs ? { voteWindowMs: options.finality.voteWindowMs } : {}),
+      ...(options.finality?.equivocate ? { equivocate: true } : {}),
+      ...(options.metricsRegistry
+        ? {
+            metrics: registerFinalityMetrics(options.metricsRegistry, {
+              tipHeight: () => this.chain.tip().height,
+              slotMs: genesis.slotMs,
+            }),
+          }
+        : {}),
+    });
+    this.finality.on('finalized', (e) => this.emit('finalized', e));
     this.rangeSync = options.sync
       ? undefined
       : new RangeSync({
           ...options.rangeSync,
+          onCertificates: (peerId, certs) => void this.finality.onCertificates(peerId, certs),
           registry: this.registry,
           target: this.chain,
           logger: this.log,
@@ -183,6 +213,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       ...(options.seenCapacity !== undefined ? { seenCapacity: options.seenCapacity } : {}),
       ...(options.relay ? { relay: options.relay } : {}),
       onBlockGap: () => this.requestForkCheck(),
+      onForkBlock: (bytes) => void this.finality.evidence.checkForkBlock(bytes),
       onAnnounce: (status) => this.metrics?.announced.inc({ outcome: status }),
       onTxs: (result, n) => {
         if (n > 0) this.metrics?.gossipTxs.inc({ result }, n);
@@ -223,6 +254,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       if (e.source === 'sync') this.lastSyncBlockAtMs = this.now();
       this.gossip.confirmed(e.plan.txs);
       this.producer?.reschedule();
+      this.finality.onChainChanged();
       this.emit('block', e);
     });
     this.chain.on('reorg', (e) => {
@@ -248,6 +280,10 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       ),
     );
     this.registry.on('message', (msg: InboundMessage) => {
+      if (msg.kind === 'votes' || msg.kind === 'evidence') {
+        this.finality.onMessage(msg.peerId, msg.kind, msg.body);
+        return;
+      }
       this.gossip.onMessage(msg);
       if (msg.kind === 'chainTip' && u64ToBigInt(msg.body.height) > BigInt(this.chain.tip().height)) {
         this.requestForkCheck();
@@ -255,6 +291,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     });
     this.registry.on('peer:connect', (info) => {
       this.gossip.relay.peerConnected(info.id);
+      this.finality.onPeerConnected(info.id);
       this.requestForkCheck();
     });
     this.registry.on('peer:disconnect', (e) => this.gossip.relay.peerDisconnected(e.peerId));
@@ -268,6 +305,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.gossip.start();
     await this.restoreAccepted();
     this.accepted.start();
+    this.finality.onChainChanged();
     this.producer?.start();
     const tick = () => {
       this.requestForkCheck();
@@ -354,6 +392,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       reorgs: this.reorgs,
       lastReorg: this.lastReorg,
       listen: this.registry.address(),
+      finalized: { height: this.finality.finalized.height, hash: toHex(this.finality.finalized.hash) },
+      evidence: this.finality.evidence.count,
     };
   }
 
@@ -372,7 +412,9 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     if (this.forkTimer) clearTimeout(this.forkTimer);
     this.producer?.stop();
     this.gossip.stop();
+    this.finality.stop();
     await withTimeout(this.accepted.stop(), this.closeTimeoutMs);
+    await withTimeout(this.finality.settled(), this.closeTimeoutMs);
     this.forks.stop();
     this.rangeSync?.stop('node stopping');
     const bounded = (p: Promise<unknown>) => withTimeout(p, this.closeTimeoutMs);

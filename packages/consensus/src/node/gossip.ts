@@ -34,6 +34,8 @@ export interface GossipOptions {
   >;
   /** An announced block did not extend our tip (fork or unknown parent): check peers' chains. */
   onBlockGap: (peerId: string, height: number) => void;
+  /** An announced block lost to our block at its height (a fork): check it for equivocation. */
+  onForkBlock?: (bytes: Uint8Array) => void;
   /** Outcome of each announced block (metrics). */
   onAnnounce?: (status: AcceptOutcome['status']) => void;
   /** Gossiped transactions by result: admitted, rejected, seen (already known), dropped (busy). */
@@ -129,6 +131,9 @@ export class Gossip {
         this.announceBlock(body.block, [peerId]);
         return;
       case 'fork':
+        this.o.onForkBlock?.(body.block);
+        this.o.onBlockGap(peerId, outcome.height);
+        return;
       case 'unknown-parent':
         this.o.onBlockGap(peerId, outcome.height);
         return;

@@ -9,6 +9,7 @@ import type { ChainStore } from '@tc/storage';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { BlockConnectedEvent, ChainManager, ReorgEvent } from '../chain/chain-manager.js';
 import type { ExtendSync } from '../chain/fork-watcher.js';
+import type { FinalizedEvent } from '../finality/finality-service.js';
 import type { GenesisConfig } from '../genesis.js';
 import type { KeyPair } from '../keys.js';
 import type { MempoolOptions } from '../mempool.js';
@@ -64,6 +65,8 @@ export interface ConsensusNodeOptions {
   sync?: (ctx: { registry: PeerConnectionRegistry; chain: ChainManager }) => ExtendSync;
   /** Options of the default RangeSync (batch size, look-ahead, timeouts, …). */
   rangeSync?: Omit<RangeSyncOptions, 'registry' | 'target' | 'logger' | 'metricsRegistry'>;
+  /** Finality (README 15): vote relay window; test only: `equivocate` makes this validator sign double votes. */
+  finality?: { voteWindowMs?: number; equivocate?: boolean };
   /** Upper bound of `stop()` (default 5 000 ms). */
   closeTimeoutMs?: number;
   metricsRegistry?: MetricsRegistry;
@@ -89,6 +92,10 @@ export interface ConsensusNodeStatus {
     | { readonly forkHeight: number; readonly depth: number; readonly atMs: number }
     | undefined;
   readonly listen: { readonly host: string; readonly port: number } | undefined;
+  /** The finalized block (genesis until a block is finalized). */
+  readonly finalized: { readonly height: number; readonly hash: string };
+  /** Equivocation evidence stored. */
+  readonly evidence: number;
 }
 
 export interface ConsensusNodeEvents {
@@ -100,6 +107,8 @@ export interface ConsensusNodeEvents {
   'sync:start': [{ target: number; peers: string[] }];
   'sync:done': [{ height: number; target: number; error?: Error }];
   'sync:progress': [SyncProgress];
+  /** A block became final (with its ancestors). */
+  finalized: [FinalizedEvent];
   /** A peer was reported to the registry with a consensus/fork code. */
   'peer:fault': [{ peerId: string; code: string; decision: PenaltyDecision }];
 }

@@ -55,8 +55,14 @@ export async function downloadRange(
   peerId: string,
   startHeight: number,
   count: number,
-  opts: { timeoutMs: number; signal: AbortSignal },
+  opts: {
+    timeoutMs: number;
+    signal: AbortSignal;
+    /** Certificates of blocks in the range (at most one per block asked), once all blocks arrived. */
+    onCertificates?: (certificates: tc.v1.ICertificate[]) => void;
+  },
 ): Promise<Uint8Array[]> {
+  const certificates: tc.v1.ICertificate[] = [];
   const blocks: Uint8Array[] = [];
   let prevHash: Uint8Array | undefined;
   try {
@@ -66,6 +72,7 @@ export async function downloadRange(
       { timeoutMs: opts.timeoutMs, signal: opts.signal },
     );
     for await (const chunk of stream) {
+      for (const cert of chunk.certificates ?? []) if (certificates.length < count) certificates.push(cert);
       for (const block of chunk.blocks ?? []) {
         const height = startHeight + blocks.length;
         if (blocks.length >= count) throw new DownloadError('bad', `more than the ${count} blocks asked`);
@@ -90,6 +97,7 @@ export async function downloadRange(
   if (blocks.length < count) {
     throw new DownloadError('short', `${blocks.length} of ${count} blocks from ${startHeight}`);
   }
+  if (certificates.length > 0) opts.onCertificates?.(certificates);
   return blocks;
 }
 

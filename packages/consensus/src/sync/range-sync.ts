@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { DEFAULT_RATE_QUOTAS, type Logger, type PeerConnectionRegistry, silentLogger } from '@tc/registry';
+import type { tc } from '@tc/wire';
 import type { Registry } from 'prom-client';
 import type { SyncTarget } from '../chain/sync-target.js';
 import { initHashing } from '../hashing.js';
@@ -40,6 +41,8 @@ export interface RangeSyncOptions {
   logger?: Logger;
   /** Registers tc_consensus_sync_* here (docs/METRICS.md). */
   metricsRegistry?: Registry;
+  /** Finality certificates the ranges carried (README 15), with the peer that sent them. */
+  onCertificates?: (peerId: string, certificates: tc.v1.ICertificate[]) => void;
 }
 
 export interface SyncEvents {
@@ -87,6 +90,7 @@ export class RangeSync extends EventEmitter<SyncEvents> {
   private readonly target: SyncTarget;
   private readonly log: Logger;
   private readonly metrics: SyncMetrics | undefined;
+  private readonly onCertificates: RangeSyncOptions['onCertificates'];
   private run: SyncRun | undefined;
 
   constructor(options: RangeSyncOptions) {
@@ -128,6 +132,7 @@ export class RangeSync extends EventEmitter<SyncEvents> {
       ),
     });
     this.registry = options.registry;
+    this.onCertificates = options.onCertificates;
     this.target = options.target;
     const logger = options.logger ?? silentLogger;
     this.log = logger.child ? logger.child({ module: 'sync' }) : logger;
@@ -165,6 +170,7 @@ export class RangeSync extends EventEmitter<SyncEvents> {
         lag: this.registry.lag,
         onProgress: (p) => this.emit('progress', p),
         onStalled: (s) => this.emit('stalled', s),
+        ...(this.onCertificates ? { onCertificates: this.onCertificates } : {}),
       },
       peers,
       opts.signal,

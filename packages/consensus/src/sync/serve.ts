@@ -1,5 +1,5 @@
 import { HandlerError, type StreamHandler } from '@tc/registry';
-import { decodeBlock, type tc, u64ToNumber } from '@tc/wire';
+import { decodeBlock, pb, type tc, u64ToNumber } from '@tc/wire';
 
 /** Where a block-range server reads blocks: protobuf bytes, consecutive from `startHeight`. */
 export interface BlockRangeSource {
@@ -8,6 +8,8 @@ export interface BlockRangeSource {
     startHeight: number,
     count: number,
   ): ReadonlyArray<Uint8Array | { readonly blockBytes: Uint8Array }>;
+  /** Finality certificates stored for heights [start, start + count) (e.g. ChainStore.getCertificates). */
+  getCertificates?(start: number, count: number): ReadonlyArray<{ height: number; bytes: Uint8Array }>;
 }
 
 export interface BlockRangeHandlerOptions {
@@ -42,13 +44,22 @@ export function blockRangeHandler(
     let sent = 0;
     let chunk: tc.v1.IBlock[] = [];
     let chunkBytes = 0;
+    let chunkStart = start;
+    // A chunk carries the certificates of its own blocks (each a few hundred bytes).
+    const withCertificates = (blocks: tc.v1.IBlock[], from: number): tc.v1.IBlockRangeChunk => {
+      const certs = source.getCertificates?.(from, blocks.length) ?? [];
+      return certs.length === 0
+        ? { blocks }
+        : { blocks, certificates: certs.map((c) => pb.Certificate.decode(c.bytes)) };
+    };
     while (sent < count && !ctx.signal.aborted) {
       const want = Math.min(readBlocks, count - sent);
       const read = source.getBlocks(start + sent, want);
       for (const item of read) {
         const bytes = item instanceof Uint8Array ? item : item.blockBytes;
         if (chunk.length > 0 && chunkBytes + bytes.length > maxChunkBytes) {
-          yield { blocks: chunk };
+          yield withCertificates(chunk, chunkStart);
+          chunkStart += chunk.length;
           chunk = [];
           chunkBytes = 0;
         }
@@ -58,6 +69,6 @@ export function blockRangeHandler(
       sent += read.length;
       if (read.length < want) break; // at the tip
     }
-    if (chunk.length > 0) yield { blocks: chunk };
+    if (chunk.length > 0) yield withCertificates(chunk, chunkStart);
   };
 }

@@ -156,9 +156,11 @@ export class SyncRun {
     this.balancer.charge(peer, b.count);
     const lagStart = this.cfg.lag.now();
     const current = () => !this.finished && b.controller === controller && this.batches.includes(b);
+    const onCertificates = this.cfg.onCertificates;
     downloadRange(this.cfg.registry, peer.id, b.start, b.count, {
       timeoutMs: this.cfg.requestTimeoutMs,
       signal: controller.signal,
+      ...(onCertificates ? { onCertificates: (certs) => onCertificates(peer.id, certs) } : {}),
     }).then(
       (blocks) => {
         this.balancer.release(peer);

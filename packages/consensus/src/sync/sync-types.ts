@@ -1,4 +1,5 @@
 import type { EventLoopLagMonitor, Logger, PeerConnectionRegistry } from '@tc/registry';
+import type { tc } from '@tc/wire';
 import type { SyncTarget } from '../chain/sync-target.js';
 import type { BlockQuota } from './peer-balancer.js';
 import type { SyncMetrics } from './sync-metrics.js';
@@ -56,4 +57,5 @@ export interface RunConfig extends ResolvedRangeSyncLimits {
   readonly lag: Pick<EventLoopLagMonitor, 'now' | 'excusesTimeout'>;
   readonly onProgress: (p: SyncProgress) => void;
   readonly onStalled: (s: SyncStalled) => void;
+  readonly onCertificates?: (peerId: string, certificates: tc.v1.ICertificate[]) => void;
 }

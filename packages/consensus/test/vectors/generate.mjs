@@ -191,4 +191,91 @@ write('signature-validity.json', [
     acceptedByOpenssl: true,
   },
 ]);
+
+// ---- Finality (README 15): vote bytes and signatures, and certificate verdicts.
+{
+  const voteKeys = [1, 2, 3, 4].map((n) => c.keyPairFromSeed(new Uint8Array(32).fill(n)));
+  const networkId = 'tc-vectors';
+  const genesis = c.resolveGenesisConfig({
+    networkId,
+    validators: voteKeys.map((k) => c.toHex(k.publicKey)),
+    blockReward: 1n,
+    timestampMs: 0,
+  });
+  const cp = (height, fill) => ({ height, hash: new Uint8Array(32).fill(fill) });
+  const links = [
+    [0, cp(0, 0x00), cp(1, 0x11)],
+    [3, cp(7, 0x77), cp(8, 0x88)],
+    [1, cp(2, 0x22), cp(9_007_199_254_740_991, 0xff)],
+  ];
+  const voteVectors = links.map(([i, source, target]) => {
+    const vote = c.signVote(networkId, new c.Signer(voteKeys[i]), { validatorIndex: i, source, target });
+    return {
+      validatorIndex: i,
+      source: { height: source.height, hash: c.toHex(source.hash) },
+      target: { height: target.height, hash: c.toHex(target.hash) },
+      message: c.toHex(c.voteSigningMessage(networkId, source, target)),
+      signature: c.toHex(vote.signature),
+    };
+  });
+  const source = cp(41, 0x41);
+  const target = cp(42, 0x42);
+  const sig = (i, s = source, t = target) =>
+    c.toHex(
+      c.signVote(networkId, new c.Signer(voteKeys[i]), { validatorIndex: i, source: s, target: t }).signature,
+    );
+  const certOf = (votes, s = source, t = target) => ({
+    source: { height: s.height, hash: c.toHex(s.hash) },
+    target: { height: t.height, hash: c.toHex(t.hash) },
+    votes,
+  });
+  const v = (i, signature = sig(i)) => ({ validatorIndex: i, signature });
+  const farTarget = cp(43, 0x43);
+  const certificates = [
+    { case: 'three of four validators (a quorum)', certificate: certOf([v(0), v(1), v(3)]), valid: true },
+    { case: 'all four', certificate: certOf([v(0), v(1), v(2), v(3)]), valid: true },
+    { case: 'two of four (below the quorum of 3)', certificate: certOf([v(0), v(1)]), valid: false },
+    { case: 'a validator twice', certificate: certOf([v(0), v(1), v(1)]), valid: false },
+    {
+      case: 'a signature over another link',
+      certificate: certOf([v(0), v(1), v(2, sig(2, source, farTarget))]),
+      valid: false,
+    },
+    {
+      case: 'target not the direct child',
+      certificate: certOf(
+        [v(0, sig(0, source, farTarget)), v(1, sig(1, source, farTarget)), v(2, sig(2, source, farTarget))],
+        source,
+        farTarget,
+      ),
+      valid: false,
+    },
+    {
+      case: 'an index outside the validator set',
+      certificate: certOf([v(0), v(1), { validatorIndex: 4, signature: sig(2) }]),
+      valid: false,
+    },
+  ];
+  // The verdicts written are the implementation's own: a case that disagrees is a bug here.
+  const inline = new c.InlineValidator();
+  for (const x of certificates) {
+    const cert = {
+      source: { height: x.certificate.source.height, hash: c.fromHex(x.certificate.source.hash) },
+      target: { height: x.certificate.target.height, hash: c.fromHex(x.certificate.target.hash) },
+      votes: x.certificate.votes.map((v) => ({
+        validatorIndex: v.validatorIndex,
+        signature: c.fromHex(v.signature),
+      })),
+    };
+    const error = await c.certificateError(genesis, cert, (items) => inline.verifySignatures(items));
+    if ((error === undefined) !== x.valid) throw new Error(`certificate vector "${x.case}": ${error}`);
+  }
+  write('votes.json', {
+    networkId,
+    validators: voteKeys.map((k) => c.toHex(k.publicKey)),
+    quorum: c.quorumOf(4),
+    votes: voteVectors,
+    certificates,
+  });
+}
 console.log('vectors written');

@@ -1,4 +1,9 @@
-import { isMessageKind, MAX_TXIDS_PER_MESSAGE } from '@tc/wire';
+import {
+  isMessageKind,
+  MAX_EVIDENCE_PER_MESSAGE,
+  MAX_TXIDS_PER_MESSAGE,
+  MAX_VOTES_PER_MESSAGE,
+} from '@tc/wire';
 import { checkQuota, DEFAULT_GCRA_MAX_KEYS, GcraLimiter, normaliseCost, type RateQuota } from './gcra.js';
 
 export type { RateQuota } from './gcra.js';
@@ -34,6 +39,13 @@ export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, RateQuota>> = Object.f
   txInventory: { ratePerSec: 1_000, burst: MAX_TXIDS_PER_MESSAGE },
   /** Cost = txids asked for. */
   getTxs: { ratePerSec: 1_000, burst: MAX_TXIDS_PER_MESSAGE },
+  /**
+   * Cost = votes carried. Floors: a node sizes them from its validator set and slot
+   * (ConsensusNode: every validator's vote, relayed, several times per slot).
+   */
+  votes: { ratePerSec: 200, burst: MAX_VOTES_PER_MESSAGE },
+  /** Cost = pieces of evidence. Evidence is rare: any honest flow fits. */
+  evidence: { ratePerSec: 2, burst: MAX_EVIDENCE_PER_MESSAGE },
 });
 
 /** Quota for a kind missing from `quotas` (and for kinds this build does not know). */

@@ -55,7 +55,9 @@ export const tc = $root.tc = (() => {
              * @property {tc.v1.TxInventory.$Properties|null} [txInventory] Envelope txInventory
              * @property {tc.v1.GetTxs.$Properties|null} [getTxs] Envelope getTxs
              * @property {tc.v1.Txs.$Properties|null} [txs] Envelope txs
-             * @property {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"} [body] Envelope body
+             * @property {tc.v1.Votes.$Properties|null} [votes] Envelope votes
+             * @property {tc.v1.EvidenceBatch.$Properties|null} [evidence] Envelope evidence
+             * @property {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|"votes"|"evidence"} [body] Envelope body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -93,9 +95,11 @@ export const tc = $root.tc = (() => {
              *   txInventory?: tc.v1.TxInventory.$Shape|null;
              *   getTxs?: tc.v1.GetTxs.$Shape|null;
              *   txs?: tc.v1.Txs.$Shape|null;
+             *   votes?: tc.v1.Votes.$Shape|null;
+             *   evidence?: tc.v1.EvidenceBatch.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ body?: undefined; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "hello"; hello: tc.v1.Hello.$Shape; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "helloAck"; hello?: null; helloAck: tc.v1.HelloAck.$Shape; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "ping"; hello?: null; helloAck?: null; ping: tc.v1.Ping.$Shape; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "pong"; hello?: null; helloAck?: null; ping?: null; pong: tc.v1.Pong.$Shape; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "disconnect"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect: tc.v1.Disconnect.$Shape; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "error"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error: tc.v1.ErrorReply.$Shape; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getPeers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers: tc.v1.GetPeers.$Shape; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "peers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers: tc.v1.Peers.$Shape; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getChainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip: tc.v1.GetChainTip.$Shape; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "chainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip: tc.v1.ChainTip.$Shape; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getBlockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash: tc.v1.GetBlockHash.$Shape; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash: tc.v1.BlockHash.$Shape; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getBlockRange"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange: tc.v1.GetBlockRange.$Shape; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockRangeChunk"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk: tc.v1.BlockRangeChunk.$Shape; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockRangeEnd"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd: tc.v1.BlockRangeEnd.$Shape; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "blockAnnounce"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce: tc.v1.BlockAnnounce.$Shape; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "txBroadcast"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast: tc.v1.TxBroadcast.$Shape; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "getPendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs: tc.v1.GetPendingTxs.$Shape; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "pendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs: tc.v1.PendingTxs.$Shape; txInventory?: null; getTxs?: null; txs?: null }|{ body?: "txInventory"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory: tc.v1.TxInventory.$Shape; getTxs?: null; txs?: null }|{ body?: "getTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs: tc.v1.GetTxs.$Shape; txs?: null }|{ body?: "txs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs: tc.v1.Txs.$Shape })
+             *   ({ body?: undefined; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "hello"; hello: tc.v1.Hello.$Shape; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "helloAck"; hello?: null; helloAck: tc.v1.HelloAck.$Shape; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "ping"; hello?: null; helloAck?: null; ping: tc.v1.Ping.$Shape; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "pong"; hello?: null; helloAck?: null; ping?: null; pong: tc.v1.Pong.$Shape; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "disconnect"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect: tc.v1.Disconnect.$Shape; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "error"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error: tc.v1.ErrorReply.$Shape; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getPeers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers: tc.v1.GetPeers.$Shape; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "peers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers: tc.v1.Peers.$Shape; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getChainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip: tc.v1.GetChainTip.$Shape; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "chainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip: tc.v1.ChainTip.$Shape; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getBlockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash: tc.v1.GetBlockHash.$Shape; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "blockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash: tc.v1.BlockHash.$Shape; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getBlockRange"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange: tc.v1.GetBlockRange.$Shape; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "blockRangeChunk"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk: tc.v1.BlockRangeChunk.$Shape; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "blockRangeEnd"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd: tc.v1.BlockRangeEnd.$Shape; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "blockAnnounce"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce: tc.v1.BlockAnnounce.$Shape; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "txBroadcast"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast: tc.v1.TxBroadcast.$Shape; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getPendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs: tc.v1.GetPendingTxs.$Shape; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "pendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs: tc.v1.PendingTxs.$Shape; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "txInventory"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory: tc.v1.TxInventory.$Shape; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs: tc.v1.GetTxs.$Shape; txs?: null; votes?: null; evidence?: null }|{ body?: "txs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs: tc.v1.Txs.$Shape; votes?: null; evidence?: null }|{ body?: "votes"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes: tc.v1.Votes.$Shape; evidence?: null }|{ body?: "evidence"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence: tc.v1.EvidenceBatch.$Shape })
              * )} tc.v1.Envelope.$Shape
              */
 
@@ -298,17 +302,33 @@ export const tc = $root.tc = (() => {
              */
             Envelope.prototype.txs = null;
 
+            /**
+             * Envelope votes.
+             * @member {tc.v1.Votes.$Properties|null|undefined} votes
+             * @memberof tc.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.votes = null;
+
+            /**
+             * Envelope evidence.
+             * @member {tc.v1.EvidenceBatch.$Properties|null|undefined} evidence
+             * @memberof tc.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.evidence = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Envelope body.
-             * @member {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|undefined} body
+             * @member {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|"votes"|"evidence"|undefined} body
              * @memberof tc.v1.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["hello", "helloAck", "ping", "pong", "disconnect", "error", "getPeers", "peers", "getChainTip", "chainTip", "getBlockHash", "blockHash", "getBlockRange", "blockRangeChunk", "blockRangeEnd", "blockAnnounce", "txBroadcast", "getPendingTxs", "pendingTxs", "txInventory", "getTxs", "txs"]),
+                get: $util.oneOfGetter($oneOfFields = ["hello", "helloAck", "ping", "pong", "disconnect", "error", "getPeers", "peers", "getChainTip", "chainTip", "getBlockHash", "blockHash", "getBlockRange", "blockRangeChunk", "blockRangeEnd", "blockAnnounce", "txBroadcast", "getPendingTxs", "pendingTxs", "txInventory", "getTxs", "txs", "votes", "evidence"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -390,6 +410,10 @@ export const tc = $root.tc = (() => {
                     $root.tc.v1.GetTxs.encode(message.getTxs, writer.uint32(/* id 30, wireType 2 =*/242).fork(), _depth + 1).ldelim();
                 if (message.txs != null && $Object.hasOwnProperty.call(message, "txs"))
                     $root.tc.v1.Txs.encode(message.txs, writer.uint32(/* id 31, wireType 2 =*/250).fork(), _depth + 1).ldelim();
+                if (message.votes != null && $Object.hasOwnProperty.call(message, "votes"))
+                    $root.tc.v1.Votes.encode(message.votes, writer.uint32(/* id 32, wireType 2 =*/258).fork(), _depth + 1).ldelim();
+                if (message.evidence != null && $Object.hasOwnProperty.call(message, "evidence"))
+                    $root.tc.v1.EvidenceBatch.encode(message.evidence, writer.uint32(/* id 33, wireType 2 =*/266).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -595,6 +619,20 @@ export const tc = $root.tc = (() => {
                                 break;
                             message.txs = $root.tc.v1.Txs.decode(reader, reader.size(), $undefined, _depth + 1, message.txs);
                             message.body = "txs";
+                            continue;
+                        }
+                    case 32: {
+                            if (wireType !== 2)
+                                break;
+                            message.votes = $root.tc.v1.Votes.decode(reader, reader.size(), $undefined, _depth + 1, message.votes);
+                            message.body = "votes";
+                            continue;
+                        }
+                    case 33: {
+                            if (wireType !== 2)
+                                break;
+                            message.evidence = $root.tc.v1.EvidenceBatch.decode(reader, reader.size(), $undefined, _depth + 1, message.evidence);
+                            message.body = "evidence";
                             continue;
                         }
                     }
@@ -851,6 +889,26 @@ export const tc = $root.tc = (() => {
                             return "txs." + error;
                     }
                 }
+                if (message.votes != null && $Object.hasOwnProperty.call(message, "votes")) {
+                    if (properties.body === 1)
+                        return "body: multiple values";
+                    properties.body = 1;
+                    {
+                        let error = $root.tc.v1.Votes.verify(message.votes, _depth + 1);
+                        if (error)
+                            return "votes." + error;
+                    }
+                }
+                if (message.evidence != null && $Object.hasOwnProperty.call(message, "evidence")) {
+                    if (properties.body === 1)
+                        return "body: multiple values";
+                    properties.body = 1;
+                    {
+                        let error = $root.tc.v1.EvidenceBatch.verify(message.evidence, _depth + 1);
+                        if (error)
+                            return "evidence." + error;
+                    }
+                }
                 return null;
             };
 
@@ -985,6 +1043,16 @@ export const tc = $root.tc = (() => {
                         throw $TypeError(".tc.v1.Envelope.txs: object expected");
                     message.txs = $root.tc.v1.Txs.fromObject(object.txs, _depth + 1);
                 }
+                if (object.votes != null) {
+                    if (!$util.isObject(object.votes))
+                        throw $TypeError(".tc.v1.Envelope.votes: object expected");
+                    message.votes = $root.tc.v1.Votes.fromObject(object.votes, _depth + 1);
+                }
+                if (object.evidence != null) {
+                    if (!$util.isObject(object.evidence))
+                        throw $TypeError(".tc.v1.Envelope.evidence: object expected");
+                    message.evidence = $root.tc.v1.EvidenceBatch.fromObject(object.evidence, _depth + 1);
+                }
                 return message;
             };
 
@@ -1118,6 +1186,16 @@ export const tc = $root.tc = (() => {
                     object.txs = $root.tc.v1.Txs.toObject(message.txs, options, _depth + 1);
                     if (options.oneofs)
                         object.body = "txs";
+                }
+                if (message.votes != null && $Object.hasOwnProperty.call(message, "votes")) {
+                    object.votes = $root.tc.v1.Votes.toObject(message.votes, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "votes";
+                }
+                if (message.evidence != null && $Object.hasOwnProperty.call(message, "evidence")) {
+                    object.evidence = $root.tc.v1.EvidenceBatch.toObject(message.evidence, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "evidence";
                 }
                 return object;
             };
@@ -5548,6 +5626,7 @@ export const tc = $root.tc = (() => {
              * Properties of a BlockRangeChunk.
              * @typedef {Object} tc.v1.BlockRangeChunk.$Properties
              * @property {Array.<tc.v1.Block.$Properties>|null} [blocks] BlockRangeChunk blocks
+             * @property {Array.<tc.v1.Certificate.$Properties>|null} [certificates] BlockRangeChunk certificates
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -5574,6 +5653,7 @@ export const tc = $root.tc = (() => {
              */
             const BlockRangeChunk = function (properties) {
                 this.blocks = [];
+                this.certificates = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -5587,6 +5667,14 @@ export const tc = $root.tc = (() => {
              * @instance
              */
             BlockRangeChunk.prototype.blocks = $util.emptyArray;
+
+            /**
+             * BlockRangeChunk certificates.
+             * @member {Array.<tc.v1.Certificate.$Properties>} certificates
+             * @memberof tc.v1.BlockRangeChunk
+             * @instance
+             */
+            BlockRangeChunk.prototype.certificates = $util.emptyArray;
 
             /**
              * Creates a new BlockRangeChunk instance using the specified properties.
@@ -5623,6 +5711,9 @@ export const tc = $root.tc = (() => {
                 if (message.blocks != null && message.blocks.length)
                     for (let i = 0; i < message.blocks.length; ++i)
                         $root.tc.v1.Block.encode(message.blocks[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.certificates != null && message.certificates.length)
+                    for (let i = 0; i < message.certificates.length; ++i)
+                        $root.tc.v1.Certificate.encode(message.certificates[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -5675,6 +5766,14 @@ export const tc = $root.tc = (() => {
                             message.blocks.push($root.tc.v1.Block.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.certificates && message.certificates.length))
+                                message.certificates = [];
+                            message.certificates.push($root.tc.v1.Certificate.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -5716,6 +5815,15 @@ export const tc = $root.tc = (() => {
                             return "blocks." + error;
                     }
                 }
+                if (message.certificates != null && $Object.hasOwnProperty.call(message, "certificates")) {
+                    if (!$Array.isArray(message.certificates))
+                        return "certificates: array expected";
+                    for (let i = 0; i < message.certificates.length; ++i) {
+                        let error = $root.tc.v1.Certificate.verify(message.certificates[i], _depth + 1);
+                        if (error)
+                            return "certificates." + error;
+                    }
+                }
                 return null;
             };
 
@@ -5747,6 +5855,16 @@ export const tc = $root.tc = (() => {
                         message.blocks[i] = $root.tc.v1.Block.fromObject(object.blocks[i], _depth + 1);
                     }
                 }
+                if (object.certificates) {
+                    if (!$Array.isArray(object.certificates))
+                        throw $TypeError(".tc.v1.BlockRangeChunk.certificates: array expected");
+                    message.certificates = $Array(object.certificates.length);
+                    for (let i = 0; i < object.certificates.length; ++i) {
+                        if (!$util.isObject(object.certificates[i]))
+                            throw $TypeError(".tc.v1.BlockRangeChunk.certificates: object expected");
+                        message.certificates[i] = $root.tc.v1.Certificate.fromObject(object.certificates[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -5767,12 +5885,19 @@ export const tc = $root.tc = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.arrays || options.defaults)
+                if (options.arrays || options.defaults) {
                     object.blocks = [];
+                    object.certificates = [];
+                }
                 if (message.blocks && message.blocks.length) {
                     object.blocks = $Array(message.blocks.length);
                     for (let j = 0; j < message.blocks.length; ++j)
                         object.blocks[j] = $root.tc.v1.Block.toObject(message.blocks[j], options, _depth + 1);
+                }
+                if (message.certificates && message.certificates.length) {
+                    object.certificates = $Array(message.certificates.length);
+                    for (let j = 0; j < message.certificates.length; ++j)
+                        object.certificates[j] = $root.tc.v1.Certificate.toObject(message.certificates[j], options, _depth + 1);
                 }
                 return object;
             };
@@ -9720,6 +9845,2646 @@ export const tc = $root.tc = (() => {
             };
 
             return Txs;
+        })();
+
+        v1.Vote = (function() {
+
+            /**
+             * Properties of a Vote.
+             * @typedef {Object} tc.v1.Vote.$Properties
+             * @property {number|null} [validatorIndex] Vote validatorIndex
+             * @property {Long|null} [sourceHeight] Vote sourceHeight
+             * @property {Uint8Array|null} [sourceHash] Vote sourceHash
+             * @property {Long|null} [targetHeight] Vote targetHeight
+             * @property {Uint8Array|null} [targetHash] Vote targetHash
+             * @property {Uint8Array|null} [signature] Vote signature
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Vote.
+             * @memberof tc.v1
+             * @interface IVote
+             * @augments tc.v1.Vote.$Properties
+             * @deprecated Use tc.v1.Vote.$Properties instead.
+             */
+
+            /**
+             * Shape of a Vote.
+             * @typedef {tc.v1.Vote.$Properties} tc.v1.Vote.$Shape
+             */
+
+            /**
+             * Constructs a new Vote.
+             * @memberof tc.v1
+             * @classdesc Represents a Vote.
+             * @constructor
+             * @param {tc.v1.Vote.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Vote = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Vote validatorIndex.
+             * @member {number} validatorIndex
+             * @memberof tc.v1.Vote
+             * @instance
+             */
+            Vote.prototype.validatorIndex = 0;
+
+            /**
+             * Vote sourceHeight.
+             * @member {Long} sourceHeight
+             * @memberof tc.v1.Vote
+             * @instance
+             */
+            Vote.prototype.sourceHeight = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Vote sourceHash.
+             * @member {Uint8Array} sourceHash
+             * @memberof tc.v1.Vote
+             * @instance
+             */
+            Vote.prototype.sourceHash = $util.newBuffer([]);
+
+            /**
+             * Vote targetHeight.
+             * @member {Long} targetHeight
+             * @memberof tc.v1.Vote
+             * @instance
+             */
+            Vote.prototype.targetHeight = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Vote targetHash.
+             * @member {Uint8Array} targetHash
+             * @memberof tc.v1.Vote
+             * @instance
+             */
+            Vote.prototype.targetHash = $util.newBuffer([]);
+
+            /**
+             * Vote signature.
+             * @member {Uint8Array} signature
+             * @memberof tc.v1.Vote
+             * @instance
+             */
+            Vote.prototype.signature = $util.newBuffer([]);
+
+            /**
+             * Creates a new Vote instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.Vote
+             * @static
+             * @param {tc.v1.Vote.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.Vote} Vote instance
+             * @type {{
+             *   (properties: tc.v1.Vote.$Shape): tc.v1.Vote & tc.v1.Vote.$Shape;
+             *   (properties?: tc.v1.Vote.$Properties): tc.v1.Vote;
+             * }}
+             */
+            Vote.create = function(properties) {
+                return new Vote(properties);
+            };
+
+            /**
+             * Encodes the specified Vote message. Does not implicitly {@link tc.v1.Vote.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.Vote
+             * @static
+             * @param {tc.v1.Vote.$Properties} message Vote message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Vote.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.validatorIndex != null && $Object.hasOwnProperty.call(message, "validatorIndex") && message.validatorIndex !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.validatorIndex);
+                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight") && (typeof message.sourceHeight === "object" ? message.sourceHeight.low || message.sourceHeight.high : message.sourceHeight !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.sourceHeight);
+                if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash") && message.sourceHash.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.sourceHash);
+                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight") && (typeof message.targetHeight === "object" ? message.targetHeight.low || message.targetHeight.high : message.targetHeight !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.targetHeight);
+                if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash") && message.targetHash.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.targetHash);
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.signature);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Vote message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.Vote
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.Vote & tc.v1.Vote.$Shape} Vote
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Vote.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.Vote();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.validatorIndex = value;
+                            else
+                                delete message.validatorIndex;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.sourceHeight = value;
+                            else
+                                delete message.sourceHeight;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.sourceHash = value;
+                            else
+                                delete message.sourceHash;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.targetHeight = value;
+                            else
+                                delete message.targetHeight;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.targetHash = value;
+                            else
+                                delete message.targetHash;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.signature = value;
+                            else
+                                delete message.signature;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Vote message.
+             * @function verify
+             * @memberof tc.v1.Vote
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Vote.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.validatorIndex != null && $Object.hasOwnProperty.call(message, "validatorIndex"))
+                    if (!$util.isInteger(message.validatorIndex))
+                        return "validatorIndex: integer expected";
+                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight"))
+                    if (!$util.isInteger(message.sourceHeight) && !(message.sourceHeight && $util.isInteger(message.sourceHeight.low) && $util.isInteger(message.sourceHeight.high)))
+                        return "sourceHeight: integer|Long expected";
+                if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash"))
+                    if (!(message.sourceHash && typeof message.sourceHash.length === "number" || $util.isString(message.sourceHash)))
+                        return "sourceHash: buffer expected";
+                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight"))
+                    if (!$util.isInteger(message.targetHeight) && !(message.targetHeight && $util.isInteger(message.targetHeight.low) && $util.isInteger(message.targetHeight.high)))
+                        return "targetHeight: integer|Long expected";
+                if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash"))
+                    if (!(message.targetHash && typeof message.targetHash.length === "number" || $util.isString(message.targetHash)))
+                        return "targetHash: buffer expected";
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
+                        return "signature: buffer expected";
+                return null;
+            };
+
+            /**
+             * Creates a Vote message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.Vote
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.Vote} Vote
+             */
+            Vote.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.Vote)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.Vote: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.Vote();
+                if (object.validatorIndex != null)
+                    if ($Number(object.validatorIndex) !== 0)
+                        message.validatorIndex = object.validatorIndex >>> 0;
+                if (object.sourceHeight != null)
+                    if (typeof object.sourceHeight === "object" ? object.sourceHeight.low || object.sourceHeight.high : $Number(object.sourceHeight) !== 0)
+                        if ($util.Long)
+                            message.sourceHeight = $util.Long.fromValue(object.sourceHeight, true);
+                        else if (typeof object.sourceHeight === "string")
+                            message.sourceHeight = $parseInt(object.sourceHeight, 10);
+                        else if (typeof object.sourceHeight === "number")
+                            message.sourceHeight = object.sourceHeight;
+                        else if (typeof object.sourceHeight === "object")
+                            message.sourceHeight = new $util.LongBits(object.sourceHeight.low >>> 0, object.sourceHeight.high >>> 0).toNumber(true);
+                if (object.sourceHash != null)
+                    if (object.sourceHash.length)
+                        if (typeof object.sourceHash === "string")
+                            $util.base64.decode(object.sourceHash, message.sourceHash = $util.newBuffer($util.base64.length(object.sourceHash)), 0);
+                        else if (object.sourceHash.length >= 0)
+                            message.sourceHash = object.sourceHash;
+                if (object.targetHeight != null)
+                    if (typeof object.targetHeight === "object" ? object.targetHeight.low || object.targetHeight.high : $Number(object.targetHeight) !== 0)
+                        if ($util.Long)
+                            message.targetHeight = $util.Long.fromValue(object.targetHeight, true);
+                        else if (typeof object.targetHeight === "string")
+                            message.targetHeight = $parseInt(object.targetHeight, 10);
+                        else if (typeof object.targetHeight === "number")
+                            message.targetHeight = object.targetHeight;
+                        else if (typeof object.targetHeight === "object")
+                            message.targetHeight = new $util.LongBits(object.targetHeight.low >>> 0, object.targetHeight.high >>> 0).toNumber(true);
+                if (object.targetHash != null)
+                    if (object.targetHash.length)
+                        if (typeof object.targetHash === "string")
+                            $util.base64.decode(object.targetHash, message.targetHash = $util.newBuffer($util.base64.length(object.targetHash)), 0);
+                        else if (object.targetHash.length >= 0)
+                            message.targetHash = object.targetHash;
+                if (object.signature != null)
+                    if (object.signature.length)
+                        if (typeof object.signature === "string")
+                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
+                        else if (object.signature.length >= 0)
+                            message.signature = object.signature;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Vote message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.Vote
+             * @static
+             * @param {tc.v1.Vote} message Vote
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Vote.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.validatorIndex = 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.sourceHeight = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.sourceHeight = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.sourceHash = "";
+                    else {
+                        object.sourceHash = [];
+                        if (options.bytes !== $Array)
+                            object.sourceHash = $util.newBuffer(object.sourceHash);
+                    }
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.targetHeight = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.targetHeight = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.targetHash = "";
+                    else {
+                        object.targetHash = [];
+                        if (options.bytes !== $Array)
+                            object.targetHash = $util.newBuffer(object.targetHash);
+                    }
+                    if (options.bytes === $String)
+                        object.signature = "";
+                    else {
+                        object.signature = [];
+                        if (options.bytes !== $Array)
+                            object.signature = $util.newBuffer(object.signature);
+                    }
+                }
+                if (message.validatorIndex != null && $Object.hasOwnProperty.call(message, "validatorIndex"))
+                    object.validatorIndex = message.validatorIndex;
+                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.sourceHeight = typeof message.sourceHeight === "number" ? $BigInt(message.sourceHeight) : $util.Long.fromBits(message.sourceHeight.low >>> 0, message.sourceHeight.high >>> 0, true).toBigInt();
+                    else if (typeof message.sourceHeight === "number")
+                        object.sourceHeight = options.longs === $String ? $String(message.sourceHeight) : message.sourceHeight;
+                    else
+                        object.sourceHeight = options.longs === $String ? $util.Long.prototype.toString.call(message.sourceHeight) : options.longs === $Number ? new $util.LongBits(message.sourceHeight.low >>> 0, message.sourceHeight.high >>> 0).toNumber(true) : message.sourceHeight;
+                if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash"))
+                    object.sourceHash = options.bytes === $String ? $util.base64.encode(message.sourceHash, 0, message.sourceHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sourceHash) : message.sourceHash;
+                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.targetHeight = typeof message.targetHeight === "number" ? $BigInt(message.targetHeight) : $util.Long.fromBits(message.targetHeight.low >>> 0, message.targetHeight.high >>> 0, true).toBigInt();
+                    else if (typeof message.targetHeight === "number")
+                        object.targetHeight = options.longs === $String ? $String(message.targetHeight) : message.targetHeight;
+                    else
+                        object.targetHeight = options.longs === $String ? $util.Long.prototype.toString.call(message.targetHeight) : options.longs === $Number ? new $util.LongBits(message.targetHeight.low >>> 0, message.targetHeight.high >>> 0).toNumber(true) : message.targetHeight;
+                if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash"))
+                    object.targetHash = options.bytes === $String ? $util.base64.encode(message.targetHash, 0, message.targetHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.targetHash) : message.targetHash;
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                return object;
+            };
+
+            /**
+             * Converts this Vote to JSON.
+             * @function toJSON
+             * @memberof tc.v1.Vote
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Vote.prototype.toJSON = function() {
+                return Vote.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Vote
+             * @function getTypeUrl
+             * @memberof tc.v1.Vote
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Vote.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.Vote";
+            };
+
+            return Vote;
+        })();
+
+        v1.Votes = (function() {
+
+            /**
+             * Properties of a Votes.
+             * @typedef {Object} tc.v1.Votes.$Properties
+             * @property {Array.<tc.v1.Vote.$Properties>|null} [votes] Votes votes
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Votes.
+             * @memberof tc.v1
+             * @interface IVotes
+             * @augments tc.v1.Votes.$Properties
+             * @deprecated Use tc.v1.Votes.$Properties instead.
+             */
+
+            /**
+             * Shape of a Votes.
+             * @typedef {tc.v1.Votes.$Properties} tc.v1.Votes.$Shape
+             */
+
+            /**
+             * Constructs a new Votes.
+             * @memberof tc.v1
+             * @classdesc Represents a Votes.
+             * @constructor
+             * @param {tc.v1.Votes.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Votes = function (properties) {
+                this.votes = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Votes votes.
+             * @member {Array.<tc.v1.Vote.$Properties>} votes
+             * @memberof tc.v1.Votes
+             * @instance
+             */
+            Votes.prototype.votes = $util.emptyArray;
+
+            /**
+             * Creates a new Votes instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.Votes
+             * @static
+             * @param {tc.v1.Votes.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.Votes} Votes instance
+             * @type {{
+             *   (properties: tc.v1.Votes.$Shape): tc.v1.Votes & tc.v1.Votes.$Shape;
+             *   (properties?: tc.v1.Votes.$Properties): tc.v1.Votes;
+             * }}
+             */
+            Votes.create = function(properties) {
+                return new Votes(properties);
+            };
+
+            /**
+             * Encodes the specified Votes message. Does not implicitly {@link tc.v1.Votes.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.Votes
+             * @static
+             * @param {tc.v1.Votes.$Properties} message Votes message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Votes.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.votes != null && message.votes.length)
+                    for (let i = 0; i < message.votes.length; ++i)
+                        $root.tc.v1.Vote.encode(message.votes[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Votes message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.Votes
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.Votes & tc.v1.Votes.$Shape} Votes
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Votes.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.Votes();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.votes && message.votes.length))
+                                message.votes = [];
+                            message.votes.push($root.tc.v1.Vote.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Votes message.
+             * @function verify
+             * @memberof tc.v1.Votes
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Votes.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.votes != null && $Object.hasOwnProperty.call(message, "votes")) {
+                    if (!$Array.isArray(message.votes))
+                        return "votes: array expected";
+                    for (let i = 0; i < message.votes.length; ++i) {
+                        let error = $root.tc.v1.Vote.verify(message.votes[i], _depth + 1);
+                        if (error)
+                            return "votes." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Votes message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.Votes
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.Votes} Votes
+             */
+            Votes.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.Votes)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.Votes: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.Votes();
+                if (object.votes) {
+                    if (!$Array.isArray(object.votes))
+                        throw $TypeError(".tc.v1.Votes.votes: array expected");
+                    message.votes = $Array(object.votes.length);
+                    for (let i = 0; i < object.votes.length; ++i) {
+                        if (!$util.isObject(object.votes[i]))
+                            throw $TypeError(".tc.v1.Votes.votes: object expected");
+                        message.votes[i] = $root.tc.v1.Vote.fromObject(object.votes[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Votes message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.Votes
+             * @static
+             * @param {tc.v1.Votes} message Votes
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Votes.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.votes = [];
+                if (message.votes && message.votes.length) {
+                    object.votes = $Array(message.votes.length);
+                    for (let j = 0; j < message.votes.length; ++j)
+                        object.votes[j] = $root.tc.v1.Vote.toObject(message.votes[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Votes to JSON.
+             * @function toJSON
+             * @memberof tc.v1.Votes
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Votes.prototype.toJSON = function() {
+                return Votes.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Votes
+             * @function getTypeUrl
+             * @memberof tc.v1.Votes
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Votes.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.Votes";
+            };
+
+            return Votes;
+        })();
+
+        v1.CertificateVote = (function() {
+
+            /**
+             * Properties of a CertificateVote.
+             * @typedef {Object} tc.v1.CertificateVote.$Properties
+             * @property {number|null} [validatorIndex] CertificateVote validatorIndex
+             * @property {Uint8Array|null} [signature] CertificateVote signature
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CertificateVote.
+             * @memberof tc.v1
+             * @interface ICertificateVote
+             * @augments tc.v1.CertificateVote.$Properties
+             * @deprecated Use tc.v1.CertificateVote.$Properties instead.
+             */
+
+            /**
+             * Shape of a CertificateVote.
+             * @typedef {tc.v1.CertificateVote.$Properties} tc.v1.CertificateVote.$Shape
+             */
+
+            /**
+             * Constructs a new CertificateVote.
+             * @memberof tc.v1
+             * @classdesc Represents a CertificateVote.
+             * @constructor
+             * @param {tc.v1.CertificateVote.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CertificateVote = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CertificateVote validatorIndex.
+             * @member {number} validatorIndex
+             * @memberof tc.v1.CertificateVote
+             * @instance
+             */
+            CertificateVote.prototype.validatorIndex = 0;
+
+            /**
+             * CertificateVote signature.
+             * @member {Uint8Array} signature
+             * @memberof tc.v1.CertificateVote
+             * @instance
+             */
+            CertificateVote.prototype.signature = $util.newBuffer([]);
+
+            /**
+             * Creates a new CertificateVote instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.CertificateVote
+             * @static
+             * @param {tc.v1.CertificateVote.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.CertificateVote} CertificateVote instance
+             * @type {{
+             *   (properties: tc.v1.CertificateVote.$Shape): tc.v1.CertificateVote & tc.v1.CertificateVote.$Shape;
+             *   (properties?: tc.v1.CertificateVote.$Properties): tc.v1.CertificateVote;
+             * }}
+             */
+            CertificateVote.create = function(properties) {
+                return new CertificateVote(properties);
+            };
+
+            /**
+             * Encodes the specified CertificateVote message. Does not implicitly {@link tc.v1.CertificateVote.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.CertificateVote
+             * @static
+             * @param {tc.v1.CertificateVote.$Properties} message CertificateVote message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CertificateVote.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.validatorIndex != null && $Object.hasOwnProperty.call(message, "validatorIndex") && message.validatorIndex !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.validatorIndex);
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.signature);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a CertificateVote message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.CertificateVote
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.CertificateVote & tc.v1.CertificateVote.$Shape} CertificateVote
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CertificateVote.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.CertificateVote();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.validatorIndex = value;
+                            else
+                                delete message.validatorIndex;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.signature = value;
+                            else
+                                delete message.signature;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a CertificateVote message.
+             * @function verify
+             * @memberof tc.v1.CertificateVote
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            CertificateVote.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.validatorIndex != null && $Object.hasOwnProperty.call(message, "validatorIndex"))
+                    if (!$util.isInteger(message.validatorIndex))
+                        return "validatorIndex: integer expected";
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
+                        return "signature: buffer expected";
+                return null;
+            };
+
+            /**
+             * Creates a CertificateVote message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.CertificateVote
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.CertificateVote} CertificateVote
+             */
+            CertificateVote.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.CertificateVote)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.CertificateVote: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.CertificateVote();
+                if (object.validatorIndex != null)
+                    if ($Number(object.validatorIndex) !== 0)
+                        message.validatorIndex = object.validatorIndex >>> 0;
+                if (object.signature != null)
+                    if (object.signature.length)
+                        if (typeof object.signature === "string")
+                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
+                        else if (object.signature.length >= 0)
+                            message.signature = object.signature;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CertificateVote message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.CertificateVote
+             * @static
+             * @param {tc.v1.CertificateVote} message CertificateVote
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CertificateVote.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.validatorIndex = 0;
+                    if (options.bytes === $String)
+                        object.signature = "";
+                    else {
+                        object.signature = [];
+                        if (options.bytes !== $Array)
+                            object.signature = $util.newBuffer(object.signature);
+                    }
+                }
+                if (message.validatorIndex != null && $Object.hasOwnProperty.call(message, "validatorIndex"))
+                    object.validatorIndex = message.validatorIndex;
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                return object;
+            };
+
+            /**
+             * Converts this CertificateVote to JSON.
+             * @function toJSON
+             * @memberof tc.v1.CertificateVote
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CertificateVote.prototype.toJSON = function() {
+                return CertificateVote.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for CertificateVote
+             * @function getTypeUrl
+             * @memberof tc.v1.CertificateVote
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            CertificateVote.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.CertificateVote";
+            };
+
+            return CertificateVote;
+        })();
+
+        v1.Certificate = (function() {
+
+            /**
+             * Properties of a Certificate.
+             * @typedef {Object} tc.v1.Certificate.$Properties
+             * @property {Long|null} [sourceHeight] Certificate sourceHeight
+             * @property {Uint8Array|null} [sourceHash] Certificate sourceHash
+             * @property {Long|null} [targetHeight] Certificate targetHeight
+             * @property {Uint8Array|null} [targetHash] Certificate targetHash
+             * @property {Array.<tc.v1.CertificateVote.$Properties>|null} [votes] Certificate votes
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Certificate.
+             * @memberof tc.v1
+             * @interface ICertificate
+             * @augments tc.v1.Certificate.$Properties
+             * @deprecated Use tc.v1.Certificate.$Properties instead.
+             */
+
+            /**
+             * Shape of a Certificate.
+             * @typedef {tc.v1.Certificate.$Properties} tc.v1.Certificate.$Shape
+             */
+
+            /**
+             * Constructs a new Certificate.
+             * @memberof tc.v1
+             * @classdesc Represents a Certificate.
+             * @constructor
+             * @param {tc.v1.Certificate.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Certificate = function (properties) {
+                this.votes = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Certificate sourceHeight.
+             * @member {Long} sourceHeight
+             * @memberof tc.v1.Certificate
+             * @instance
+             */
+            Certificate.prototype.sourceHeight = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Certificate sourceHash.
+             * @member {Uint8Array} sourceHash
+             * @memberof tc.v1.Certificate
+             * @instance
+             */
+            Certificate.prototype.sourceHash = $util.newBuffer([]);
+
+            /**
+             * Certificate targetHeight.
+             * @member {Long} targetHeight
+             * @memberof tc.v1.Certificate
+             * @instance
+             */
+            Certificate.prototype.targetHeight = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Certificate targetHash.
+             * @member {Uint8Array} targetHash
+             * @memberof tc.v1.Certificate
+             * @instance
+             */
+            Certificate.prototype.targetHash = $util.newBuffer([]);
+
+            /**
+             * Certificate votes.
+             * @member {Array.<tc.v1.CertificateVote.$Properties>} votes
+             * @memberof tc.v1.Certificate
+             * @instance
+             */
+            Certificate.prototype.votes = $util.emptyArray;
+
+            /**
+             * Creates a new Certificate instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.Certificate
+             * @static
+             * @param {tc.v1.Certificate.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.Certificate} Certificate instance
+             * @type {{
+             *   (properties: tc.v1.Certificate.$Shape): tc.v1.Certificate & tc.v1.Certificate.$Shape;
+             *   (properties?: tc.v1.Certificate.$Properties): tc.v1.Certificate;
+             * }}
+             */
+            Certificate.create = function(properties) {
+                return new Certificate(properties);
+            };
+
+            /**
+             * Encodes the specified Certificate message. Does not implicitly {@link tc.v1.Certificate.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.Certificate
+             * @static
+             * @param {tc.v1.Certificate.$Properties} message Certificate message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Certificate.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight") && (typeof message.sourceHeight === "object" ? message.sourceHeight.low || message.sourceHeight.high : message.sourceHeight !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.sourceHeight);
+                if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash") && message.sourceHash.length)
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.sourceHash);
+                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight") && (typeof message.targetHeight === "object" ? message.targetHeight.low || message.targetHeight.high : message.targetHeight !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.targetHeight);
+                if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash") && message.targetHash.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.targetHash);
+                if (message.votes != null && message.votes.length)
+                    for (let i = 0; i < message.votes.length; ++i)
+                        $root.tc.v1.CertificateVote.encode(message.votes[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Certificate message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.Certificate
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.Certificate & tc.v1.Certificate.$Shape} Certificate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Certificate.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.Certificate();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.sourceHeight = value;
+                            else
+                                delete message.sourceHeight;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.sourceHash = value;
+                            else
+                                delete message.sourceHash;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.targetHeight = value;
+                            else
+                                delete message.targetHeight;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.targetHash = value;
+                            else
+                                delete message.targetHash;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.votes && message.votes.length))
+                                message.votes = [];
+                            message.votes.push($root.tc.v1.CertificateVote.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Certificate message.
+             * @function verify
+             * @memberof tc.v1.Certificate
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Certificate.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight"))
+                    if (!$util.isInteger(message.sourceHeight) && !(message.sourceHeight && $util.isInteger(message.sourceHeight.low) && $util.isInteger(message.sourceHeight.high)))
+                        return "sourceHeight: integer|Long expected";
+                if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash"))
+                    if (!(message.sourceHash && typeof message.sourceHash.length === "number" || $util.isString(message.sourceHash)))
+                        return "sourceHash: buffer expected";
+                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight"))
+                    if (!$util.isInteger(message.targetHeight) && !(message.targetHeight && $util.isInteger(message.targetHeight.low) && $util.isInteger(message.targetHeight.high)))
+                        return "targetHeight: integer|Long expected";
+                if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash"))
+                    if (!(message.targetHash && typeof message.targetHash.length === "number" || $util.isString(message.targetHash)))
+                        return "targetHash: buffer expected";
+                if (message.votes != null && $Object.hasOwnProperty.call(message, "votes")) {
+                    if (!$Array.isArray(message.votes))
+                        return "votes: array expected";
+                    for (let i = 0; i < message.votes.length; ++i) {
+                        let error = $root.tc.v1.CertificateVote.verify(message.votes[i], _depth + 1);
+                        if (error)
+                            return "votes." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Certificate message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.Certificate
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.Certificate} Certificate
+             */
+            Certificate.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.Certificate)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.Certificate: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.Certificate();
+                if (object.sourceHeight != null)
+                    if (typeof object.sourceHeight === "object" ? object.sourceHeight.low || object.sourceHeight.high : $Number(object.sourceHeight) !== 0)
+                        if ($util.Long)
+                            message.sourceHeight = $util.Long.fromValue(object.sourceHeight, true);
+                        else if (typeof object.sourceHeight === "string")
+                            message.sourceHeight = $parseInt(object.sourceHeight, 10);
+                        else if (typeof object.sourceHeight === "number")
+                            message.sourceHeight = object.sourceHeight;
+                        else if (typeof object.sourceHeight === "object")
+                            message.sourceHeight = new $util.LongBits(object.sourceHeight.low >>> 0, object.sourceHeight.high >>> 0).toNumber(true);
+                if (object.sourceHash != null)
+                    if (object.sourceHash.length)
+                        if (typeof object.sourceHash === "string")
+                            $util.base64.decode(object.sourceHash, message.sourceHash = $util.newBuffer($util.base64.length(object.sourceHash)), 0);
+                        else if (object.sourceHash.length >= 0)
+                            message.sourceHash = object.sourceHash;
+                if (object.targetHeight != null)
+                    if (typeof object.targetHeight === "object" ? object.targetHeight.low || object.targetHeight.high : $Number(object.targetHeight) !== 0)
+                        if ($util.Long)
+                            message.targetHeight = $util.Long.fromValue(object.targetHeight, true);
+                        else if (typeof object.targetHeight === "string")
+                            message.targetHeight = $parseInt(object.targetHeight, 10);
+                        else if (typeof object.targetHeight === "number")
+                            message.targetHeight = object.targetHeight;
+                        else if (typeof object.targetHeight === "object")
+                            message.targetHeight = new $util.LongBits(object.targetHeight.low >>> 0, object.targetHeight.high >>> 0).toNumber(true);
+                if (object.targetHash != null)
+                    if (object.targetHash.length)
+                        if (typeof object.targetHash === "string")
+                            $util.base64.decode(object.targetHash, message.targetHash = $util.newBuffer($util.base64.length(object.targetHash)), 0);
+                        else if (object.targetHash.length >= 0)
+                            message.targetHash = object.targetHash;
+                if (object.votes) {
+                    if (!$Array.isArray(object.votes))
+                        throw $TypeError(".tc.v1.Certificate.votes: array expected");
+                    message.votes = $Array(object.votes.length);
+                    for (let i = 0; i < object.votes.length; ++i) {
+                        if (!$util.isObject(object.votes[i]))
+                            throw $TypeError(".tc.v1.Certificate.votes: object expected");
+                        message.votes[i] = $root.tc.v1.CertificateVote.fromObject(object.votes[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Certificate message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.Certificate
+             * @static
+             * @param {tc.v1.Certificate} message Certificate
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Certificate.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.votes = [];
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.sourceHeight = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.sourceHeight = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.sourceHash = "";
+                    else {
+                        object.sourceHash = [];
+                        if (options.bytes !== $Array)
+                            object.sourceHash = $util.newBuffer(object.sourceHash);
+                    }
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.targetHeight = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.targetHeight = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.targetHash = "";
+                    else {
+                        object.targetHash = [];
+                        if (options.bytes !== $Array)
+                            object.targetHash = $util.newBuffer(object.targetHash);
+                    }
+                }
+                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.sourceHeight = typeof message.sourceHeight === "number" ? $BigInt(message.sourceHeight) : $util.Long.fromBits(message.sourceHeight.low >>> 0, message.sourceHeight.high >>> 0, true).toBigInt();
+                    else if (typeof message.sourceHeight === "number")
+                        object.sourceHeight = options.longs === $String ? $String(message.sourceHeight) : message.sourceHeight;
+                    else
+                        object.sourceHeight = options.longs === $String ? $util.Long.prototype.toString.call(message.sourceHeight) : options.longs === $Number ? new $util.LongBits(message.sourceHeight.low >>> 0, message.sourceHeight.high >>> 0).toNumber(true) : message.sourceHeight;
+                if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash"))
+                    object.sourceHash = options.bytes === $String ? $util.base64.encode(message.sourceHash, 0, message.sourceHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sourceHash) : message.sourceHash;
+                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.targetHeight = typeof message.targetHeight === "number" ? $BigInt(message.targetHeight) : $util.Long.fromBits(message.targetHeight.low >>> 0, message.targetHeight.high >>> 0, true).toBigInt();
+                    else if (typeof message.targetHeight === "number")
+                        object.targetHeight = options.longs === $String ? $String(message.targetHeight) : message.targetHeight;
+                    else
+                        object.targetHeight = options.longs === $String ? $util.Long.prototype.toString.call(message.targetHeight) : options.longs === $Number ? new $util.LongBits(message.targetHeight.low >>> 0, message.targetHeight.high >>> 0).toNumber(true) : message.targetHeight;
+                if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash"))
+                    object.targetHash = options.bytes === $String ? $util.base64.encode(message.targetHash, 0, message.targetHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.targetHash) : message.targetHash;
+                if (message.votes && message.votes.length) {
+                    object.votes = $Array(message.votes.length);
+                    for (let j = 0; j < message.votes.length; ++j)
+                        object.votes[j] = $root.tc.v1.CertificateVote.toObject(message.votes[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Certificate to JSON.
+             * @function toJSON
+             * @memberof tc.v1.Certificate
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Certificate.prototype.toJSON = function() {
+                return Certificate.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Certificate
+             * @function getTypeUrl
+             * @memberof tc.v1.Certificate
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Certificate.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.Certificate";
+            };
+
+            return Certificate;
+        })();
+
+        v1.VoteEquivocation = (function() {
+
+            /**
+             * Properties of a VoteEquivocation.
+             * @typedef {Object} tc.v1.VoteEquivocation.$Properties
+             * @property {tc.v1.Vote.$Properties|null} [first] VoteEquivocation first
+             * @property {tc.v1.Vote.$Properties|null} [second] VoteEquivocation second
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a VoteEquivocation.
+             * @memberof tc.v1
+             * @interface IVoteEquivocation
+             * @augments tc.v1.VoteEquivocation.$Properties
+             * @deprecated Use tc.v1.VoteEquivocation.$Properties instead.
+             */
+
+            /**
+             * Shape of a VoteEquivocation.
+             * @typedef {tc.v1.VoteEquivocation.$Properties} tc.v1.VoteEquivocation.$Shape
+             */
+
+            /**
+             * Constructs a new VoteEquivocation.
+             * @memberof tc.v1
+             * @classdesc Represents a VoteEquivocation.
+             * @constructor
+             * @param {tc.v1.VoteEquivocation.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const VoteEquivocation = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * VoteEquivocation first.
+             * @member {tc.v1.Vote.$Properties|null|undefined} first
+             * @memberof tc.v1.VoteEquivocation
+             * @instance
+             */
+            VoteEquivocation.prototype.first = null;
+
+            /**
+             * VoteEquivocation second.
+             * @member {tc.v1.Vote.$Properties|null|undefined} second
+             * @memberof tc.v1.VoteEquivocation
+             * @instance
+             */
+            VoteEquivocation.prototype.second = null;
+
+            /**
+             * Creates a new VoteEquivocation instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.VoteEquivocation
+             * @static
+             * @param {tc.v1.VoteEquivocation.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.VoteEquivocation} VoteEquivocation instance
+             * @type {{
+             *   (properties: tc.v1.VoteEquivocation.$Shape): tc.v1.VoteEquivocation & tc.v1.VoteEquivocation.$Shape;
+             *   (properties?: tc.v1.VoteEquivocation.$Properties): tc.v1.VoteEquivocation;
+             * }}
+             */
+            VoteEquivocation.create = function(properties) {
+                return new VoteEquivocation(properties);
+            };
+
+            /**
+             * Encodes the specified VoteEquivocation message. Does not implicitly {@link tc.v1.VoteEquivocation.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.VoteEquivocation
+             * @static
+             * @param {tc.v1.VoteEquivocation.$Properties} message VoteEquivocation message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            VoteEquivocation.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.first != null && $Object.hasOwnProperty.call(message, "first"))
+                    $root.tc.v1.Vote.encode(message.first, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.second != null && $Object.hasOwnProperty.call(message, "second"))
+                    $root.tc.v1.Vote.encode(message.second, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a VoteEquivocation message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.VoteEquivocation
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.VoteEquivocation & tc.v1.VoteEquivocation.$Shape} VoteEquivocation
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            VoteEquivocation.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.VoteEquivocation();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.first = $root.tc.v1.Vote.decode(reader, reader.size(), $undefined, _depth + 1, message.first);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.second = $root.tc.v1.Vote.decode(reader, reader.size(), $undefined, _depth + 1, message.second);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a VoteEquivocation message.
+             * @function verify
+             * @memberof tc.v1.VoteEquivocation
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            VoteEquivocation.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.first != null && $Object.hasOwnProperty.call(message, "first")) {
+                    let error = $root.tc.v1.Vote.verify(message.first, _depth + 1);
+                    if (error)
+                        return "first." + error;
+                }
+                if (message.second != null && $Object.hasOwnProperty.call(message, "second")) {
+                    let error = $root.tc.v1.Vote.verify(message.second, _depth + 1);
+                    if (error)
+                        return "second." + error;
+                }
+                return null;
+            };
+
+            /**
+             * Creates a VoteEquivocation message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.VoteEquivocation
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.VoteEquivocation} VoteEquivocation
+             */
+            VoteEquivocation.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.VoteEquivocation)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.VoteEquivocation: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.VoteEquivocation();
+                if (object.first != null) {
+                    if (!$util.isObject(object.first))
+                        throw $TypeError(".tc.v1.VoteEquivocation.first: object expected");
+                    message.first = $root.tc.v1.Vote.fromObject(object.first, _depth + 1);
+                }
+                if (object.second != null) {
+                    if (!$util.isObject(object.second))
+                        throw $TypeError(".tc.v1.VoteEquivocation.second: object expected");
+                    message.second = $root.tc.v1.Vote.fromObject(object.second, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a VoteEquivocation message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.VoteEquivocation
+             * @static
+             * @param {tc.v1.VoteEquivocation} message VoteEquivocation
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            VoteEquivocation.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.first = null;
+                    object.second = null;
+                }
+                if (message.first != null && $Object.hasOwnProperty.call(message, "first"))
+                    object.first = $root.tc.v1.Vote.toObject(message.first, options, _depth + 1);
+                if (message.second != null && $Object.hasOwnProperty.call(message, "second"))
+                    object.second = $root.tc.v1.Vote.toObject(message.second, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this VoteEquivocation to JSON.
+             * @function toJSON
+             * @memberof tc.v1.VoteEquivocation
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            VoteEquivocation.prototype.toJSON = function() {
+                return VoteEquivocation.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for VoteEquivocation
+             * @function getTypeUrl
+             * @memberof tc.v1.VoteEquivocation
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            VoteEquivocation.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.VoteEquivocation";
+            };
+
+            return VoteEquivocation;
+        })();
+
+        v1.BlockEquivocation = (function() {
+
+            /**
+             * Properties of a BlockEquivocation.
+             * @typedef {Object} tc.v1.BlockEquivocation.$Properties
+             * @property {tc.v1.BlockHeader.$Properties|null} [first] BlockEquivocation first
+             * @property {Uint8Array|null} [firstSignature] BlockEquivocation firstSignature
+             * @property {tc.v1.BlockHeader.$Properties|null} [second] BlockEquivocation second
+             * @property {Uint8Array|null} [secondSignature] BlockEquivocation secondSignature
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a BlockEquivocation.
+             * @memberof tc.v1
+             * @interface IBlockEquivocation
+             * @augments tc.v1.BlockEquivocation.$Properties
+             * @deprecated Use tc.v1.BlockEquivocation.$Properties instead.
+             */
+
+            /**
+             * Shape of a BlockEquivocation.
+             * @typedef {tc.v1.BlockEquivocation.$Properties} tc.v1.BlockEquivocation.$Shape
+             */
+
+            /**
+             * Constructs a new BlockEquivocation.
+             * @memberof tc.v1
+             * @classdesc Represents a BlockEquivocation.
+             * @constructor
+             * @param {tc.v1.BlockEquivocation.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const BlockEquivocation = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * BlockEquivocation first.
+             * @member {tc.v1.BlockHeader.$Properties|null|undefined} first
+             * @memberof tc.v1.BlockEquivocation
+             * @instance
+             */
+            BlockEquivocation.prototype.first = null;
+
+            /**
+             * BlockEquivocation firstSignature.
+             * @member {Uint8Array} firstSignature
+             * @memberof tc.v1.BlockEquivocation
+             * @instance
+             */
+            BlockEquivocation.prototype.firstSignature = $util.newBuffer([]);
+
+            /**
+             * BlockEquivocation second.
+             * @member {tc.v1.BlockHeader.$Properties|null|undefined} second
+             * @memberof tc.v1.BlockEquivocation
+             * @instance
+             */
+            BlockEquivocation.prototype.second = null;
+
+            /**
+             * BlockEquivocation secondSignature.
+             * @member {Uint8Array} secondSignature
+             * @memberof tc.v1.BlockEquivocation
+             * @instance
+             */
+            BlockEquivocation.prototype.secondSignature = $util.newBuffer([]);
+
+            /**
+             * Creates a new BlockEquivocation instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.BlockEquivocation
+             * @static
+             * @param {tc.v1.BlockEquivocation.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.BlockEquivocation} BlockEquivocation instance
+             * @type {{
+             *   (properties: tc.v1.BlockEquivocation.$Shape): tc.v1.BlockEquivocation & tc.v1.BlockEquivocation.$Shape;
+             *   (properties?: tc.v1.BlockEquivocation.$Properties): tc.v1.BlockEquivocation;
+             * }}
+             */
+            BlockEquivocation.create = function(properties) {
+                return new BlockEquivocation(properties);
+            };
+
+            /**
+             * Encodes the specified BlockEquivocation message. Does not implicitly {@link tc.v1.BlockEquivocation.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.BlockEquivocation
+             * @static
+             * @param {tc.v1.BlockEquivocation.$Properties} message BlockEquivocation message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            BlockEquivocation.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.first != null && $Object.hasOwnProperty.call(message, "first"))
+                    $root.tc.v1.BlockHeader.encode(message.first, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.firstSignature != null && $Object.hasOwnProperty.call(message, "firstSignature") && message.firstSignature.length)
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.firstSignature);
+                if (message.second != null && $Object.hasOwnProperty.call(message, "second"))
+                    $root.tc.v1.BlockHeader.encode(message.second, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.secondSignature != null && $Object.hasOwnProperty.call(message, "secondSignature") && message.secondSignature.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.secondSignature);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a BlockEquivocation message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.BlockEquivocation
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.BlockEquivocation & tc.v1.BlockEquivocation.$Shape} BlockEquivocation
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            BlockEquivocation.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.BlockEquivocation();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.first = $root.tc.v1.BlockHeader.decode(reader, reader.size(), $undefined, _depth + 1, message.first);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.firstSignature = value;
+                            else
+                                delete message.firstSignature;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.second = $root.tc.v1.BlockHeader.decode(reader, reader.size(), $undefined, _depth + 1, message.second);
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.secondSignature = value;
+                            else
+                                delete message.secondSignature;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a BlockEquivocation message.
+             * @function verify
+             * @memberof tc.v1.BlockEquivocation
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            BlockEquivocation.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.first != null && $Object.hasOwnProperty.call(message, "first")) {
+                    let error = $root.tc.v1.BlockHeader.verify(message.first, _depth + 1);
+                    if (error)
+                        return "first." + error;
+                }
+                if (message.firstSignature != null && $Object.hasOwnProperty.call(message, "firstSignature"))
+                    if (!(message.firstSignature && typeof message.firstSignature.length === "number" || $util.isString(message.firstSignature)))
+                        return "firstSignature: buffer expected";
+                if (message.second != null && $Object.hasOwnProperty.call(message, "second")) {
+                    let error = $root.tc.v1.BlockHeader.verify(message.second, _depth + 1);
+                    if (error)
+                        return "second." + error;
+                }
+                if (message.secondSignature != null && $Object.hasOwnProperty.call(message, "secondSignature"))
+                    if (!(message.secondSignature && typeof message.secondSignature.length === "number" || $util.isString(message.secondSignature)))
+                        return "secondSignature: buffer expected";
+                return null;
+            };
+
+            /**
+             * Creates a BlockEquivocation message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.BlockEquivocation
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.BlockEquivocation} BlockEquivocation
+             */
+            BlockEquivocation.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.BlockEquivocation)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.BlockEquivocation: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.BlockEquivocation();
+                if (object.first != null) {
+                    if (!$util.isObject(object.first))
+                        throw $TypeError(".tc.v1.BlockEquivocation.first: object expected");
+                    message.first = $root.tc.v1.BlockHeader.fromObject(object.first, _depth + 1);
+                }
+                if (object.firstSignature != null)
+                    if (object.firstSignature.length)
+                        if (typeof object.firstSignature === "string")
+                            $util.base64.decode(object.firstSignature, message.firstSignature = $util.newBuffer($util.base64.length(object.firstSignature)), 0);
+                        else if (object.firstSignature.length >= 0)
+                            message.firstSignature = object.firstSignature;
+                if (object.second != null) {
+                    if (!$util.isObject(object.second))
+                        throw $TypeError(".tc.v1.BlockEquivocation.second: object expected");
+                    message.second = $root.tc.v1.BlockHeader.fromObject(object.second, _depth + 1);
+                }
+                if (object.secondSignature != null)
+                    if (object.secondSignature.length)
+                        if (typeof object.secondSignature === "string")
+                            $util.base64.decode(object.secondSignature, message.secondSignature = $util.newBuffer($util.base64.length(object.secondSignature)), 0);
+                        else if (object.secondSignature.length >= 0)
+                            message.secondSignature = object.secondSignature;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a BlockEquivocation message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.BlockEquivocation
+             * @static
+             * @param {tc.v1.BlockEquivocation} message BlockEquivocation
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            BlockEquivocation.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.first = null;
+                    if (options.bytes === $String)
+                        object.firstSignature = "";
+                    else {
+                        object.firstSignature = [];
+                        if (options.bytes !== $Array)
+                            object.firstSignature = $util.newBuffer(object.firstSignature);
+                    }
+                    object.second = null;
+                    if (options.bytes === $String)
+                        object.secondSignature = "";
+                    else {
+                        object.secondSignature = [];
+                        if (options.bytes !== $Array)
+                            object.secondSignature = $util.newBuffer(object.secondSignature);
+                    }
+                }
+                if (message.first != null && $Object.hasOwnProperty.call(message, "first"))
+                    object.first = $root.tc.v1.BlockHeader.toObject(message.first, options, _depth + 1);
+                if (message.firstSignature != null && $Object.hasOwnProperty.call(message, "firstSignature"))
+                    object.firstSignature = options.bytes === $String ? $util.base64.encode(message.firstSignature, 0, message.firstSignature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.firstSignature) : message.firstSignature;
+                if (message.second != null && $Object.hasOwnProperty.call(message, "second"))
+                    object.second = $root.tc.v1.BlockHeader.toObject(message.second, options, _depth + 1);
+                if (message.secondSignature != null && $Object.hasOwnProperty.call(message, "secondSignature"))
+                    object.secondSignature = options.bytes === $String ? $util.base64.encode(message.secondSignature, 0, message.secondSignature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.secondSignature) : message.secondSignature;
+                return object;
+            };
+
+            /**
+             * Converts this BlockEquivocation to JSON.
+             * @function toJSON
+             * @memberof tc.v1.BlockEquivocation
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            BlockEquivocation.prototype.toJSON = function() {
+                return BlockEquivocation.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for BlockEquivocation
+             * @function getTypeUrl
+             * @memberof tc.v1.BlockEquivocation
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            BlockEquivocation.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.BlockEquivocation";
+            };
+
+            return BlockEquivocation;
+        })();
+
+        v1.Evidence = (function() {
+
+            /**
+             * Properties of an Evidence.
+             * @typedef {Object} tc.v1.Evidence.$Properties
+             * @property {tc.v1.VoteEquivocation.$Properties|null} [votes] Evidence votes
+             * @property {tc.v1.BlockEquivocation.$Properties|null} [blocks] Evidence blocks
+             * @property {"votes"|"blocks"} [kind] Evidence kind
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an Evidence.
+             * @memberof tc.v1
+             * @interface IEvidence
+             * @augments tc.v1.Evidence.$Properties
+             * @deprecated Use tc.v1.Evidence.$Properties instead.
+             */
+
+            /**
+             * Narrowed shape of an Evidence.
+             * @typedef {{
+             *   votes?: tc.v1.VoteEquivocation.$Shape|null;
+             *   blocks?: tc.v1.BlockEquivocation.$Shape|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * } & (
+             *   ({ kind?: undefined; votes?: null; blocks?: null }|{ kind?: "votes"; votes: tc.v1.VoteEquivocation.$Shape; blocks?: null }|{ kind?: "blocks"; votes?: null; blocks: tc.v1.BlockEquivocation.$Shape })
+             * )} tc.v1.Evidence.$Shape
+             */
+
+            /**
+             * Constructs a new Evidence.
+             * @memberof tc.v1
+             * @classdesc Represents an Evidence.
+             * @constructor
+             * @param {tc.v1.Evidence.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Evidence = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Evidence votes.
+             * @member {tc.v1.VoteEquivocation.$Properties|null|undefined} votes
+             * @memberof tc.v1.Evidence
+             * @instance
+             */
+            Evidence.prototype.votes = null;
+
+            /**
+             * Evidence blocks.
+             * @member {tc.v1.BlockEquivocation.$Properties|null|undefined} blocks
+             * @memberof tc.v1.Evidence
+             * @instance
+             */
+            Evidence.prototype.blocks = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * Evidence kind.
+             * @member {"votes"|"blocks"|undefined} kind
+             * @memberof tc.v1.Evidence
+             * @instance
+             */
+            $Object.defineProperty(Evidence.prototype, "kind", {
+                get: $util.oneOfGetter($oneOfFields = ["votes", "blocks"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new Evidence instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.Evidence
+             * @static
+             * @param {tc.v1.Evidence.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.Evidence} Evidence instance
+             * @type {{
+             *   (properties: tc.v1.Evidence.$Shape): tc.v1.Evidence & tc.v1.Evidence.$Shape;
+             *   (properties?: tc.v1.Evidence.$Properties): tc.v1.Evidence;
+             * }}
+             */
+            Evidence.create = function(properties) {
+                return new Evidence(properties);
+            };
+
+            /**
+             * Encodes the specified Evidence message. Does not implicitly {@link tc.v1.Evidence.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.Evidence
+             * @static
+             * @param {tc.v1.Evidence.$Properties} message Evidence message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Evidence.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.votes != null && $Object.hasOwnProperty.call(message, "votes"))
+                    $root.tc.v1.VoteEquivocation.encode(message.votes, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.blocks != null && $Object.hasOwnProperty.call(message, "blocks"))
+                    $root.tc.v1.BlockEquivocation.encode(message.blocks, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an Evidence message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.Evidence
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.Evidence & tc.v1.Evidence.$Shape} Evidence
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Evidence.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.Evidence();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.votes = $root.tc.v1.VoteEquivocation.decode(reader, reader.size(), $undefined, _depth + 1, message.votes);
+                            message.kind = "votes";
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.blocks = $root.tc.v1.BlockEquivocation.decode(reader, reader.size(), $undefined, _depth + 1, message.blocks);
+                            message.kind = "blocks";
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies an Evidence message.
+             * @function verify
+             * @memberof tc.v1.Evidence
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Evidence.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                let properties = {};
+                if (message.votes != null && $Object.hasOwnProperty.call(message, "votes")) {
+                    properties.kind = 1;
+                    {
+                        let error = $root.tc.v1.VoteEquivocation.verify(message.votes, _depth + 1);
+                        if (error)
+                            return "votes." + error;
+                    }
+                }
+                if (message.blocks != null && $Object.hasOwnProperty.call(message, "blocks")) {
+                    if (properties.kind === 1)
+                        return "kind: multiple values";
+                    properties.kind = 1;
+                    {
+                        let error = $root.tc.v1.BlockEquivocation.verify(message.blocks, _depth + 1);
+                        if (error)
+                            return "blocks." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates an Evidence message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.Evidence
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.Evidence} Evidence
+             */
+            Evidence.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.Evidence)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.Evidence: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.Evidence();
+                if (object.votes != null) {
+                    if (!$util.isObject(object.votes))
+                        throw $TypeError(".tc.v1.Evidence.votes: object expected");
+                    message.votes = $root.tc.v1.VoteEquivocation.fromObject(object.votes, _depth + 1);
+                }
+                if (object.blocks != null) {
+                    if (!$util.isObject(object.blocks))
+                        throw $TypeError(".tc.v1.Evidence.blocks: object expected");
+                    message.blocks = $root.tc.v1.BlockEquivocation.fromObject(object.blocks, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an Evidence message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.Evidence
+             * @static
+             * @param {tc.v1.Evidence} message Evidence
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Evidence.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (message.votes != null && $Object.hasOwnProperty.call(message, "votes")) {
+                    object.votes = $root.tc.v1.VoteEquivocation.toObject(message.votes, options, _depth + 1);
+                    if (options.oneofs)
+                        object.kind = "votes";
+                }
+                if (message.blocks != null && $Object.hasOwnProperty.call(message, "blocks")) {
+                    object.blocks = $root.tc.v1.BlockEquivocation.toObject(message.blocks, options, _depth + 1);
+                    if (options.oneofs)
+                        object.kind = "blocks";
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Evidence to JSON.
+             * @function toJSON
+             * @memberof tc.v1.Evidence
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Evidence.prototype.toJSON = function() {
+                return Evidence.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Evidence
+             * @function getTypeUrl
+             * @memberof tc.v1.Evidence
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Evidence.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.Evidence";
+            };
+
+            return Evidence;
+        })();
+
+        v1.EvidenceBatch = (function() {
+
+            /**
+             * Properties of an EvidenceBatch.
+             * @typedef {Object} tc.v1.EvidenceBatch.$Properties
+             * @property {Array.<tc.v1.Evidence.$Properties>|null} [items] EvidenceBatch items
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an EvidenceBatch.
+             * @memberof tc.v1
+             * @interface IEvidenceBatch
+             * @augments tc.v1.EvidenceBatch.$Properties
+             * @deprecated Use tc.v1.EvidenceBatch.$Properties instead.
+             */
+
+            /**
+             * Shape of an EvidenceBatch.
+             * @typedef {{
+             *   items?: Array.<tc.v1.Evidence.$Shape>|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} tc.v1.EvidenceBatch.$Shape
+             */
+
+            /**
+             * Constructs a new EvidenceBatch.
+             * @memberof tc.v1
+             * @classdesc Represents an EvidenceBatch.
+             * @constructor
+             * @param {tc.v1.EvidenceBatch.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const EvidenceBatch = function (properties) {
+                this.items = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * EvidenceBatch items.
+             * @member {Array.<tc.v1.Evidence.$Properties>} items
+             * @memberof tc.v1.EvidenceBatch
+             * @instance
+             */
+            EvidenceBatch.prototype.items = $util.emptyArray;
+
+            /**
+             * Creates a new EvidenceBatch instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.EvidenceBatch
+             * @static
+             * @param {tc.v1.EvidenceBatch.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.EvidenceBatch} EvidenceBatch instance
+             * @type {{
+             *   (properties: tc.v1.EvidenceBatch.$Shape): tc.v1.EvidenceBatch & tc.v1.EvidenceBatch.$Shape;
+             *   (properties?: tc.v1.EvidenceBatch.$Properties): tc.v1.EvidenceBatch;
+             * }}
+             */
+            EvidenceBatch.create = function(properties) {
+                return new EvidenceBatch(properties);
+            };
+
+            /**
+             * Encodes the specified EvidenceBatch message. Does not implicitly {@link tc.v1.EvidenceBatch.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.EvidenceBatch
+             * @static
+             * @param {tc.v1.EvidenceBatch.$Properties} message EvidenceBatch message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            EvidenceBatch.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.items != null && message.items.length)
+                    for (let i = 0; i < message.items.length; ++i)
+                        $root.tc.v1.Evidence.encode(message.items[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an EvidenceBatch message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.EvidenceBatch
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.EvidenceBatch & tc.v1.EvidenceBatch.$Shape} EvidenceBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            EvidenceBatch.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.EvidenceBatch();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.items && message.items.length))
+                                message.items = [];
+                            message.items.push($root.tc.v1.Evidence.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies an EvidenceBatch message.
+             * @function verify
+             * @memberof tc.v1.EvidenceBatch
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            EvidenceBatch.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.items != null && $Object.hasOwnProperty.call(message, "items")) {
+                    if (!$Array.isArray(message.items))
+                        return "items: array expected";
+                    for (let i = 0; i < message.items.length; ++i) {
+                        let error = $root.tc.v1.Evidence.verify(message.items[i], _depth + 1);
+                        if (error)
+                            return "items." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates an EvidenceBatch message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.EvidenceBatch
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.EvidenceBatch} EvidenceBatch
+             */
+            EvidenceBatch.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.EvidenceBatch)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.EvidenceBatch: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.EvidenceBatch();
+                if (object.items) {
+                    if (!$Array.isArray(object.items))
+                        throw $TypeError(".tc.v1.EvidenceBatch.items: array expected");
+                    message.items = $Array(object.items.length);
+                    for (let i = 0; i < object.items.length; ++i) {
+                        if (!$util.isObject(object.items[i]))
+                            throw $TypeError(".tc.v1.EvidenceBatch.items: object expected");
+                        message.items[i] = $root.tc.v1.Evidence.fromObject(object.items[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an EvidenceBatch message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.EvidenceBatch
+             * @static
+             * @param {tc.v1.EvidenceBatch} message EvidenceBatch
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            EvidenceBatch.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.items = [];
+                if (message.items && message.items.length) {
+                    object.items = $Array(message.items.length);
+                    for (let j = 0; j < message.items.length; ++j)
+                        object.items[j] = $root.tc.v1.Evidence.toObject(message.items[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this EvidenceBatch to JSON.
+             * @function toJSON
+             * @memberof tc.v1.EvidenceBatch
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            EvidenceBatch.prototype.toJSON = function() {
+                return EvidenceBatch.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for EvidenceBatch
+             * @function getTypeUrl
+             * @memberof tc.v1.EvidenceBatch
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            EvidenceBatch.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.EvidenceBatch";
+            };
+
+            return EvidenceBatch;
         })();
 
         return v1;

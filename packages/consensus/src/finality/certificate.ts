@@ -1,0 +1,100 @@
+import { pb, type tc, u64, u64ToNumber } from '@tc/wire';
+import { HASH_BYTES, SIGNATURE_BYTES } from '../bytes.js';
+import type { GenesisConfig } from '../genesis.js';
+import type { SignatureItem } from '../validation-task.js';
+import { type Checkpoint, quorumOf, validatorIdentities, voteSigningMessage } from './vote.js';
+
+/**
+ * Proof that `source` is final (README 15.3): the votes of more than 2/3 of the validators for
+ * the link from it to its child `target` (target.height = source.height + 1).
+ */
+export interface Certificate {
+  readonly source: Checkpoint;
+  readonly target: Checkpoint;
+  readonly votes: readonly { readonly validatorIndex: number; readonly signature: Uint8Array }[];
+}
+
+export function certificateToWire(cert: Certificate): tc.v1.Certificate.$Properties {
+  return {
+    sourceHeight: u64(cert.source.height),
+    sourceHash: cert.source.hash,
+    targetHeight: u64(cert.target.height),
+    targetHash: cert.target.hash,
+    votes: cert.votes.map((v) => ({ validatorIndex: v.validatorIndex, signature: v.signature })),
+  };
+}
+
+/** A wire certificate as a Certificate (heights past 2^53 become NaN: `certificateError` refuses them). */
+export function certificateFromWire(c: tc.v1.ICertificate): Certificate {
+  const height = (x: tc.v1.ICertificate['sourceHeight']) => {
+    try {
+      return x === undefined || x === null ? 0 : u64ToNumber(x);
+    } catch {
+      return Number.NaN;
+    }
+  };
+  return {
+    source: { height: height(c.sourceHeight), hash: c.sourceHash ?? new Uint8Array() },
+    target: { height: height(c.targetHeight), hash: c.targetHash ?? new Uint8Array() },
+    votes: (c.votes ?? []).map((v) => ({
+      validatorIndex: v.validatorIndex ?? 0,
+      signature: v.signature ?? new Uint8Array(),
+    })),
+  };
+}
+
+/** Storage bytes of a certificate (its protobuf encoding: stored, never hashed). */
+export function encodeCertificate(cert: Certificate): Uint8Array {
+  return pb.Certificate.encode(certificateToWire(cert)).finish();
+}
+
+export function decodeCertificate(bytes: Uint8Array): Certificate {
+  return certificateFromWire(pb.Certificate.decode(bytes));
+}
+
+/**
+ * The cheap checks of a certificate (README 15.3), before any signature: a direct-child link,
+ * hash and signature sizes, indices inside the validator set, distinct validators (a key listed
+ * twice counts once) and a quorum of them. Returns what is wrong, or the signatures to verify.
+ */
+export function certificateChecks(
+  genesis: GenesisConfig,
+  cert: Certificate,
+): { error: string } | { items: SignatureItem[] } {
+  const { ids, distinct } = validatorIdentities(genesis);
+  const { source, target } = cert;
+  if (!Number.isSafeInteger(source.height) || source.height < 0 || target.height !== source.height + 1)
+    return { error: 'not a link from a block to its child' };
+  if (source.hash.length !== HASH_BYTES || target.hash.length !== HASH_BYTES) return { error: 'hash size' };
+  if (cert.votes.length > genesis.validators.length) return { error: 'more votes than validators' };
+  const seen = new Set<number>();
+  const message = voteSigningMessage(genesis.networkId, source, target);
+  const items: SignatureItem[] = [];
+  for (const v of cert.votes) {
+    const id = ids[v.validatorIndex];
+    if (id === undefined) return { error: `validator index ${v.validatorIndex}` };
+    if (v.signature.length !== SIGNATURE_BYTES) return { error: 'signature size' };
+    if (seen.has(id)) return { error: `validator ${v.validatorIndex} twice` };
+    seen.add(id);
+    items.push({ publicKey: genesis.validators[v.validatorIndex]!, signature: v.signature, message });
+  }
+  if (seen.size < quorumOf(distinct))
+    return { error: `${seen.size} validators; the quorum is ${quorumOf(distinct)}` };
+  return { items };
+}
+
+/**
+ * Verifies a certificate fully: the cheap checks, then every signature with `verify` (the pool's
+ * `verifySignatures`). Returns undefined when it is valid, else the reason.
+ */
+export async function certificateError(
+  genesis: GenesisConfig,
+  cert: Certificate,
+  verify: (items: readonly SignatureItem[]) => Promise<boolean[]>,
+): Promise<string | undefined> {
+  const checks = certificateChecks(genesis, cert);
+  if ('error' in checks) return checks.error;
+  const valid = await verify(checks.items);
+  const bad = valid.indexOf(false);
+  return bad >= 0 ? `signature of validator ${cert.votes[bad]!.validatorIndex} is invalid` : undefined;
+}

@@ -1,0 +1,373 @@
+import { EventEmitter } from 'node:events';
+import { type Logger, type PeerConnectionRegistry, silentLogger } from '@tc/registry';
+import type { ChainStore } from '@tc/storage';
+import { type KindBodies, MAX_EVIDENCE_PER_MESSAGE, MAX_VOTES_PER_MESSAGE, type tc } from '@tc/wire';
+import { bytesEqual, toHex } from '../bytes.js';
+import type { ChainManager } from '../chain/chain-manager.js';
+import { type GenesisConfig, genesisHash } from '../genesis.js';
+import type { KeyPair } from '../keys.js';
+import { Signer } from '../keys.js';
+import type { StatelessValidator } from '../pool.js';
+import { SeenFilter } from '../seen-filter.js';
+import { type Certificate, certificateError, certificateFromWire, encodeCertificate } from './certificate.js';
+import { EvidenceBook } from './evidence-book.js';
+import type { FinalityMetrics } from './finality-metrics.js';
+import { FinalityTracker } from './finality-tracker.js';
+import {
+  type Checkpoint,
+  signVote,
+  type Vote,
+  voteFromWire,
+  voteKey,
+  voteShapeError,
+  voteSigningMessage,
+} from './vote.js';
+import { decodeVoteGuard, encodeVoteGuard, mayVote, type VoteGuardState } from './vote-guard.js';
+import { VoteRelay } from './vote-relay.js';
+
+export interface FinalityServiceOptions {
+  genesis: GenesisConfig;
+  store: ChainStore;
+  chain: ChainManager;
+  registry: Pick<PeerConnectionRegistry, 'send' | 'peers' | 'broadcast'>;
+  /** Verifies signature batches (the validation pool). */
+  validator: Pick<StatelessValidator, 'verifySignatures'>;
+  /** Our validator key: we vote when it is in the genesis validator list. */
+  validatorKey?: KeyPair;
+  /** Upper bound of any honest height now (the schedule's bound): votes past it are dropped. */
+  maxPlausibleHeight: () => number;
+  onPeerFault: (peerId: string, code: string) => void;
+  now?: () => number;
+  logger?: Logger;
+  metrics?: FinalityMetrics;
+  /** Vote relay batching window (default 20 ms). */
+  voteWindowMs?: number;
+  /**
+   * Test only: signs a second vote the guard forbids (an equivocating validator). Never set
+   * outside tests.
+   */
+  equivocate?: boolean;
+}
+
+export interface FinalizedEvent {
+  readonly height: number;
+  readonly hash: Uint8Array;
+  readonly certificate: Certificate | undefined;
+  /** How far behind the tip the finalized block was when it became final. */
+  readonly lagBlocks: number;
+}
+
+export interface FinalityServiceEvents {
+  finalized: [FinalizedEvent];
+}
+
+/** Certificates received (from range sync) whose blocks are not canonical yet; bounded. */
+const MAX_PENDING_CERTIFICATES = 64;
+
+/**
+ * Finality in the node (README 15): signs a vote when the tip moves (guard first, fsynced),
+ * verifies peers' votes in the pool in batches, relays each once, tallies them in a
+ * FinalityTracker and writes the finalized block with its certificate. Certificates carried
+ * by range sync finalize what a syncing node imports. Equivocations go to the EvidenceBook.
+ */
+export class FinalityService extends EventEmitter<FinalityServiceEvents> {
+  readonly tracker: FinalityTracker;
+  readonly evidence: EvidenceBook;
+  private readonly relay: VoteRelay;
+  private readonly seen = new SeenFilter(50_000);
+  private readonly log: Logger;
+  private readonly signer: Signer | undefined;
+  private readonly myIndex: number;
+  private guard: VoteGuardState | undefined;
+  private voting = false;
+  private voteWanted = false;
+  /** Finality writes, one after another. */
+  private writes: Promise<void> = Promise.resolve();
+  private evaluating = false;
+  private evaluateAgain = false;
+  private stopped = false;
+  private readonly pendingCerts = new Map<number, Certificate>();
+
+  constructor(private readonly o: FinalityServiceOptions) {
+    super();
+    this.log = o.logger ?? silentLogger;
+    const stored = o.store.getFinalized();
+    const finalized: Checkpoint = stored ?? { height: 0, hash: genesisHash(o.genesis) };
+    this.tracker = new FinalityTracker({
+      genesis: o.genesis,
+      chain: { hashAt: (h) => o.store.getBlockHash(h) },
+      finalized,
+    });
+    o.chain.setFinalizedHeight(finalized.height);
+    this.relay = new VoteRelay({
+      registry: o.registry,
+      ...(o.voteWindowMs ? { windowMs: o.voteWindowMs } : {}),
+    });
+    this.evidence = new EvidenceBook({
+      genesis: o.genesis,
+      store: o.store,
+      registry: o.registry,
+      validator: o.validator,
+      onPeerFault: o.onPeerFault,
+      log: this.log,
+      ...(o.metrics ? { metrics: o.metrics } : {}),
+    });
+    const key = o.validatorKey;
+    this.myIndex = key ? o.genesis.validators.findIndex((v) => bytesEqual(v, key.publicKey)) : -1;
+    this.signer = key && this.myIndex >= 0 ? new Signer(key) : undefined;
+    const guardBytes = o.store.getVoteGuard();
+    if (guardBytes) {
+      this.guard = decodeVoteGuard(guardBytes);
+      if (this.guard.justified) this.tracker.markJustified(this.guard.justified);
+    }
+  }
+
+  get finalized(): Checkpoint {
+    return this.tracker.finalized;
+  }
+
+  get isVoter(): boolean {
+    return this.signer !== undefined;
+  }
+
+  /** The tip moved (a block connected, a reorg, an import): vote for it and count again. */
+  onChainChanged(): void {
+    if (this.stopped) return;
+    this.scheduleVote();
+    this.tryPendingCertificates();
+    void this.evaluate();
+  }
+
+  /** The registry's `message` listener for `votes` and `evidence`. Never throws. */
+  onMessage(peerId: string, kind: string, body: unknown): void {
+    if (this.stopped) return;
+    if (kind === 'votes') void this.onVotes(peerId, body as KindBodies['votes']).catch((e) => this.warn(e));
+    else if (kind === 'evidence')
+      void this.evidence.onMessage(
+        peerId,
+        (body as KindBodies['evidence']).items.slice(0, MAX_EVIDENCE_PER_MESSAGE),
+      );
+  }
+
+  /** A new peer gets the votes we hold above the finalized block, so a reconnecting node catches up. */
+  onPeerConnected(peerId: string): void {
+    if (!this.stopped) this.relay.sendTo(peerId, this.tracker.recentVotes(4 * MAX_VOTES_PER_MESSAGE));
+  }
+
+  /** Certificates a range sync carried: verified, then applied once their blocks are canonical. */
+  async onCertificates(peerId: string, certs: readonly tc.v1.ICertificate[]): Promise<void> {
+    for (const wire of certs.slice(0, MAX_PENDING_CERTIFICATES)) {
+      const cert = certificateFromWire(wire);
+      if (cert.source.height <= this.tracker.finalized.height) continue;
+      const error = await certificateError(this.o.genesis, cert, (items) =>
+        this.o.validator.verifySignatures(items),
+      );
+      if (error) {
+        this.o.metrics?.certificates.inc({ result: 'invalid' });
+        this.o.onPeerFault(peerId, 'INVALID_CERTIFICATE');
+        return;
+      }
+      this.o.metrics?.certificates.inc({ result: 'valid' });
+      this.pendingCerts.set(cert.source.height, cert);
+      while (this.pendingCerts.size > MAX_PENDING_CERTIFICATES) {
+        this.pendingCerts.delete(Math.min(...this.pendingCerts.keys()));
+      }
+    }
+    this.tryPendingCertificates();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.relay.stop();
+  }
+
+  /** Waits for a running vote and finalization to settle (for a clean stop). */
+  async settled(): Promise<void> {
+    await this.writes;
+  }
+
+  private async onVotes(peerId: string, body: KindBodies['votes']): Promise<void> {
+    const n = this.o.genesis.validators.length;
+    const fresh: Vote[] = [];
+    const plausible = this.o.maxPlausibleHeight();
+    for (const wire of body.votes.slice(0, MAX_VOTES_PER_MESSAGE)) {
+      const vote = voteFromWire(wire);
+      if (voteShapeError(vote, n)) {
+        this.o.metrics?.votes.inc({ result: 'malformed' });
+        this.o.onPeerFault(peerId, 'MALFORMED_VOTE');
+        return;
+      }
+      if (vote.target.height <= this.tracker.finalized.height || vote.target.height > plausible) {
+        this.o.metrics?.votes.inc({ result: 'stale' });
+        continue;
+      }
+      // Seen when its check starts, so a copy racing in is not verified twice.
+      if (!this.seen.add(voteKey(vote))) {
+        this.o.metrics?.votes.inc({ result: 'duplicate' });
+        continue;
+      }
+      fresh.push(vote);
+    }
+    if (fresh.length === 0) return;
+    const items = fresh.map((v) => ({
+      publicKey: this.o.genesis.validators[v.validatorIndex]!,
+      signature: v.signature,
+      message: voteSigningMessage(this.o.genesis.networkId, v.source, v.target),
+    }));
+    let valid: boolean[];
+    try {
+      valid = await this.o.validator.verifySignatures(items);
+    } catch {
+      for (const v of fresh) this.seen.delete(voteKey(v)); // not judged: a later copy is checked again
+      this.o.metrics?.votes.inc({ result: 'dropped' }, fresh.length);
+      return;
+    }
+    const counted: Vote[] = [];
+    let invalid = false;
+    fresh.forEach((vote, i) => {
+      if (!valid[i]) {
+        invalid = true;
+        this.seen.delete(voteKey(vote)); // a forged copy must not hide the real vote
+        this.o.metrics?.votes.inc({ result: 'invalid' });
+        return;
+      }
+      const result = this.tracker.add(vote);
+      this.o.metrics?.votes.inc({ result: result.status === 'counted' ? 'valid' : result.status });
+      if (result.status === 'counted') counted.push(vote);
+      if (result.status === 'equivocation') {
+        void this.evidence.record({ kind: 'votes', first: result.earlier, second: vote });
+      }
+    });
+    // A relayer checks every signature before relaying: an invalid one is the sender's own.
+    if (invalid) this.o.onPeerFault(peerId, 'INVALID_VOTE');
+    this.relay.relay(counted, peerId);
+    if (counted.length > 0) await this.evaluate();
+  }
+
+  private scheduleVote(): void {
+    if (this.signer === undefined) return;
+    this.voteWanted = true;
+    if (!this.voting) void this.voteLoop();
+  }
+
+  private async voteLoop(): Promise<void> {
+    this.voting = true;
+    try {
+      while (this.voteWanted && !this.stopped) {
+        this.voteWanted = false;
+        await this.voteForTip();
+      }
+    } catch (error) {
+      this.warn(error);
+    } finally {
+      this.voting = false;
+    }
+  }
+
+  /** One vote for the tip, if the guard allows it: the guard is fsynced before the vote leaves. */
+  private async voteForTip(): Promise<void> {
+    const signer = this.signer!;
+    const tip = this.o.chain.tip();
+    if (tip.height === 0) return;
+    const target: Checkpoint = { height: tip.height, hash: tip.hash };
+    const source = this.tracker.highestJustified(tip.height - 1);
+    if (!mayVote(this.guard, source, target)) {
+      this.o.metrics?.votesSigned.inc({ result: 'abstained' });
+      return;
+    }
+    const justified = this.tracker.highestJustified(tip.height);
+    const next: VoteGuardState = {
+      lastSourceHeight: source.height,
+      lastTargetHeight: target.height,
+      justified,
+    };
+    await this.o.store.setVoteGuardAsync(encodeVoteGuard(next));
+    this.guard = next;
+    if (this.stopped) return;
+    const vote = signVote(this.o.genesis.networkId, signer, { validatorIndex: this.myIndex, source, target });
+    this.seen.add(voteKey(vote));
+    this.tracker.add(vote);
+    this.relay.relay([vote]);
+    this.o.metrics?.votesSigned.inc({ result: 'signed' });
+    if (this.o.equivocate && source.height > 0) {
+      // Test only: a second vote for the same target height from another source (a double vote).
+      const twin = signVote(this.o.genesis.networkId, signer, {
+        validatorIndex: this.myIndex,
+        source: { height: 0, hash: genesisHash(this.o.genesis) },
+        target: { height: target.height, hash: new Uint8Array(32).fill(0xee) },
+      });
+      this.relay.relay([twin]);
+    }
+    await this.evaluate();
+  }
+
+  /**
+   * Finalizes what the tally allows, one block at a time, each written before it counts. All
+   * finality writes run one after another on `writes`; a call during a run makes it run again.
+   */
+  private evaluate(): Promise<void> {
+    if (this.evaluating) {
+      this.evaluateAgain = true;
+      return this.writes;
+    }
+    this.evaluating = true;
+    const run = this.writes
+      .then(() => this.finalizeLoop())
+      .finally(() => {
+        this.evaluating = false;
+      });
+    this.writes = run.catch((error) => this.warn(error));
+    return this.writes;
+  }
+
+  private async finalizeLoop(): Promise<void> {
+    do {
+      this.evaluateAgain = false;
+      const next = this.tracker.evaluate();
+      if (next === undefined || this.stopped) continue;
+      await this.applyFinalized(next.finalized, next.certificate);
+      this.evaluateAgain = true;
+    } while (this.evaluateAgain && !this.stopped);
+  }
+
+  private tryPendingCertificates(): void {
+    let best: Certificate | undefined;
+    for (const [height, cert] of this.pendingCerts) {
+      if (height <= this.tracker.finalized.height) this.pendingCerts.delete(height);
+      else if (this.tracker.canonical(cert.source) && this.tracker.canonical(cert.target)) {
+        if (best === undefined || height > best.source.height) best = cert;
+      }
+    }
+    if (best === undefined || this.stopped) return;
+    const cert = best;
+    this.pendingCerts.delete(cert.source.height);
+    this.writes = this.writes
+      .then(() => this.applyFinalized(cert.source, cert))
+      .catch((error) => this.warn(error));
+  }
+
+  private async applyFinalized(cp: Checkpoint, certificate: Certificate | undefined): Promise<void> {
+    if (cp.height <= this.tracker.finalized.height) return;
+    try {
+      await this.o.store.setFinalizedAsync({
+        height: cp.height,
+        hash: cp.hash,
+        ...(certificate ? { certificate: encodeCertificate(certificate) } : {}),
+      });
+    } catch (error) {
+      // The block left the chain meanwhile (a reorg won the race) or the store failed: not final.
+      this.log.debug({ height: cp.height, err: (error as Error).message }, 'finalization not stored');
+      return;
+    }
+    this.tracker.setFinalized(cp);
+    this.o.chain.setFinalizedHeight(cp.height);
+    const lagBlocks = this.o.chain.tip().height - cp.height;
+    this.o.metrics?.finalized(cp.height, lagBlocks);
+    this.log.debug({ height: cp.height, hash: toHex(cp.hash).slice(0, 16), lagBlocks }, 'finalized');
+    this.emit('finalized', { height: cp.height, hash: cp.hash, certificate, lagBlocks });
+  }
+
+  private warn(error: unknown): void {
+    this.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'finality');
+  }
+}

@@ -1,0 +1,136 @@
+import { type tc, u64, u64ToNumber } from '@tc/wire';
+import { bytesEqual, HASH_BYTES, LeWriter, SIGNATURE_BYTES, toHex, utf8 } from '../bytes.js';
+import type { GenesisConfig } from '../genesis.js';
+import type { Signer } from '../keys.js';
+
+/** Domain tag of a vote signature (consensus README 15.2). */
+export const VOTE_SIG_DOMAIN_TAG = utf8('tc/vote/v1');
+
+/** A block named by height and hash. */
+export interface Checkpoint {
+  readonly height: number;
+  readonly hash: Uint8Array;
+}
+
+/**
+ * One validator's vote for the link source → target: "source is justified and an ancestor of
+ * target; target is my head". Heights are safe integers, source below target.
+ */
+export interface Vote {
+  readonly validatorIndex: number;
+  readonly source: Checkpoint;
+  readonly target: Checkpoint;
+  readonly signature: Uint8Array;
+}
+
+export type UnsignedVote = Omit<Vote, 'signature'>;
+
+/** Bytes a vote signature covers: tag ‖ u8 L ‖ networkId ‖ source (u64 LE ‖ 32) ‖ target (u64 LE ‖ 32). */
+export function voteSigningMessage(networkId: string, source: Checkpoint, target: Checkpoint): Uint8Array {
+  const net = utf8(networkId);
+  if (net.length === 0 || net.length > 255) throw new RangeError('networkId must be 1..255 UTF-8 bytes');
+  return new LeWriter(VOTE_SIG_DOMAIN_TAG.length + 1 + net.length + 2 * (8 + HASH_BYTES))
+    .raw(VOTE_SIG_DOMAIN_TAG)
+    .u8(net.length)
+    .raw(net)
+    .u64(source.height)
+    .raw(source.hash, HASH_BYTES)
+    .u64(target.height)
+    .raw(target.hash, HASH_BYTES)
+    .finish();
+}
+
+export function signVote(networkId: string, signer: Signer, vote: UnsignedVote): Vote {
+  return { ...vote, signature: signer.sign(voteSigningMessage(networkId, vote.source, vote.target)) };
+}
+
+/**
+ * Why a vote is refused before its signature is checked (all cheap): an index outside the
+ * validator set, a source not below its target, a height past 2^53, or a field of the wrong size.
+ */
+export function voteShapeError(vote: Vote, validators: number): string | undefined {
+  if (!Number.isInteger(vote.validatorIndex) || vote.validatorIndex < 0 || vote.validatorIndex >= validators)
+    return `validator index ${vote.validatorIndex} of ${validators}`;
+  if (vote.source.hash.length !== HASH_BYTES || vote.target.hash.length !== HASH_BYTES) return 'hash size';
+  if (vote.signature.length !== SIGNATURE_BYTES) return 'signature size';
+  if (!Number.isSafeInteger(vote.source.height) || !Number.isSafeInteger(vote.target.height)) return 'height';
+  if (vote.source.height < 0 || vote.source.height >= vote.target.height) return 'source not below target';
+  return undefined;
+}
+
+/** One key per link: source height ‖ source hash ‖ target height ‖ target hash (hex). */
+export function linkKey(source: Checkpoint, target: Checkpoint): string {
+  return `${source.height}:${toHex(source.hash)}>${target.height}:${toHex(target.hash)}`;
+}
+
+/** Identity of a vote for dedup and relay: its voter and its link (the signature is implied). */
+export function voteKey(vote: Vote): string {
+  return `${vote.validatorIndex}/${linkKey(vote.source, vote.target)}`;
+}
+
+export function sameVote(a: UnsignedVote, b: UnsignedVote): boolean {
+  return (
+    a.validatorIndex === b.validatorIndex &&
+    a.source.height === b.source.height &&
+    a.target.height === b.target.height &&
+    bytesEqual(a.source.hash, b.source.hash) &&
+    bytesEqual(a.target.hash, b.target.hash)
+  );
+}
+
+/**
+ * Whether two votes of one validator break a rule no honest validator breaks (README 15.4):
+ * 'double' — two different votes for the same target height; 'surround' — one vote's link
+ * strictly contains the other's (s1 < s2 and t2 < t1).
+ */
+export function slashable(a: UnsignedVote, b: UnsignedVote): 'double' | 'surround' | undefined {
+  if (a.validatorIndex !== b.validatorIndex || sameVote(a, b)) return undefined;
+  if (a.target.height === b.target.height) return 'double';
+  const surrounds = (x: UnsignedVote, y: UnsignedVote) =>
+    x.source.height < y.source.height && y.target.height < x.target.height;
+  return surrounds(a, b) || surrounds(b, a) ? 'surround' : undefined;
+}
+
+/** Quorum: more than 2/3 of the distinct validator keys. */
+export function quorumOf(distinctValidators: number): number {
+  return Math.floor((2 * distinctValidators) / 3) + 1;
+}
+
+/** Each validator index → the first index of its key (a key listed twice counts once). */
+export function validatorIdentities(genesis: GenesisConfig): { ids: number[]; distinct: number } {
+  const first = new Map<string, number>();
+  const ids = genesis.validators.map((key, i) => {
+    const hex = toHex(key);
+    if (!first.has(hex)) first.set(hex, i);
+    return first.get(hex)!;
+  });
+  return { ids, distinct: first.size };
+}
+
+export function voteToWire(vote: Vote): tc.v1.Vote.$Properties {
+  return {
+    validatorIndex: vote.validatorIndex,
+    sourceHeight: u64(vote.source.height),
+    sourceHash: vote.source.hash,
+    targetHeight: u64(vote.target.height),
+    targetHash: vote.target.hash,
+    signature: vote.signature,
+  };
+}
+
+/** A wire vote as a Vote; heights past 2^53 become NaN, which `voteShapeError` refuses. */
+export function voteFromWire(v: tc.v1.IVote): Vote {
+  const height = (x: tc.v1.IVote['sourceHeight']) => {
+    try {
+      return x === undefined || x === null ? 0 : u64ToNumber(x);
+    } catch {
+      return Number.NaN;
+    }
+  };
+  return {
+    validatorIndex: v.validatorIndex ?? 0,
+    source: { height: height(v.sourceHeight), hash: v.sourceHash ?? new Uint8Array() },
+    target: { height: height(v.targetHeight), hash: v.targetHash ?? new Uint8Array() },
+    signature: v.signature ?? new Uint8Array(),
+  };
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { decodeVoteGuard, encodeVoteGuard } from '../src/finality/vote-guard.js';
+import {
+  type Checkpoint,
+  certificateError,
+  decodeCertificate,
+  encodeCertificate,
+  FinalityTracker,
+  type GenesisConfig,
+  genesisHash,
+  InlineValidator,
+  mayVote,
+  Signer,
+  signVote,
+  slashable,
+  toHex,
+  type Vote,
+} from '../src/index.js';
+import { makeGenesis, seedKey } from './helpers.js';
+
+const keys = [seedKey(1), seedKey(2), seedKey(3), seedKey(4)];
+const genesis4 = makeGenesis({ validators: keys.map((k) => toHex(k.publicKey)) });
+const signers = keys.map((k) => new Signer(k));
+const inline = new InlineValidator();
+
+/** A chain of `hashes[h]` (index 0 is genesis), changeable to model reorgs. */
+function chainOf(genesis: GenesisConfig, length: number, salt = 0) {
+  const hashes: Uint8Array[] = [genesisHash(genesis)];
+  for (let h = 1; h <= length; h++) hashes.push(new Uint8Array(32).fill((h * 7 + salt) & 0xff));
+  return {
+    hashes,
+    cp: (h: number): Checkpoint => ({ height: h, hash: hashes[h]! }),
+    lookup: { hashAt: (h: number) => hashes[h] },
+  };
+}
+
+const vote = (i: number, source: Checkpoint, target: Checkpoint, genesis = genesis4): Vote =>
+  signVote(genesis.networkId, signers[i]!, { validatorIndex: i, source, target });
+
+describe('FinalityTracker (Casper FFG over every block)', () => {
+  it('justifies a block with more than 2/3 of the votes and finalizes it once its child is justified from it', async () => {
+    const c = chainOf(genesis4, 3);
+    const t = new FinalityTracker({ genesis: genesis4, chain: c.lookup, finalized: c.cp(0) });
+    expect(t.quorum).toBe(3);
+    for (const i of [0, 1]) expect(t.add(vote(i, c.cp(0), c.cp(1))).status).toBe('counted');
+    expect(t.evaluate()).toBeUndefined();
+    expect(t.isJustified(c.cp(1))).toBe(false); // 2 of 4 is not a quorum
+    t.add(vote(2, c.cp(0), c.cp(1)));
+    // Genesis → 1 with a quorum: 1 is justified, and genesis (already final) is not finalized again.
+    expect(t.evaluate()).toBeUndefined();
+    expect(t.isJustified(c.cp(1))).toBe(true);
+    for (const i of [0, 1, 3]) t.add(vote(i, c.cp(1), c.cp(2)));
+    const next = t.evaluate();
+    expect(next?.finalized.height).toBe(1);
+    expect(next!.certificate.votes.map((v) => v.validatorIndex)).toEqual([0, 1, 3]);
+    // The certificate stands on its own: a syncing node verifies it without the tracker.
+    const cert = decodeCertificate(encodeCertificate(next!.certificate));
+    expect(await certificateError(genesis4, cert, (xs) => inline.verifySignatures(xs))).toBeUndefined();
+    t.setFinalized(next!.finalized);
+    expect(t.finalized.height).toBe(1);
+    expect(t.highestJustified(3).height).toBe(2);
+    expect(t.add(vote(2, c.cp(0), c.cp(1))).status).toBe('stale');
+  });
+
+  it('never counts an equivocating vote: a double vote or a surround vote is evidence instead', () => {
+    const c = chainOf(genesis4, 6);
+    const t = new FinalityTracker({ genesis: genesis4, chain: c.lookup, finalized: c.cp(0) });
+    const first = vote(0, c.cp(0), c.cp(2));
+    t.add(first);
+    const double = vote(0, c.cp(1), { height: 2, hash: new Uint8Array(32).fill(0xee) });
+    expect(t.add(double)).toMatchObject({ status: 'equivocation', kind: 'double', earlier: first });
+    const inner = vote(1, c.cp(2), c.cp(3));
+    t.add(inner);
+    expect(t.add(vote(1, c.cp(1), c.cp(5)))).toMatchObject({ status: 'equivocation', kind: 'surround' });
+    expect(t.add(inner).status).toBe('duplicate');
+    expect(slashable(inner, vote(1, c.cp(3), c.cp(4)))).toBeUndefined(); // chained, not surrounding
+  });
+
+  it('judges links against the chain as it is now: a reorg stops what left it', () => {
+    const c = chainOf(genesis4, 3);
+    const t = new FinalityTracker({ genesis: genesis4, chain: c.lookup, finalized: c.cp(0) });
+    for (const i of [0, 1, 2]) t.add(vote(i, c.cp(0), c.cp(1)));
+    const oldTwo = c.cp(2);
+    for (const i of [0, 1, 2]) t.add(vote(i, c.cp(1), oldTwo));
+    c.hashes[2] = new Uint8Array(32).fill(0x99); // block 2 replaced before the tally is read
+    expect(t.evaluate()).toBeUndefined();
+    expect(t.isJustified(c.cp(1))).toBe(true);
+    c.hashes[2] = oldTwo.hash; // and back: the link counts again
+    expect(t.evaluate()?.finalized.height).toBe(1);
+  });
+
+  it('counts a key listed twice in genesis once', () => {
+    const dup = makeGenesis({
+      validators: [keys[0]!, keys[0]!, keys[1]!, keys[2]!].map((k) => toHex(k.publicKey)),
+    });
+    const c = chainOf(dup, 2);
+    const t = new FinalityTracker({ genesis: dup, chain: c.lookup, finalized: c.cp(0) });
+    expect(t.validators).toBe(3);
+    expect(t.quorum).toBe(3);
+    const v = (i: number, s: number, g: number) =>
+      signVote(dup.networkId, signers[[0, 0, 1, 2][i]!]!, {
+        validatorIndex: i,
+        source: c.cp(s),
+        target: c.cp(g),
+      });
+    t.add(v(0, 0, 1));
+    expect(t.add(v(1, 0, 1)).status).toBe('duplicate');
+    t.add(v(2, 0, 1));
+    t.evaluate();
+    expect(t.isJustified(c.cp(1))).toBe(false);
+  });
+});
+
+describe('vote guard (slashing protection)', () => {
+  it('allows only increasing targets and non-decreasing sources, and round-trips its bytes', () => {
+    const c = chainOf(genesis4, 9);
+    const guard = { lastSourceHeight: 3, lastTargetHeight: 5, justified: c.cp(4) };
+    expect(mayVote(undefined, c.cp(0), c.cp(1))).toBe(true);
+    expect(mayVote(guard, c.cp(3), c.cp(6))).toBe(true);
+    expect(mayVote(guard, c.cp(4), c.cp(5))).toBe(false); // same target height: a double vote
+    expect(mayVote(guard, c.cp(2), c.cp(9))).toBe(false); // a lower source: would surround
+    expect(mayVote(guard, c.cp(6), c.cp(6))).toBe(false);
+    expect(decodeVoteGuard(encodeVoteGuard(guard))).toEqual(guard);
+    const none = { lastSourceHeight: 0, lastTargetHeight: 1, justified: undefined };
+    expect(decodeVoteGuard(encodeVoteGuard(none))).toEqual(none);
+  });
+});
