@@ -1,6 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConsensusNode, certificateError, decodeCertificate, toHex } from '../src/index.js';
-import { TestCluster, waitFor } from './node-cluster.js';
+import { voteToWire } from '../src/finality/vote.js';
+import {
+  type ConsensusNode,
+  certificateError,
+  decodeCertificate,
+  genesisHash,
+  Signer,
+  signVote,
+  toHex,
+} from '../src/index.js';
+import { seedKey } from './helpers.js';
+import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
 
 let cluster: TestCluster | undefined;
 
@@ -88,5 +98,53 @@ describe('finality on real nodes (sockets, LMDB, pool)', () => {
     const three = [...two, back];
     await waitFor(() => minFinalized(three) > plateau + 2, 90_000, 'finality resumed');
     expect(finalsAgree(three)).toBe(true);
+  });
+});
+
+describe('votes from peers go through the error table', () => {
+  it('a forged vote bans its sender; a stale or duplicate one costs nothing', async () => {
+    cluster = new TestCluster({ validators: 4, slotMs: 250 });
+    const nodes: ConsensusNode[] = [];
+    for (let i = 0; i < 3; i++) nodes.push(await cluster.add({ validatorIndex: i }));
+    await cluster.connectAll();
+    await waitFor(() => minFinalized(nodes) >= 3, 60_000, 'finality');
+    const victim = nodes[0]!;
+    const faults: string[] = [];
+    victim.on('peer:fault', (f) => faults.push(f.code));
+    const g = cluster.genesis;
+    const genesisCp = { height: 0, hash: genesisHash(g) };
+
+    // Stale: a real validator's vote for a block at or below the finalized one. Dropped, no blame.
+    const honest = cluster.bareRegistry();
+    await honest.start();
+    const honestInfo = await honest.dial(addressOf_(victim));
+    const f = victim.finality.finalized;
+    const stale = signVote(g.networkId, new Signer(cluster.validatorKeys[1]!), {
+      validatorIndex: 1,
+      source: genesisCp,
+      target: { height: f.height, hash: f.hash },
+    });
+    await honest.send(honestInfo.id, {
+      kind: 'votes',
+      body: { votes: [voteToWire(stale), voteToWire(stale)] },
+    });
+
+    // Forged: validator 2's index, signed by a key that is not validator 2's.
+    const forger = cluster.bareRegistry();
+    await forger.start();
+    const forgerInfo = await forger.dial(addressOf_(victim));
+    const tip = victim.chain.tip();
+    const forged = signVote(g.networkId, new Signer(seedKey(99)), {
+      validatorIndex: 2,
+      source: { height: f.height, hash: f.hash },
+      target: { height: tip.height + 1, hash: new Uint8Array(32).fill(5) },
+    });
+    await forger.send(forgerInfo.id, { kind: 'votes', body: { votes: [voteToWire(forged)] } });
+    await waitFor(() => faults.includes('INVALID_VOTE'), 30_000, 'the forged vote reported');
+    await waitFor(() => victim.registry.peer(forger.nodeId) === undefined, 30_000, 'the forger disconnected');
+    expect(victim.registry.bans().some((b) => b.key.includes(forger.nodeId))).toBe(true);
+    // The honest sender of stale and duplicate votes is still connected and unblamed.
+    expect(victim.registry.peer(honest.nodeId)).toBeDefined();
+    expect(faults).toEqual(['INVALID_VOTE']);
   });
 });

@@ -144,6 +144,7 @@ export async function runSteps({ cluster, rates, stepSeconds, slotMs, log = (_li
       rate,
       seconds,
       drainTimeoutMs: Math.max(30_000, 40 * slotMs),
+      slotMs,
     });
     if (!stepPasses(step)) {
       log(`  ${rate} tx/s failed once (${summary(step)}); retrying`);
@@ -166,7 +167,7 @@ export async function runSteps({ cluster, rates, stepSeconds, slotMs, log = (_li
 }
 
 export function summary(s) {
-  return `offered ${s.offered}, accepted ${s.accepted}, included ${s.included} (${s.includedPerSec.toFixed(0)}/s), lost ${s.lost}, tips ${s.tipsAgree ? 'agree' : 'DISAGREE'}, p50 ${s.latencyP50Ms.toFixed(0)} ms`;
+  return `offered ${s.offered}, accepted ${s.accepted}, included ${s.included} (${s.includedPerSec.toFixed(0)}/s), lost ${s.lost}, tips ${s.tipsAgree ? 'agree' : 'DISAGREE'}, p50 ${s.latencyP50Ms.toFixed(0)} ms, final p50/p99 ${s.finalLatencyP50Ms?.toFixed(0)}/${s.finalLatencyP99Ms?.toFixed(0)} ms (${s.notFinal ?? 0} not final), finality lag p99 ${s.finalityLagP99Slots?.toFixed(2)} slots`;
 }
 
 export async function stopCluster(cluster) {

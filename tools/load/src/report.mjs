@@ -12,12 +12,12 @@ function rejectedText(r) {
 /** One markdown table of steps. */
 export function stepTable(steps) {
   const lines = [
-    '| offered tx/s | offered | accepted | rejected (by code) | included tx/s | included / offered | lost | p50 / p99 submit→block ms | tips | node CPU % | node RSS MiB | lag p99 ms | client CPU % | verdict |',
-    '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- | ---: | --- |',
+    '| offered tx/s | offered | accepted | rejected (by code) | included tx/s | included / offered | lost | p50 / p99 submit→block ms | p50 / p99 submit→final ms | finality lag p99 slots | tips | node CPU % | node RSS MiB | lag p99 ms | client CPU % | verdict |',
+    '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- | ---: | --- |',
   ];
   for (const s of steps) {
     lines.push(
-      `| ${s.rate} | ${s.offered} | ${s.accepted} | ${rejectedText(s.rejected)} | ${f0(s.includedPerSec)} | ${f2(s.included / s.offered)} | ${s.lost} | ${f0(s.latencyP50Ms)} / ${f0(s.latencyP99Ms)} | ${s.tipsAgree ? 'agree' : 'DISAGREE'} | ${s.nodes.map((n) => f0(n.cpuPct)).join(' / ')} | ${s.nodes.map((n) => f0(n.rssMiB)).join(' / ')} | ${s.nodes.map((n) => f1(n.lagP99Ms)).join(' / ')} | ${f0(s.clientCpuPct)} | ${s.pass ? 'pass' : 'fail'} |`,
+      `| ${s.rate} | ${s.offered} | ${s.accepted} | ${rejectedText(s.rejected)} | ${f0(s.includedPerSec)} | ${f2(s.included / s.offered)} | ${s.lost} | ${f0(s.latencyP50Ms)} / ${f0(s.latencyP99Ms)} | ${f0(s.finalLatencyP50Ms)} / ${f0(s.finalLatencyP99Ms)}${s.notFinal ? ` (${s.notFinal} not final)` : ''} | ${f2(s.finalityLagP99Slots)} | ${s.tipsAgree ? 'agree' : 'DISAGREE'} | ${s.nodes.map((n) => f0(n.cpuPct)).join(' / ')} | ${s.nodes.map((n) => f0(n.rssMiB)).join(' / ')} | ${s.nodes.map((n) => f1(n.lagP99Ms)).join(' / ')} | ${f0(s.clientCpuPct)} | ${s.pass ? 'pass' : 'fail'} |`,
     );
   }
   return lines.join('\n');

@@ -54,14 +54,25 @@ export async function restartLoop({
   })();
   let done = 0;
   const maxDepths = [];
+  // Finality across kills: every finalized block seen anywhere, and the victim's finalized
+  // height right before each kill, which it must still report after the restart (fsynced).
+  const finals = new Map(); // height → hash
+  let finalityRegressions = 0;
+  const noteFinal = (info) => {
+    if (info?.finalizedHeight > 0) finals.set(info.finalizedHeight, info.finalizedHash);
+  };
   for (let k = 0; k < kills; k++) {
     await sleep(1_000 + Math.random() * 2_000);
     // Honest nodes' metrics are read before each kill (the victim's reset when it dies).
     maxDepths.push(maxReorgDepthOf(await nodes[victim].rpc.metrics()));
+    const before = await nodes[victim].rpc.call('getblockchaininfo', [], 5_000).catch(() => undefined);
+    noteFinal(before);
     await stopNode(nodes[victim], { hard: true });
     log(`kill ${k + 1}/${kills}`);
     await sleep(500 + Math.random() * 1_000);
     await startNode(nodes[victim]);
+    const after = await nodes[victim].rpc.call('getblockchaininfo', [], 10_000).catch(() => undefined);
+    if (before && after && after.finalizedHeight < before.finalizedHeight) finalityRegressions++;
     done++;
   }
   await sleep(2_000);
@@ -81,6 +92,14 @@ export async function restartLoop({
     if (included.has(id)) wallet.give(t.creates);
     else lost++;
   }
+  const infos = await Promise.all(nodes.map((n) => n.rpc.call('getblockchaininfo', [], 10_000)));
+  for (const info of infos) noteFinal(info);
+  // A finalized block that is not the agreed chain's block at its height was reverted.
+  let finalsReverted = 0;
+  for (const [h, hash] of finals) {
+    if (h > top || (await nodes[0].rpc.call('getblockhash', [h], 10_000)) !== hash) finalsReverted++;
+  }
+  const evidence = (await Promise.all(nodes.map((n) => n.rpc.call('getevidence', [], 10_000)))).flat();
   return {
     kills: done,
     accepted: accepted.size,
@@ -88,5 +107,10 @@ export async function restartLoop({
     tipsAgree: drained.drained,
     maxReorgDepth: Math.max(0, ...maxDepths),
     bans: await allBans(nodes),
+    finalized: infos.map((i) => i.finalizedHeight),
+    finalsChecked: finals.size,
+    finalsReverted,
+    finalityRegressions,
+    evidence: evidence.length,
   };
 }

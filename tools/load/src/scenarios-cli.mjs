@@ -52,6 +52,7 @@ try {
       rate,
       seconds,
       drainTimeoutMs: 60_000,
+      slotMs,
     });
     result = await churnRun({ cluster, seconds, slotMs, log });
     const step = await load;
@@ -75,5 +76,11 @@ const ok =
       result.scored === 0 &&
       result.banActions === 0 &&
       result.load.lost === 0
-    : result.tipsAgree && result.bans.length === 0 && result.maxReorgDepth <= 3 && result.lost === 0;
+    : result.tipsAgree &&
+      result.bans.length === 0 &&
+      result.maxReorgDepth <= 3 &&
+      result.lost === 0 &&
+      result.finalsReverted === 0 &&
+      result.finalityRegressions === 0 &&
+      result.evidence === 0;
 process.exitCode = ok ? 0 : 1;

@@ -1,6 +1,7 @@
 // One load step: pre-signed transactions at a fixed rate through every node, then the outcome.
 
 import { sleep, tips } from './cluster.mjs';
+import { watchFinality } from './finality-watch.mjs';
 import { metricSum, metricValue } from './rpc.mjs';
 
 /** Nearest-rank percentile (p in 0..100); NaN for none. */
@@ -67,6 +68,7 @@ export async function runStep({
   batchSize = 100,
   maxInflightPerNode = 4,
   drainTimeoutMs = 60_000,
+  slotMs = 1_000,
 }) {
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
@@ -75,6 +77,7 @@ export async function runStep({
   const startTips = await tips(nodes);
   const startHeight = Math.min(...startTips.map((t) => t?.height ?? 0));
   const before = await snapshot(nodes);
+  const finality = watchFinality(nodes[0]);
   const accepted = new Map(); // txid → { at, tx }
   const rejected = new Map(); // code → count
   const refused = []; // transactions not accepted: their inputs are still unspent
@@ -139,19 +142,40 @@ export async function runStep({
   const endTips = drained.tips;
   const tipsAgree = endTips.every((t) => t !== null && t.hash === endTips[0]?.hash);
   // Read the agreed chain (node 0's when they disagree) from the step's start.
-  const included = new Map(); // txid → block timestampMs
+  const included = new Map(); // txid → { height, timestampMs }
+  const blockTimes = new Map(); // height → timestampMs
   const top = endTips[0]?.height ?? startHeight;
   for (let h = startHeight + 1; h <= top; h++) {
     const block = await nodes[0].rpc.call('getblock', [h, 1], 10_000);
-    for (const id of block.txids) included.set(id, block.timestampMs);
+    blockTimes.set(h, block.timestampMs);
+    for (const id of block.txids) included.set(id, { height: h, timestampMs: block.timestampMs });
   }
+  // Finality of the step's blocks: wait (bounded) until the last one is final on node 0.
+  const finalDeadline = Date.now() + Math.max(10_000, 10 * slotMs);
+  while (finality.finalized < top && Date.now() < finalDeadline) await sleep(50);
+  await finality.stop();
   const latencies = [];
+  const finalLatencies = [];
   let lost = 0;
+  let notFinal = 0;
   const epochOffset = Date.now() - performance.now();
   for (const [id, a] of accepted) {
-    const ts = included.get(id);
-    if (ts === undefined) lost++;
-    else latencies.push(Math.max(0, ts - (a.at + epochOffset)));
+    const inc = included.get(id);
+    if (inc === undefined) {
+      lost++;
+      continue;
+    }
+    const sentAt = a.at + epochOffset;
+    latencies.push(Math.max(0, inc.timestampMs - sentAt));
+    const finalAt = finality.finalAt.get(inc.height);
+    if (finalAt === undefined) notFinal++;
+    else finalLatencies.push(Math.max(0, finalAt - sentAt));
+  }
+  // Finality lag: from a block's timestamp to when it was seen final, in slots.
+  const lagSlots = [];
+  for (const [h, ts] of blockTimes) {
+    const at = finality.finalAt.get(h);
+    if (at !== undefined) lagSlots.push(Math.max(0, at - ts) / slotMs);
   }
   // The wallet keeps what is certain: outputs of included transactions, and the inputs of
   // transactions refused (or lost in transport) that did not make it into the chain.
@@ -181,6 +205,11 @@ export async function runStep({
     lost,
     latencyP50Ms: percentile(latencies, 50),
     latencyP99Ms: percentile(latencies, 99),
+    finalLatencyP50Ms: percentile(finalLatencies, 50),
+    finalLatencyP99Ms: percentile(finalLatencies, 99),
+    finalityLagP50Slots: percentile(lagSlots, 50),
+    finalityLagP99Slots: percentile(lagSlots, 99),
+    notFinal,
     drained: drained.drained,
     tipsAgree,
     height: top,

@@ -18,7 +18,7 @@ describe('kill -9 and restart of one validator under load', () => {
     if (cluster) await stopCluster(cluster);
   });
 
-  it('bans no honest node, forks no deeper than 3 blocks, and ends on one tip with nothing lost', async () => {
+  it('bans no honest node, forks no deeper than 3 blocks, ends on one tip with nothing lost, and reverts nothing final', async () => {
     const r = await restartLoop({ cluster, kills: 3, rate: 40, victim: 3 });
     expect(r.kills).toBe(3);
     expect(r.bans).toEqual([]);
@@ -26,5 +26,11 @@ describe('kill -9 and restart of one validator under load', () => {
     expect(r.tipsAgree).toBe(true);
     expect(r.accepted).toBeGreaterThan(0);
     expect(r.lost).toBe(0);
+    // Finality across kill -9: the victim never signs a conflicting vote (no evidence anywhere),
+    // keeps its finalized block through each kill, and no finalized block leaves the chain.
+    expect(r.evidence).toBe(0);
+    expect(r.finalityRegressions).toBe(0);
+    expect(r.finalsReverted).toBe(0);
+    expect(Math.min(...r.finalized)).toBeGreaterThan(0);
   });
 });
