@@ -29,7 +29,8 @@ function chainOf(genesis: GenesisConfig, length: number, salt = 0) {
   for (let h = 1; h <= length; h++) hashes.push(new Uint8Array(32).fill((h * 7 + salt) & 0xff));
   return {
     hashes,
-    cp: (h: number): Checkpoint => ({ height: h, hash: hashes[h]! }),
+    /** Round 0 (the block) or 1 (its confirmation) of the block at `h`. */
+    cp: (h: number, round: 0 | 1 = 0): Checkpoint => ({ epoch: 2 * h + round, hash: hashes[h]! }),
     lookup: { hashAt: (h: number) => hashes[h] },
   };
 }
@@ -37,8 +38,8 @@ function chainOf(genesis: GenesisConfig, length: number, salt = 0) {
 const vote = (i: number, source: Checkpoint, target: Checkpoint, genesis = genesis4): Vote =>
   signVote(genesis.networkId, signers[i]!, { validatorIndex: i, source, target });
 
-describe('FinalityTracker (Casper FFG over every block)', () => {
-  it('justifies a block with more than 2/3 of the votes and finalizes it once its child is justified from it', async () => {
+describe('FinalityTracker (Casper FFG, two epochs per block)', () => {
+  it('justifies a block with more than 2/3 of the votes and finalizes it with its confirmation round', async () => {
     const c = chainOf(genesis4, 3);
     const t = new FinalityTracker({ genesis: genesis4, chain: c.lookup, finalized: c.cp(0) });
     expect(t.quorum).toBe(3);
@@ -46,20 +47,30 @@ describe('FinalityTracker (Casper FFG over every block)', () => {
     expect(t.evaluate()).toBeUndefined();
     expect(t.isJustified(c.cp(1))).toBe(false); // 2 of 4 is not a quorum
     t.add(vote(2, c.cp(0), c.cp(1)));
-    // Genesis → 1 with a quorum: 1 is justified, and genesis (already final) is not finalized again.
-    expect(t.evaluate()).toBeUndefined();
+    expect(t.evaluate()).toBeUndefined(); // epoch 0 → 2 is no link to the next epoch
     expect(t.isJustified(c.cp(1))).toBe(true);
-    for (const i of [0, 1, 3]) t.add(vote(i, c.cp(1), c.cp(2)));
+    // The confirmation round: block 1, epoch 2 → 3. Final without waiting for block 2.
+    for (const i of [0, 1, 3]) t.add(vote(i, c.cp(1), c.cp(1, 1)));
     const next = t.evaluate();
-    expect(next?.finalized.height).toBe(1);
+    expect(next?.finalized).toEqual(c.cp(1));
     expect(next!.certificate.votes.map((v) => v.validatorIndex)).toEqual([0, 1, 3]);
     // The certificate stands on its own: a syncing node verifies it without the tracker.
     const cert = decodeCertificate(encodeCertificate(next!.certificate));
     expect(await certificateError(genesis4, cert, (xs) => inline.verifySignatures(xs))).toBeUndefined();
     t.setFinalized(next!.finalized);
-    expect(t.finalized.height).toBe(1);
-    expect(t.highestJustified(3).height).toBe(2);
+    expect(t.finalized.epoch).toBe(2);
+    expect(t.highestJustified(10)).toEqual(c.cp(1, 1));
     expect(t.add(vote(2, c.cp(0), c.cp(1))).status).toBe('stale');
+  });
+
+  it('also finalizes a confirmed block through its child (the link to the next epoch)', () => {
+    const c = chainOf(genesis4, 3);
+    const t = new FinalityTracker({ genesis: genesis4, chain: c.lookup, finalized: c.cp(0) });
+    for (const i of [0, 1, 2]) t.add(vote(i, c.cp(0), c.cp(1)));
+    for (const i of [0, 1, 2]) t.add(vote(i, c.cp(1), c.cp(1, 1)));
+    t.setFinalized(t.evaluate()!.finalized);
+    for (const i of [0, 1, 2]) t.add(vote(i, c.cp(1, 1), c.cp(2)));
+    expect(t.evaluate()?.finalized).toEqual(c.cp(1, 1)); // block 1 again: nothing new for the chain
   });
 
   it('never counts an equivocating vote: a double vote or a surround vote is evidence instead', () => {
@@ -67,7 +78,7 @@ describe('FinalityTracker (Casper FFG over every block)', () => {
     const t = new FinalityTracker({ genesis: genesis4, chain: c.lookup, finalized: c.cp(0) });
     const first = vote(0, c.cp(0), c.cp(2));
     t.add(first);
-    const double = vote(0, c.cp(1), { height: 2, hash: new Uint8Array(32).fill(0xee) });
+    const double = vote(0, c.cp(1), { epoch: 4, hash: new Uint8Array(32).fill(0xee) });
     expect(t.add(double)).toMatchObject({ status: 'equivocation', kind: 'double', earlier: first });
     const inner = vote(1, c.cp(2), c.cp(3));
     t.add(inner);
@@ -82,11 +93,12 @@ describe('FinalityTracker (Casper FFG over every block)', () => {
     for (const i of [0, 1, 2]) t.add(vote(i, c.cp(0), c.cp(1)));
     const oldTwo = c.cp(2);
     for (const i of [0, 1, 2]) t.add(vote(i, c.cp(1), oldTwo));
+    for (const i of [0, 1, 2]) t.add(vote(i, oldTwo, c.cp(2, 1)));
     c.hashes[2] = new Uint8Array(32).fill(0x99); // block 2 replaced before the tally is read
     expect(t.evaluate()).toBeUndefined();
     expect(t.isJustified(c.cp(1))).toBe(true);
-    c.hashes[2] = oldTwo.hash; // and back: the link counts again
-    expect(t.evaluate()?.finalized.height).toBe(1);
+    c.hashes[2] = oldTwo.hash; // and back: the links count again
+    expect(t.evaluate()?.finalized).toEqual(oldTwo);
   });
 
   it('counts a key listed twice in genesis once', () => {
@@ -114,14 +126,15 @@ describe('FinalityTracker (Casper FFG over every block)', () => {
 describe('vote guard (slashing protection)', () => {
   it('allows only increasing targets and non-decreasing sources, and round-trips its bytes', () => {
     const c = chainOf(genesis4, 9);
-    const guard = { lastSourceHeight: 3, lastTargetHeight: 5, justified: c.cp(4) };
+    const guard = { lastSourceEpoch: 6, lastTargetEpoch: 10, justified: c.cp(4) };
     expect(mayVote(undefined, c.cp(0), c.cp(1))).toBe(true);
     expect(mayVote(guard, c.cp(3), c.cp(6))).toBe(true);
-    expect(mayVote(guard, c.cp(4), c.cp(5))).toBe(false); // same target height: a double vote
+    expect(mayVote(guard, c.cp(5), c.cp(5, 1))).toBe(true); // a confirmation round after round 0
+    expect(mayVote(guard, c.cp(4), c.cp(5))).toBe(false); // same target epoch: a double vote
     expect(mayVote(guard, c.cp(2), c.cp(9))).toBe(false); // a lower source: would surround
     expect(mayVote(guard, c.cp(6), c.cp(6))).toBe(false);
     expect(decodeVoteGuard(encodeVoteGuard(guard))).toEqual(guard);
-    const none = { lastSourceHeight: 0, lastTargetHeight: 1, justified: undefined };
+    const none = { lastSourceEpoch: 0, lastTargetEpoch: 2, justified: undefined };
     expect(decodeVoteGuard(encodeVoteGuard(none))).toEqual(none);
   });
 });

@@ -13,7 +13,7 @@ import {
 } from '../src/index.js';
 
 interface CheckpointJson {
-  height: number;
+  epoch: number;
   hash: string;
 }
 interface VotesFile {
@@ -45,7 +45,7 @@ const u64 = (n: number) => {
   b.writeBigUInt64LE(BigInt(n));
   return b;
 };
-const cp = (c: CheckpointJson) => ({ height: c.height, hash: fromHex(c.hash) });
+const cp = (c: CheckpointJson) => ({ epoch: c.epoch, hash: fromHex(c.hash) });
 
 /** README 15.2, written out byte by byte with Buffer primitives (independent of src/). */
 function refVoteMessage(networkId: string, source: CheckpointJson, target: CheckpointJson): Buffer {
@@ -54,9 +54,9 @@ function refVoteMessage(networkId: string, source: CheckpointJson, target: Check
     Buffer.from('tc/vote/v1', 'ascii'),
     Buffer.of(net.length),
     net,
-    u64(source.height),
+    u64(source.epoch),
     hx(source.hash),
-    u64(target.height),
+    u64(target.epoch),
     hx(target.hash),
   ]);
 }
@@ -92,7 +92,7 @@ describe('finality vectors (README 15.2, 15.3)', () => {
     }
   });
 
-  it('certificate verdicts: a quorum of distinct, valid votes for a block and its child, nothing less', async () => {
+  it('certificate verdicts: a quorum of distinct, valid votes for a link to the next epoch, nothing less', async () => {
     const inline = new InlineValidator();
     expect(file.certificates.filter((c) => c.valid).length).toBeGreaterThan(0);
     expect(file.certificates.filter((c) => !c.valid).length).toBeGreaterThan(3);

@@ -49,7 +49,7 @@ describe('finality on real nodes (sockets, LMDB, pool)', () => {
     const certBytes = node.store.getCertificate(f.height);
     expect(certBytes).toBeDefined();
     const cert = decodeCertificate(certBytes!);
-    expect(cert.source.height).toBe(f.height);
+    expect(Math.floor(cert.source.epoch / 2)).toBe(f.height);
     expect(cert.votes.length).toBeGreaterThanOrEqual(3);
     expect(
       await certificateError(cluster.genesis, cert, (xs) => node.validator.verifySignatures(xs)),
@@ -112,7 +112,7 @@ describe('votes from peers go through the error table', () => {
     const faults: string[] = [];
     victim.on('peer:fault', (f) => faults.push(f.code));
     const g = cluster.genesis;
-    const genesisCp = { height: 0, hash: genesisHash(g) };
+    const genesisCp = { epoch: 0, hash: genesisHash(g) };
 
     // Stale: a real validator's vote for a block at or below the finalized one. Dropped, no blame.
     const honest = cluster.bareRegistry();
@@ -122,7 +122,7 @@ describe('votes from peers go through the error table', () => {
     const stale = signVote(g.networkId, new Signer(cluster.validatorKeys[1]!), {
       validatorIndex: 1,
       source: genesisCp,
-      target: { height: f.height, hash: f.hash },
+      target: { epoch: 2 * f.height, hash: f.hash },
     });
     await honest.send(honestInfo.id, {
       kind: 'votes',
@@ -136,8 +136,8 @@ describe('votes from peers go through the error table', () => {
     const tip = victim.chain.tip();
     const forged = signVote(g.networkId, new Signer(seedKey(99)), {
       validatorIndex: 2,
-      source: { height: f.height, hash: f.hash },
-      target: { height: tip.height + 1, hash: new Uint8Array(32).fill(5) },
+      source: { epoch: 2 * f.height, hash: f.hash },
+      target: { epoch: 2 * tip.height + 2, hash: new Uint8Array(32).fill(5) },
     });
     await forger.send(forgerInfo.id, { kind: 'votes', body: { votes: [voteToWire(forged)] } });
     await waitFor(() => faults.includes('INVALID_VOTE'), 30_000, 'the forged vote reported');

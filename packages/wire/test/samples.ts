@@ -29,9 +29,9 @@ export const sampleBlock = {
 /** One representative body per kind, with non-default values in every field. */
 export const sampleVote = {
   validatorIndex: 1,
-  sourceHeight: u64(7),
+  sourceEpoch: u64(7),
   sourceHash: bytes(32, 4),
-  targetHeight: u64(8),
+  targetEpoch: u64(8),
   targetHash: bytes(32, 5),
   signature: bytes(64, 6),
 };
@@ -66,9 +66,9 @@ export const SAMPLES: { [K in MessageKind]: KindInputs[K] } = {
     blocks: [sampleBlock],
     certificates: [
       {
-        sourceHeight: u64(7),
+        sourceEpoch: u64(7),
         sourceHash: new Uint8Array(32).fill(4),
-        targetHeight: u64(8),
+        targetEpoch: u64(8),
         targetHash: new Uint8Array(32).fill(5),
         votes: [{ validatorIndex: 2, signature: new Uint8Array(64).fill(6) }],
       },

@@ -31,9 +31,9 @@ const block = {
 
 const vote = {
   validatorIndex: 1,
-  sourceHeight: u64(4),
+  sourceEpoch: u64(4),
   sourceHash: bytes(32, 11),
-  targetHeight: u64(5),
+  targetEpoch: u64(5),
   targetHash: bytes(32, 12),
   signature: bytes(64, 8),
 };

@@ -1,12 +1,13 @@
 import { pb, type tc, u64, u64ToNumber } from '@tc/wire';
-import { HASH_BYTES, SIGNATURE_BYTES } from '../bytes.js';
+import { bytesEqual, HASH_BYTES, SIGNATURE_BYTES } from '../bytes.js';
 import type { GenesisConfig } from '../genesis.js';
 import type { SignatureItem } from '../validation-task.js';
 import { type Checkpoint, quorumOf, validatorIdentities, voteSigningMessage } from './vote.js';
 
 /**
- * Proof that `source` is final (README 15.3): the votes of more than 2/3 of the validators for
- * the link from it to its child `target` (target.height = source.height + 1).
+ * Proof that `source`'s block is final (README 15.3): the votes of more than 2/3 of the
+ * validators for the link from it to the next epoch (target.epoch = source.epoch + 1): its own
+ * confirmation round, or its child's round 0.
  */
 export interface Certificate {
   readonly source: Checkpoint;
@@ -16,17 +17,17 @@ export interface Certificate {
 
 export function certificateToWire(cert: Certificate): tc.v1.Certificate.$Properties {
   return {
-    sourceHeight: u64(cert.source.height),
+    sourceEpoch: u64(cert.source.epoch),
     sourceHash: cert.source.hash,
-    targetHeight: u64(cert.target.height),
+    targetEpoch: u64(cert.target.epoch),
     targetHash: cert.target.hash,
     votes: cert.votes.map((v) => ({ validatorIndex: v.validatorIndex, signature: v.signature })),
   };
 }
 
-/** A wire certificate as a Certificate (heights past 2^53 become NaN: `certificateError` refuses them). */
+/** A wire certificate as a Certificate (epochs past 2^53 become NaN: `certificateError` refuses them). */
 export function certificateFromWire(c: tc.v1.ICertificate): Certificate {
-  const height = (x: tc.v1.ICertificate['sourceHeight']) => {
+  const epoch = (x: tc.v1.ICertificate['sourceEpoch']) => {
     try {
       return x === undefined || x === null ? 0 : u64ToNumber(x);
     } catch {
@@ -34,8 +35,8 @@ export function certificateFromWire(c: tc.v1.ICertificate): Certificate {
     }
   };
   return {
-    source: { height: height(c.sourceHeight), hash: c.sourceHash ?? new Uint8Array() },
-    target: { height: height(c.targetHeight), hash: c.targetHash ?? new Uint8Array() },
+    source: { epoch: epoch(c.sourceEpoch), hash: c.sourceHash ?? new Uint8Array() },
+    target: { epoch: epoch(c.targetEpoch), hash: c.targetHash ?? new Uint8Array() },
     votes: (c.votes ?? []).map((v) => ({
       validatorIndex: v.validatorIndex ?? 0,
       signature: v.signature ?? new Uint8Array(),
@@ -53,9 +54,11 @@ export function decodeCertificate(bytes: Uint8Array): Certificate {
 }
 
 /**
- * The cheap checks of a certificate (README 15.3), before any signature: a direct-child link,
- * hash and signature sizes, indices inside the validator set, distinct validators (a key listed
- * twice counts once) and a quorum of them. Returns what is wrong, or the signatures to verify.
+ * The cheap checks of a certificate (README 15.3), before any signature: a link to the next
+ * epoch (from a round-0 checkpoint to its own block's confirmation, or from a confirmation to
+ * another block's round 0), hash and signature sizes, indices inside the validator set,
+ * distinct validators (a key listed twice counts once) and a quorum of them. Returns what is
+ * wrong, or the signatures to verify.
  */
 export function certificateChecks(
   genesis: GenesisConfig,
@@ -63,9 +66,12 @@ export function certificateChecks(
 ): { error: string } | { items: SignatureItem[] } {
   const { ids, distinct } = validatorIdentities(genesis);
   const { source, target } = cert;
-  if (!Number.isSafeInteger(source.height) || source.height < 0 || target.height !== source.height + 1)
-    return { error: 'not a link from a block to its child' };
+  if (!Number.isSafeInteger(source.epoch) || source.epoch < 0 || target.epoch !== source.epoch + 1)
+    return { error: 'not a link to the next epoch' };
   if (source.hash.length !== HASH_BYTES || target.hash.length !== HASH_BYTES) return { error: 'hash size' };
+  const sameBlock = bytesEqual(source.hash, target.hash);
+  if (source.epoch % 2 === 0 ? !sameBlock : sameBlock)
+    return { error: "a round-0 checkpoint's next epoch is its own confirmation, and only that" };
   if (cert.votes.length > genesis.validators.length) return { error: 'more votes than validators' };
   const seen = new Set<number>();
   const message = voteSigningMessage(genesis.networkId, source, target);

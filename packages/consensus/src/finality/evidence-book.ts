@@ -18,6 +18,7 @@ import {
   evidenceToWire,
 } from './evidence.js';
 import type { FinalityMetrics } from './finality-metrics.js';
+import { heightOf } from './vote.js';
 
 /** `Block.producer_signature`'s field number in wire.proto. */
 const BLOCK_SIGNATURE_FIELD = 3;
@@ -132,7 +133,7 @@ export class EvidenceBook {
         kind: e.kind,
         validatorIndex: index,
         validator: toHex(this.o.genesis.validators[index] ?? new Uint8Array()),
-        height: e.kind === 'votes' ? e.first.target.height : e.first.header.height,
+        height: e.kind === 'votes' ? heightOf(e.first.target) : e.first.header.height,
         key: toHex(evidenceKey(this.o.genesis, e)),
       });
     }

@@ -15,6 +15,8 @@ import type { FinalityMetrics } from './finality-metrics.js';
 import { FinalityTracker } from './finality-tracker.js';
 import {
   type Checkpoint,
+  checkpointAt,
+  heightOf,
   signVote,
   type Vote,
   voteFromWire,
@@ -92,13 +94,16 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
     super();
     this.log = o.logger ?? silentLogger;
     const stored = o.store.getFinalized();
-    const finalized: Checkpoint = stored ?? { height: 0, hash: genesisHash(o.genesis) };
+    // A stored final block is final from its round 0 on; genesis is epoch 0.
+    const finalized: Checkpoint = stored
+      ? checkpointAt(stored.height, stored.hash)
+      : checkpointAt(0, genesisHash(o.genesis));
     this.tracker = new FinalityTracker({
       genesis: o.genesis,
       chain: { hashAt: (h) => o.store.getBlockHash(h) },
       finalized,
     });
-    o.chain.setFinalizedHeight(finalized.height);
+    o.chain.setFinalizedHeight(heightOf(finalized));
     this.relay = new VoteRelay({
       registry: o.registry,
       ...(o.voteWindowMs ? { windowMs: o.voteWindowMs } : {}),
@@ -122,8 +127,10 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
     }
   }
 
-  get finalized(): Checkpoint {
-    return this.tracker.finalized;
+  /** The finalized block (genesis until one is final). */
+  get finalized(): { readonly height: number; readonly hash: Uint8Array } {
+    const cp = this.tracker.finalized;
+    return { height: heightOf(cp), hash: cp.hash };
   }
 
   get isVoter(): boolean {
@@ -158,7 +165,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   async onCertificates(peerId: string, certs: readonly tc.v1.ICertificate[]): Promise<void> {
     for (const wire of certs.slice(0, MAX_PENDING_CERTIFICATES)) {
       const cert = certificateFromWire(wire);
-      if (cert.source.height <= this.tracker.finalized.height) continue;
+      if (heightOf(cert.source) <= this.finalized.height) continue;
       const error = await certificateError(this.o.genesis, cert, (items) =>
         this.o.validator.verifySignatures(items),
       );
@@ -168,7 +175,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
         return;
       }
       this.o.metrics?.certificates.inc({ result: 'valid' });
-      this.pendingCerts.set(cert.source.height, cert);
+      this.pendingCerts.set(heightOf(cert.source), cert);
       while (this.pendingCerts.size > MAX_PENDING_CERTIFICATES) {
         this.pendingCerts.delete(Math.min(...this.pendingCerts.keys()));
       }
@@ -197,7 +204,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
         this.o.onPeerFault(peerId, 'MALFORMED_VOTE');
         return;
       }
-      if (vote.target.height <= this.tracker.finalized.height || vote.target.height > plausible) {
+      if (vote.target.epoch <= this.tracker.finalized.epoch || heightOf(vote.target) > plausible) {
         this.o.metrics?.votes.inc({ result: 'stale' });
         continue;
       }
@@ -264,23 +271,26 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
     }
   }
 
-  /** One vote for the tip, if the guard allows it: the guard is fsynced before the vote leaves. */
+  /**
+   * One vote for the tip, if the guard allows it (the guard is fsynced before the vote leaves):
+   * its round 0 from the highest justified checkpoint, or, once that round is justified, its
+   * confirmation round from it (README 15.4).
+   */
   private async voteForTip(): Promise<void> {
     const signer = this.signer!;
     const tip = this.o.chain.tip();
     if (tip.height === 0) return;
-    const target: Checkpoint = { height: tip.height, hash: tip.hash };
-    const source = this.tracker.highestJustified(tip.height - 1);
+    const round0 = checkpointAt(tip.height, tip.hash);
+    const confirming = this.tracker.isJustified(round0);
+    const source = confirming ? round0 : this.tracker.highestJustified(round0.epoch - 1);
+    const target = confirming ? checkpointAt(tip.height, tip.hash, 1) : round0;
+    if (this.guard && target.epoch <= this.guard.lastTargetEpoch) return; // voted this round already
     if (!mayVote(this.guard, source, target)) {
       this.o.metrics?.votesSigned.inc({ result: 'abstained' });
       return;
     }
-    const justified = this.tracker.highestJustified(tip.height);
-    const next: VoteGuardState = {
-      lastSourceHeight: source.height,
-      lastTargetHeight: target.height,
-      justified,
-    };
+    const justified = this.tracker.highestJustified(target.epoch);
+    const next: VoteGuardState = { lastSourceEpoch: source.epoch, lastTargetEpoch: target.epoch, justified };
     await this.o.store.setVoteGuardAsync(encodeVoteGuard(next));
     this.guard = next;
     if (this.stopped) return;
@@ -289,12 +299,12 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
     this.tracker.add(vote);
     this.relay.relay([vote]);
     this.o.metrics?.votesSigned.inc({ result: 'signed' });
-    if (this.o.equivocate && source.height > 0) {
-      // Test only: a second vote for the same target height from another source (a double vote).
+    if (this.o.equivocate && !confirming) {
+      // Test only: a second round-0 vote for the same target epoch and another block (a double vote).
       const twin = signVote(this.o.genesis.networkId, signer, {
         validatorIndex: this.myIndex,
-        source: { height: 0, hash: genesisHash(this.o.genesis) },
-        target: { height: target.height, hash: new Uint8Array(32).fill(0xee) },
+        source: checkpointAt(0, genesisHash(this.o.genesis)),
+        target: { epoch: target.epoch, hash: new Uint8Array(32).fill(0xee) },
       });
       this.relay.relay([twin]);
     }
@@ -323,7 +333,9 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   private async finalizeLoop(): Promise<void> {
     do {
       this.evaluateAgain = false;
+      const justifiedBefore = this.tracker.justifiedCount;
       const next = this.tracker.evaluate();
+      if (this.tracker.justifiedCount !== justifiedBefore) this.scheduleVote(); // maybe a confirmation round
       if (next === undefined || this.stopped) continue;
       await this.applyFinalized(next.finalized, next.certificate);
       this.evaluateAgain = true;
@@ -333,38 +345,43 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   private tryPendingCertificates(): void {
     let best: Certificate | undefined;
     for (const [height, cert] of this.pendingCerts) {
-      if (height <= this.tracker.finalized.height) this.pendingCerts.delete(height);
+      if (height <= this.finalized.height) this.pendingCerts.delete(height);
       else if (this.tracker.canonical(cert.source) && this.tracker.canonical(cert.target)) {
-        if (best === undefined || height > best.source.height) best = cert;
+        if (best === undefined || cert.source.epoch > best.source.epoch) best = cert;
       }
     }
     if (best === undefined || this.stopped) return;
     const cert = best;
-    this.pendingCerts.delete(cert.source.height);
+    this.pendingCerts.delete(heightOf(cert.source));
     this.writes = this.writes
       .then(() => this.applyFinalized(cert.source, cert))
       .catch((error) => this.warn(error));
   }
 
   private async applyFinalized(cp: Checkpoint, certificate: Certificate | undefined): Promise<void> {
-    if (cp.height <= this.tracker.finalized.height) return;
-    try {
-      await this.o.store.setFinalizedAsync({
-        height: cp.height,
-        hash: cp.hash,
-        ...(certificate ? { certificate: encodeCertificate(certificate) } : {}),
-      });
-    } catch (error) {
-      // The block left the chain meanwhile (a reorg won the race) or the store failed: not final.
-      this.log.debug({ height: cp.height, err: (error as Error).message }, 'finalization not stored');
-      return;
+    if (cp.epoch <= this.tracker.finalized.epoch) return;
+    const height = heightOf(cp);
+    if (height > this.finalized.height) {
+      try {
+        await this.o.store.setFinalizedAsync({
+          height,
+          hash: cp.hash,
+          ...(certificate ? { certificate: encodeCertificate(certificate) } : {}),
+        });
+      } catch (error) {
+        // The block left the chain meanwhile (a reorg won the race) or the store failed: not final.
+        this.log.debug({ height, err: (error as Error).message }, 'finalization not stored');
+        return;
+      }
     }
+    const before = this.finalized.height;
     this.tracker.setFinalized(cp);
-    this.o.chain.setFinalizedHeight(cp.height);
-    const lagBlocks = this.o.chain.tip().height - cp.height;
-    this.o.metrics?.finalized(cp.height, lagBlocks);
-    this.log.debug({ height: cp.height, hash: toHex(cp.hash).slice(0, 16), lagBlocks }, 'finalized');
-    this.emit('finalized', { height: cp.height, hash: cp.hash, certificate, lagBlocks });
+    if (height === before) return; // the same block again (its confirmation round): nothing new
+    this.o.chain.setFinalizedHeight(height);
+    const lagBlocks = this.o.chain.tip().height - height;
+    this.o.metrics?.finalized(height, lagBlocks);
+    this.log.debug({ height, hash: toHex(cp.hash).slice(0, 16), lagBlocks }, 'finalized');
+    this.emit('finalized', { height, hash: cp.hash, certificate, lagBlocks });
   }
 
   private warn(error: unknown): void {

@@ -1,7 +1,15 @@
 import { bytesEqual, toHex } from '../bytes.js';
 import type { GenesisConfig } from '../genesis.js';
 import type { Certificate } from './certificate.js';
-import { type Checkpoint, linkKey, quorumOf, slashable, type Vote, validatorIdentities } from './vote.js';
+import {
+  type Checkpoint,
+  heightOf,
+  linkKey,
+  quorumOf,
+  slashable,
+  type Vote,
+  validatorIdentities,
+} from './vote.js';
 
 /** What the tracker needs of the chain: the canonical hash at a height (undefined above the tip). */
 export interface FinalityChain {
@@ -11,13 +19,13 @@ export interface FinalityChain {
 export interface FinalityTrackerOptions {
   genesis: GenesisConfig;
   chain: FinalityChain;
-  /** The finalized block to start from (stored, else genesis). */
+  /** The finalized checkpoint to start from (the stored block's round 0, else genesis). */
   finalized: Checkpoint;
   /** Links (source → target) tallied at once; the lowest target goes first past it. Default 1 024. */
   maxLinks?: number;
   /** Recent votes kept per validator to find equivocations. Default 64. */
   recentPerValidator?: number;
-  /** Justified blocks remembered above the finalized one. Default 1 024. */
+  /** Justified checkpoints remembered above the finalized one. Default 1 024. */
   maxJustified?: number;
 }
 
@@ -31,17 +39,18 @@ interface Link {
 export type AddVoteResult =
   | { readonly status: 'counted' }
   | { readonly status: 'duplicate' }
-  /** Below the finalized block: nothing left to decide with it. */
+  /** At or below the finalized checkpoint: nothing left to decide with it. */
   | { readonly status: 'stale' }
   /** Conflicts with a vote this validator signed before: evidence, and not counted. */
   | { readonly status: 'equivocation'; readonly earlier: Vote; readonly kind: 'double' | 'surround' };
 
 /**
- * Casper FFG over every block (consensus README 15): tallies verified votes per link, marks
- * targets justified once more than 2/3 of the validators voted a link from a justified source,
- * and finalizes a justified block whose child is justified by a link from it. Everything is
- * judged against the canonical chain as it is now, so a reorg simply stops counting what left
- * it. Holds only verified votes; every map is bounded.
+ * Casper FFG with two epochs per block (consensus README 15): tallies verified votes per link,
+ * marks a target justified once more than 2/3 of the validators voted one link to it from a
+ * justified source, and finalizes a justified checkpoint whose next epoch is justified by a
+ * link from it (usually the block's own confirmation round). Everything is judged against the
+ * canonical chain as it is now, so a reorg simply stops counting what left it. Holds only
+ * verified votes; every map is bounded.
  */
 export class FinalityTracker {
   readonly quorum: number;
@@ -49,6 +58,7 @@ export class FinalityTracker {
   private readonly ids: number[];
   private current: Checkpoint;
   private readonly links = new Map<string, Link>();
+  /** Justified checkpoints above the finalized one: `epoch:hash` → epoch. */
   private readonly justified = new Map<string, number>();
   private readonly recent = new Map<number, Vote[]>();
   private readonly maxLinks: number;
@@ -66,45 +76,42 @@ export class FinalityTracker {
     this.maxJustified = o.maxJustified ?? 1_024;
   }
 
+  /** The finalized checkpoint (its block and every ancestor are final). */
   get finalized(): Checkpoint {
     return this.current;
   }
 
-  /** Whether `cp` is on the canonical chain now. */
+  /** Whether `cp`'s block is on the canonical chain now. */
   canonical(cp: Checkpoint): boolean {
-    const hash = this.o.chain.hashAt(cp.height);
+    const hash = this.o.chain.hashAt(heightOf(cp));
     return hash !== undefined && bytesEqual(hash, cp.hash);
   }
 
-  /** Justified and on the canonical chain (the finalized block always is). */
+  /** Justified and on the canonical chain (the finalized checkpoint always is). */
   isJustified(cp: Checkpoint): boolean {
-    if (cp.height === this.current.height && bytesEqual(cp.hash, this.current.hash)) return true;
-    return (
-      cp.height > this.current.height &&
-      this.justified.get(toHex(cp.hash)) === cp.height &&
-      this.canonical(cp)
-    );
+    if (cp.epoch === this.current.epoch && bytesEqual(cp.hash, this.current.hash)) return true;
+    return cp.epoch > this.current.epoch && this.justified.has(keyOf(cp)) && this.canonical(cp);
   }
 
-  /** The highest justified canonical block at or below `height`: the source of our next vote. */
-  highestJustified(height: number): Checkpoint {
+  /** The highest justified canonical checkpoint at or below `epoch`: the source of our next vote. */
+  highestJustified(epoch: number): Checkpoint {
     let best = this.current;
-    for (const [hex, h] of this.justified) {
-      if (h <= best.height || h > height) continue;
-      const hash = this.o.chain.hashAt(h);
-      if (hash !== undefined && toHex(hash) === hex) best = { height: h, hash };
+    for (const [key, e] of this.justified) {
+      if (e <= best.epoch || e > epoch) continue;
+      const hash = this.o.chain.hashAt(Math.floor(e / 2));
+      if (hash !== undefined && key === `${e}:${toHex(hash)}`) best = { epoch: e, hash };
     }
     return best;
   }
 
-  /** Records a block as justified that this node saw justified before a restart (its own vote guard). */
+  /** Records a checkpoint this node saw justified before a restart (its own vote guard). */
   markJustified(cp: Checkpoint): void {
-    if (cp.height > this.current.height) this.rememberJustified(cp);
+    if (cp.epoch > this.current.epoch) this.rememberJustified(cp);
   }
 
   /** Adds a vote whose signature was verified. */
   add(vote: Vote): AddVoteResult {
-    if (vote.target.height <= this.current.height) return { status: 'stale' };
+    if (vote.target.epoch <= this.current.epoch) return { status: 'stale' };
     const id = this.ids[vote.validatorIndex];
     if (id === undefined) throw new RangeError(`validator index ${vote.validatorIndex}`);
     const key = linkKey(vote.source, vote.target);
@@ -129,27 +136,27 @@ export class FinalityTracker {
 
   /**
    * Justifies what the counted links now justify on the canonical chain and returns the highest
-   * newly finalizable block with its certificate (not yet applied: call `setFinalized` once it
-   * is stored), or undefined.
+   * newly finalizable checkpoint with its certificate (not yet applied: call `setFinalized`
+   * once it is stored), or undefined. New justifications show in `justifiedCount`.
    */
   evaluate(): { finalized: Checkpoint; certificate: Certificate } | undefined {
     const full = [...this.links.values()].filter((l) => l.voters.size >= this.quorum);
-    full.sort((a, b) => a.source.height - b.source.height || a.target.height - b.target.height);
+    full.sort((a, b) => a.source.epoch - b.source.epoch || a.target.epoch - b.target.epoch);
     for (let changed = true; changed; ) {
       changed = false;
       for (const link of full) {
         if (this.isJustified(link.target) || !this.isJustified(link.source) || !this.canonical(link.target))
           continue;
         this.rememberJustified(link.target);
+        this.justifiedCount++;
         changed = true;
       }
     }
     let best: Link | undefined;
     for (const link of full) {
-      if (link.target.height !== link.source.height + 1 || link.source.height <= this.current.height)
-        continue;
+      if (link.target.epoch !== link.source.epoch + 1 || link.source.epoch <= this.current.epoch) continue;
       if (!this.isJustified(link.source) || !this.canonical(link.target)) continue;
-      if (best === undefined || link.source.height > best.source.height) best = link;
+      if (best === undefined || link.source.epoch > best.source.epoch) best = link;
     }
     if (best === undefined) return undefined;
     const votes = [...best.voters.values()]
@@ -158,12 +165,15 @@ export class FinalityTracker {
     return { finalized: best.source, certificate: { source: best.source, target: best.target, votes } };
   }
 
-  /** Moves the finalized block up (after it is stored) and forgets what lies at or below it. */
+  /** How many checkpoints became justified so far (a caller sees new justifications by its change). */
+  justifiedCount = 0;
+
+  /** Moves the finalized checkpoint up (after it is stored) and forgets what lies at or below it. */
   setFinalized(cp: Checkpoint): void {
-    if (cp.height <= this.current.height) return;
+    if (cp.epoch <= this.current.epoch) return;
     this.current = cp;
-    for (const [key, link] of this.links) if (link.target.height <= cp.height) this.links.delete(key);
-    for (const [hex, h] of this.justified) if (h <= cp.height) this.justified.delete(hex);
+    for (const [key, link] of this.links) if (link.target.epoch <= cp.epoch) this.links.delete(key);
+    for (const [key, e] of this.justified) if (e <= cp.epoch) this.justified.delete(key);
   }
 
   /** Counted votes for the link source → target (for tests, metrics and RPC). */
@@ -171,9 +181,9 @@ export class FinalityTracker {
     return this.links.get(linkKey(source, target))?.voters.size ?? 0;
   }
 
-  /** Up to `limit` counted votes above the finalized block, newest targets first (for a new peer). */
+  /** Up to `limit` counted votes above the finalized checkpoint, newest targets first (for a new peer). */
   recentVotes(limit: number): Vote[] {
-    const links = [...this.links.values()].sort((a, b) => b.target.height - a.target.height);
+    const links = [...this.links.values()].sort((a, b) => b.target.epoch - a.target.epoch);
     const out: Vote[] = [];
     for (const link of links) {
       for (const vote of link.voters.values()) {
@@ -189,7 +199,7 @@ export class FinalityTracker {
   }
 
   private rememberJustified(cp: Checkpoint): void {
-    this.justified.set(toHex(cp.hash), cp.height);
+    this.justified.set(keyOf(cp), cp.epoch);
     if (this.justified.size <= this.maxJustified) return;
     let lowest: [string, number] | undefined;
     for (const entry of this.justified) if (lowest === undefined || entry[1] < lowest[1]) lowest = entry;
@@ -201,8 +211,12 @@ export class FinalityTracker {
     if (this.links.size <= this.maxLinks) return;
     let lowest: [string, Link] | undefined;
     for (const entry of this.links) {
-      if (lowest === undefined || entry[1].target.height < lowest[1].target.height) lowest = entry;
+      if (lowest === undefined || entry[1].target.epoch < lowest[1].target.epoch) lowest = entry;
     }
     if (lowest) this.links.delete(lowest[0]);
   }
+}
+
+function keyOf(cp: Checkpoint): string {
+  return `${cp.epoch}:${toHex(cp.hash)}`;
 }

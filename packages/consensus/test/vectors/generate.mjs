@@ -202,52 +202,59 @@ write('signature-validity.json', [
     blockReward: 1n,
     timestampMs: 0,
   });
-  const cp = (height, fill) => ({ height, hash: new Uint8Array(32).fill(fill) });
+  // A checkpoint is (epoch, hash): epoch 2·h is the block at height h, 2·h + 1 its confirmation.
+  const cp = (epoch, fill) => ({ epoch, hash: new Uint8Array(32).fill(fill) });
   const links = [
-    [0, cp(0, 0x00), cp(1, 0x11)],
-    [3, cp(7, 0x77), cp(8, 0x88)],
-    [1, cp(2, 0x22), cp(9_007_199_254_740_991, 0xff)],
+    [0, cp(0, 0x00), cp(2, 0x11)],
+    [3, cp(14, 0x77), cp(15, 0x77)],
+    [1, cp(4, 0x22), cp(9_007_199_254_740_991, 0xff)],
   ];
+  const json = (x) => ({ epoch: x.epoch, hash: c.toHex(x.hash) });
   const voteVectors = links.map(([i, source, target]) => {
     const vote = c.signVote(networkId, new c.Signer(voteKeys[i]), { validatorIndex: i, source, target });
     return {
       validatorIndex: i,
-      source: { height: source.height, hash: c.toHex(source.hash) },
-      target: { height: target.height, hash: c.toHex(target.hash) },
+      source: json(source),
+      target: json(target),
       message: c.toHex(c.voteSigningMessage(networkId, source, target)),
       signature: c.toHex(vote.signature),
     };
   });
-  const source = cp(41, 0x41);
-  const target = cp(42, 0x42);
+  // Block 41's round 0 and its confirmation round.
+  const source = cp(82, 0x41);
+  const target = cp(83, 0x41);
   const sig = (i, s = source, t = target) =>
     c.toHex(
       c.signVote(networkId, new c.Signer(voteKeys[i]), { validatorIndex: i, source: s, target: t }).signature,
     );
-  const certOf = (votes, s = source, t = target) => ({
-    source: { height: s.height, hash: c.toHex(s.hash) },
-    target: { height: t.height, hash: c.toHex(t.hash) },
-    votes,
-  });
+  const certOf = (votes, s = source, t = target) => ({ source: json(s), target: json(t), votes });
   const v = (i, signature = sig(i)) => ({ validatorIndex: i, signature });
-  const farTarget = cp(43, 0x43);
+  const far = cp(84, 0x43);
+  const otherBlock = cp(83, 0x42);
+  const onLink = (s, t) => [0, 1, 2].map((i) => v(i, sig(i, s, t)));
   const certificates = [
     { case: 'three of four validators (a quorum)', certificate: certOf([v(0), v(1), v(3)]), valid: true },
     { case: 'all four', certificate: certOf([v(0), v(1), v(2), v(3)]), valid: true },
+    {
+      case: "from a confirmation round to the child's round 0",
+      certificate: certOf(onLink(target, far), target, far),
+      valid: true,
+    },
     { case: 'two of four (below the quorum of 3)', certificate: certOf([v(0), v(1)]), valid: false },
     { case: 'a validator twice', certificate: certOf([v(0), v(1), v(1)]), valid: false },
     {
       case: 'a signature over another link',
-      certificate: certOf([v(0), v(1), v(2, sig(2, source, farTarget))]),
+      certificate: certOf([v(0), v(1), v(2, sig(2, source, far))]),
       valid: false,
     },
     {
-      case: 'target not the direct child',
-      certificate: certOf(
-        [v(0, sig(0, source, farTarget)), v(1, sig(1, source, farTarget)), v(2, sig(2, source, farTarget))],
-        source,
-        farTarget,
-      ),
+      case: 'target not the next epoch',
+      certificate: certOf(onLink(source, far), source, far),
+      valid: false,
+    },
+    {
+      case: 'a confirmation round of another block',
+      certificate: certOf(onLink(source, otherBlock), source, otherBlock),
       valid: false,
     },
     {
@@ -260,8 +267,8 @@ write('signature-validity.json', [
   const inline = new c.InlineValidator();
   for (const x of certificates) {
     const cert = {
-      source: { height: x.certificate.source.height, hash: c.fromHex(x.certificate.source.hash) },
-      target: { height: x.certificate.target.height, hash: c.fromHex(x.certificate.target.hash) },
+      source: { epoch: x.certificate.source.epoch, hash: c.fromHex(x.certificate.source.hash) },
+      target: { epoch: x.certificate.target.epoch, hash: c.fromHex(x.certificate.target.hash) },
       votes: x.certificate.votes.map((v) => ({
         validatorIndex: v.validatorIndex,
         signature: c.fromHex(v.signature),

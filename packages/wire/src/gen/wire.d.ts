@@ -946,9 +946,9 @@ export namespace tc {
             constructor(properties?: tc.v1.Vote.$Properties);
             $unknowns?: Uint8Array[];
             validatorIndex: number;
-            sourceHeight: Long;
+            sourceEpoch: Long;
             sourceHash: Uint8Array;
-            targetHeight: Long;
+            targetEpoch: Long;
             targetHash: Uint8Array;
             signature: Uint8Array;
             static create(properties: tc.v1.Vote.$Shape): tc.v1.Vote & tc.v1.Vote.$Shape;
@@ -965,9 +965,9 @@ export namespace tc {
         namespace Vote {
             interface $Properties {
                 validatorIndex?: (number|null);
-                sourceHeight?: (Long|null);
+                sourceEpoch?: (Long|null);
                 sourceHash?: (Uint8Array|null);
-                targetHeight?: (Long|null);
+                targetEpoch?: (Long|null);
                 targetHash?: (Uint8Array|null);
                 signature?: (Uint8Array|null);
                 $unknowns?: Uint8Array[];
@@ -1035,9 +1035,9 @@ export namespace tc {
         class Certificate {
             constructor(properties?: tc.v1.Certificate.$Properties);
             $unknowns?: Uint8Array[];
-            sourceHeight: Long;
+            sourceEpoch: Long;
             sourceHash: Uint8Array;
-            targetHeight: Long;
+            targetEpoch: Long;
             targetHash: Uint8Array;
             votes: tc.v1.CertificateVote.$Properties[];
             static create(properties: tc.v1.Certificate.$Shape): tc.v1.Certificate & tc.v1.Certificate.$Shape;
@@ -1053,9 +1053,9 @@ export namespace tc {
 
         namespace Certificate {
             interface $Properties {
-                sourceHeight?: (Long|null);
+                sourceEpoch?: (Long|null);
                 sourceHash?: (Uint8Array|null);
-                targetHeight?: (Long|null);
+                targetEpoch?: (Long|null);
                 targetHash?: (Uint8Array|null);
                 votes?: (tc.v1.CertificateVote.$Properties[]|null);
                 $unknowns?: Uint8Array[];

@@ -9853,9 +9853,9 @@ export const tc = $root.tc = (() => {
              * Properties of a Vote.
              * @typedef {Object} tc.v1.Vote.$Properties
              * @property {number|null} [validatorIndex] Vote validatorIndex
-             * @property {Long|null} [sourceHeight] Vote sourceHeight
+             * @property {Long|null} [sourceEpoch] Vote sourceEpoch
              * @property {Uint8Array|null} [sourceHash] Vote sourceHash
-             * @property {Long|null} [targetHeight] Vote targetHeight
+             * @property {Long|null} [targetEpoch] Vote targetEpoch
              * @property {Uint8Array|null} [targetHash] Vote targetHash
              * @property {Uint8Array|null} [signature] Vote signature
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
@@ -9898,12 +9898,12 @@ export const tc = $root.tc = (() => {
             Vote.prototype.validatorIndex = 0;
 
             /**
-             * Vote sourceHeight.
-             * @member {Long} sourceHeight
+             * Vote sourceEpoch.
+             * @member {Long} sourceEpoch
              * @memberof tc.v1.Vote
              * @instance
              */
-            Vote.prototype.sourceHeight = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+            Vote.prototype.sourceEpoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
              * Vote sourceHash.
@@ -9914,12 +9914,12 @@ export const tc = $root.tc = (() => {
             Vote.prototype.sourceHash = $util.newBuffer([]);
 
             /**
-             * Vote targetHeight.
-             * @member {Long} targetHeight
+             * Vote targetEpoch.
+             * @member {Long} targetEpoch
              * @memberof tc.v1.Vote
              * @instance
              */
-            Vote.prototype.targetHeight = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+            Vote.prototype.targetEpoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
              * Vote targetHash.
@@ -9971,12 +9971,12 @@ export const tc = $root.tc = (() => {
                     throw $Error("max depth exceeded");
                 if (message.validatorIndex != null && $Object.hasOwnProperty.call(message, "validatorIndex") && message.validatorIndex !== 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.validatorIndex);
-                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight") && (typeof message.sourceHeight === "object" ? message.sourceHeight.low || message.sourceHeight.high : message.sourceHeight !== 0))
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.sourceHeight);
+                if (message.sourceEpoch != null && $Object.hasOwnProperty.call(message, "sourceEpoch") && (typeof message.sourceEpoch === "object" ? message.sourceEpoch.low || message.sourceEpoch.high : message.sourceEpoch !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.sourceEpoch);
                 if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash") && message.sourceHash.length)
                     writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.sourceHash);
-                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight") && (typeof message.targetHeight === "object" ? message.targetHeight.low || message.targetHeight.high : message.targetHeight !== 0))
-                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.targetHeight);
+                if (message.targetEpoch != null && $Object.hasOwnProperty.call(message, "targetEpoch") && (typeof message.targetEpoch === "object" ? message.targetEpoch.low || message.targetEpoch.high : message.targetEpoch !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.targetEpoch);
                 if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash") && message.targetHash.length)
                     writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.targetHash);
                 if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
@@ -10038,9 +10038,9 @@ export const tc = $root.tc = (() => {
                             if (wireType !== 0)
                                 break;
                             if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.sourceHeight = value;
+                                message.sourceEpoch = value;
                             else
-                                delete message.sourceHeight;
+                                delete message.sourceEpoch;
                             continue;
                         }
                     case 3: {
@@ -10056,9 +10056,9 @@ export const tc = $root.tc = (() => {
                             if (wireType !== 0)
                                 break;
                             if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.targetHeight = value;
+                                message.targetEpoch = value;
                             else
-                                delete message.targetHeight;
+                                delete message.targetEpoch;
                             continue;
                         }
                     case 5: {
@@ -10114,15 +10114,15 @@ export const tc = $root.tc = (() => {
                 if (message.validatorIndex != null && $Object.hasOwnProperty.call(message, "validatorIndex"))
                     if (!$util.isInteger(message.validatorIndex))
                         return "validatorIndex: integer expected";
-                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight"))
-                    if (!$util.isInteger(message.sourceHeight) && !(message.sourceHeight && $util.isInteger(message.sourceHeight.low) && $util.isInteger(message.sourceHeight.high)))
-                        return "sourceHeight: integer|Long expected";
+                if (message.sourceEpoch != null && $Object.hasOwnProperty.call(message, "sourceEpoch"))
+                    if (!$util.isInteger(message.sourceEpoch) && !(message.sourceEpoch && $util.isInteger(message.sourceEpoch.low) && $util.isInteger(message.sourceEpoch.high)))
+                        return "sourceEpoch: integer|Long expected";
                 if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash"))
                     if (!(message.sourceHash && typeof message.sourceHash.length === "number" || $util.isString(message.sourceHash)))
                         return "sourceHash: buffer expected";
-                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight"))
-                    if (!$util.isInteger(message.targetHeight) && !(message.targetHeight && $util.isInteger(message.targetHeight.low) && $util.isInteger(message.targetHeight.high)))
-                        return "targetHeight: integer|Long expected";
+                if (message.targetEpoch != null && $Object.hasOwnProperty.call(message, "targetEpoch"))
+                    if (!$util.isInteger(message.targetEpoch) && !(message.targetEpoch && $util.isInteger(message.targetEpoch.low) && $util.isInteger(message.targetEpoch.high)))
+                        return "targetEpoch: integer|Long expected";
                 if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash"))
                     if (!(message.targetHash && typeof message.targetHash.length === "number" || $util.isString(message.targetHash)))
                         return "targetHash: buffer expected";
@@ -10153,32 +10153,32 @@ export const tc = $root.tc = (() => {
                 if (object.validatorIndex != null)
                     if ($Number(object.validatorIndex) !== 0)
                         message.validatorIndex = object.validatorIndex >>> 0;
-                if (object.sourceHeight != null)
-                    if (typeof object.sourceHeight === "object" ? object.sourceHeight.low || object.sourceHeight.high : $Number(object.sourceHeight) !== 0)
+                if (object.sourceEpoch != null)
+                    if (typeof object.sourceEpoch === "object" ? object.sourceEpoch.low || object.sourceEpoch.high : $Number(object.sourceEpoch) !== 0)
                         if ($util.Long)
-                            message.sourceHeight = $util.Long.fromValue(object.sourceHeight, true);
-                        else if (typeof object.sourceHeight === "string")
-                            message.sourceHeight = $parseInt(object.sourceHeight, 10);
-                        else if (typeof object.sourceHeight === "number")
-                            message.sourceHeight = object.sourceHeight;
-                        else if (typeof object.sourceHeight === "object")
-                            message.sourceHeight = new $util.LongBits(object.sourceHeight.low >>> 0, object.sourceHeight.high >>> 0).toNumber(true);
+                            message.sourceEpoch = $util.Long.fromValue(object.sourceEpoch, true);
+                        else if (typeof object.sourceEpoch === "string")
+                            message.sourceEpoch = $parseInt(object.sourceEpoch, 10);
+                        else if (typeof object.sourceEpoch === "number")
+                            message.sourceEpoch = object.sourceEpoch;
+                        else if (typeof object.sourceEpoch === "object")
+                            message.sourceEpoch = new $util.LongBits(object.sourceEpoch.low >>> 0, object.sourceEpoch.high >>> 0).toNumber(true);
                 if (object.sourceHash != null)
                     if (object.sourceHash.length)
                         if (typeof object.sourceHash === "string")
                             $util.base64.decode(object.sourceHash, message.sourceHash = $util.newBuffer($util.base64.length(object.sourceHash)), 0);
                         else if (object.sourceHash.length >= 0)
                             message.sourceHash = object.sourceHash;
-                if (object.targetHeight != null)
-                    if (typeof object.targetHeight === "object" ? object.targetHeight.low || object.targetHeight.high : $Number(object.targetHeight) !== 0)
+                if (object.targetEpoch != null)
+                    if (typeof object.targetEpoch === "object" ? object.targetEpoch.low || object.targetEpoch.high : $Number(object.targetEpoch) !== 0)
                         if ($util.Long)
-                            message.targetHeight = $util.Long.fromValue(object.targetHeight, true);
-                        else if (typeof object.targetHeight === "string")
-                            message.targetHeight = $parseInt(object.targetHeight, 10);
-                        else if (typeof object.targetHeight === "number")
-                            message.targetHeight = object.targetHeight;
-                        else if (typeof object.targetHeight === "object")
-                            message.targetHeight = new $util.LongBits(object.targetHeight.low >>> 0, object.targetHeight.high >>> 0).toNumber(true);
+                            message.targetEpoch = $util.Long.fromValue(object.targetEpoch, true);
+                        else if (typeof object.targetEpoch === "string")
+                            message.targetEpoch = $parseInt(object.targetEpoch, 10);
+                        else if (typeof object.targetEpoch === "number")
+                            message.targetEpoch = object.targetEpoch;
+                        else if (typeof object.targetEpoch === "object")
+                            message.targetEpoch = new $util.LongBits(object.targetEpoch.low >>> 0, object.targetEpoch.high >>> 0).toNumber(true);
                 if (object.targetHash != null)
                     if (object.targetHash.length)
                         if (typeof object.targetHash === "string")
@@ -10215,9 +10215,9 @@ export const tc = $root.tc = (() => {
                     object.validatorIndex = 0;
                     if ($util.Long) {
                         let long = new $util.Long(0, 0, true);
-                        object.sourceHeight = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        object.sourceEpoch = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
-                        object.sourceHeight = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.sourceEpoch = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     if (options.bytes === $String)
                         object.sourceHash = "";
                     else {
@@ -10227,9 +10227,9 @@ export const tc = $root.tc = (() => {
                     }
                     if ($util.Long) {
                         let long = new $util.Long(0, 0, true);
-                        object.targetHeight = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        object.targetEpoch = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
-                        object.targetHeight = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.targetEpoch = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     if (options.bytes === $String)
                         object.targetHash = "";
                     else {
@@ -10247,22 +10247,22 @@ export const tc = $root.tc = (() => {
                 }
                 if (message.validatorIndex != null && $Object.hasOwnProperty.call(message, "validatorIndex"))
                     object.validatorIndex = message.validatorIndex;
-                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight"))
+                if (message.sourceEpoch != null && $Object.hasOwnProperty.call(message, "sourceEpoch"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.sourceHeight = typeof message.sourceHeight === "number" ? $BigInt(message.sourceHeight) : $util.Long.fromBits(message.sourceHeight.low >>> 0, message.sourceHeight.high >>> 0, true).toBigInt();
-                    else if (typeof message.sourceHeight === "number")
-                        object.sourceHeight = options.longs === $String ? $String(message.sourceHeight) : message.sourceHeight;
+                        object.sourceEpoch = typeof message.sourceEpoch === "number" ? $BigInt(message.sourceEpoch) : $util.Long.fromBits(message.sourceEpoch.low >>> 0, message.sourceEpoch.high >>> 0, true).toBigInt();
+                    else if (typeof message.sourceEpoch === "number")
+                        object.sourceEpoch = options.longs === $String ? $String(message.sourceEpoch) : message.sourceEpoch;
                     else
-                        object.sourceHeight = options.longs === $String ? $util.Long.prototype.toString.call(message.sourceHeight) : options.longs === $Number ? new $util.LongBits(message.sourceHeight.low >>> 0, message.sourceHeight.high >>> 0).toNumber(true) : message.sourceHeight;
+                        object.sourceEpoch = options.longs === $String ? $util.Long.prototype.toString.call(message.sourceEpoch) : options.longs === $Number ? new $util.LongBits(message.sourceEpoch.low >>> 0, message.sourceEpoch.high >>> 0).toNumber(true) : message.sourceEpoch;
                 if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash"))
                     object.sourceHash = options.bytes === $String ? $util.base64.encode(message.sourceHash, 0, message.sourceHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sourceHash) : message.sourceHash;
-                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight"))
+                if (message.targetEpoch != null && $Object.hasOwnProperty.call(message, "targetEpoch"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.targetHeight = typeof message.targetHeight === "number" ? $BigInt(message.targetHeight) : $util.Long.fromBits(message.targetHeight.low >>> 0, message.targetHeight.high >>> 0, true).toBigInt();
-                    else if (typeof message.targetHeight === "number")
-                        object.targetHeight = options.longs === $String ? $String(message.targetHeight) : message.targetHeight;
+                        object.targetEpoch = typeof message.targetEpoch === "number" ? $BigInt(message.targetEpoch) : $util.Long.fromBits(message.targetEpoch.low >>> 0, message.targetEpoch.high >>> 0, true).toBigInt();
+                    else if (typeof message.targetEpoch === "number")
+                        object.targetEpoch = options.longs === $String ? $String(message.targetEpoch) : message.targetEpoch;
                     else
-                        object.targetHeight = options.longs === $String ? $util.Long.prototype.toString.call(message.targetHeight) : options.longs === $Number ? new $util.LongBits(message.targetHeight.low >>> 0, message.targetHeight.high >>> 0).toNumber(true) : message.targetHeight;
+                        object.targetEpoch = options.longs === $String ? $util.Long.prototype.toString.call(message.targetEpoch) : options.longs === $Number ? new $util.LongBits(message.targetEpoch.low >>> 0, message.targetEpoch.high >>> 0).toNumber(true) : message.targetEpoch;
                 if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash"))
                     object.targetHash = options.bytes === $String ? $util.base64.encode(message.targetHash, 0, message.targetHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.targetHash) : message.targetHash;
                 if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
@@ -10851,9 +10851,9 @@ export const tc = $root.tc = (() => {
             /**
              * Properties of a Certificate.
              * @typedef {Object} tc.v1.Certificate.$Properties
-             * @property {Long|null} [sourceHeight] Certificate sourceHeight
+             * @property {Long|null} [sourceEpoch] Certificate sourceEpoch
              * @property {Uint8Array|null} [sourceHash] Certificate sourceHash
-             * @property {Long|null} [targetHeight] Certificate targetHeight
+             * @property {Long|null} [targetEpoch] Certificate targetEpoch
              * @property {Uint8Array|null} [targetHash] Certificate targetHash
              * @property {Array.<tc.v1.CertificateVote.$Properties>|null} [votes] Certificate votes
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
@@ -10889,12 +10889,12 @@ export const tc = $root.tc = (() => {
             };
 
             /**
-             * Certificate sourceHeight.
-             * @member {Long} sourceHeight
+             * Certificate sourceEpoch.
+             * @member {Long} sourceEpoch
              * @memberof tc.v1.Certificate
              * @instance
              */
-            Certificate.prototype.sourceHeight = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+            Certificate.prototype.sourceEpoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
              * Certificate sourceHash.
@@ -10905,12 +10905,12 @@ export const tc = $root.tc = (() => {
             Certificate.prototype.sourceHash = $util.newBuffer([]);
 
             /**
-             * Certificate targetHeight.
-             * @member {Long} targetHeight
+             * Certificate targetEpoch.
+             * @member {Long} targetEpoch
              * @memberof tc.v1.Certificate
              * @instance
              */
-            Certificate.prototype.targetHeight = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+            Certificate.prototype.targetEpoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
              * Certificate targetHash.
@@ -10960,12 +10960,12 @@ export const tc = $root.tc = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight") && (typeof message.sourceHeight === "object" ? message.sourceHeight.low || message.sourceHeight.high : message.sourceHeight !== 0))
-                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.sourceHeight);
+                if (message.sourceEpoch != null && $Object.hasOwnProperty.call(message, "sourceEpoch") && (typeof message.sourceEpoch === "object" ? message.sourceEpoch.low || message.sourceEpoch.high : message.sourceEpoch !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.sourceEpoch);
                 if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash") && message.sourceHash.length)
                     writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.sourceHash);
-                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight") && (typeof message.targetHeight === "object" ? message.targetHeight.low || message.targetHeight.high : message.targetHeight !== 0))
-                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.targetHeight);
+                if (message.targetEpoch != null && $Object.hasOwnProperty.call(message, "targetEpoch") && (typeof message.targetEpoch === "object" ? message.targetEpoch.low || message.targetEpoch.high : message.targetEpoch !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.targetEpoch);
                 if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash") && message.targetHash.length)
                     writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.targetHash);
                 if (message.votes != null && message.votes.length)
@@ -11019,9 +11019,9 @@ export const tc = $root.tc = (() => {
                             if (wireType !== 0)
                                 break;
                             if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.sourceHeight = value;
+                                message.sourceEpoch = value;
                             else
-                                delete message.sourceHeight;
+                                delete message.sourceEpoch;
                             continue;
                         }
                     case 2: {
@@ -11037,9 +11037,9 @@ export const tc = $root.tc = (() => {
                             if (wireType !== 0)
                                 break;
                             if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.targetHeight = value;
+                                message.targetEpoch = value;
                             else
-                                delete message.targetHeight;
+                                delete message.targetEpoch;
                             continue;
                         }
                     case 4: {
@@ -11091,15 +11091,15 @@ export const tc = $root.tc = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     return "max depth exceeded";
-                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight"))
-                    if (!$util.isInteger(message.sourceHeight) && !(message.sourceHeight && $util.isInteger(message.sourceHeight.low) && $util.isInteger(message.sourceHeight.high)))
-                        return "sourceHeight: integer|Long expected";
+                if (message.sourceEpoch != null && $Object.hasOwnProperty.call(message, "sourceEpoch"))
+                    if (!$util.isInteger(message.sourceEpoch) && !(message.sourceEpoch && $util.isInteger(message.sourceEpoch.low) && $util.isInteger(message.sourceEpoch.high)))
+                        return "sourceEpoch: integer|Long expected";
                 if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash"))
                     if (!(message.sourceHash && typeof message.sourceHash.length === "number" || $util.isString(message.sourceHash)))
                         return "sourceHash: buffer expected";
-                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight"))
-                    if (!$util.isInteger(message.targetHeight) && !(message.targetHeight && $util.isInteger(message.targetHeight.low) && $util.isInteger(message.targetHeight.high)))
-                        return "targetHeight: integer|Long expected";
+                if (message.targetEpoch != null && $Object.hasOwnProperty.call(message, "targetEpoch"))
+                    if (!$util.isInteger(message.targetEpoch) && !(message.targetEpoch && $util.isInteger(message.targetEpoch.low) && $util.isInteger(message.targetEpoch.high)))
+                        return "targetEpoch: integer|Long expected";
                 if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash"))
                     if (!(message.targetHash && typeof message.targetHash.length === "number" || $util.isString(message.targetHash)))
                         return "targetHash: buffer expected";
@@ -11133,32 +11133,32 @@ export const tc = $root.tc = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let message = new $root.tc.v1.Certificate();
-                if (object.sourceHeight != null)
-                    if (typeof object.sourceHeight === "object" ? object.sourceHeight.low || object.sourceHeight.high : $Number(object.sourceHeight) !== 0)
+                if (object.sourceEpoch != null)
+                    if (typeof object.sourceEpoch === "object" ? object.sourceEpoch.low || object.sourceEpoch.high : $Number(object.sourceEpoch) !== 0)
                         if ($util.Long)
-                            message.sourceHeight = $util.Long.fromValue(object.sourceHeight, true);
-                        else if (typeof object.sourceHeight === "string")
-                            message.sourceHeight = $parseInt(object.sourceHeight, 10);
-                        else if (typeof object.sourceHeight === "number")
-                            message.sourceHeight = object.sourceHeight;
-                        else if (typeof object.sourceHeight === "object")
-                            message.sourceHeight = new $util.LongBits(object.sourceHeight.low >>> 0, object.sourceHeight.high >>> 0).toNumber(true);
+                            message.sourceEpoch = $util.Long.fromValue(object.sourceEpoch, true);
+                        else if (typeof object.sourceEpoch === "string")
+                            message.sourceEpoch = $parseInt(object.sourceEpoch, 10);
+                        else if (typeof object.sourceEpoch === "number")
+                            message.sourceEpoch = object.sourceEpoch;
+                        else if (typeof object.sourceEpoch === "object")
+                            message.sourceEpoch = new $util.LongBits(object.sourceEpoch.low >>> 0, object.sourceEpoch.high >>> 0).toNumber(true);
                 if (object.sourceHash != null)
                     if (object.sourceHash.length)
                         if (typeof object.sourceHash === "string")
                             $util.base64.decode(object.sourceHash, message.sourceHash = $util.newBuffer($util.base64.length(object.sourceHash)), 0);
                         else if (object.sourceHash.length >= 0)
                             message.sourceHash = object.sourceHash;
-                if (object.targetHeight != null)
-                    if (typeof object.targetHeight === "object" ? object.targetHeight.low || object.targetHeight.high : $Number(object.targetHeight) !== 0)
+                if (object.targetEpoch != null)
+                    if (typeof object.targetEpoch === "object" ? object.targetEpoch.low || object.targetEpoch.high : $Number(object.targetEpoch) !== 0)
                         if ($util.Long)
-                            message.targetHeight = $util.Long.fromValue(object.targetHeight, true);
-                        else if (typeof object.targetHeight === "string")
-                            message.targetHeight = $parseInt(object.targetHeight, 10);
-                        else if (typeof object.targetHeight === "number")
-                            message.targetHeight = object.targetHeight;
-                        else if (typeof object.targetHeight === "object")
-                            message.targetHeight = new $util.LongBits(object.targetHeight.low >>> 0, object.targetHeight.high >>> 0).toNumber(true);
+                            message.targetEpoch = $util.Long.fromValue(object.targetEpoch, true);
+                        else if (typeof object.targetEpoch === "string")
+                            message.targetEpoch = $parseInt(object.targetEpoch, 10);
+                        else if (typeof object.targetEpoch === "number")
+                            message.targetEpoch = object.targetEpoch;
+                        else if (typeof object.targetEpoch === "object")
+                            message.targetEpoch = new $util.LongBits(object.targetEpoch.low >>> 0, object.targetEpoch.high >>> 0).toNumber(true);
                 if (object.targetHash != null)
                     if (object.targetHash.length)
                         if (typeof object.targetHash === "string")
@@ -11200,9 +11200,9 @@ export const tc = $root.tc = (() => {
                 if (options.defaults) {
                     if ($util.Long) {
                         let long = new $util.Long(0, 0, true);
-                        object.sourceHeight = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        object.sourceEpoch = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
-                        object.sourceHeight = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.sourceEpoch = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     if (options.bytes === $String)
                         object.sourceHash = "";
                     else {
@@ -11212,9 +11212,9 @@ export const tc = $root.tc = (() => {
                     }
                     if ($util.Long) {
                         let long = new $util.Long(0, 0, true);
-                        object.targetHeight = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        object.targetEpoch = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
-                        object.targetHeight = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.targetEpoch = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     if (options.bytes === $String)
                         object.targetHash = "";
                     else {
@@ -11223,22 +11223,22 @@ export const tc = $root.tc = (() => {
                             object.targetHash = $util.newBuffer(object.targetHash);
                     }
                 }
-                if (message.sourceHeight != null && $Object.hasOwnProperty.call(message, "sourceHeight"))
+                if (message.sourceEpoch != null && $Object.hasOwnProperty.call(message, "sourceEpoch"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.sourceHeight = typeof message.sourceHeight === "number" ? $BigInt(message.sourceHeight) : $util.Long.fromBits(message.sourceHeight.low >>> 0, message.sourceHeight.high >>> 0, true).toBigInt();
-                    else if (typeof message.sourceHeight === "number")
-                        object.sourceHeight = options.longs === $String ? $String(message.sourceHeight) : message.sourceHeight;
+                        object.sourceEpoch = typeof message.sourceEpoch === "number" ? $BigInt(message.sourceEpoch) : $util.Long.fromBits(message.sourceEpoch.low >>> 0, message.sourceEpoch.high >>> 0, true).toBigInt();
+                    else if (typeof message.sourceEpoch === "number")
+                        object.sourceEpoch = options.longs === $String ? $String(message.sourceEpoch) : message.sourceEpoch;
                     else
-                        object.sourceHeight = options.longs === $String ? $util.Long.prototype.toString.call(message.sourceHeight) : options.longs === $Number ? new $util.LongBits(message.sourceHeight.low >>> 0, message.sourceHeight.high >>> 0).toNumber(true) : message.sourceHeight;
+                        object.sourceEpoch = options.longs === $String ? $util.Long.prototype.toString.call(message.sourceEpoch) : options.longs === $Number ? new $util.LongBits(message.sourceEpoch.low >>> 0, message.sourceEpoch.high >>> 0).toNumber(true) : message.sourceEpoch;
                 if (message.sourceHash != null && $Object.hasOwnProperty.call(message, "sourceHash"))
                     object.sourceHash = options.bytes === $String ? $util.base64.encode(message.sourceHash, 0, message.sourceHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sourceHash) : message.sourceHash;
-                if (message.targetHeight != null && $Object.hasOwnProperty.call(message, "targetHeight"))
+                if (message.targetEpoch != null && $Object.hasOwnProperty.call(message, "targetEpoch"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.targetHeight = typeof message.targetHeight === "number" ? $BigInt(message.targetHeight) : $util.Long.fromBits(message.targetHeight.low >>> 0, message.targetHeight.high >>> 0, true).toBigInt();
-                    else if (typeof message.targetHeight === "number")
-                        object.targetHeight = options.longs === $String ? $String(message.targetHeight) : message.targetHeight;
+                        object.targetEpoch = typeof message.targetEpoch === "number" ? $BigInt(message.targetEpoch) : $util.Long.fromBits(message.targetEpoch.low >>> 0, message.targetEpoch.high >>> 0, true).toBigInt();
+                    else if (typeof message.targetEpoch === "number")
+                        object.targetEpoch = options.longs === $String ? $String(message.targetEpoch) : message.targetEpoch;
                     else
-                        object.targetHeight = options.longs === $String ? $util.Long.prototype.toString.call(message.targetHeight) : options.longs === $Number ? new $util.LongBits(message.targetHeight.low >>> 0, message.targetHeight.high >>> 0).toNumber(true) : message.targetHeight;
+                        object.targetEpoch = options.longs === $String ? $util.Long.prototype.toString.call(message.targetEpoch) : options.longs === $Number ? new $util.LongBits(message.targetEpoch.low >>> 0, message.targetEpoch.high >>> 0).toNumber(true) : message.targetEpoch;
                 if (message.targetHash != null && $Object.hasOwnProperty.call(message, "targetHash"))
                     object.targetHash = options.bytes === $String ? $util.base64.encode(message.targetHash, 0, message.targetHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.targetHash) : message.targetHash;
                 if (message.votes && message.votes.length) {
