@@ -158,7 +158,8 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
 
   /** A new peer gets the votes we hold above the finalized block, so a reconnecting node catches up. */
   onPeerConnected(peerId: string): void {
-    if (!this.stopped) this.relay.sendTo(peerId, this.tracker.recentVotes(4 * MAX_VOTES_PER_MESSAGE));
+    // One message's worth, newest targets first: what a catching-up peer needs most, within one burst.
+    if (!this.stopped) this.relay.sendTo(peerId, this.tracker.recentVotes(MAX_VOTES_PER_MESSAGE));
   }
 
   /** Certificates a range sync carried: verified, then applied once their blocks are canonical. */

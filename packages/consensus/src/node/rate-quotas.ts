@@ -1,5 +1,5 @@
 import { DEFAULT_RATE_QUOTA, DEFAULT_RATE_QUOTAS, type RateQuota } from '@tc/registry';
-import { MAX_TXIDS_PER_MESSAGE } from '@tc/wire';
+import { MAX_TXIDS_PER_MESSAGE, MAX_VOTES_PER_MESSAGE } from '@tc/wire';
 import { SIGNATURE_BYTES } from '../bytes.js';
 import { CANONICAL_INPUT_BYTES, CANONICAL_OUTPUT_BYTES, CANONICAL_TX_FIXED_BYTES } from '../canonical.js';
 import type { GenesisConfig } from '../genesis.js';
@@ -33,8 +33,8 @@ export function slotRateQuotas(slotMs: number): { blockAnnounce: RateQuota } {
  * message of ids. Over it is back-pressure without blame (see the registry README).
  */
 export function capacityRateQuotas(
-  genesis: Pick<GenesisConfig, 'slotMs' | 'maxBlockBytes'>,
-): Record<'txInventory' | 'getTxs' | 'txBroadcast' | 'blockAnnounce', RateQuota> {
+  genesis: Pick<GenesisConfig, 'slotMs' | 'maxBlockBytes'> & { validators?: readonly unknown[] },
+): Record<'txInventory' | 'getTxs' | 'txBroadcast' | 'blockAnnounce' | 'votes', RateQuota> {
   const txsPerBlock = Math.ceil(genesis.maxBlockBytes / MIN_TX_BYTES);
   const perSec = (2 * txsPerBlock * 1_000) / Math.max(1, genesis.slotMs);
   const burst = Math.max(MAX_TXIDS_PER_MESSAGE, 4 * txsPerBlock);
@@ -44,5 +44,19 @@ export function capacityRateQuotas(
     getTxs: atLeast('getTxs', txQuota),
     txBroadcast: atLeast('txBroadcast', txQuota),
     ...slotRateQuotas(genesis.slotMs),
+    votes: votesQuota(genesis.validators?.length ?? 1, genesis.slotMs),
   };
+}
+
+/**
+ * Votes a peer may send: every validator votes twice per block (README 15.4) and each vote
+ * crosses each link about once; allow 4 blocks' worth per slot (forks, catch-up after a
+ * partition), with a burst of a whole catch-up message, never below the registry's floor.
+ */
+export function votesQuota(validators: number, slotMs: number): RateQuota {
+  const perSec = (4 * 2 * validators * 1_000) / Math.max(1, slotMs);
+  return atLeast('votes', {
+    ratePerSec: Math.ceil(perSec),
+    burst: Math.max(MAX_VOTES_PER_MESSAGE, Math.ceil(4 * perSec)),
+  });
 }
