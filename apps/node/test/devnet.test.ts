@@ -95,7 +95,7 @@ describe('devnet supervisor', () => {
     expect(summary.blocks).toBeGreaterThan(0);
     expect(summary.transactions).toBeGreaterThan(0);
     expect(summary.nodes.every((n) => n.tip === summary.tipHash)).toBe(true);
-    expect(out.some((l) => /^t=\d+s height=\[\d+,\d+\] peers=\[1,1\]/.test(l))).toBe(true);
+    expect(out.some((l) => /^t=\d+s height=\[\d+,\d+\] final=\[\d+,\d+\] peers=\[1,1\]/.test(l))).toBe(true);
     expect(formatSummary(summary).join('\n')).toContain('tips agree:    yes');
     // Each node has its own datadir, config with the other node as peer, and a log.
     const cfg0 = JSON.parse(readFileSync(join(dir, 'net', 'node-0', 'config.json'), 'utf8'));
@@ -121,8 +121,8 @@ describe('devnet supervisor', () => {
     expect(r.stderr).toContain('devnet: stopping (SIGINT)');
     expect(r.stdout).toContain('tips agree:    yes');
     expect(r.stdout).toContain('clean exit:    yes');
-    expect(r.stdout).toMatch(/node 0: height \d+ tip \w+ exit 0/);
-    expect(r.stdout).toMatch(/node 1: height \d+ tip \w+ exit 0/);
+    expect(r.stdout).toMatch(/node 0: height \d+ final \d+ tip \w+ exit 0/);
+    expect(r.stdout).toMatch(/node 1: height \d+ final \d+ tip \w+ exit 0/);
     expect(r.code).toBe(0);
   });
 

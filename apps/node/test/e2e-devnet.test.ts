@@ -27,7 +27,7 @@ describe('e2e: tc-node devnet', () => {
     const accepted = Number(/transactions: +(\d+) accepted/.exec(r.stdout)?.[1]);
     expect(accepted).toBeGreaterThan(0);
     for (let i = 0; i < 4; i++)
-      expect(r.stdout).toMatch(new RegExp(`node ${i}: height \\d+ tip \\w+ exit 0`));
+      expect(r.stdout).toMatch(new RegExp(`node ${i}: height \\d+ final \\d+ tip \\w+ exit 0`));
     expect(r.code).toBe(0);
   }, 90_000);
 });
