@@ -57,7 +57,7 @@ function partition(a: readonly ConsensusNode[], b: readonly ConsensusNode[], on:
   }
 }
 
-describe('finality under faults (real nodes)', () => {
+describe('finality under faults (real nodes)', { timeout: 240_000 }, () => {
   it('a 2+2 partition finalizes nothing on either side, heals, and no finalized block is ever reverted', async () => {
     cluster = new TestCluster({ validators: 4, slotMs: 250 });
     const nodes: ConsensusNode[] = [];

@@ -101,6 +101,18 @@ describe('FinalityTracker (Casper FFG, two epochs per block)', () => {
     expect(t.evaluate()?.finalized).toEqual(oldTwo);
   });
 
+  it('gives a new peer the quorum links first, however many votes came after them', () => {
+    const c = chainOf(genesis4, 200);
+    const t = new FinalityTracker({ genesis: genesis4, chain: c.lookup, finalized: c.cp(0) });
+    for (const i of [0, 1, 2]) t.add(vote(i, c.cp(0), c.cp(1)));
+    t.evaluate(); // block 1 is justified; then a long stall: two voters only, block after block
+    for (let h = 2; h <= 200; h++) for (const i of [0, 1]) t.add(vote(i, c.cp(1), c.cp(h)));
+    const sent = t.recentVotes(256);
+    expect(sent).toHaveLength(256);
+    expect(sent.slice(0, 3).every((v) => v.target.epoch === 2)).toBe(true);
+    expect(sent[3]!.target.epoch).toBe(400); // then the newest
+  });
+
   it('counts a key listed twice in genesis once', () => {
     const dup = makeGenesis({
       validators: [keys[0]!, keys[0]!, keys[1]!, keys[2]!].map((k) => toHex(k.publicKey)),

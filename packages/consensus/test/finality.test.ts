@@ -34,7 +34,7 @@ function finalsAgree(nodes: readonly ConsensusNode[]): boolean {
   );
 }
 
-describe('finality on real nodes (sockets, LMDB, pool)', () => {
+describe('finality on real nodes (sockets, LMDB, pool)', { timeout: 240_000 }, () => {
   it('4 validators finalize, with a certificate each node can verify, and still do with 1 of 4 offline', async () => {
     cluster = new TestCluster({ validators: 4, slotMs: 250 });
     const nodes: ConsensusNode[] = [];
@@ -101,7 +101,7 @@ describe('finality on real nodes (sockets, LMDB, pool)', () => {
   });
 });
 
-describe('votes from peers go through the error table', () => {
+describe('votes from peers go through the error table', { timeout: 240_000 }, () => {
   it('a forged vote bans its sender; a stale or duplicate one costs nothing', async () => {
     cluster = new TestCluster({ validators: 4, slotMs: 250 });
     const nodes: ConsensusNode[] = [];

@@ -76,6 +76,17 @@ export async function startLoadCluster({ count, slotMs, utxos, dir, log = (_line
 async function fund(nodes, count, utxos, log) {
   await Promise.all(nodes.map((n) => startNode(n)));
   if (count > 1) await waitForMesh(nodes, count - 1);
+  const wallet = await fundWallet(nodes, utxos, log);
+  return { nodes, wallet };
+}
+
+/**
+ * A wallet of about `utxos` outputs over 512 keys, fanned out from the genesis outputs of
+ * `owners` (running validator nodes, each with its `key`), submitted through each owner and
+ * waited for until every owner's mempool is empty and their tips agree.
+ */
+export async function fundWallet(owners, utxos, log = (_line) => {}) {
+  const nodes = owners;
   const wallet = new Wallet(nodes[0].networkId);
   // Genesis outputs only: a block reward of the first slots can still be reorged away (at
   // 250 ms slots it was, and its spend came back MISSING_INPUT).
@@ -122,7 +133,7 @@ async function fund(nodes, count, utxos, log) {
     );
   }
   for (const t of fan) wallet.give(t.creates);
-  return { nodes, wallet };
+  return wallet;
 }
 
 /**

@@ -9,16 +9,21 @@ export class RpcError extends Error {
 }
 
 export class RpcBatchClient {
-  constructor(url) {
+  /** `token`: the node's rpc.authToken (required when its RPC is not on a loopback address). */
+  constructor(url, token = undefined) {
     this.url = url;
     this.nextId = 1;
+    this.headers = {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    };
   }
 
   /** One call; throws RpcError for an error answer, or a transport error. */
   async call(method, params = [], timeoutMs = 10_000) {
     const res = await fetch(this.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: this.headers,
       body: JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method, params }),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -37,7 +42,7 @@ export class RpcBatchClient {
     const payload = paramsList.map((params, i) => ({ jsonrpc: '2.0', id: first + i, method, params }));
     const res = await fetch(this.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: this.headers,
       body: JSON.stringify(payload),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -58,7 +63,10 @@ export class RpcBatchClient {
   /** The node's Prometheus text (`/metrics` beside the RPC endpoint), or '' when unreachable. */
   async metrics(timeoutMs = 5_000) {
     try {
-      const res = await fetch(new URL('metrics', this.url), { signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(new URL('metrics', this.url), {
+        headers: this.headers,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       return await res.text();
     } catch {
       return '';

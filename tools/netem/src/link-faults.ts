@@ -8,6 +8,14 @@ export interface DirectionFaults {
   readonly bandwidthBytesPerSec?: number;
   /** Probability that any given byte has one random bit flipped. */
   readonly flipProbability?: number;
+  /**
+   * Probability that a chunk is "lost": over TCP a lost segment is retransmitted after a timeout,
+   * so the chunk (and, in order, everything behind it) arrives `retransmitMs` later. Nothing is
+   * dropped: a proxy between two TCP endpoints can only model loss as the delay it causes.
+   */
+  readonly lossProbability?: number;
+  /** The retransmission timeout a loss costs (default 200 ms, Linux's minimum RTO). */
+  readonly retransmitMs?: number;
 }
 
 export type Direction = 'forward' | 'backward';
@@ -24,6 +32,8 @@ export function validateFaults(faults: DirectionFaults): DirectionFaults {
   check('jitterMs', faults.jitterMs, 60_000);
   check('bandwidthBytesPerSec', faults.bandwidthBytesPerSec, 10 * 1024 ** 3);
   check('flipProbability', faults.flipProbability, 1);
+  check('lossProbability', faults.lossProbability, 1);
+  check('retransmitMs', faults.retransmitMs, 60_000);
   if (faults.bandwidthBytesPerSec === 0)
     throw new RangeError('bandwidthBytesPerSec must be > 0 (use cut() to stop a link)');
   return { ...faults };

@@ -81,12 +81,19 @@ export class Pipe {
   }
 
   private deliveryTime(bytes: number): number {
-    const { latencyMs = 0, jitterMs = 0, bandwidthBytesPerSec } = this.faults();
+    const {
+      latencyMs = 0,
+      jitterMs = 0,
+      bandwidthBytesPerSec,
+      lossProbability = 0,
+      retransmitMs = 200,
+    } = this.faults();
     const now = performance.now();
     const txStart = Math.max(now, this.lastTxEnd);
     const txEnd = bandwidthBytesPerSec ? txStart + (bytes / bandwidthBytesPerSec) * 1000 : now;
     this.lastTxEnd = txEnd;
-    const delay = Math.max(0, latencyMs + (this.random() * 2 - 1) * jitterMs);
+    const lost = lossProbability > 0 && this.random() < lossProbability;
+    const delay = Math.max(0, latencyMs + (this.random() * 2 - 1) * jitterMs) + (lost ? retransmitMs : 0);
     const readyAt = Math.max(txEnd + delay, this.lastReadyAt);
     this.lastReadyAt = readyAt;
     return readyAt;

@@ -74,6 +74,19 @@ describe('NetemProxy', () => {
     expect(performance.now() - start).toBeGreaterThanOrEqual(115);
   });
 
+  it('models loss as a retransmission delay: every byte still arrives, in order', async () => {
+    const { port } = await echoServer();
+    const proxy = await proxyTo(port);
+    proxy.setFaults({ lossProbability: 1, retransmitMs: 80 });
+    const socket = await client(proxy.port);
+    const start = performance.now();
+    const data = payload(30_000);
+    socket.write(data);
+    expect((await readBytes(socket, data.length)).equals(data)).toBe(true);
+    // Behaviour, not speed: each direction's first chunk waited one retransmission timeout.
+    expect(performance.now() - start).toBeGreaterThanOrEqual(155);
+  });
+
   it('limits bandwidth', async () => {
     const { port } = await echoServer();
     const proxy = await proxyTo(port);

@@ -181,9 +181,17 @@ export class FinalityTracker {
     return this.links.get(linkKey(source, target))?.voters.size ?? 0;
   }
 
-  /** Up to `limit` counted votes above the finalized checkpoint, newest targets first (for a new peer). */
+  /**
+   * Up to `limit` counted votes above the finalized checkpoint for a new peer: first the links
+   * that reached a quorum (what justified our highest checkpoints: without them a peer that
+   * missed them votes from a lower source, and no link gathers a quorum), then the rest, newest
+   * targets first.
+   */
   recentVotes(limit: number): Vote[] {
-    const links = [...this.links.values()].sort((a, b) => b.target.epoch - a.target.epoch);
+    const full = (l: Link) => (l.voters.size >= this.quorum ? 1 : 0);
+    const links = [...this.links.values()].sort(
+      (a, b) => full(b) - full(a) || b.target.epoch - a.target.epoch,
+    );
     const out: Vote[] = [];
     for (const link of links) {
       for (const vote of link.voters.values()) {
