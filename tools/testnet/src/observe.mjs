@@ -1,0 +1,203 @@
+// What the harness measures on a running testnet: when each node first had each tip (block
+// propagation), finality lag, the peer graph (peers per node, hops), and per-node counters.
+import { sleep } from '@tc/load/src/cluster.mjs';
+import { metricSum, metricValue } from '@tc/load/src/rpc.mjs';
+import { percentile } from '@tc/load/src/step.mjs';
+
+/**
+ * Polls every node's best block hash every `everyMs` (all nodes at once per tick) until
+ * stopped, and its finalized height every 10th tick. A block's time at a node is the first
+ * poll that returned it as the tip. Bounded: one round in flight, `maxBlocks` blocks kept.
+ */
+export function watchTips(nodes, { everyMs = 50, maxBlocks = 5_000 } = {}) {
+  const seen = new Map(); // hash → Map(nodeIndex → ms)
+  const lags = []; // blocks between tip and finalized, per sample
+  let stopped = false;
+  let tick = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      const at = Date.now();
+      const withFinality = tick++ % 10 === 0;
+      await Promise.all(
+        nodes.map(async (n) => {
+          if (n.down) return;
+          try {
+            if (withFinality) {
+              const info = await n.rpc.call('getblockchaininfo', [], 2_000);
+              lags.push(info.height - info.finalizedHeight);
+              note(seen, info.bestBlockHash, n.index, at, maxBlocks);
+            } else note(seen, await n.rpc.call('getbestblockhash', [], 2_000), n.index, at, maxBlocks);
+          } catch {
+            // busy or down: the next poll catches up
+          }
+        }),
+      );
+      await sleep(Math.max(0, everyMs - (Date.now() - at)));
+    }
+  })();
+  return {
+    seen,
+    lags,
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+function note(seen, hash, index, at, maxBlocks) {
+  let m = seen.get(hash);
+  if (!m) {
+    if (seen.size >= maxBlocks) seen.delete(seen.keys().next().value);
+    m = new Map();
+    seen.set(hash, m);
+  }
+  if (!m.has(index)) m.set(index, at);
+}
+
+/**
+ * Propagation from the first node that had a block to the first `fraction` of the nodes (by
+ * count), over the blocks every node was seen with; p50/p99 in ms for 50 %, 90 % and 100 %.
+ */
+export function propagation(seen, nodeCount) {
+  const out = {};
+  for (const fraction of [0.5, 0.9, 1]) {
+    const need = Math.max(1, Math.ceil(fraction * nodeCount));
+    const delays = [];
+    for (const times of seen.values()) {
+      if (times.size < nodeCount) continue;
+      const sorted = [...times.values()].sort((a, b) => a - b);
+      delays.push(sorted[need - 1] - sorted[0]);
+    }
+    out[fraction] = { blocks: delays.length, p50: percentile(delays, 50), p99: percentile(delays, 99) };
+  }
+  return out;
+}
+
+/** Every node's peers as node indices (by address), from getpeerinfo. */
+export async function peerGraph(nodes) {
+  const byAddr = new Map(nodes.map((n) => [n.host.addr, n.index]));
+  return Promise.all(
+    nodes.map(async (n) => {
+      if (n.down) return [];
+      try {
+        const peers = await n.rpc.call('getpeerinfo', [], 5_000);
+        return [
+          ...new Set(
+            peers.map((p) => byAddr.get(String(p.address).split(':')[0])).filter((i) => i !== undefined),
+          ),
+        ];
+      } catch {
+        return [];
+      }
+    }),
+  );
+}
+
+/** Hop counts (breadth-first, over the peer graph) from each of `sources` to every other node. */
+export function hopCounts(graph, sources) {
+  const counts = new Map();
+  for (const s of sources) {
+    const dist = new Map([[s, 0]]);
+    const queue = [s];
+    while (queue.length > 0) {
+      const at = queue.shift();
+      for (const next of graph[at] ?? []) {
+        if (dist.has(next)) continue;
+        dist.set(next, dist.get(at) + 1);
+        queue.push(next);
+      }
+    }
+    for (let i = 0; i < graph.length; i++) {
+      if (i === s) continue;
+      const d = dist.get(i) ?? 'unreachable';
+      counts.set(d, (counts.get(d) ?? 0) + 1);
+    }
+  }
+  return Object.fromEntries(
+    [...counts].sort((a, b) => String(a[0]).localeCompare(String(b[0]), 'en', { numeric: true })),
+  );
+}
+
+/** Per-node counters from /metrics (sampled at a scenario's start and end). */
+export async function sampleCounters(nodes) {
+  return Promise.all(
+    nodes.map(async (n) => {
+      const text = n.down ? '' : await n.rpc.metrics();
+      return {
+        at: Date.now(),
+        up: text !== '',
+        bytesIn: metricSum(text, 'tc_registry_bytes_total', 'direction="in"'),
+        bytesOut: metricSum(text, 'tc_registry_bytes_total', 'direction="out"'),
+        blocksConnected: metricSum(text, 'tc_consensus_blocks_connected_total'),
+        announcedDuplicate: metricSum(text, 'tc_consensus_announced_blocks_total', 'outcome="duplicate"'),
+        announcedTotal: metricSum(text, 'tc_consensus_announced_blocks_total'),
+        txAnnouncedKnown: metricSum(text, 'tc_consensus_gossip_txs_total', 'result="seen"'),
+        txAdmitted: metricSum(text, 'tc_consensus_gossip_txs_total', 'result="admitted"'),
+        cpu:
+          metricValue(text, 'tc_node_process_cpu_user_seconds_total') +
+          metricValue(text, 'tc_node_process_cpu_system_seconds_total'),
+        rss: metricValue(text, 'tc_node_process_resident_memory_bytes'),
+        bans: metricSum(text, 'tc_registry_bans_total'),
+      };
+    }),
+  );
+}
+
+/** The per-node figures between two samples: bytes/s, duplicate block receipts per block, CPU %, RSS. */
+export function countersBetween(before, after) {
+  return after.map((a, i) => {
+    const b = before[i];
+    // A node restarted meanwhile (churn) started its counters again: its deltas mean nothing.
+    const reset = a.cpu < b.cpu || a.bytesIn < b.bytesIn || a.blocksConnected < b.blocksConnected;
+    const dt = Math.max(0.001, (a.at - b.at) / 1000);
+    const blocks = Math.max(1, a.blocksConnected - b.blocksConnected);
+    return {
+      up: a.up && b.up && !reset,
+      bytesPerSec: (a.bytesIn - b.bytesIn + a.bytesOut - b.bytesOut) / dt,
+      duplicateBlocksPerBlock: (a.announcedDuplicate - b.announcedDuplicate) / blocks,
+      txAnnouncementsPerTx:
+        (a.txAnnouncedKnown - b.txAnnouncedKnown + a.txAdmitted - b.txAdmitted) /
+        Math.max(1, a.txAdmitted - b.txAdmitted),
+      cpuPct: (100 * (a.cpu - b.cpu)) / dt,
+      rssMiB: a.rss / 2 ** 20,
+      bans: a.bans - b.bans,
+    };
+  });
+}
+
+/** Every node's tip; `agree` when all live nodes are within `slack` blocks of the highest, on one chain. */
+export async function tipsWithin(nodes, slack) {
+  const infos = await Promise.all(
+    nodes.map((n) =>
+      n.down ? undefined : n.rpc.call('getblockchaininfo', [], 5_000).catch(() => undefined),
+    ),
+  );
+  const live = infos.filter(Boolean);
+  if (live.length === 0) return { agree: false, heights: [] };
+  const low = Math.min(...live.map((i) => i.height));
+  // One chain: every live node has the same block at the lowest live height.
+  const hashes = await Promise.all(
+    nodes.map((n, i) =>
+      infos[i] ? n.rpc.call('getblockhash', [low], 5_000).catch(() => undefined) : undefined,
+    ),
+  );
+  const at = hashes.filter(Boolean);
+  const high = Math.max(...live.map((i) => i.height));
+  return {
+    agree: at.length === live.length && at.every((h) => h === at[0]) && high - low <= slack,
+    heights: infos.map((i) => i?.height ?? null),
+    finalized: infos.map((i) => i?.finalizedHeight ?? null),
+  };
+}
+
+/** Waits (bounded) until the tips agree within `slack` blocks. */
+export async function waitTipsWithin(nodes, slack, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = await tipsWithin(nodes, slack);
+  while (!last.agree && Date.now() < deadline) {
+    await sleep(500);
+    last = await tipsWithin(nodes, slack);
+  }
+  return last;
+}

@@ -1,0 +1,88 @@
+// The testnet report: one markdown section (bench/REPORT.md carries it as its own section).
+
+const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
+const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+const range = (xs, f = f0) => {
+  const v = xs.filter((x) => Number.isFinite(x));
+  return v.length === 0 ? '–' : `${f(Math.min(...v))}–${f(Math.max(...v))}`;
+};
+const mean = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x));
+  return v.length === 0 ? Number.NaN : v.reduce((a, b) => a + b, 0) / v.length;
+};
+
+export function renderTestnetReport(r) {
+  const out = [];
+  out.push(
+    `${r.nodes} nodes (${r.validators} validators, ${r.nodes - r.validators} full nodes), each in its own network namespace ` +
+      `(10.x.y.2/16 on a bridge), ${r.slotMs} ms slots, WAN profile \`${r.profile}\`: ${r.profileText}. ` +
+      `Latency, jitter and loss come from one \`@tc/netem\` proxy process per host (this kernel has \`tbf\` but no \`netem\` qdisc); ` +
+      `egress bandwidth from \`tbf\`. Every node starts with 1–2 seed addresses and finds the rest by discovery ` +
+      `(registry defaults: 8 outbound, 24 inbound).`,
+  );
+  out.push('');
+  out.push(
+    `Discovery: every node had ≥ ${r.minPeers} peers ${f1(r.discovery.allMs / 1000)} s after the last node started ` +
+      `(p50 per node ${f1(r.discovery.p50Ms / 1000)} s).`,
+  );
+  out.push('');
+  out.push(
+    '| scenario | s | propagation p50 / p99 to 50 % | to 90 % | to 100 % (blocks) | finality lag p50 / p99 (blocks) | duplicate block receipts per node per block | tx announcements per tx | bytes/s per node | peers per node | CPU % per node | RSS MiB per node | tips within 3 slots | checks |',
+  );
+  out.push(
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+  );
+  for (const s of r.scenarios) {
+    const p = s.propagation;
+    const up = s.perNode.filter((n) => n.up);
+    const checks = Object.entries(s.checks ?? {})
+      .map(([k, v]) => `${k} ${v ? 'ok' : 'FAIL'}`)
+      .join(', ');
+    out.push(
+      `| ${s.name} | ${f0(s.seconds)} | ${f0(p[0.5].p50)} / ${f0(p[0.5].p99)} ms | ${f0(p[0.9].p50)} / ${f0(p[0.9].p99)} ms | ` +
+        `${f0(p[1].p50)} / ${f0(p[1].p99)} ms (${p[1].blocks}) | ${f1(s.finalityLag.p50)} / ${f1(s.finalityLag.p99)} | ` +
+        `${f2(mean(up.map((n) => n.duplicateBlocksPerBlock)))} (max ${f2(Math.max(...up.map((n) => n.duplicateBlocksPerBlock)))}) | ` +
+        `${f2(mean(up.map((n) => n.txAnnouncementsPerTx)))} | ${f0(mean(up.map((n) => n.bytesPerSec)))} | ${range(s.peers)} | ` +
+        `${range(up.map((n) => n.cpuPct))} | ${range(up.map((n) => n.rssMiB))} | ${s.tipsAgree ? 'yes' : 'NO'} | ${checks} |`,
+    );
+  }
+  out.push('');
+  out.push('Hop counts from the validators to every node over the peer graph at the end of each scenario:');
+  out.push('');
+  for (const s of r.scenarios)
+    out.push(
+      `- ${s.name}: ${Object.entries(s.hops)
+        .map(([h, n]) => `${h} hops × ${n}`)
+        .join(', ')}`,
+    );
+  out.push('');
+  for (const s of r.scenarios) {
+    const extra = { ...s };
+    for (const k of [
+      'name',
+      'seconds',
+      'propagation',
+      'finalityLag',
+      'perNode',
+      'peers',
+      'hops',
+      'tipsAgree',
+      'heights',
+      'finalized',
+      'checks',
+    ])
+      delete extra[k];
+    if (Object.keys(extra).length > 0) out.push(`- ${s.name}: \`${JSON.stringify(extra)}\``);
+  }
+  return out.join('\n');
+}
+
+export function profileText(p) {
+  return `${p.latencyMs[0]}–${p.latencyMs[1]} ms one way per link, jitter ±${p.jitterFraction * 100} %, loss ${p.lossProbability * 100} % (as a 200 ms retransmission), ${p.egressMbit} Mbit/s egress per host`;
+}
+
+/** Whether every check of every scenario passed and the tips agreed after each. */
+export function allPassed(r) {
+  return r.scenarios.every((s) => s.tipsAgree && Object.values(s.checks ?? {}).every(Boolean));
+}
