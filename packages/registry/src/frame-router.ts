@@ -110,7 +110,8 @@ export function routeFrame(env: RouterEnv, session: Session, frame: DecodedFrame
     case 'txInventory':
     case 'txBroadcast':
     case 'votes':
-    case 'evidence': {
+    case 'evidence':
+    case 'blockInventory': {
       if (!gossipAllowed(env, session, frame.kind, gossipCost(frame))) return;
       env.emitMessage({ peerId: session.peerId, kind: frame.kind, body: frame.body } as InboundMessage);
       return;

@@ -29,6 +29,7 @@ export const KIND_FIELD_NUMBERS = {
   txs: 31,
   votes: 32,
   evidence: 33,
+  blockInventory: 34,
 } as const;
 
 export type MessageKind = keyof typeof KIND_FIELD_NUMBERS;
@@ -83,6 +84,7 @@ export interface KindBodies {
   txs: tc.v1.Txs;
   votes: tc.v1.Votes;
   evidence: tc.v1.EvidenceBatch;
+  blockInventory: tc.v1.BlockInventory;
 }
 
 /** Body type accepted by the encoder for each kind (every field optional, as in proto3). */

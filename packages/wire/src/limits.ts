@@ -50,6 +50,7 @@ export const DEFAULT_KIND_LIMITS: Readonly<Record<MessageKind, number>> = {
   votes: 64 * KiB,
   // MAX_EVIDENCE_PER_MESSAGE pieces of at most ~700 bytes.
   evidence: 16 * KiB,
+  blockInventory: 128,
 };
 
 /**

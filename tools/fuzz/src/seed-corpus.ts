@@ -73,6 +73,7 @@ const BODIES: Record<MessageKind, unknown> = {
   txInventory: { txids: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] },
   getTxs: { txids: [new Uint8Array(32).fill(3)] },
   txs: { txs: [encodeTransaction(tx)] },
+  blockInventory: { hash: bytes(32, 16), height: u64(9) },
   votes: { votes: [vote, { ...vote, validatorIndex: 2 }] },
   evidence: {
     items: [

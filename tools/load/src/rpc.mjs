@@ -19,8 +19,20 @@ export class RpcBatchClient {
     };
   }
 
-  /** One call; throws RpcError for an error answer, or a transport error. */
+  /**
+   * One call; throws RpcError for an error answer, or a transport error. A keep-alive socket the
+   * server closed just as it was reused ("other side closed") is retried once on a new one.
+   */
   async call(method, params = [], timeoutMs = 10_000) {
+    try {
+      return await this.callOnce(method, params, timeoutMs);
+    } catch (error) {
+      if (/** @type {{ cause?: { code?: string } }} */ (error)?.cause?.code !== 'UND_ERR_SOCKET') throw error;
+      return this.callOnce(method, params, timeoutMs);
+    }
+  }
+
+  async callOnce(method, params, timeoutMs) {
     const res = await fetch(this.url, {
       method: 'POST',
       headers: this.headers,

@@ -232,7 +232,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
             shouldProduce: () => !this.syncConfirmed(),
             ...(options.now ? { now: options.now } : {}),
             onProduced: (built) => {
-              this.gossip.announceBlock(built.bytes);
+              this.gossip.announceProduced(built.bytes, built.hash, built.block.header.height);
               this.metrics?.produced.inc();
               this.emit('produced', { height: built.block.header.height, hash: built.hash });
             },
@@ -294,7 +294,10 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       this.finality.onPeerConnected(info.id);
       this.requestForkCheck();
     });
-    this.registry.on('peer:disconnect', (e) => this.gossip.relay.peerDisconnected(e.peerId));
+    this.registry.on('peer:disconnect', (e) => {
+      this.gossip.relay.peerDisconnected(e.peerId);
+      this.gossip.blocks.peerDisconnected(e.peerId);
+    });
   }
 
   /** Listens, dials persistent peers, starts production and the periodic fork check. */

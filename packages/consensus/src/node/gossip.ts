@@ -1,5 +1,6 @@
 import type { InboundMessage, PeerConnectionRegistry } from '@tc/registry';
 import type { KindBodies, tc } from '@tc/wire';
+import { toHex } from '../bytes.js';
 import { txid as computeTxid } from '../canonical.js';
 import type { AcceptOutcome, ChainManager } from '../chain/chain-manager.js';
 import { ConsensusError } from '../errors.js';
@@ -11,10 +12,14 @@ import type { StatelessValidator } from '../pool.js';
 import { SeenFilter } from '../seen-filter.js';
 import { maxEncodedBlockBytes } from '../stateless.js';
 import { AdmissionQueue, type TxInput } from './admission-queue.js';
+import { BlockRelay, type BlockRelayOptions } from './block-relay.js';
 import { TxRelay, type TxRelayOptions } from './tx-relay.js';
 
 export interface GossipOptions {
-  registry: Pick<PeerConnectionRegistry, 'broadcast' | 'reportPeer' | 'send' | 'request' | 'peers'>;
+  registry: Pick<
+    PeerConnectionRegistry,
+    'broadcast' | 'reportPeer' | 'send' | 'request' | 'peers' | 'stream'
+  >;
   chain: ChainManager;
   mempool: Mempool;
   validator: StatelessValidator;
@@ -60,6 +65,7 @@ export class Gossip {
   readonly seen: SeenFilter;
   readonly admission: AdmissionQueue;
   readonly relay: TxRelay;
+  readonly blocks: BlockRelay;
   private readonly maxTxsPerMessage: number;
   private readonly maxBlockBytes: number;
 
@@ -72,6 +78,7 @@ export class Gossip {
       ...(o.maxAdmissionBatch !== undefined ? { maxBatch: o.maxAdmissionBatch } : {}),
       ...(o.maxAdmissionQueue !== undefined ? { maxQueued: o.maxAdmissionQueue } : {}),
     });
+    this.blocks = new BlockRelay(this.blockRelayOptions());
     this.relay = new TxRelay({
       ...o.relay,
       registry: o.registry,
@@ -87,6 +94,14 @@ export class Gossip {
     this.relay.start();
   }
 
+  private readonly blockRelayOptions = (): BlockRelayOptions => ({
+    registry: this.o.registry,
+    has: (hash) => this.o.chain.store.getBlockHeight(hash) !== undefined,
+    tipHeight: () => this.o.chain.tip().height,
+    accept: (peerId, bytes) => void this.onBlock(peerId, { block: bytes }),
+    onGap: (peerId, height) => this.o.onBlockGap(peerId, height),
+  });
+
   stop(): void {
     this.relay.stop();
   }
@@ -94,20 +109,17 @@ export class Gossip {
   /** The registry's `message` listener. Never throws. */
   onMessage(msg: InboundMessage): void {
     if (msg.kind === 'blockAnnounce') void this.onBlock(msg.peerId, msg.body);
+    else if (msg.kind === 'blockInventory') this.blocks.onInventory(msg.peerId, msg.body);
     else if (msg.kind === 'txInventory') this.relay.onInventory(msg.peerId, msg.body.txids);
     else if (msg.kind === 'txBroadcast') void this.onTxs(msg.peerId, msg.body);
   }
 
-  /** Announces a block we produced or accepted (its encoded bytes) to every peer except `except`. */
-  announceBlock(block: Uint8Array, except: readonly string[] = []): number {
-    try {
-      return this.o.registry.broadcast({ kind: 'blockAnnounce', body: { block } }, { except });
-    } catch {
-      return 0; // over the blockAnnounce frame limit: peers fetch it by range instead
-    }
+  /** Announces a block we produced (its encoded bytes) to every peer, whole. */
+  announceProduced(block: Uint8Array, hash: Uint8Array, height: number): void {
+    this.blocks.relay(block, hash, height, { produced: true });
   }
 
-  private async onBlock(peerId: string, body: KindBodies['blockAnnounce']): Promise<void> {
+  private async onBlock(peerId: string, body: { readonly block: Uint8Array }): Promise<void> {
     // The block's bytes as they came: decoded once, in the pool, after its size is checked.
     if (body.block.length === 0) {
       this.fault(peerId, 'MALFORMED_BLOCK');
@@ -128,7 +140,11 @@ export class Gossip {
     this.o.onAnnounce?.(outcome.status);
     switch (outcome.status) {
       case 'connected':
-        this.announceBlock(body.block, [peerId]);
+        this.blocks.markKnown(peerId, toHex(outcome.hash));
+        this.blocks.relay(body.block, outcome.hash, outcome.height, { except: peerId });
+        return;
+      case 'duplicate':
+        this.blocks.markKnown(peerId, toHex(outcome.hash));
         return;
       case 'fork':
         this.o.onForkBlock?.(body.block);

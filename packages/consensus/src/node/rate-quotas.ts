@@ -19,10 +19,11 @@ const atLeast = (kind: string, q: RateQuota): RateQuota => {
  * Per-peer inbound quotas for the kinds whose honest rate follows the block rate: blockAnnounce
  * at up to 3 blocks per slot (burst: 3 s worth), never below the registry's defaults.
  */
-export function slotRateQuotas(slotMs: number): { blockAnnounce: RateQuota } {
+export function slotRateQuotas(slotMs: number): { blockAnnounce: RateQuota; blockInventory: RateQuota } {
   const base = floorOf('blockAnnounce');
   const ratePerSec = Math.max(base.ratePerSec, 3_000 / Math.max(1, slotMs));
-  return { blockAnnounce: { ratePerSec, burst: Math.max(base.burst, Math.ceil(3 * ratePerSec)) } };
+  const quota = { ratePerSec, burst: Math.max(base.burst, Math.ceil(3 * ratePerSec)) };
+  return { blockAnnounce: quota, blockInventory: quota };
 }
 
 /**
@@ -34,7 +35,10 @@ export function slotRateQuotas(slotMs: number): { blockAnnounce: RateQuota } {
  */
 export function capacityRateQuotas(
   genesis: Pick<GenesisConfig, 'slotMs' | 'maxBlockBytes'> & { validators?: readonly unknown[] },
-): Record<'txInventory' | 'getTxs' | 'txBroadcast' | 'blockAnnounce' | 'votes', RateQuota> {
+): Record<
+  'txInventory' | 'getTxs' | 'txBroadcast' | 'blockAnnounce' | 'blockInventory' | 'votes',
+  RateQuota
+> {
   const txsPerBlock = Math.ceil(genesis.maxBlockBytes / MIN_TX_BYTES);
   const perSec = (2 * txsPerBlock * 1_000) / Math.max(1, genesis.slotMs);
   const burst = Math.max(MAX_TXIDS_PER_MESSAGE, 4 * txsPerBlock);

@@ -44,6 +44,8 @@ export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, RateQuota>> = Object.f
    * (ConsensusNode: every validator's vote, relayed, several times per slot).
    */
   votes: { ratePerSec: 200, burst: MAX_VOTES_PER_MESSAGE },
+  /** Cost 1. Like blockAnnounce (a block is announced either way); sized from the slot by consensus. */
+  blockInventory: { ratePerSec: 2, burst: 10 },
   /** Cost = pieces of evidence. Evidence is rare: any honest flow fits. */
   evidence: { ratePerSec: 2, burst: MAX_EVIDENCE_PER_MESSAGE },
 });

@@ -57,7 +57,8 @@ export const tc = $root.tc = (() => {
              * @property {tc.v1.Txs.$Properties|null} [txs] Envelope txs
              * @property {tc.v1.Votes.$Properties|null} [votes] Envelope votes
              * @property {tc.v1.EvidenceBatch.$Properties|null} [evidence] Envelope evidence
-             * @property {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|"votes"|"evidence"} [body] Envelope body
+             * @property {tc.v1.BlockInventory.$Properties|null} [blockInventory] Envelope blockInventory
+             * @property {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|"votes"|"evidence"|"blockInventory"} [body] Envelope body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -97,9 +98,10 @@ export const tc = $root.tc = (() => {
              *   txs?: tc.v1.Txs.$Shape|null;
              *   votes?: tc.v1.Votes.$Shape|null;
              *   evidence?: tc.v1.EvidenceBatch.$Shape|null;
+             *   blockInventory?: tc.v1.BlockInventory.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ body?: undefined; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "hello"; hello: tc.v1.Hello.$Shape; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "helloAck"; hello?: null; helloAck: tc.v1.HelloAck.$Shape; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "ping"; hello?: null; helloAck?: null; ping: tc.v1.Ping.$Shape; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "pong"; hello?: null; helloAck?: null; ping?: null; pong: tc.v1.Pong.$Shape; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "disconnect"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect: tc.v1.Disconnect.$Shape; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "error"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error: tc.v1.ErrorReply.$Shape; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getPeers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers: tc.v1.GetPeers.$Shape; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "peers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers: tc.v1.Peers.$Shape; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getChainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip: tc.v1.GetChainTip.$Shape; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "chainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip: tc.v1.ChainTip.$Shape; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getBlockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash: tc.v1.GetBlockHash.$Shape; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "blockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash: tc.v1.BlockHash.$Shape; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getBlockRange"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange: tc.v1.GetBlockRange.$Shape; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "blockRangeChunk"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk: tc.v1.BlockRangeChunk.$Shape; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "blockRangeEnd"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd: tc.v1.BlockRangeEnd.$Shape; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "blockAnnounce"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce: tc.v1.BlockAnnounce.$Shape; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "txBroadcast"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast: tc.v1.TxBroadcast.$Shape; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getPendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs: tc.v1.GetPendingTxs.$Shape; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "pendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs: tc.v1.PendingTxs.$Shape; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "txInventory"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory: tc.v1.TxInventory.$Shape; getTxs?: null; txs?: null; votes?: null; evidence?: null }|{ body?: "getTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs: tc.v1.GetTxs.$Shape; txs?: null; votes?: null; evidence?: null }|{ body?: "txs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs: tc.v1.Txs.$Shape; votes?: null; evidence?: null }|{ body?: "votes"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes: tc.v1.Votes.$Shape; evidence?: null }|{ body?: "evidence"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence: tc.v1.EvidenceBatch.$Shape })
+             *   ({ body?: undefined; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "hello"; hello: tc.v1.Hello.$Shape; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "helloAck"; hello?: null; helloAck: tc.v1.HelloAck.$Shape; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "ping"; hello?: null; helloAck?: null; ping: tc.v1.Ping.$Shape; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "pong"; hello?: null; helloAck?: null; ping?: null; pong: tc.v1.Pong.$Shape; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "disconnect"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect: tc.v1.Disconnect.$Shape; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "error"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error: tc.v1.ErrorReply.$Shape; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getPeers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers: tc.v1.GetPeers.$Shape; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "peers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers: tc.v1.Peers.$Shape; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getChainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip: tc.v1.GetChainTip.$Shape; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "chainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip: tc.v1.ChainTip.$Shape; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getBlockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash: tc.v1.GetBlockHash.$Shape; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "blockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash: tc.v1.BlockHash.$Shape; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getBlockRange"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange: tc.v1.GetBlockRange.$Shape; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "blockRangeChunk"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk: tc.v1.BlockRangeChunk.$Shape; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "blockRangeEnd"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd: tc.v1.BlockRangeEnd.$Shape; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "blockAnnounce"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce: tc.v1.BlockAnnounce.$Shape; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "txBroadcast"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast: tc.v1.TxBroadcast.$Shape; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getPendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs: tc.v1.GetPendingTxs.$Shape; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "pendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs: tc.v1.PendingTxs.$Shape; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "txInventory"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory: tc.v1.TxInventory.$Shape; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs: tc.v1.GetTxs.$Shape; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "txs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs: tc.v1.Txs.$Shape; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "votes"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes: tc.v1.Votes.$Shape; evidence?: null; blockInventory?: null }|{ body?: "evidence"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence: tc.v1.EvidenceBatch.$Shape; blockInventory?: null }|{ body?: "blockInventory"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory: tc.v1.BlockInventory.$Shape })
              * )} tc.v1.Envelope.$Shape
              */
 
@@ -318,17 +320,25 @@ export const tc = $root.tc = (() => {
              */
             Envelope.prototype.evidence = null;
 
+            /**
+             * Envelope blockInventory.
+             * @member {tc.v1.BlockInventory.$Properties|null|undefined} blockInventory
+             * @memberof tc.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.blockInventory = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Envelope body.
-             * @member {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|"votes"|"evidence"|undefined} body
+             * @member {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|"votes"|"evidence"|"blockInventory"|undefined} body
              * @memberof tc.v1.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["hello", "helloAck", "ping", "pong", "disconnect", "error", "getPeers", "peers", "getChainTip", "chainTip", "getBlockHash", "blockHash", "getBlockRange", "blockRangeChunk", "blockRangeEnd", "blockAnnounce", "txBroadcast", "getPendingTxs", "pendingTxs", "txInventory", "getTxs", "txs", "votes", "evidence"]),
+                get: $util.oneOfGetter($oneOfFields = ["hello", "helloAck", "ping", "pong", "disconnect", "error", "getPeers", "peers", "getChainTip", "chainTip", "getBlockHash", "blockHash", "getBlockRange", "blockRangeChunk", "blockRangeEnd", "blockAnnounce", "txBroadcast", "getPendingTxs", "pendingTxs", "txInventory", "getTxs", "txs", "votes", "evidence", "blockInventory"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -414,6 +424,8 @@ export const tc = $root.tc = (() => {
                     $root.tc.v1.Votes.encode(message.votes, writer.uint32(/* id 32, wireType 2 =*/258).fork(), _depth + 1).ldelim();
                 if (message.evidence != null && $Object.hasOwnProperty.call(message, "evidence"))
                     $root.tc.v1.EvidenceBatch.encode(message.evidence, writer.uint32(/* id 33, wireType 2 =*/266).fork(), _depth + 1).ldelim();
+                if (message.blockInventory != null && $Object.hasOwnProperty.call(message, "blockInventory"))
+                    $root.tc.v1.BlockInventory.encode(message.blockInventory, writer.uint32(/* id 34, wireType 2 =*/274).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -633,6 +645,13 @@ export const tc = $root.tc = (() => {
                                 break;
                             message.evidence = $root.tc.v1.EvidenceBatch.decode(reader, reader.size(), $undefined, _depth + 1, message.evidence);
                             message.body = "evidence";
+                            continue;
+                        }
+                    case 34: {
+                            if (wireType !== 2)
+                                break;
+                            message.blockInventory = $root.tc.v1.BlockInventory.decode(reader, reader.size(), $undefined, _depth + 1, message.blockInventory);
+                            message.body = "blockInventory";
                             continue;
                         }
                     }
@@ -909,6 +928,16 @@ export const tc = $root.tc = (() => {
                             return "evidence." + error;
                     }
                 }
+                if (message.blockInventory != null && $Object.hasOwnProperty.call(message, "blockInventory")) {
+                    if (properties.body === 1)
+                        return "body: multiple values";
+                    properties.body = 1;
+                    {
+                        let error = $root.tc.v1.BlockInventory.verify(message.blockInventory, _depth + 1);
+                        if (error)
+                            return "blockInventory." + error;
+                    }
+                }
                 return null;
             };
 
@@ -1053,6 +1082,11 @@ export const tc = $root.tc = (() => {
                         throw $TypeError(".tc.v1.Envelope.evidence: object expected");
                     message.evidence = $root.tc.v1.EvidenceBatch.fromObject(object.evidence, _depth + 1);
                 }
+                if (object.blockInventory != null) {
+                    if (!$util.isObject(object.blockInventory))
+                        throw $TypeError(".tc.v1.Envelope.blockInventory: object expected");
+                    message.blockInventory = $root.tc.v1.BlockInventory.fromObject(object.blockInventory, _depth + 1);
+                }
                 return message;
             };
 
@@ -1196,6 +1230,11 @@ export const tc = $root.tc = (() => {
                     object.evidence = $root.tc.v1.EvidenceBatch.toObject(message.evidence, options, _depth + 1);
                     if (options.oneofs)
                         object.body = "evidence";
+                }
+                if (message.blockInventory != null && $Object.hasOwnProperty.call(message, "blockInventory")) {
+                    object.blockInventory = $root.tc.v1.BlockInventory.toObject(message.blockInventory, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "blockInventory";
                 }
                 return object;
             };
@@ -6429,6 +6468,307 @@ export const tc = $root.tc = (() => {
             };
 
             return BlockAnnounce;
+        })();
+
+        v1.BlockInventory = (function() {
+
+            /**
+             * Properties of a BlockInventory.
+             * @typedef {Object} tc.v1.BlockInventory.$Properties
+             * @property {Uint8Array|null} [hash] BlockInventory hash
+             * @property {Long|null} [height] BlockInventory height
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a BlockInventory.
+             * @memberof tc.v1
+             * @interface IBlockInventory
+             * @augments tc.v1.BlockInventory.$Properties
+             * @deprecated Use tc.v1.BlockInventory.$Properties instead.
+             */
+
+            /**
+             * Shape of a BlockInventory.
+             * @typedef {tc.v1.BlockInventory.$Properties} tc.v1.BlockInventory.$Shape
+             */
+
+            /**
+             * Constructs a new BlockInventory.
+             * @memberof tc.v1
+             * @classdesc Represents a BlockInventory.
+             * @constructor
+             * @param {tc.v1.BlockInventory.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const BlockInventory = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * BlockInventory hash.
+             * @member {Uint8Array} hash
+             * @memberof tc.v1.BlockInventory
+             * @instance
+             */
+            BlockInventory.prototype.hash = $util.newBuffer([]);
+
+            /**
+             * BlockInventory height.
+             * @member {Long} height
+             * @memberof tc.v1.BlockInventory
+             * @instance
+             */
+            BlockInventory.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new BlockInventory instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.BlockInventory
+             * @static
+             * @param {tc.v1.BlockInventory.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.BlockInventory} BlockInventory instance
+             * @type {{
+             *   (properties: tc.v1.BlockInventory.$Shape): tc.v1.BlockInventory & tc.v1.BlockInventory.$Shape;
+             *   (properties?: tc.v1.BlockInventory.$Properties): tc.v1.BlockInventory;
+             * }}
+             */
+            BlockInventory.create = function(properties) {
+                return new BlockInventory(properties);
+            };
+
+            /**
+             * Encodes the specified BlockInventory message. Does not implicitly {@link tc.v1.BlockInventory.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.BlockInventory
+             * @static
+             * @param {tc.v1.BlockInventory.$Properties} message BlockInventory message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            BlockInventory.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.hash != null && $Object.hasOwnProperty.call(message, "hash") && message.hash.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.hash);
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.height);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a BlockInventory message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.BlockInventory
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.BlockInventory & tc.v1.BlockInventory.$Shape} BlockInventory
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            BlockInventory.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.BlockInventory();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.hash = value;
+                            else
+                                delete message.hash;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.height = value;
+                            else
+                                delete message.height;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a BlockInventory message.
+             * @function verify
+             * @memberof tc.v1.BlockInventory
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            BlockInventory.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.hash != null && $Object.hasOwnProperty.call(message, "hash"))
+                    if (!(message.hash && typeof message.hash.length === "number" || $util.isString(message.hash)))
+                        return "hash: buffer expected";
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                        return "height: integer|Long expected";
+                return null;
+            };
+
+            /**
+             * Creates a BlockInventory message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.BlockInventory
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.BlockInventory} BlockInventory
+             */
+            BlockInventory.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.BlockInventory)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.BlockInventory: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.tc.v1.BlockInventory();
+                if (object.hash != null)
+                    if (object.hash.length)
+                        if (typeof object.hash === "string")
+                            $util.base64.decode(object.hash, message.hash = $util.newBuffer($util.base64.length(object.hash)), 0);
+                        else if (object.hash.length >= 0)
+                            message.hash = object.hash;
+                if (object.height != null)
+                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                        if ($util.Long)
+                            message.height = $util.Long.fromValue(object.height, true);
+                        else if (typeof object.height === "string")
+                            message.height = $parseInt(object.height, 10);
+                        else if (typeof object.height === "number")
+                            message.height = object.height;
+                        else if (typeof object.height === "object")
+                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a BlockInventory message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.BlockInventory
+             * @static
+             * @param {tc.v1.BlockInventory} message BlockInventory
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            BlockInventory.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if (options.bytes === $String)
+                        object.hash = "";
+                    else {
+                        object.hash = [];
+                        if (options.bytes !== $Array)
+                            object.hash = $util.newBuffer(object.hash);
+                    }
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.hash != null && $Object.hasOwnProperty.call(message, "hash"))
+                    object.hash = options.bytes === $String ? $util.base64.encode(message.hash, 0, message.hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.hash) : message.hash;
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                    else if (typeof message.height === "number")
+                        object.height = options.longs === $String ? $String(message.height) : message.height;
+                    else
+                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                return object;
+            };
+
+            /**
+             * Converts this BlockInventory to JSON.
+             * @function toJSON
+             * @memberof tc.v1.BlockInventory
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            BlockInventory.prototype.toJSON = function() {
+                return BlockInventory.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for BlockInventory
+             * @function getTypeUrl
+             * @memberof tc.v1.BlockInventory
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            BlockInventory.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.BlockInventory";
+            };
+
+            return BlockInventory;
         })();
 
         v1.TxBroadcast = (function() {
