@@ -39,6 +39,7 @@ export class BlockRelay {
   private readonly known = new Map<string, SeenFilter>();
   private readonly fetching = new Set<string>();
   private readonly random: () => number;
+  private stopped = false;
 
   constructor(private readonly o: BlockRelayOptions) {
     this.random = o.random ?? Math.random;
@@ -80,7 +81,7 @@ export class BlockRelay {
 
   /** A peer announced a block by hash: fetch it once if we lack it. Never throws. */
   onInventory(peerId: string, body: KindBodies['blockInventory']): void {
-    if (body.hash.length !== 32) return;
+    if (this.stopped || body.hash.length !== 32) return;
     let height: number;
     try {
       height = u64ToNumber(body.height);
@@ -89,7 +90,7 @@ export class BlockRelay {
     }
     const key = toHex(body.hash);
     this.markKnown(peerId, key);
-    if (this.o.has(body.hash) || this.fetching.has(key)) return;
+    if (this.holds(body.hash) || this.fetching.has(key)) return;
     if (height > this.o.tipHeight() + 1) {
       this.o.onGap(peerId, height);
       return;
@@ -103,6 +104,21 @@ export class BlockRelay {
     this.known.delete(peerId);
   }
 
+  /** Nothing more is fetched or accepted (the node is stopping). */
+  stop(): void {
+    this.stopped = true;
+    this.known.clear();
+  }
+
+  /** Whether we hold the block; true when that cannot be told (a closing store): nothing to fetch then. */
+  private holds(hash: Uint8Array): boolean {
+    try {
+      return this.o.has(hash);
+    } catch {
+      return true;
+    }
+  }
+
   private async fetch(peerId: string, height: number, key: string): Promise<void> {
     try {
       const stream = this.o.registry.stream(
@@ -112,7 +128,8 @@ export class BlockRelay {
       );
       for await (const chunk of stream) {
         const block = chunk.blocks?.[0];
-        if (block && !this.o.has(Buffer.from(key, 'hex'))) this.o.accept(peerId, encodeBlock(block));
+        if (block && !this.stopped && !this.holds(Buffer.from(key, 'hex')))
+          this.o.accept(peerId, encodeBlock(block));
         return;
       }
     } catch {

@@ -104,6 +104,7 @@ export class Gossip {
 
   stop(): void {
     this.relay.stop();
+    this.blocks.stop();
   }
 
   /** The registry's `message` listener. Never throws. */
