@@ -15,6 +15,8 @@ export interface PeerAnnouncerOptions {
 interface PeerQueue {
   ids: Uint8Array[];
   readonly known: SeenFilter;
+  /** Ids the peer announced to us: it has them, so even a forced re-announcement skips them. */
+  readonly has: SeenFilter;
   timer: NodeJS.Timeout | undefined;
   sending: boolean;
 }
@@ -36,8 +38,9 @@ export class PeerAnnouncer {
     if (this.stopped || txids.length === 0) return;
     const q = this.queueOf(peerId);
     txids.forEach((id, i) => {
-      const fresh = q.known.add(keys?.[i] ?? toHex(id));
-      if (fresh || force) q.ids.push(id);
+      const key = keys?.[i] ?? toHex(id);
+      const fresh = q.known.add(key);
+      if (fresh || (force && !q.has.has(key))) q.ids.push(id);
     });
     if (q.ids.length > this.o.maxQueuedPerPeer) q.ids.splice(0, q.ids.length - this.o.maxQueuedPerPeer);
     if (q.ids.length >= this.o.maxIdsPerMessage) this.flush(peerId, q);
@@ -50,9 +53,11 @@ export class PeerAnnouncer {
     }
   }
 
-  /** The peer announced `id` (hex) to us: never announce it back. */
+  /** The peer announced `id` (hex) to us: never announce it back, not even when re-announcing. */
   markKnown(peerId: string, key: string): void {
-    this.queueOf(peerId).known.add(key);
+    const q = this.queueOf(peerId);
+    q.known.add(key);
+    q.has.add(key);
   }
 
   forget(peerId: string): void {
@@ -70,7 +75,13 @@ export class PeerAnnouncer {
   private queueOf(peerId: string): PeerQueue {
     let q = this.peers.get(peerId);
     if (q === undefined) {
-      q = { ids: [], known: new SeenFilter(this.o.knownPerPeer), timer: undefined, sending: false };
+      q = {
+        ids: [],
+        known: new SeenFilter(this.o.knownPerPeer),
+        has: new SeenFilter(this.o.knownPerPeer),
+        timer: undefined,
+        sending: false,
+      };
       this.peers.set(peerId, q);
     }
     return q;
