@@ -9,7 +9,7 @@ import {
   toHex,
   type Vote,
 } from '../src/index.js';
-import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
+import { addressOf_, finalizedOf, minFinalized, TestCluster, waitFor } from './node-cluster.js';
 
 let cluster: TestCluster | undefined;
 
@@ -18,8 +18,6 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-const finalizedOf = (n: ConsensusNode) => n.finality.finalized.height;
-const minFinalized = (nodes: readonly ConsensusNode[]) => Math.min(...nodes.map(finalizedOf));
 const tipOf = (n: ConsensusNode) => n.chain.tip();
 const sameTip = (nodes: readonly ConsensusNode[]) =>
   nodes.every((n) => toHex(tipOf(n).hash) === toHex(tipOf(nodes[0]!).hash));

@@ -10,7 +10,7 @@ import {
   toHex,
 } from '../src/index.js';
 import { seedKey } from './helpers.js';
-import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
+import { addressOf_, finalizedOf, minFinalized, TestCluster, waitFor } from './node-cluster.js';
 
 let cluster: TestCluster | undefined;
 
@@ -19,8 +19,6 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-const finalizedOf = (n: ConsensusNode) => n.finality.finalized.height;
-const minFinalized = (nodes: readonly ConsensusNode[]) => Math.min(...nodes.map(finalizedOf));
 const tipOf = (n: ConsensusNode) => n.chain.tip().height;
 
 /** Every node's finalized block is on every other node's chain (no two conflicting finals). */
@@ -96,7 +94,19 @@ describe('finality on real nodes (sockets, LMDB, pool)', { timeout: 240_000 }, (
     const back = await cluster.add({ validatorIndex: 3 });
     await cluster.connectAll([...two, back]);
     const three = [...two, back];
-    await waitFor(() => minFinalized(three) > plateau + 2, 90_000, 'finality resumed');
+    await waitFor(() => minFinalized(three) > plateau + 2, 90_000, 'finality resumed').catch(
+      (error: Error) => {
+        // What each node believes, for a failure on a loaded machine.
+        const state = three.map((n) => ({
+          tip: n.chain.tip().height,
+          finalized: n.finality.tracker.finalized.epoch,
+          justified: n.finality.tracker.highestJustified(Number.MAX_SAFE_INTEGER).epoch,
+          links: n.finality.tracker.linkCount,
+          peers: n.registry.peers().length,
+        }));
+        throw new Error(`${error.message}: ${JSON.stringify(state)}`);
+      },
+    );
     expect(finalsAgree(three)).toBe(true);
   });
 });

@@ -126,3 +126,7 @@ export async function waitFor<T>(check: () => T, timeoutMs: number, what: string
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** A node's finalized height, and the lowest of several (finality tests). */
+export const finalizedOf = (n: ConsensusNode): number => n.finality.finalized.height;
+export const minFinalized = (nodes: readonly ConsensusNode[]): number => Math.min(...nodes.map(finalizedOf));

@@ -157,6 +157,7 @@ export function nodeSection(node) {
       '',
     );
   }
+  if (node.testnet) L.push(testnetSection(node.testnet), '');
   if (node.load) {
     L.push(loadSection(node.load), '');
   } else {
@@ -164,6 +165,19 @@ export function nodeSection(node) {
   }
   L.push('### How each figure was measured', '');
   L.push(...measuredNotes(node, cfg, sync, prop), '');
+  return L.join('\n');
+}
+
+/** The testnet's section (tools/testnet), or why it did not run. */
+export function testnetSection(testnet) {
+  const L = ['### Testnet: many hosts, partial mesh, WAN latency (`tools/testnet`)', ''];
+  if (testnet.skipped) L.push(`Not run: ${testnet.skipped}`);
+  else if (!testnet.markdown)
+    L.push('The testnet failed; its output:', '', '```', String(testnet.output ?? '').slice(-4000), '```');
+  else {
+    if (!testnet.ok) L.push('**Some end checks failed** (see the checks column).', '');
+    L.push(testnet.markdown.trim());
+  }
   return L.join('\n');
 }
 

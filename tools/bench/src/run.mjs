@@ -136,6 +136,7 @@ async function nodeLevel(consensusOutput) {
     // node of its own clusters, with a 1-node baseline in the same run.
     // The devnet step above is the only one: it gives propagation, RTT and RSS.
     const load = await loadTool(tmp);
+    const testnet = quick ? { skipped: 'a quick run (`--quick`)' } : await testnetTool(tmp);
     const best = bestStep([first]);
     return {
       config: cfg,
@@ -156,10 +157,29 @@ async function nodeLevel(consensusOutput) {
       sync,
       consensusSync: consensusSyncFigures(consensusOutput),
       load,
+      testnet,
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs tools/testnet (32 nodes on their own network namespaces, WAN profile, every scenario);
+ * its markdown. Skipped, with the reason, where namespaces cannot be made (not root).
+ */
+async function testnetTool(tmp) {
+  const markdown = join(tmp, 'testnet.md');
+  const args = [join(ROOT, 'tools/testnet/src/cli.mjs'), '--markdown', markdown];
+  log(`node level: testnet (${args.slice(1).join(' ')}) …`);
+  const r = await runChild(process.execPath, args, { cwd: ROOT, timeoutMs: 60 * 60_000 });
+  const skipped = /tc-testnet skipped: (.*)/.exec(r.output ?? '')?.[1];
+  if (skipped) return { skipped };
+  if (!existsSync(markdown)) {
+    log(`  testnet failed (exit ${r.code ?? r.signal})`);
+    return { ok: false, output: r.output };
+  }
+  return { ok: r.code === 0, markdown: readFileSync(markdown, 'utf8') };
 }
 
 /** Runs tools/load (its own clusters, both slot lengths, 1-node baseline); its markdown and JSON. */

@@ -60,19 +60,24 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** Starts a node's process (its log goes to <datadir>/node.log); resolves once its RPC answers. */
-export async function startNode(node, { cli = tcNodeCli(), timeoutMs = 60_000 } = {}) {
+/**
+ * Starts a node's process (its log goes to <datadir>/node.log); resolves once its RPC answers.
+ * `prefix`: a command that runs it (e.g. `ip netns exec NS`, which execs the node in place).
+ */
+export async function startNode(node, { cli = tcNodeCli(), timeoutMs = 60_000, prefix = [] } = {}) {
   const log = openSync(join(node.datadir, 'node.log'), 'a');
   // TC_LOAD_NODE_ARGS: extra Node.js flags for the node processes (e.g. --cpu-prof for a profile).
   const extra = (process.env.TC_LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  node.child = spawn(process.execPath, [...extra, cli, 'start', '--config', node.configFile], {
-    stdio: ['ignore', log, log],
-  });
+  const argv = [...prefix, process.execPath, ...extra, cli, 'start', '--config', node.configFile];
+  node.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', log, log] });
   node.exited = new Promise((resolve) =>
     node.child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (node.child.exitCode !== null) {
+      throw new Error(`node ${node.index} exited (${node.child.exitCode}); see ${node.datadir}/node.log`);
+    }
     try {
       await node.rpc.call('getblockchaininfo', [], 2_000);
       return;

@@ -1,10 +1,9 @@
 // The testnet's nodes: datadirs laid out with @tc/node's public API, each node started with
 // `tc-node start` inside its host's namespace, P2P and RPC on the host's own address.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep, tcNodeCli } from '@tc/load/src/cluster.mjs';
+import { startNode, stopNode } from '@tc/load/src/cluster.mjs';
 import { RpcBatchClient } from '@tc/load/src/rpc.mjs';
 import { CONFIG_FILE_NAME, createDevnetGenesis, generateNodeKey, initDatadir } from '@tc/node';
 
@@ -79,36 +78,8 @@ export function layoutNodes({ hosts, validators, slotMs, dir, seed = 1, outputsP
 }
 
 /** Starts a node in its namespace (log: <datadir>/node.log); resolves once its RPC answers. */
-export async function startTestnetNode(node, { timeoutMs = 90_000 } = {}) {
-  const log = openSync(join(node.datadir, 'node.log'), 'a');
-  node.child = spawn(
-    'ip',
-    ['netns', 'exec', node.host.ns, process.execPath, tcNodeCli(), 'start', '--config', node.configFile],
-    { stdio: ['ignore', log, log] },
-  );
-  node.exited = new Promise((resolve) =>
-    node.child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (node.child.exitCode !== null)
-      throw new Error(`node ${node.index} exited (${node.child.exitCode}); see ${node.datadir}/node.log`);
-    try {
-      await node.rpc.call('getblockchaininfo', [], 2_000);
-      return;
-    } catch {
-      await sleep(250);
-    }
-  }
-  throw new Error(`node ${node.index} did not answer RPC within ${timeoutMs} ms`);
+export function startTestnetNode(node, { timeoutMs = 90_000 } = {}) {
+  return startNode(node, { timeoutMs, prefix: ['ip', 'netns', 'exec', node.host.ns] });
 }
 
-/** SIGTERM (a clean stop) or SIGKILL with `hard`; resolves once the process is gone. */
-export async function stopTestnetNode(node, { hard = false, timeoutMs = 15_000 } = {}) {
-  const child = node.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill(hard ? 'SIGKILL' : 'SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  await node.exited;
-  clearTimeout(timer);
-}
+export const stopTestnetNode = stopNode;

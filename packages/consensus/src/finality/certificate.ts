@@ -1,8 +1,8 @@
-import { pb, type tc, u64, u64ToNumber } from '@tc/wire';
+import { pb, type tc, u64 } from '@tc/wire';
 import { bytesEqual, HASH_BYTES, SIGNATURE_BYTES } from '../bytes.js';
 import type { GenesisConfig } from '../genesis.js';
 import type { SignatureItem } from '../validation-task.js';
-import { type Checkpoint, quorumOf, validatorIdentities, voteSigningMessage } from './vote.js';
+import { type Checkpoint, epochFromWire, quorumOf, validatorIdentities, voteSigningMessage } from './vote.js';
 
 /**
  * Proof that `source`'s block is final (README 15.3): the votes of more than 2/3 of the
@@ -27,13 +27,7 @@ export function certificateToWire(cert: Certificate): tc.v1.Certificate.$Propert
 
 /** A wire certificate as a Certificate (epochs past 2^53 become NaN: `certificateError` refuses them). */
 export function certificateFromWire(c: tc.v1.ICertificate): Certificate {
-  const epoch = (x: tc.v1.ICertificate['sourceEpoch']) => {
-    try {
-      return x === undefined || x === null ? 0 : u64ToNumber(x);
-    } catch {
-      return Number.NaN;
-    }
-  };
+  const epoch = epochFromWire;
   return {
     source: { epoch: epoch(c.sourceEpoch), hash: c.sourceHash ?? new Uint8Array() },
     target: { epoch: epoch(c.targetEpoch), hash: c.targetHash ?? new Uint8Array() },
@@ -98,9 +92,20 @@ export async function certificateError(
   cert: Certificate,
   verify: (items: readonly SignatureItem[]) => Promise<boolean[]>,
 ): Promise<string | undefined> {
-  const checks = certificateChecks(genesis, cert);
+  return verifyChecked(
+    certificateChecks(genesis, cert),
+    verify,
+    (bad) => `signature of validator ${cert.votes[bad]!.validatorIndex} is invalid`,
+  );
+}
+
+/** The cheap checks' error, or the signatures' verdict: `invalid(i)` names the first bad one. */
+export async function verifyChecked(
+  checks: { error: string } | { items: SignatureItem[] },
+  verify: (items: readonly SignatureItem[]) => Promise<boolean[]>,
+  invalid: (index: number) => string,
+): Promise<string | undefined> {
   if ('error' in checks) return checks.error;
-  const valid = await verify(checks.items);
-  const bad = valid.indexOf(false);
-  return bad >= 0 ? `signature of validator ${cert.votes[bad]!.validatorIndex} is invalid` : undefined;
+  const bad = (await verify(checks.items)).indexOf(false);
+  return bad >= 0 ? invalid(bad) : undefined;
 }

@@ -5,6 +5,7 @@ import type { GenesisConfig } from '../genesis.js';
 import { sha256 } from '../hashing.js';
 import { type BlockHeaderData, fromPbHeader, toPbHeader } from '../model.js';
 import type { SignatureItem } from '../validation-task.js';
+import { verifyChecked } from './certificate.js';
 import {
   slashable,
   type Vote,
@@ -151,8 +152,5 @@ export async function evidenceError(
   e: Evidence,
   verify: (items: readonly SignatureItem[]) => Promise<boolean[]>,
 ): Promise<string | undefined> {
-  const checks = evidenceChecks(genesis, e);
-  if ('error' in checks) return checks.error;
-  const valid = await verify(checks.items);
-  return valid.every(Boolean) ? undefined : 'a signature is invalid';
+  return verifyChecked(evidenceChecks(genesis, e), verify, () => 'a signature is invalid');
 }

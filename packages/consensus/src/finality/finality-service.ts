@@ -89,6 +89,8 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   private evaluateAgain = false;
   private stopped = false;
   private readonly pendingCerts = new Map<number, Certificate>();
+  private beacon: NodeJS.Timeout | undefined;
+  private finalizedAtLastBeacon = -1;
 
   constructor(private readonly o: FinalityServiceOptions) {
     super();
@@ -135,6 +137,25 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
 
   get isVoter(): boolean {
     return this.signer !== undefined;
+  }
+
+  /**
+   * While finality stalls, every `everyMs` every peer is sent the votes that justified our
+   * highest checkpoints. Votes are relayed once, so a peer that missed one of them (a voter
+   * stopped mid-relay) would otherwise vote from a lower source for ever, and with it no link
+   * would reach a quorum again. A few votes per peer, only while nothing is finalized.
+   */
+  start(everyMs: number): void {
+    if (this.beacon || this.stopped) return;
+    this.beacon = setInterval(() => {
+      const finalized = this.tracker.finalized.epoch;
+      const stalled = finalized === this.finalizedAtLastBeacon;
+      this.finalizedAtLastBeacon = finalized;
+      if (!stalled) return;
+      const votes = this.tracker.quorumVotes();
+      if (votes.length > 0) for (const peer of this.o.registry.peers()) this.relay.sendTo(peer.id, votes);
+    }, everyMs);
+    this.beacon.unref();
   }
 
   /** The tip moved (a block connected, a reorg, an import): vote for it and count again. */
@@ -186,6 +207,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
 
   stop(): void {
     this.stopped = true;
+    if (this.beacon) clearInterval(this.beacon);
     this.relay.stop();
   }
 

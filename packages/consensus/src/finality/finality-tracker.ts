@@ -202,6 +202,15 @@ export class FinalityTracker {
     return out;
   }
 
+  /** The votes of the `links` highest links that reached a quorum (what justified our highest checkpoints). */
+  quorumVotes(links = 2): Vote[] {
+    return [...this.links.values()]
+      .filter((l) => l.voters.size >= this.quorum)
+      .sort((a, b) => b.target.epoch - a.target.epoch)
+      .slice(0, links)
+      .flatMap((l) => [...l.voters.values()]);
+  }
+
   get linkCount(): number {
     return this.links.size;
   }

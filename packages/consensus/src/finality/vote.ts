@@ -141,15 +141,18 @@ export function voteToWire(vote: Vote): tc.v1.Vote.$Properties {
   };
 }
 
+/** A wire epoch as a number: absent is 0, past 2^53 NaN (which every shape check refuses). */
+export function epochFromWire(x: tc.v1.IVote['sourceEpoch']): number {
+  try {
+    return x === undefined || x === null ? 0 : u64ToNumber(x);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** A wire vote as a Vote; epochs past 2^53 become NaN, which `voteShapeError` refuses. */
 export function voteFromWire(v: tc.v1.IVote): Vote {
-  const epoch = (x: tc.v1.IVote['sourceEpoch']) => {
-    try {
-      return x === undefined || x === null ? 0 : u64ToNumber(x);
-    } catch {
-      return Number.NaN;
-    }
-  };
+  const epoch = epochFromWire;
   return {
     validatorIndex: v.validatorIndex ?? 0,
     source: { epoch: epoch(v.sourceEpoch), hash: v.sourceHash ?? new Uint8Array() },

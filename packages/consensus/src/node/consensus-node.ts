@@ -308,6 +308,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.gossip.start();
     await this.restoreAccepted();
     this.accepted.start();
+    this.finality.start(Math.max(2_000, 2 * this.genesis.slotMs));
     this.finality.onChainChanged();
     this.producer?.start();
     const tick = () => {
