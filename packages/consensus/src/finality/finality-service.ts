@@ -9,7 +9,8 @@ import type { KeyPair } from '../keys.js';
 import { Signer } from '../keys.js';
 import type { StatelessValidator } from '../pool.js';
 import { SeenFilter } from '../seen-filter.js';
-import { type Certificate, certificateError, certificateFromWire, encodeCertificate } from './certificate.js';
+import { type Certificate, encodeCertificate } from './certificate.js';
+import { CertificateIntake } from './certificate-intake.js';
 import { EvidenceBook } from './evidence-book.js';
 import type { FinalityMetrics } from './finality-metrics.js';
 import { FinalityTracker } from './finality-tracker.js';
@@ -63,9 +64,6 @@ export interface FinalityServiceEvents {
   finalized: [FinalizedEvent];
 }
 
-/** Certificates received (from range sync) whose blocks are not canonical yet; bounded. */
-const MAX_PENDING_CERTIFICATES = 64;
-
 /**
  * Finality in the node (README 15): signs a vote when the tip moves (guard first, fsynced),
  * verifies peers' votes in the pool in batches, relays each once, tallies them in a
@@ -88,7 +86,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   private evaluating = false;
   private evaluateAgain = false;
   private stopped = false;
-  private readonly pendingCerts = new Map<number, Certificate>();
+  private readonly certificates: CertificateIntake;
   private beacon: NodeJS.Timeout | undefined;
   private finalizedAtLastBeacon = -1;
 
@@ -117,6 +115,20 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
       validator: o.validator,
       onPeerFault: o.onPeerFault,
       log: this.log,
+      ...(o.metrics ? { metrics: o.metrics } : {}),
+    });
+    this.certificates = new CertificateIntake({
+      genesis: o.genesis,
+      validator: o.validator,
+      finalizedHeight: () => this.finalized.height,
+      canonical: (cp) => this.tracker.canonical(cp),
+      apply: (cert) => {
+        if (this.stopped) return;
+        this.writes = this.writes
+          .then(() => this.applyFinalized(cert.source, cert))
+          .catch((error) => this.warn(error));
+      },
+      onPeerFault: o.onPeerFault,
       ...(o.metrics ? { metrics: o.metrics } : {}),
     });
     const key = o.validatorKey;
@@ -162,7 +174,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   onChainChanged(): void {
     if (this.stopped) return;
     this.scheduleVote();
-    this.tryPendingCertificates();
+    this.certificates.tryApply();
     void this.evaluate();
   }
 
@@ -184,25 +196,8 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   }
 
   /** Certificates a range sync carried: verified, then applied once their blocks are canonical. */
-  async onCertificates(peerId: string, certs: readonly tc.v1.ICertificate[]): Promise<void> {
-    for (const wire of certs.slice(0, MAX_PENDING_CERTIFICATES)) {
-      const cert = certificateFromWire(wire);
-      if (heightOf(cert.source) <= this.finalized.height) continue;
-      const error = await certificateError(this.o.genesis, cert, (items) =>
-        this.o.validator.verifySignatures(items),
-      );
-      if (error) {
-        this.o.metrics?.certificates.inc({ result: 'invalid' });
-        this.o.onPeerFault(peerId, 'INVALID_CERTIFICATE');
-        return;
-      }
-      this.o.metrics?.certificates.inc({ result: 'valid' });
-      this.pendingCerts.set(heightOf(cert.source), cert);
-      while (this.pendingCerts.size > MAX_PENDING_CERTIFICATES) {
-        this.pendingCerts.delete(Math.min(...this.pendingCerts.keys()));
-      }
-    }
-    this.tryPendingCertificates();
+  onCertificates(peerId: string, certs: readonly tc.v1.ICertificate[]): Promise<void> {
+    return this.certificates.receive(peerId, certs);
   }
 
   stop(): void {
@@ -363,22 +358,6 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
       await this.applyFinalized(next.finalized, next.certificate);
       this.evaluateAgain = true;
     } while (this.evaluateAgain && !this.stopped);
-  }
-
-  private tryPendingCertificates(): void {
-    let best: Certificate | undefined;
-    for (const [height, cert] of this.pendingCerts) {
-      if (height <= this.finalized.height) this.pendingCerts.delete(height);
-      else if (this.tracker.canonical(cert.source) && this.tracker.canonical(cert.target)) {
-        if (best === undefined || cert.source.epoch > best.source.epoch) best = cert;
-      }
-    }
-    if (best === undefined || this.stopped) return;
-    const cert = best;
-    this.pendingCerts.delete(heightOf(cert.source));
-    this.writes = this.writes
-      .then(() => this.applyFinalized(cert.source, cert))
-      .catch((error) => this.warn(error));
   }
 
   private async applyFinalized(cp: Checkpoint, certificate: Certificate | undefined): Promise<void> {
