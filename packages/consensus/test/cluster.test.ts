@@ -13,7 +13,7 @@ import {
   utxoSetDigest,
 } from '../src/index.js';
 import { wallets } from './helpers.js';
-import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
+import { addressOf_, sameTip, TestCluster, waitFor } from './node-cluster.js';
 
 let cluster: TestCluster | undefined;
 
@@ -23,8 +23,6 @@ afterEach(async () => {
 });
 
 const tipOf = (n: ConsensusNode) => n.chain.tip();
-const sameTip = (nodes: readonly ConsensusNode[]) =>
-  nodes.every((n) => Buffer.from(tipOf(n).hash).equals(Buffer.from(tipOf(nodes[0]!).hash)));
 const minHeight = (nodes: readonly ConsensusNode[]) => Math.min(...nodes.map((n) => tipOf(n).height));
 
 function headersOf(node: ConsensusNode, from: number, to: number) {

@@ -9,7 +9,7 @@ import {
   toHex,
   type Vote,
 } from '../src/index.js';
-import { addressOf_, finalizedOf, minFinalized, TestCluster, waitFor } from './node-cluster.js';
+import { addressOf_, finalizedOf, minFinalized, sameTip, TestCluster, waitFor } from './node-cluster.js';
 
 let cluster: TestCluster | undefined;
 
@@ -19,8 +19,6 @@ afterEach(async () => {
 });
 
 const tipOf = (n: ConsensusNode) => n.chain.tip();
-const sameTip = (nodes: readonly ConsensusNode[]) =>
-  nodes.every((n) => toHex(tipOf(n).hash) === toHex(tipOf(nodes[0]!).hash));
 
 /** Every finalized block a node ever announced, to check none is ever reverted anywhere. */
 function recordFinals(nodes: readonly ConsensusNode[]): { height: number; hash: string }[] {

@@ -130,3 +130,7 @@ export async function waitFor<T>(check: () => T, timeoutMs: number, what: string
 /** A node's finalized height, and the lowest of several (finality tests). */
 export const finalizedOf = (n: ConsensusNode): number => n.finality.finalized.height;
 export const minFinalized = (nodes: readonly ConsensusNode[]): number => Math.min(...nodes.map(finalizedOf));
+
+/** Whether every node has the same tip hash. */
+export const sameTip = (nodes: readonly ConsensusNode[]): boolean =>
+  nodes.every((n) => toHex(n.chain.tip().hash) === toHex(nodes[0]!.chain.tip().hash));
