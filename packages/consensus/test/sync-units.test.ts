@@ -74,6 +74,22 @@ describe('sync units', () => {
     expect(b.pick(batch)).toBeDefined();
   });
 
+  it('PeerBalancer: a cooldown that ran out between pick and wakeAt still wakes the sync (now), never no timer', () => {
+    const { b, advance } = balancer();
+    b.upsert([peer('a', 1_000)]);
+    const batch = new Batch(0, 1, 64);
+    const a = b.pick(batch)!;
+    b.coolDown(a, 100);
+    expect(b.pick(batch)).toBeUndefined(); // cooling: the sync arms its wake-up next
+    advance(150); // a late event loop: the cooldown is over before wakeAt is asked
+    const wake = b.wakeAt(64);
+    expect(wake).toBeDefined(); // it was undefined here, and the sync waited for ever
+    expect(b.pick(batch)?.id).toBe('a');
+    b.charge(a, 64);
+    b.charge(a, 64); // every peer busy: their downloads' ends pump, no timer needed
+    expect(b.wakeAt(64)).toBeUndefined();
+  });
+
   it('failure policy: empty/short/bad are reported and blamed; rate limits and excused lag are not', () => {
     const ctx = { stalled: false, stallExcused: false, timeoutExcused: false };
     expect(reactionTo('empty', ctx)).toMatchObject({ blame: true, report: 'SYNC_EMPTY_BATCH' });

@@ -111,14 +111,19 @@ export class PeerBalancer {
     return best;
   }
 
-  /** Earliest time (performance.now ms) a peer leaves cooldown or pacing for `count` blocks. */
+  /**
+   * Earliest time (performance.now ms) a connected peer leaves cooldown or pacing for `count`
+   * blocks — `now` itself when one already has (its cooldown ran out between `pick` and this
+   * call: on a loaded event loop it does, and a sync waiting for no timer hung), undefined when
+   * every peer is busy with downloads (their ends pump).
+   */
   wakeAt(count: number): number | undefined {
     const now = this.opts.now();
     let at: number | undefined;
     for (const p of this.peers.values()) {
-      if (p.inflight >= this.opts.maxInflightPerPeer) continue;
-      const t = Math.max(p.cooldownUntil, now + this.paceWait(p, count, now));
-      if (t > now && (at === undefined || t < at)) at = t;
+      if (p.inflight >= this.opts.maxInflightPerPeer || !this.opts.isConnected(p.id)) continue;
+      const t = Math.max(p.cooldownUntil, now + this.paceWait(p, count, now), now);
+      if (at === undefined || t < at) at = t;
     }
     return at;
   }
