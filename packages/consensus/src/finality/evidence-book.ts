@@ -66,8 +66,8 @@ export class EvidenceBook {
         this.o.onPeerFault(peerId, 'INVALID_EVIDENCE');
         return;
       }
-      const key = toHex(evidenceKey(this.o.genesis, evidence));
-      if (this.seen.has(key)) continue;
+      const keyBytes = evidenceKey(this.o.genesis, evidence);
+      if (this.seen.has(toHex(keyBytes))) continue;
       let error: string | undefined;
       try {
         error = await evidenceError(this.o.genesis, evidence, (xs) => this.o.validator.verifySignatures(xs));
@@ -79,7 +79,7 @@ export class EvidenceBook {
         this.o.onPeerFault(peerId, 'INVALID_EVIDENCE');
         return;
       }
-      await this.keep(evidence, peerId);
+      await this.keep(evidence, peerId, keyBytes);
     }
   }
 
@@ -144,8 +144,11 @@ export class EvidenceBook {
     return this.o.store.evidenceCount;
   }
 
-  private async keep(evidence: Evidence, from: string | undefined): Promise<void> {
-    const keyBytes = evidenceKey(this.o.genesis, evidence);
+  private async keep(
+    evidence: Evidence,
+    from: string | undefined,
+    keyBytes = evidenceKey(this.o.genesis, evidence),
+  ): Promise<void> {
     const key = toHex(keyBytes);
     if (!this.seen.add(key)) return;
     let fresh: boolean;

@@ -17,7 +17,7 @@ export interface FinalityMetrics {
 /** Registers the finality metrics; a second node on the same registry reuses them. */
 export function registerFinalityMetrics(
   registry: Registry,
-  sources: { tipHeight: () => number; slotMs: number },
+  sources: { tipHeight: () => number },
 ): FinalityMetrics {
   const registers = [registry];
   const once = <T>(name: string, create: () => T): T =>

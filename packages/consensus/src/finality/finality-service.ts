@@ -40,7 +40,6 @@ export interface FinalityServiceOptions {
   /** Upper bound of any honest height now (the schedule's bound): votes past it are dropped. */
   maxPlausibleHeight: () => number;
   onPeerFault: (peerId: string, code: string) => void;
-  now?: () => number;
   logger?: Logger;
   metrics?: FinalityMetrics;
   /** Vote relay batching window (default 20 ms). */
@@ -145,10 +144,6 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   get finalized(): { readonly height: number; readonly hash: Uint8Array } {
     const cp = this.tracker.finalized;
     return { height: heightOf(cp), hash: cp.hash };
-  }
-
-  get isVoter(): boolean {
-    return this.signer !== undefined;
   }
 
   /**

@@ -176,11 +176,6 @@ export class FinalityTracker {
     for (const [key, e] of this.justified) if (e <= cp.epoch) this.justified.delete(key);
   }
 
-  /** Counted votes for the link source → target (for tests, metrics and RPC). */
-  votesFor(source: Checkpoint, target: Checkpoint): number {
-    return this.links.get(linkKey(source, target))?.voters.size ?? 0;
-  }
-
   /**
    * Up to `limit` counted votes above the finalized checkpoint for a new peer: first the links
    * that reached a quorum (what justified our highest checkpoints: without them a peer that

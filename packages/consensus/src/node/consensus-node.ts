@@ -161,7 +161,6 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       ...(options.validatorKey ? { validatorKey: options.validatorKey } : {}),
       maxPlausibleHeight: () => maxPlausibleHeight(genesis, this.now()),
       onPeerFault,
-      now: this.now,
       logger: this.log,
       ...(options.finality?.voteWindowMs ? { voteWindowMs: options.finality.voteWindowMs } : {}),
       ...(options.finality?.equivocate ? { equivocate: true } : {}),
@@ -169,7 +168,6 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
         ? {
             metrics: registerFinalityMetrics(options.metricsRegistry, {
               tipHeight: () => this.chain.tip().height,
-              slotMs: genesis.slotMs,
             }),
           }
         : {}),

@@ -12,14 +12,11 @@ import type { StatelessValidator } from '../pool.js';
 import { SeenFilter } from '../seen-filter.js';
 import { maxEncodedBlockBytes } from '../stateless.js';
 import { AdmissionQueue, type TxInput } from './admission-queue.js';
-import { BlockRelay, type BlockRelayOptions } from './block-relay.js';
+import { BlockRelay } from './block-relay.js';
 import { TxRelay, type TxRelayOptions } from './tx-relay.js';
 
 export interface GossipOptions {
-  registry: Pick<
-    PeerConnectionRegistry,
-    'broadcast' | 'reportPeer' | 'send' | 'request' | 'peers' | 'stream'
-  >;
+  registry: Pick<PeerConnectionRegistry, 'reportPeer' | 'send' | 'request' | 'peers' | 'stream'>;
   chain: ChainManager;
   mempool: Mempool;
   validator: StatelessValidator;
@@ -78,7 +75,13 @@ export class Gossip {
       ...(o.maxAdmissionBatch !== undefined ? { maxBatch: o.maxAdmissionBatch } : {}),
       ...(o.maxAdmissionQueue !== undefined ? { maxQueued: o.maxAdmissionQueue } : {}),
     });
-    this.blocks = new BlockRelay(this.blockRelayOptions());
+    this.blocks = new BlockRelay({
+      registry: o.registry,
+      has: (hash) => o.chain.store.getBlockHeight(hash) !== undefined,
+      tipHeight: () => o.chain.tip().height,
+      accept: (peerId, bytes) => void this.onBlock(peerId, { block: bytes }),
+      onGap: (peerId, height) => o.onBlockGap(peerId, height),
+    });
     this.relay = new TxRelay({
       ...o.relay,
       registry: o.registry,
@@ -93,14 +96,6 @@ export class Gossip {
   start(): void {
     this.relay.start();
   }
-
-  private readonly blockRelayOptions = (): BlockRelayOptions => ({
-    registry: this.o.registry,
-    has: (hash) => this.o.chain.store.getBlockHeight(hash) !== undefined,
-    tipHeight: () => this.o.chain.tip().height,
-    accept: (peerId, bytes) => void this.onBlock(peerId, { block: bytes }),
-    onGap: (peerId, height) => this.o.onBlockGap(peerId, height),
-  });
 
   stop(): void {
     this.relay.stop();
