@@ -7,19 +7,30 @@ import {
   addressOf,
   ChainError,
   ChainManager,
+  type Checkpoint,
   ConsensusError,
   decodeBlockData as decode,
+  FinalityTracker,
   type GenesisConfig,
   genesisHash,
   type HeaderRef,
   InlineValidator,
   Mempool,
   type ReorgEvent,
+  Signer,
   signTransaction,
+  signVote,
   toHex,
   utxoSetDigest,
 } from '../src/index.js';
-import { childBlock, makeGenesis, reseal, spendGenesis, wallets } from './helpers.js';
+import {
+  childBlock,
+  makeGenesis,
+  reseal,
+  spendGenesis,
+  validators as validatorKeys,
+  wallets,
+} from './helpers.js';
 
 const genesis = makeGenesis();
 const validator = new InlineValidator();
@@ -329,6 +340,55 @@ describe('ChainManager', () => {
         'p',
       ),
     ).resolves.toMatchObject({ depth: 3, newTip: { height: 6 } });
+  });
+
+  it('fork choice weighs justification first: a higher branch without our justified block loses, a lower one with a higher justified block wins', async () => {
+    const { chain, store } = await manager();
+    const tracker = new FinalityTracker({
+      genesis,
+      chain: { hashAt: (h) => store.getBlockHash(h) },
+      finalized: { epoch: 0, hash: genesisHash(genesis) },
+    });
+    chain.setJustification(tracker);
+    const signers = validatorKeys.map((k) => new Signer(k));
+    const quorum = (source: Checkpoint, target: Checkpoint) => {
+      for (const [i, signer] of signers.entries())
+        tracker.add(signVote(genesis.networkId, signer, { validatorIndex: i, source, target }));
+      tracker.evaluate();
+    };
+    const main = branch(chain.tipHeader(), 4);
+    await chain.importBlocks(
+      main.map((x) => x.bytes),
+      'p',
+    );
+    const genesisCp = { epoch: 0, hash: genesisHash(genesis) };
+    quorum(genesisCp, { epoch: 4, hash: main[1]!.ref.hash }); // block 2 of ours is justified
+    const justifiedNow = () => ({ epoch: chain.justified().epoch, hash: toHex(chain.justified().hash) });
+    expect(justifiedNow()).toEqual({ epoch: 4, hash: toHex(main[1]!.ref.hash) });
+    const before = snapshot(store);
+    const side = branch(main[0]!.ref, 6, 1); // heights 2..7, forking above block 1
+    const higher = await chain
+      .reorg(
+        side.map((x) => x.bytes),
+        1,
+        'p',
+      )
+      .catch((e: unknown) => e);
+    expect((higher as ChainError).code).toBe('BRANCH_NOT_BETTER');
+    expect(snapshot(store)).toEqual(before);
+    // The quorum moves on to the side branch's block 3 (epoch 6 > 4): two side blocks now beat four of ours.
+    const sideThree = { epoch: 6, hash: side[1]!.ref.hash };
+    quorum(genesisCp, sideThree);
+    expect(chain.provesJustified(sideThree)).toBe(true);
+    const result = await chain.reorg(
+      side.slice(0, 2).map((x) => x.bytes),
+      1,
+      'p',
+    );
+    expect(result.newTip.height).toBe(3);
+    expect(toHex(chain.tip().hash)).toBe(toHex(side[1]!.ref.hash));
+    tracker.evaluate(); // the finality service counts again on every chain change
+    expect(justifiedNow()).toEqual({ epoch: 6, hash: toHex(sideThree.hash) });
   });
 
   it('refuses a reorg deeper than the cap with a typed error', async () => {

@@ -113,6 +113,44 @@ describe('FinalityTracker (Casper FFG, two epochs per block)', () => {
     expect(sent[3]!.target.epoch).toBe(400); // then the newest
   });
 
+  it('finalizes on a quorum link to the next epoch alone (a certificate), for a node that missed what justified it', () => {
+    const c = chainOf(genesis4, 4);
+    const t = new FinalityTracker({ genesis: genesis4, chain: c.lookup, finalized: c.cp(0) });
+    // Only the confirmation round of block 3 reached us: the links that justified (6, B3) did not.
+    for (const i of [0, 1]) t.add(vote(i, c.cp(3), c.cp(3, 1)));
+    expect(t.evaluate()).toBeUndefined(); // 2 of 4: no certificate
+    t.add(vote(3, c.cp(3), c.cp(3, 1)));
+    expect(t.evaluate()?.finalized).toEqual(c.cp(3));
+    expect(t.isJustified(c.cp(3, 1))).toBe(true); // so this node's next vote has the quorum's source
+    expect(t.highestJustified(100)).toEqual(c.cp(3, 1));
+  });
+
+  it('weighs any chain by its highest justified checkpoint, and proves a claim only from quorum links', () => {
+    const c = chainOf(genesis4, 5);
+    const t = new FinalityTracker({ genesis: genesis4, chain: c.lookup, finalized: c.cp(0) });
+    for (const i of [0, 1, 2]) t.add(vote(i, c.cp(0), c.cp(2)));
+    t.evaluate();
+    expect(t.canonicalJustified()).toEqual(c.cp(2));
+    // Another branch forking above block 1: block 3 there is justified by a quorum the canonical chain lacks.
+    const side = chainOf(genesis4, 5, 100);
+    for (let h = 0; h <= 1; h++) side.hashes[h] = c.hashes[h]!;
+    for (const i of [1, 2, 3]) t.add(vote(i, c.cp(0), side.cp(3)));
+    t.evaluate();
+    expect(t.isJustified(side.cp(3))).toBe(false); // not canonical here
+    expect(t.highestJustifiedOn(c.lookup.hashAt)).toEqual(c.cp(2));
+    expect(t.highestJustifiedOn(side.lookup.hashAt)).toEqual(side.cp(3));
+    expect(t.provesJustified(side.cp(3))).toBe(true);
+    expect(t.provesJustified(side.cp(4))).toBe(false); // a claim no quorum link backs
+    expect(t.provesJustified({ epoch: 6, hash: new Uint8Array(32).fill(0xab) })).toBe(false);
+    // A chain that lacks the finalized block weighs less than any other.
+    const u = new FinalityTracker({ genesis: genesis4, chain: c.lookup, finalized: c.cp(0) });
+    for (const i of [0, 1, 2]) u.add(vote(i, c.cp(0), c.cp(2)));
+    for (const i of [0, 1, 2]) u.add(vote(i, c.cp(2), c.cp(2, 1)));
+    u.setFinalized(u.evaluate()!.finalized);
+    expect(u.highestJustifiedOn(side.lookup.hashAt).epoch).toBe(-1);
+    expect(u.highestJustifiedOn(c.lookup.hashAt).epoch).toBe(5);
+  });
+
   it('counts a key listed twice in genesis once', () => {
     const dup = makeGenesis({
       validators: [keys[0]!, keys[0]!, keys[1]!, keys[2]!].map((k) => toHex(k.publicKey)),

@@ -5,6 +5,7 @@ import { NodeIdentity, nodeBanKey } from '@tc/registry';
 import { decodeBlock, u64, u64ToNumber } from '@tc/wire';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { voteToWire } from '../src/finality/vote.js';
 import {
   buildBlock,
   type ConsensusNode,
@@ -13,6 +14,8 @@ import {
   type HeaderRef,
   headerHash,
   leaderIndex,
+  Signer,
+  signVote,
   toHex,
   utxoSetDigest,
 } from '../src/index.js';
@@ -107,6 +110,48 @@ describe('fork watcher through ConsensusNode', () => {
     await fresh.connect(addressOf_(x));
     await waitFor(() => fresh.chain.tip().height === 45, 10_000, 'fresh node catches up');
     expect(utxoSetDigest(fresh.store)).toEqual(utxoSetDigest(x.store));
+  });
+
+  it('holds a justified block against a taller branch, and the taller side moves to it once the votes reach it', async () => {
+    cluster = new TestCluster({ validators: 4, slotMs: 250, genesisOffsetMs: -600_000 });
+    const opts = { forkCheckIntervalMs: 60_000 };
+    const [x, p] = [await cluster.add(opts), await cluster.add(opts)];
+    const g0 = x.chain.tipHeader();
+    const a = build(cluster, g0, 3);
+    const first = build(cluster, g0, 1);
+    const taller = build(cluster, first.tip, 5, 1); // forks above block 1, tip at 6
+    await x.chain.importBlocks(a.bytes, 'test');
+    await p.chain.importBlocks([a.bytes[0]!, ...taller.bytes], 'test');
+    // 3 of 4 validators justify x's block 2 (epoch 4); only x holds the votes.
+    const g = cluster.genesis;
+    const target = { epoch: 4, hash: x.store.getBlockHash(2)! };
+    const votes = [0, 1, 2].map((i) =>
+      voteToWire(
+        signVote(g.networkId, new Signer(cluster!.validatorKeys[i]!), {
+          validatorIndex: i,
+          source: { epoch: 0, hash: g0.hash },
+          target,
+        }),
+      ),
+    );
+    x.finality.onMessage('test', 'votes', { votes });
+    await waitFor(() => x.chain.justified().epoch === 4, 10_000, 'x sees block 2 justified');
+
+    const held: number[] = [];
+    x.forks.on('fork:held', (e) => held.push(e.height));
+    await x.connect(addressOf_(p));
+    await waitFor(() => x.registry.peers().length === 1, 5_000, 'connected');
+    const result = await x.checkForks();
+    expect(result.action).not.toBe('reorg');
+    expect(held).toContain(6);
+    expect(toHex(x.chain.tip().hash)).toBe(toHex(a.tip.hash));
+
+    // The new peer got x's votes on connect; its check sees x's shorter chain outrank its own.
+    await waitFor(() => p.finality.tracker.provesJustified(target), 10_000, 'p holds the votes');
+    const moved = await checkUntil(p, (r) => r.action === 'reorg');
+    expect(moved).toMatchObject({ action: 'reorg', result: { forkHeight: 1, newTip: { height: 3 } } });
+    expect(toHex(p.chain.tip().hash)).toBe(toHex(a.tip.hash));
+    await waitFor(() => p.chain.justified().epoch === 4, 10_000, 'p counts block 2 justified');
   });
 
   it('with a single connected peer, one reporting peer is enough', async () => {

@@ -11,6 +11,7 @@ import type { StatelessValidator } from '../pool.js';
 import { type BlockPlan, resolveParent, validateBlockStateful } from '../stateful.js';
 import type { StatelessBlockResult } from '../stateless.js';
 import { ChainError } from './chain-errors.js';
+import type { ForkChoiceJustification, JustifiedCheckpoint } from './fork-choice.js';
 import { type ConnectedBlock, importBatch } from './import-batch.js';
 import { type ReorgResult, switchBranch } from './reorg.js';
 import { type BlockUndo, commitInputOf, genesisCommitInput, StorageChainView } from './storage-view.js';
@@ -100,6 +101,7 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
   private undoOutputs = 0;
   /** Height of the finalized block (README 15): reorgs never go below it. */
   private finalizedFloor = 0;
+  private justification: ForkChoiceJustification | undefined;
 
   constructor(options: ChainManagerOptions) {
     super();
@@ -247,6 +249,7 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
           nowMs: this.now(),
           maxReorgDepth: this.maxReorgDepth,
           finalizedHeight: this.finalizedFloor,
+          justification: this.justification,
           statelessBatch: this.statelessBatch,
           tip: this.tipRef,
           setTip: (tip) => {
@@ -273,6 +276,21 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
 
   get finalizedHeight(): number {
     return this.finalizedFloor;
+  }
+
+  /** Lets fork choice weigh justification (README 11); the finality service calls it once. */
+  setJustification(justification: ForkChoiceJustification): void {
+    this.justification = justification;
+  }
+
+  /** The highest justified checkpoint of the canonical chain (epoch 0, genesis, without finality). */
+  justified(): JustifiedCheckpoint {
+    return this.justification?.canonicalJustified() ?? { epoch: 0, hash: this.store.getBlockHash(0)! };
+  }
+
+  /** Whether the votes held prove `cp` justified (false without finality). */
+  provesJustified(cp: JustifiedCheckpoint): boolean {
+    return this.justification?.provesJustified(cp) ?? false;
   }
 
   private rememberUndo(plan: BlockPlan): void {

@@ -1,8 +1,28 @@
 /**
- * Fork choice: the highest valid chain wins; at equal height the lower tip hash (bytewise,
- * as unsigned big-endian numbers) wins. A switch that abandons blocks needs at least
+ * Fork choice (README 11): the chain holding the higher justified finality checkpoint wins;
+ * between equals the highest valid chain wins, and at equal height the lower tip hash
+ * (bytewise, as unsigned big-endian numbers). A switch that abandons blocks needs at least
  * `requiredSupport(minPeers, connected)` distinct peers reporting the winning tip.
  */
+
+/** A finality checkpoint (consensus README 15): epoch 2h is block h, 2h + 1 its confirmation. */
+export interface JustifiedCheckpoint {
+  readonly epoch: number;
+  readonly hash: Uint8Array;
+}
+
+/**
+ * What fork choice needs of finality (the FinalityService's tracker provides it): the highest
+ * justified checkpoint of any chain, and whether the votes held prove a peer's claim.
+ */
+export interface ForkChoiceJustification {
+  /** The highest checkpoint justified on the chain `hashAt` describes (-1 if it lacks the final block). */
+  highestJustifiedOn(hashAt: (height: number) => Uint8Array | undefined): JustifiedCheckpoint;
+  /** The highest justified checkpoint of the canonical chain (cheap). */
+  canonicalJustified(): JustifiedCheckpoint;
+  /** Whether the votes held prove `cp` justified (a peer's claim worth following). */
+  provesJustified(cp: JustifiedCheckpoint): boolean;
+}
 export interface TipLike {
   readonly height: number;
   readonly hash: Uint8Array;
@@ -41,17 +61,28 @@ export interface TipGroup {
   readonly peers: string[];
 }
 
-export function betterTipGroups(ours: TipLike, tips: ReadonlyMap<string, TipLike>): TipGroup[] {
-  const groups = new Map<string, TipGroup>();
+/**
+ * `outranks` marks a tip whose chain holds a higher justified checkpoint than ours: it is a
+ * candidate even when lower, and those come first.
+ */
+export function betterTipGroups<T extends TipLike>(
+  ours: TipLike,
+  tips: ReadonlyMap<string, T>,
+  outranks: (tip: T) => boolean = () => false,
+): TipGroup[] {
+  const groups = new Map<string, TipGroup & { readonly outranks: boolean }>();
   for (const [peer, tip] of tips) {
-    if (!isBetterTip(tip, ours)) continue;
+    const ranks = outranks(tip);
+    if (!ranks && !isBetterTip(tip, ours)) continue;
     const key = `${tip.height}:${Buffer.from(tip.hash).toString('hex')}`;
     let group = groups.get(key);
     if (!group) {
-      group = { tip, peers: [] };
+      group = { tip, peers: [], outranks: ranks };
       groups.set(key, group);
     }
     group.peers.push(peer);
   }
-  return [...groups.values()].sort((a, b) => compareTips(a.tip, b.tip));
+  return [...groups.values()].sort(
+    (a, b) => Number(b.outranks) - Number(a.outranks) || compareTips(a.tip, b.tip),
+  );
 }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { tc } from '@tc/wire';
 import { ConsensusError } from '../errors.js';
 import { findCommonAncestor } from './ancestor-search.js';
 import { ChainError, ForkSyncError } from './chain-errors.js';
@@ -56,6 +57,8 @@ export interface ForkWatcherOptions {
    * a peer claiming more is reported IMPLAUSIBLE_TIP and its claim is dropped. Default: no bound.
    */
   maxPlausibleHeight?: () => number;
+  /** Finality certificates a fetched branch carried (FinalityService.onCertificates). */
+  onCertificates?: (peerId: string, certificates: tc.v1.ICertificate[]) => void;
   /** A peer sent something wrong: consensus or fork/sync code (ConsensusNode → registry.reportPeer). */
   onPeerFault?: (peerId: string, code: string, detail: string) => void;
 }
@@ -78,6 +81,8 @@ export interface ForkWatcherEvents {
   'fork:waiting': [{ height: number; hash: Uint8Array; support: number; required: number }];
   /** A check finished (once per run, joined callers share it). */
   check: [ForkCheckResult];
+  /** A higher branch was not followed: it lacks our justified checkpoint (README 11). */
+  'fork:held': [{ peerId: string; height: number; justifiedEpoch: number }];
   /** A candidate was given up (too deep, invalid, unreachable). */
   'fork:error': [{ peerId: string; error: Error }];
 }
@@ -93,7 +98,7 @@ export interface ForkWatcherEvents {
 export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
   readonly minPeers: number;
   private readonly o: Required<
-    Omit<ForkWatcherOptions, 'sync' | 'onPeerFault' | 'minPeers' | 'maxPlausibleHeight'>
+    Omit<ForkWatcherOptions, 'sync' | 'onPeerFault' | 'minPeers' | 'maxPlausibleHeight' | 'onCertificates'>
   >;
   private readonly sync: ExtendSync;
   private running: Promise<ForkCheckResult> | undefined;
@@ -168,7 +173,7 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
     const { tips, asked } = await queryTips(api, { timeoutMs: this.o.requestTimeoutMs });
     this.dropImplausible(tips);
     const ours = chain.tip();
-    const groups = betterTipGroups(ours, tips).slice(0, this.o.maxCandidates);
+    const groups = betterTipGroups(ours, tips, (t) => this.outranks(t)).slice(0, this.o.maxCandidates);
     let waiting: ForkCheckResult | undefined;
     for (const group of groups) {
       for (const peerId of group.peers.slice(0, 2)) {
@@ -211,6 +216,14 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
     if (ancestor.height === ours.height) {
       const peers = group.peers.map((p) => ({ peerId: p, ...tips.get(p)! }));
       return this.extend(peers, group.tip.height);
+    }
+    if (ancestor.height >= group.tip.height) return { action: 'none' }; // its chain is a prefix of ours
+    // Fork choice (README 11): a branch without our justified checkpoint loses unless the peer
+    // shows a higher one our votes prove. Decided here, before a branch is fetched in vain.
+    const justified = chain.justified();
+    if (Math.floor(justified.epoch / 2) > ancestor.height && !this.outranks(tips.get(peerId)!)) {
+      this.emit('fork:held', { peerId, height: group.tip.height, justifiedEpoch: justified.epoch });
+      return { action: 'none' };
     }
     // Abandoning blocks: count distinct peers reporting the winning tip (same tip, or a
     // higher tip whose chain holds it).
@@ -302,7 +315,21 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
   }
 
   private fetchRange(peerId: string, start: number, count: number): Promise<Uint8Array[]> {
-    return fetchBlockRange(this.o.api, peerId, start, count, { timeoutMs: this.o.requestTimeoutMs });
+    const onCertificates = this.options.onCertificates;
+    return fetchBlockRange(this.o.api, peerId, start, count, {
+      timeoutMs: this.o.requestTimeoutMs,
+      ...(onCertificates ? { onCertificates: (certs) => onCertificates(peerId, certs) } : {}),
+    });
+  }
+
+  /** The peer's chain holds a justified checkpoint above ours that our votes prove. */
+  private outranks(tip: PeerTipAnswer): boolean {
+    const claim = tip.justified;
+    return (
+      claim !== undefined &&
+      claim.epoch > this.o.chain.justified().epoch &&
+      this.o.chain.provesJustified(claim)
+    );
   }
 
   /** Claims the schedule rules out are misbehaviour, never a sync target. */

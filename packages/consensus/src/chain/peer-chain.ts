@@ -1,6 +1,7 @@
 import type { PeerConnectionRegistry } from '@tc/registry';
-import { encodeBlock, u64, u64ToBigInt } from '@tc/wire';
+import { encodeBlock, type tc, u64, u64ToBigInt } from '@tc/wire';
 import { ForkSyncError } from './chain-errors.js';
+import type { JustifiedCheckpoint } from './fork-choice.js';
 
 /** The part of the registry that fork detection and branch fetches use. */
 export type PeerChainApi = Pick<PeerConnectionRegistry, 'query' | 'request' | 'stream'>;
@@ -8,6 +9,8 @@ export type PeerChainApi = Pick<PeerConnectionRegistry, 'query' | 'request' | 's
 export interface PeerTipAnswer {
   readonly height: number;
   readonly hash: Uint8Array;
+  /** The highest justified checkpoint the peer claims for its chain (absent from older peers). */
+  readonly justified?: JustifiedCheckpoint;
 }
 
 /** Asks every connected peer (or `peers`) for its tip; failed or absurd answers are left out. */
@@ -28,7 +31,13 @@ export async function queryTips(
     const height = u64ToBigInt(answer.value.height);
     const hash = answer.value.hash;
     if (height > BigInt(Number.MAX_SAFE_INTEGER) || !hash || hash.length !== 32) continue;
-    tips.set(peerId, { height: Number(height), hash: new Uint8Array(hash) });
+    const epoch = u64ToBigInt(answer.value.justifiedEpoch ?? 0);
+    const jHash = answer.value.justifiedHash;
+    const justified =
+      epoch > 0n && epoch <= BigInt(Number.MAX_SAFE_INTEGER) && jHash?.length === 32
+        ? { justified: { epoch: Number(epoch), hash: new Uint8Array(jHash) } }
+        : {};
+    tips.set(peerId, { height: Number(height), hash: new Uint8Array(hash), ...justified });
   }
   return { tips, asked: answers.size };
 }
@@ -62,7 +71,13 @@ export async function fetchBlockRange(
   peerId: string,
   start: number,
   count: number,
-  opts: { timeoutMs?: number; maxBytes?: number; signal?: AbortSignal } = {},
+  opts: {
+    timeoutMs?: number;
+    maxBytes?: number;
+    signal?: AbortSignal;
+    /** The finality certificates the chunks carry (README 15.6). */
+    onCertificates?: (certificates: tc.v1.ICertificate[]) => void;
+  } = {},
 ): Promise<Uint8Array[]> {
   const maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;
   const out: Uint8Array[] = [];
@@ -76,6 +91,7 @@ export async function fetchBlockRange(
     },
   );
   for await (const chunk of stream) {
+    if (chunk.certificates?.length) opts.onCertificates?.(chunk.certificates);
     for (const block of chunk.blocks ?? []) {
       const expected = start + out.length;
       const height = block.header?.height;

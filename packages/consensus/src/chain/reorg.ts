@@ -8,7 +8,7 @@ import { type BlockData, decodeBlockData, encodeTransactionData, isCoinbase } fr
 import type { StatelessValidator } from '../pool.js';
 import { type BlockPlan, validateBlockStateful } from '../stateful.js';
 import { ChainError } from './chain-errors.js';
-import { isBetterTip } from './fork-choice.js';
+import { type ForkChoiceJustification, isBetterTip } from './fork-choice.js';
 import {
   type BlockUndo,
   commitInputOf,
@@ -30,6 +30,8 @@ export interface ReorgContext {
   statelessBatch: number;
   tip: HeaderRef;
   setTip(tip: HeaderRef): void;
+  /** Justification for fork choice (README 11); without it the higher chain simply wins. */
+  justification?: ForkChoiceJustification | undefined;
   /** Undo data of recently connected blocks (by hash); storage's undo records otherwise. */
   undoOf?: (hash: Uint8Array) => BlockUndo | undefined;
 }
@@ -143,12 +145,8 @@ export async function switchBranch(
       parent = { height: plan.height, hash: plan.hash, timestampMs: plan.timestampMs };
     }
   }
-  if (!isBetterTip(parent, oldTip)) {
-    throw new ChainError(
-      'BRANCH_NOT_BETTER',
-      `branch tip ${parent.height}/${toHex(parent.hash)} does not beat ${oldTip.height}/${toHex(oldTip.hash)}`,
-    );
-  }
+  const why = whyNotBetter(ctx, forkHeight, accepted, oldTip, parent);
+  if (why) throw new ChainError('BRANCH_NOT_BETTER', why);
 
   await applySwitch(ctx, forkHeight, accepted);
   ctx.setTip(parent);
@@ -182,6 +180,32 @@ export async function switchBranch(
       plan,
     })),
   };
+}
+
+/**
+ * Fork choice between the old chain and the validated branch (README 11): the higher justified
+ * checkpoint first, then height, then hash. Undefined when the branch wins, else the reason.
+ */
+function whyNotBetter(
+  ctx: ReorgContext,
+  forkHeight: number,
+  accepted: readonly { plan: BlockPlan }[],
+  oldTip: HeaderRef,
+  newTip: HeaderRef,
+): string | undefined {
+  const j = ctx.justification;
+  if (j) {
+    const oldJ = j.highestJustifiedOn((h) => ctx.store.getBlockHash(h));
+    const newJ = j.highestJustifiedOn((h) =>
+      h <= forkHeight ? ctx.store.getBlockHash(h) : accepted[h - forkHeight - 1]?.plan.hash,
+    );
+    if (newJ.epoch > oldJ.epoch) return undefined;
+    if (newJ.epoch < oldJ.epoch) {
+      return `the branch holds justified epoch ${newJ.epoch}, ours ${oldJ.epoch} (${toHex(oldJ.hash).slice(0, 16)})`;
+    }
+  }
+  if (isBetterTip(newTip, oldTip)) return undefined;
+  return `branch tip ${newTip.height}/${toHex(newTip.hash)} does not beat ${oldTip.height}/${toHex(oldTip.hash)}`;
 }
 
 async function applySwitch(

@@ -35,9 +35,14 @@ export class CertificateIntake {
     for (const wire of certs.slice(0, MAX_PENDING_CERTIFICATES)) {
       const cert = certificateFromWire(wire);
       if (heightOf(cert.source) <= this.o.finalizedHeight()) continue;
-      const error = await certificateError(this.o.genesis, cert, (items) =>
-        this.o.validator.verifySignatures(items),
-      );
+      let error: string | undefined;
+      try {
+        error = await certificateError(this.o.genesis, cert, (items) =>
+          this.o.validator.verifySignatures(items),
+        );
+      } catch {
+        return; // not judged (the pool is full or stopping): a later range carries it again
+      }
       if (error) {
         this.o.metrics?.certificates.inc({ result: 'invalid' });
         this.o.onPeerFault(peerId, 'INVALID_CERTIFICATE');

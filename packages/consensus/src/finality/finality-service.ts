@@ -103,6 +103,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
       finalized,
     });
     o.chain.setFinalizedHeight(heightOf(finalized));
+    o.chain.setJustification(this.tracker);
     this.relay = new VoteRelay({
       registry: o.registry,
       ...(o.voteWindowMs ? { windowMs: o.voteWindowMs } : {}),

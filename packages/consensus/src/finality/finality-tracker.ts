@@ -1,4 +1,5 @@
 import { bytesEqual, toHex } from '../bytes.js';
+import type { ForkChoiceJustification } from '../chain/fork-choice.js';
 import type { GenesisConfig } from '../genesis.js';
 import type { Certificate } from './certificate.js';
 import {
@@ -52,7 +53,7 @@ export type AddVoteResult =
  * canonical chain as it is now, so a reorg simply stops counting what left it. Holds only
  * verified votes; every map is bounded.
  */
-export class FinalityTracker {
+export class FinalityTracker implements ForkChoiceJustification {
   readonly quorum: number;
   readonly validators: number;
   private readonly ids: number[];
@@ -104,6 +105,11 @@ export class FinalityTracker {
     return best;
   }
 
+  /** The highest justified checkpoint of the canonical chain (fork choice's view of ours). */
+  canonicalJustified(): Checkpoint {
+    return this.highestJustified(Number.MAX_SAFE_INTEGER);
+  }
+
   /** Records a checkpoint this node saw justified before a restart (its own vote guard). */
   markJustified(cp: Checkpoint): void {
     if (cp.epoch > this.current.epoch) this.rememberJustified(cp);
@@ -140,8 +146,16 @@ export class FinalityTracker {
    * once it is stored), or undefined. New justifications show in `justifiedCount`.
    */
   evaluate(): { finalized: Checkpoint; certificate: Certificate } | undefined {
-    const full = [...this.links.values()].filter((l) => l.voters.size >= this.quorum);
-    full.sort((a, b) => a.source.epoch - b.source.epoch || a.target.epoch - b.target.epoch);
+    const full = this.fullLinks();
+    // A quorum link to the next epoch is a certificate (15.3): it proves its source justified
+    // without the links that justified it, which a node that was away may never receive.
+    for (const link of full) {
+      if (link.target.epoch !== link.source.epoch + 1 || link.source.epoch <= this.current.epoch) continue;
+      if (this.isJustified(link.source) || !this.canonical(link.source) || !this.canonical(link.target))
+        continue;
+      this.rememberJustified(link.source);
+      this.justifiedCount++;
+    }
     for (let changed = true; changed; ) {
       changed = false;
       for (const link of full) {
@@ -163,6 +177,66 @@ export class FinalityTracker {
       .map((v) => ({ validatorIndex: v.validatorIndex, signature: v.signature }))
       .sort((a, b) => a.validatorIndex - b.validatorIndex);
     return { finalized: best.source, certificate: { source: best.source, target: best.target, votes } };
+  }
+
+  /**
+   * The highest checkpoint justified on the chain `hashAt` describes (canonical or not): the
+   * fork-choice weight of a branch (README 11, 15.6). Judged from the same links as `evaluate`.
+   */
+  highestJustifiedOn(hashAt: (height: number) => Uint8Array | undefined): Checkpoint {
+    const on = (cp: Checkpoint) => {
+      const hash = hashAt(heightOf(cp));
+      return hash !== undefined && bytesEqual(hash, cp.hash);
+    };
+    if (!on(this.current)) return { epoch: -1, hash: this.current.hash }; // conflicts with what is final
+    const justified = new Set<string>([keyOf(this.current)]);
+    let best = this.current;
+    const mark = (cp: Checkpoint) => {
+      justified.add(keyOf(cp));
+      if (cp.epoch > best.epoch) best = cp;
+    };
+    for (const [key, epoch] of this.justified) {
+      const hash = hashAt(Math.floor(epoch / 2));
+      if (hash !== undefined && key === `${epoch}:${toHex(hash)}`) mark({ epoch, hash });
+    }
+    const full = this.fullLinks();
+    for (const link of full) {
+      if (link.target.epoch === link.source.epoch + 1 && on(link.source) && on(link.target))
+        mark(link.source);
+    }
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const link of full) {
+        if (justified.has(keyOf(link.target)) || !justified.has(keyOf(link.source)) || !on(link.target))
+          continue;
+        mark(link.target);
+        changed = true;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Whether the votes held prove `cp` justified on whatever chain holds it: a peer's claim worth
+   * fetching its branch for. Cheap (no chain reads); the switch itself judges the branch again.
+   */
+  provesJustified(cp: Checkpoint): boolean {
+    const key = keyOf(cp);
+    if (cp.epoch <= this.current.epoch) return key === keyOf(this.current);
+    if (this.justified.has(key)) return true;
+    const known = new Set<string>([keyOf(this.current), ...this.justified.keys()]);
+    const full = this.fullLinks();
+    for (const link of full) if (link.target.epoch === link.source.epoch + 1) known.add(keyOf(link.source));
+    for (let changed = true; changed && !known.has(key); ) {
+      changed = false;
+      for (const link of full) {
+        const target = keyOf(link.target);
+        if (known.has(target) || !known.has(keyOf(link.source))) continue;
+        known.add(target);
+        changed = true;
+      }
+    }
+    return known.has(key);
   }
 
   /** How many checkpoints became justified so far (a caller sees new justifications by its change). */
@@ -197,13 +271,23 @@ export class FinalityTracker {
     return out;
   }
 
-  /** The votes of the `links` highest links that reached a quorum (what justified our highest checkpoints). */
+  /**
+   * The votes of the `links` highest links that reached a quorum (what justified our highest
+   * checkpoints), and of the highest certificate link (`S → S + 1`), from which a node that
+   * missed the rest finalizes `S` and learns the quorum's source.
+   */
   quorumVotes(links = 2): Vote[] {
-    return [...this.links.values()]
-      .filter((l) => l.voters.size >= this.quorum)
-      .sort((a, b) => b.target.epoch - a.target.epoch)
-      .slice(0, links)
-      .flatMap((l) => [...l.voters.values()]);
+    const full = this.fullLinks().sort((a, b) => b.target.epoch - a.target.epoch);
+    const chosen = full.slice(0, links);
+    const certificate = full.find((l) => l.target.epoch === l.source.epoch + 1);
+    if (certificate && !chosen.includes(certificate)) chosen.push(certificate);
+    return chosen.flatMap((l) => [...l.voters.values()]);
+  }
+
+  /** Links that reached a quorum, lowest source first (the order justification runs in). */
+  private fullLinks(): Link[] {
+    const full = [...this.links.values()].filter((l) => l.voters.size >= this.quorum);
+    return full.sort((a, b) => a.source.epoch - b.source.epoch || a.target.epoch - b.target.epoch);
   }
 
   get linkCount(): number {

@@ -199,6 +199,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       minCheckIntervalMs: options.forkCheckMinIntervalMs ?? 600,
       ...(extend ? { sync: extend } : {}),
       maxPlausibleHeight: () => maxPlausibleHeight(genesis, this.now()),
+      onCertificates: (peerId, certs) => void this.finality.onCertificates(peerId, certs),
       onPeerFault,
     });
     this.accepted = new AcceptedTxs({ store, mempool: this.mempool });

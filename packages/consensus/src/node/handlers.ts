@@ -39,7 +39,13 @@ export function registerChainHandlers(
   const store: ChainStore = chain.store;
   registry.handle('getChainTip', () => {
     const tip = chain.tip();
-    return { height: u64(tip.height), hash: tip.hash };
+    const justified = chain.justified();
+    return {
+      height: u64(tip.height),
+      hash: tip.hash,
+      justifiedEpoch: u64(justified.epoch),
+      justifiedHash: justified.hash,
+    };
   });
   registry.handle('getBlockHash', (body) => {
     const height = u64ToBigInt(body.height);

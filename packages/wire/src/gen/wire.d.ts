@@ -444,6 +444,8 @@ export namespace tc {
             $unknowns?: Uint8Array[];
             height: Long;
             hash: Uint8Array;
+            justifiedEpoch: Long;
+            justifiedHash: Uint8Array;
             static create(properties: tc.v1.ChainTip.$Shape): tc.v1.ChainTip & tc.v1.ChainTip.$Shape;
             static create(properties?: tc.v1.ChainTip.$Properties): tc.v1.ChainTip;
             static encode(message: tc.v1.ChainTip.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -459,6 +461,8 @@ export namespace tc {
             interface $Properties {
                 height?: (Long|null);
                 hash?: (Uint8Array|null);
+                justifiedEpoch?: (Long|null);
+                justifiedHash?: (Uint8Array|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = tc.v1.ChainTip.$Properties;

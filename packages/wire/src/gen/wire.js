@@ -4510,6 +4510,8 @@ export const tc = $root.tc = (() => {
              * @typedef {Object} tc.v1.ChainTip.$Properties
              * @property {Long|null} [height] ChainTip height
              * @property {Uint8Array|null} [hash] ChainTip hash
+             * @property {Long|null} [justifiedEpoch] ChainTip justifiedEpoch
+             * @property {Uint8Array|null} [justifiedHash] ChainTip justifiedHash
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4558,6 +4560,22 @@ export const tc = $root.tc = (() => {
             ChainTip.prototype.hash = $util.newBuffer([]);
 
             /**
+             * ChainTip justifiedEpoch.
+             * @member {Long} justifiedEpoch
+             * @memberof tc.v1.ChainTip
+             * @instance
+             */
+            ChainTip.prototype.justifiedEpoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ChainTip justifiedHash.
+             * @member {Uint8Array} justifiedHash
+             * @memberof tc.v1.ChainTip
+             * @instance
+             */
+            ChainTip.prototype.justifiedHash = $util.newBuffer([]);
+
+            /**
              * Creates a new ChainTip instance using the specified properties.
              * @function create
              * @memberof tc.v1.ChainTip
@@ -4593,6 +4611,10 @@ export const tc = $root.tc = (() => {
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
                 if (message.hash != null && $Object.hasOwnProperty.call(message, "hash") && message.hash.length)
                     writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.hash);
+                if (message.justifiedEpoch != null && $Object.hasOwnProperty.call(message, "justifiedEpoch") && (typeof message.justifiedEpoch === "object" ? message.justifiedEpoch.low || message.justifiedEpoch.high : message.justifiedEpoch !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.justifiedEpoch);
+                if (message.justifiedHash != null && $Object.hasOwnProperty.call(message, "justifiedHash") && message.justifiedHash.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.justifiedHash);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4655,6 +4677,24 @@ export const tc = $root.tc = (() => {
                                 delete message.hash;
                             continue;
                         }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.justifiedEpoch = value;
+                            else
+                                delete message.justifiedEpoch;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.justifiedHash = value;
+                            else
+                                delete message.justifiedHash;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -4693,6 +4733,12 @@ export const tc = $root.tc = (() => {
                 if (message.hash != null && $Object.hasOwnProperty.call(message, "hash"))
                     if (!(message.hash && typeof message.hash.length === "number" || $util.isString(message.hash)))
                         return "hash: buffer expected";
+                if (message.justifiedEpoch != null && $Object.hasOwnProperty.call(message, "justifiedEpoch"))
+                    if (!$util.isInteger(message.justifiedEpoch) && !(message.justifiedEpoch && $util.isInteger(message.justifiedEpoch.low) && $util.isInteger(message.justifiedEpoch.high)))
+                        return "justifiedEpoch: integer|Long expected";
+                if (message.justifiedHash != null && $Object.hasOwnProperty.call(message, "justifiedHash"))
+                    if (!(message.justifiedHash && typeof message.justifiedHash.length === "number" || $util.isString(message.justifiedHash)))
+                        return "justifiedHash: buffer expected";
                 return null;
             };
 
@@ -4730,6 +4776,22 @@ export const tc = $root.tc = (() => {
                             $util.base64.decode(object.hash, message.hash = $util.newBuffer($util.base64.length(object.hash)), 0);
                         else if (object.hash.length >= 0)
                             message.hash = object.hash;
+                if (object.justifiedEpoch != null)
+                    if (typeof object.justifiedEpoch === "object" ? object.justifiedEpoch.low || object.justifiedEpoch.high : $Number(object.justifiedEpoch) !== 0)
+                        if ($util.Long)
+                            message.justifiedEpoch = $util.Long.fromValue(object.justifiedEpoch, true);
+                        else if (typeof object.justifiedEpoch === "string")
+                            message.justifiedEpoch = $parseInt(object.justifiedEpoch, 10);
+                        else if (typeof object.justifiedEpoch === "number")
+                            message.justifiedEpoch = object.justifiedEpoch;
+                        else if (typeof object.justifiedEpoch === "object")
+                            message.justifiedEpoch = new $util.LongBits(object.justifiedEpoch.low >>> 0, object.justifiedEpoch.high >>> 0).toNumber(true);
+                if (object.justifiedHash != null)
+                    if (object.justifiedHash.length)
+                        if (typeof object.justifiedHash === "string")
+                            $util.base64.decode(object.justifiedHash, message.justifiedHash = $util.newBuffer($util.base64.length(object.justifiedHash)), 0);
+                        else if (object.justifiedHash.length >= 0)
+                            message.justifiedHash = object.justifiedHash;
                 return message;
             };
 
@@ -4763,6 +4825,18 @@ export const tc = $root.tc = (() => {
                         if (options.bytes !== $Array)
                             object.hash = $util.newBuffer(object.hash);
                     }
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.justifiedEpoch = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.justifiedEpoch = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.justifiedHash = "";
+                    else {
+                        object.justifiedHash = [];
+                        if (options.bytes !== $Array)
+                            object.justifiedHash = $util.newBuffer(object.justifiedHash);
+                    }
                 }
                 if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -4773,6 +4847,15 @@ export const tc = $root.tc = (() => {
                         object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
                 if (message.hash != null && $Object.hasOwnProperty.call(message, "hash"))
                     object.hash = options.bytes === $String ? $util.base64.encode(message.hash, 0, message.hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.hash) : message.hash;
+                if (message.justifiedEpoch != null && $Object.hasOwnProperty.call(message, "justifiedEpoch"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.justifiedEpoch = typeof message.justifiedEpoch === "number" ? $BigInt(message.justifiedEpoch) : $util.Long.fromBits(message.justifiedEpoch.low >>> 0, message.justifiedEpoch.high >>> 0, true).toBigInt();
+                    else if (typeof message.justifiedEpoch === "number")
+                        object.justifiedEpoch = options.longs === $String ? $String(message.justifiedEpoch) : message.justifiedEpoch;
+                    else
+                        object.justifiedEpoch = options.longs === $String ? $util.Long.prototype.toString.call(message.justifiedEpoch) : options.longs === $Number ? new $util.LongBits(message.justifiedEpoch.low >>> 0, message.justifiedEpoch.high >>> 0).toNumber(true) : message.justifiedEpoch;
+                if (message.justifiedHash != null && $Object.hasOwnProperty.call(message, "justifiedHash"))
+                    object.justifiedHash = options.bytes === $String ? $util.base64.encode(message.justifiedHash, 0, message.justifiedHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.justifiedHash) : message.justifiedHash;
                 return object;
             };
 
