@@ -9,6 +9,14 @@ import { RpcCallError, RpcUnavailableError } from './rpc/client.js';
 
 /** Runs `tc-node` with `argv` and maps every error to a message on stderr and an exit code. */
 async function main(argv: string[]): Promise<void> {
+  // `tc-node status | head -3`: the reader left; what is unprinted is not wanted. Without this
+  // the EPIPE was an unhandled 'error' event and a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -28,7 +28,7 @@ export { type Io, processIo, UsageError } from './commands/common.js';
 export { type InitOptions, type InitResult, initDatadir } from './commands/init.js';
 export { buildProgram } from './commands/program.js';
 export * from './config/index.js';
-export { ChainApi, type ChainApiContext, IpBans } from './daemon/chain-api.js';
+export { ChainApi, type ChainApiContext } from './daemon/chain-api.js';
 export { CHAIN_DIR_NAME, createChainCore, loadGenesis } from './daemon/chain-core.js';
 export type { NodeCore, NodeCoreContext, NodeCoreFactory } from './daemon/core.js';
 export { NODE_VERSION, type RunNodeOptions, type RunningNode, runNode } from './daemon/run-node.js';

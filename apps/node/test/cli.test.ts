@@ -12,6 +12,7 @@ import {
   RpcClient,
 } from '../src/index.js';
 import { readKeyFile } from '../src/keys.js';
+import { NODE_AGENT } from '../src/version.js';
 import { cleanEnv, killAll, runCli, startCli } from './helpers.js';
 
 let dir: string;
@@ -131,7 +132,20 @@ describe('bad configuration', () => {
     const typo = await run(['start', '--config', cfg]);
     expect(typo.code).toBe(EXIT_CONFIG);
     expect(typo.stderr).toContain('rcp = {} (file');
-    expect(typo.stderr).toContain('expected no such key');
+    expect(typo.stderr).toContain('expected no such key (did you mean `rpc`?');
+    // A genesis path from the environment is named as such, and the last log line has the real exit code.
+    await run(['init', '--datadir', 'g']);
+    const genesis = await run(
+      ['start', '--datadir', 'g', '--rpc-port', '0', '--port', '0', '--log-format', 'json'],
+      {
+        TC_GENESIS_FILE: join(dir, 'no-such-genesis.json'),
+      },
+    );
+    expect(genesis.code).toBe(EXIT_CONFIG);
+    expect(genesis.stderr).toContain('(env TC_GENESIS_FILE)');
+    expect(genesis.stdout).toMatch(
+      /"exitCode":78[^\n]*"msg":"shutdown complete"|"msg":"shutdown complete"[^\n]*"exitCode":78/,
+    );
     const nokey = await run(['start', '--datadir', 'empty', '--rpc-port', '0']);
     expect(nokey.code).toBe(EXIT_CONFIG);
     expect(nokey.stderr).toContain('keyFile = ');
@@ -159,8 +173,13 @@ describe('bad configuration', () => {
         'json',
       ]);
       expect(r.code).toBe(EXIT_FAILURE);
-      expect(r.stderr).toContain(`tc-node: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
+      expect(r.stderr).toContain(
+        `tc-node: rpc.port: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+      );
       expect(r.stdout).toContain('"reason":"startup failed"');
+      const p2p = await run(['start', '--datadir', 'd', '--rpc-port', '0', '--port', String(port)]);
+      expect(p2p.code).toBe(EXIT_FAILURE);
+      expect(p2p.stderr).toContain('tc-node: p2p.port: listen EADDRINUSE');
     } finally {
       blocker.close();
     }
@@ -170,7 +189,29 @@ describe('bad configuration', () => {
     expect((await run(['start', '--bogus'])).code).toBe(EXIT_USAGE);
     expect((await run(['devnet', '--nodes', '99'])).code).toBe(EXIT_USAGE);
     expect((await run(['tx', 'send', '--from', 'k.json'])).code).toBe(EXIT_USAGE);
+    const zero = await run(['tx', 'send', '--from', 'k.json', '--to', 'cd'.repeat(32), '--amount', '0']);
+    expect(zero.code).toBe(EXIT_USAGE);
+    expect(zero.stderr).toContain('at least 1');
     expect((await run(['--help'])).code).toBe(0);
+  });
+
+  it('--version prints the version of the package, as the agent string and tc_node_info do', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    const r = await run(['--version']);
+    expect(r.stdout.trim()).toBe(pkg.version);
+    expect(NODE_AGENT).toBe(`tc-node/${pkg.version}`);
+  });
+
+  it('status without --rpc-url, --datadir or --config says which default node it tries', async () => {
+    const r = await run(['status', '--rpc-timeout', '500']);
+    expect(r.code).toBe(EXIT_UNAVAILABLE);
+    expect(r.stderr).toMatch(
+      /no --rpc-url, --datadir or --config: trying the default node at http:\/\/127\.0\.0\.1:\d+/,
+    );
+    const chosen = await run(['status', '--rpc-url', 'http://127.0.0.1:9/', '--rpc-timeout', '500']);
+    expect(chosen.stderr).not.toContain('trying the default node');
   });
 
   it('every command answers --help and -h with its usage and exit 0', async () => {

@@ -126,6 +126,16 @@ describe('named errors', () => {
     const e = configError(() => loadConfig({ configFile: file, env: {}, home: '/h' }));
     expect(e.code).toBe('CONFIG_UNKNOWN_KEY');
     expect(e.issues[0]).toMatchObject({ key: 'rpc.prot', value: 1 });
+    expect(e.message).toContain('did you mean `port`?');
+    const top = configError(() =>
+      loadConfig({
+        configFile: writeJson('d.json', { genesisFiel: 'g.json', zzzzzz: 1 }),
+        env: {},
+        home: '/h',
+      }),
+    );
+    expect(top.message).toContain('did you mean `genesisFile`?');
+    expect(top.issues.find((i) => i.key === 'zzzzzz')?.expected).not.toContain('did you mean');
   });
 
   it('refuses a non-loopback RPC bind without a token, accepts it with one', () => {

@@ -18,6 +18,7 @@ afterEach(() => {
 describe('view', () => {
   const frame: DevnetFrame = {
     elapsedS: 12,
+    upS: 9,
     durationS: 20,
     txPerSecond: 2,
     txSent: 20,
@@ -52,7 +53,7 @@ describe('view', () => {
 
   it('renders a table with a sync bar for a node catching up', () => {
     const lines = renderFrame(frame);
-    expect(lines[0]).toContain('12s / 20s');
+    expect(lines[0]).toContain('12s (run 9/20s)');
     expect(lines[0]).toContain('tx/s 2.0');
     expect(lines[0]).toContain('tips DIFFER');
     expect(lines[1]).toContain('final');
@@ -160,5 +161,25 @@ describe('TerminalView', () => {
     out = '';
     view.close();
     expect(out).toBe('\x1b[?25h');
+  });
+
+  it('cuts lines to the terminal width, and clears the block before a message so no stale line stays', () => {
+    let out = '';
+    const printed: string[] = [];
+    const view = new TerminalView(
+      (s) => {
+        out += s;
+      },
+      () => 10,
+    );
+    view.draw(['0123456789abcdef', 'ok']);
+    expect(out).toBe('\x1b[?25l\x1b[2K012345678\n\x1b[2Kok\n'); // 9 columns: one row each
+    out = '';
+    view.message('devnet: all up', (l) => printed.push(l));
+    expect(out).toBe('\x1b[2F\x1b[J'); // back over the block, cleared to the end of the screen
+    expect(printed).toEqual(['devnet: all up']);
+    out = '';
+    view.draw(['x']);
+    expect(out).toBe('\x1b[?25l\x1b[2Kx\n'); // drawn afresh below the message, no cursor-up into it
   });
 });

@@ -102,8 +102,13 @@ describe('e2e: a three-node cluster', () => {
 
   it('addnode, disconnectnode and getpeerinfo go through the registry', async () => {
     const [n0, n1] = nodes as [E2eNode, E2eNode];
-    const peers = await n0.rpc.call<{ id: string; address: string; height: number }[]>('getpeerinfo');
+    const peers =
+      await n0.rpc.call<
+        { id: string; address: string; height: number; bytesSent: number; bytesReceived: number }[]
+      >('getpeerinfo');
     expect(peers).toHaveLength(2);
+    // Counted per session by the registry (they were 0 before it did).
+    for (const p of peers) expect(Math.min(p.bytesSent, p.bytesReceived)).toBeGreaterThan(0);
     const cfg = JSON.parse(readFileSync(n0.configFile, 'utf8')) as { p2p: { peers: string[] } };
     // A configured peer counts as added; an unreachable address fails a one-off dial.
     await expect(n0.rpc.call('addnode', [cfg.p2p.peers[0], 'add'])).rejects.toMatchObject({ rpcCode: -23 });

@@ -120,7 +120,7 @@ async function start(
       queueSize: 3,
       maxQueue: 64,
       utilization: 0.25,
-      waitTimeMs: { mean: 2, p50: 1, p99: 9, max: 12 },
+      waitTimeMs: { p50: 1, p99: 9, max: 12 },
     }),
   });
   const h = { server, port, api, metrics, health };

@@ -28,6 +28,8 @@ export interface RouterEnv {
   countIn(kind: string): void;
   /** Answers request `requestId` with ErrorReply UNSUPPORTED (a kind this build does not serve). */
   unsupported(session: Session, requestId: number, detail: string): void;
+  /** The peer cancelled its request `requestId`: stop answering it (a stream stops its chunks). */
+  cancelInbound(session: Session, requestId: number): void;
 }
 
 const STREAM_KINDS = { chunk: 'blockRangeChunk', end: 'blockRangeEnd' };
@@ -99,6 +101,11 @@ export function routeFrame(env: RouterEnv, session: Session, frame: DecodedFrame
     case 'hello':
     case 'helloAck':
       env.penalize(session, 'UNEXPECTED_RESPONSE', `${frame.kind} after the handshake`);
+      return;
+    case 'cancel':
+      // Names the peer's own request; an id with nothing running (finished already) is a no-op.
+      if (!gossipAllowed(env, session, frame.kind, 1)) return;
+      if (frame.requestId !== 0) env.cancelInbound(session, frame.requestId);
       return;
     case 'chainTip':
       // Unsolicited tip announcement (request id 0).

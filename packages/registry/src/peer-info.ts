@@ -19,6 +19,10 @@ export interface PeerInfo {
   readonly inboundRequestsInFlight: number;
   /** Bytes queued for writing to the peer. */
   readonly queuedBytes: number;
+  /** Bytes received from the peer on this session's socket (handshake included). */
+  readonly bytesIn: number;
+  /** Bytes written to the peer on this session's socket (handshake included). */
+  readonly bytesOut: number;
   /** Decaying score (−100..100). */
   readonly score: number;
   /** Last known tip: from its Hello, getChainTip answers and tip announcements (never moves back). */
@@ -40,6 +44,8 @@ export function peerInfo(s: Session, score: number): PeerInfo {
     requestsInFlight: s.tracker.size,
     inboundRequestsInFlight: s.inboundInflight,
     queuedBytes: s.connection.queuedBytes,
+    bytesIn: s.connection.bytesIn,
+    bytesOut: s.connection.bytesOut,
     score,
     tip: s.tip,
     agent: s.hello.agent,

@@ -1,6 +1,7 @@
 import { pb } from '@tc/wire';
 import { disconnectReasonFor, reasonName } from './disconnect-reason.js';
 import type { EventLoopLagMonitor } from './lag-monitor.js';
+import { LogLimiter } from './log-limiter.js';
 import type { Logger } from './logger.js';
 import type { RegistryMetrics } from './metrics.js';
 import {
@@ -35,6 +36,9 @@ export interface Offender {
  * the registry, and every `reportPeer` from other packages, goes through `penalize`.
  */
 export class PeerPolicy {
+  /** One line per peer or IP per 10 s: the operator sees every offender, not every offence. */
+  private readonly logLimit = new LogLimiter();
+
   constructor(private readonly env: PeerPolicyEnv) {}
 
   /**
@@ -63,8 +67,17 @@ export class PeerPolicy {
     env.metrics?.peerActions.inc({ code: label, action: decision.action });
     if (decision.excused) env.metrics?.excusedTimeouts.inc({ code: label });
     if (decision.action === 'ban') env.metrics?.bans.inc({ reason: label });
-    if (decision.action !== 'ignore') {
-      env.logger.debug({ peer: key.slice(0, 16), code, action: decision.action, detail }, 'peer penalized');
+    if (decision.action !== 'ignore' && this.logLimit.allow(key)) {
+      const line = {
+        peer: key.slice(0, 16),
+        ip: offender.ip,
+        code,
+        action: decision.action,
+        score: decision.score,
+        detail,
+      };
+      if (decision.action === 'ban') env.logger.warn({ ...line, banMs: decision.banMs }, 'peer banned');
+      else env.logger.info(line, decision.action === 'disconnect' ? 'peer disconnected' : 'peer penalized');
     }
     if (decision.action === 'disconnect' || decision.action === 'ban') {
       const reason = disconnectReasonFor(code, decision.action);
@@ -81,8 +94,8 @@ export class PeerPolicy {
     const label = env.table.has(code) ? code : 'other';
     env.metrics?.peerActions.inc({ code: label, action });
     env.metrics?.anonymousFaults.inc({ code: label });
-    if (action !== 'ignore')
-      env.logger.debug({ ip, code, action, detail }, 'connection closed before the handshake');
+    if (action !== 'ignore' && this.logLimit.allow(ip))
+      env.logger.info({ ip, code, action, detail }, 'connection closed before the handshake');
     return { code, action, scoreDelta: 0, score: 0, excused: false };
   }
 
@@ -90,6 +103,10 @@ export class PeerPolicy {
   ban(peerId: string, durationMs: number, reason: string): void {
     this.env.bans.ban(nodeBanKey(peerId), durationMs, reason);
     this.env.metrics?.bans.inc({ reason: 'manual' });
+    this.env.logger.warn(
+      { peer: peerId.slice(0, 16), banMs: durationMs, reason },
+      'peer banned by the operator',
+    );
     this.env.closePeer(peerId, 'banned', pb.DisconnectReason.DISCONNECT_REASON_BANNED);
   }
 }

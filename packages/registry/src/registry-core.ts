@@ -69,12 +69,14 @@ export class RegistryCore {
   readonly recorder: MetricsRecorder | undefined;
   readonly policy: PeerPolicy;
   state: RegistryState = 'new';
+  private readonly genesisHash: Uint8Array;
 
   constructor(
     options: RegistryOptions,
     private readonly host: RegistryHost,
   ) {
     this.o = resolveOptions(options);
+    this.genesisHash = options.genesisHash;
     const limits = this.o.limits;
     this.nodeId = options.identity.nodeId;
     this.log = childLogger(this.o.logger, { module: 'registry', node: this.nodeId.slice(0, 12) });
@@ -157,7 +159,7 @@ export class RegistryCore {
         agent: this.o.agent,
         listenPort: () => this.host.listenPort(),
         getLocalTip: this.o.getLocalTip,
-        isBanned: (nodeId) => this.banList.isBanned(nodeBanKey(nodeId)),
+        isBanned: (nodeId, genesisHash) => this.isBannedAtHello(nodeId, genesisHash),
       },
       admission: this.admission,
       metrics: this.metrics,
@@ -234,6 +236,7 @@ export class RegistryCore {
     emitMessage: (msg) => this.safeEmit('message', msg),
     countIn: (kind) => this.countMessage('in', kind),
     unsupported: (s, id, detail) => this.dispatcher.replyError(s, id, ERROR_REPLY_CODES.UNSUPPORTED, detail),
+    cancelInbound: (s, id) => this.dispatcher.cancel(s, id),
   };
 
   info(s: Session): PeerInfo {
@@ -302,5 +305,17 @@ export class RegistryCore {
   localTip(): { height: ReturnType<typeof u64>; hash: Uint8Array } {
     const tip = this.o.getLocalTip();
     return { height: u64(tip.height), hash: tip.hash };
+  }
+
+  /** A node id's ban at its Hello; a wrong-genesis ban ends once it names our genesis. */
+  private isBannedAtHello(nodeId: string, genesisHash: Uint8Array): boolean {
+    const key = nodeBanKey(nodeId);
+    const reason = this.banList.reasonOf(key);
+    if (reason === undefined) return false;
+    if (reason !== 'WRONG_GENESIS' || !Buffer.from(genesisHash).equals(Buffer.from(this.genesisHash)))
+      return true;
+    this.banList.unban(key);
+    this.log.info({ peer: nodeId.slice(0, 16) }, 'wrong-genesis ban lifted: the peer now names our genesis');
+    return false;
   }
 }

@@ -5,6 +5,7 @@ import type { ConnectionManager } from './connection-manager.js';
 import type { NodeIdentity } from './identity.js';
 import type { EventLoopLagMonitor } from './lag-monitor.js';
 import type { RegistryMetrics } from './metrics.js';
+import { OperatorControls } from './operator-controls.js';
 import type { RegistryOptions } from './options.js';
 import type { PeerInfo } from './peer-info.js';
 import {
@@ -35,6 +36,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   readonly metrics: RegistryMetrics | undefined;
   private readonly core: RegistryCore;
   protected readonly manager: ConnectionManager;
+  private readonly operator: OperatorControls;
   private readonly userHandled = new Set<RequestKind>();
   private server: Server | undefined;
   private listenPort = 0;
@@ -52,6 +54,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
     this.errorActions = this.core.errorActions;
     this.metrics = this.core.metrics;
     this.manager = this.core.manager;
+    this.operator = new OperatorControls(this.core);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -206,6 +209,31 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
 
   unban(key: string): void {
     this.core.banList.unban(key.includes(':') ? key : nodeBanKey(key));
+  }
+
+  /** Bans an IP address while running (persisted) and closes every session from it. */
+  banAddress(ip: string, durationMs: number, reason: string): void {
+    this.operator.banAddress(ip, durationMs, reason);
+  }
+
+  /** Lifts an IP ban; false when there was none. */
+  unbanAddress(ip: string): boolean {
+    return this.operator.unbanAddress(ip);
+  }
+
+  /** Keeps "host:port" connected from now on (dials now, redials on loss), like `persistentPeers`. */
+  addPersistentPeer(address: string): void {
+    this.operator.addPersistentPeer(address);
+  }
+
+  /** Stops redialling a persistent peer (its session stays); false if it was not one. */
+  removePersistentPeer(address: string): boolean {
+    return this.operator.removePersistentPeer(address);
+  }
+
+  /** The addresses kept connected: configured `persistentPeers` and those added since. */
+  persistentPeers(): string[] {
+    return this.operator.persistentPeers();
   }
 
   /** Bans in force ('node:<hex>' and 'ip:<addr>' keys). */

@@ -32,6 +32,40 @@ describe('handshake refusals', () => {
     await expectRefused(b, a, 'WRONG_GENESIS');
   });
 
+  it('a wrong genesis is a warning on both sides naming both hashes, and its ban ends when the peer comes back right', async () => {
+    const lines = (into: { level: string; obj: object; msg?: string }[]) => ({
+      debug: () => undefined,
+      info: (obj: object | string, msg?: string) =>
+        into.push({ level: 'info', obj: obj as object, ...(msg ? { msg } : {}) }),
+      warn: (obj: object | string, msg?: string) =>
+        into.push({ level: 'warn', obj: obj as object, ...(msg ? { msg } : {}) }),
+      error: () => undefined,
+    });
+    const aLog: { level: string; obj: object; msg?: string }[] = [];
+    const bLog: typeof aLog = [];
+    const a = await startNode({ logger: lines(aLog) });
+    const identity = NodeIdentity.generate();
+    const wrong = new Uint8Array(32).fill(9);
+    const b = await startNode({ identity, genesisHash: wrong, logger: lines(bLog) });
+    await expectRefused(b, a, 'WRONG_GENESIS');
+    const hashes = [Buffer.from(GENESIS).toString('hex'), Buffer.from(wrong).toString('hex')];
+    for (const log of [aLog, bLog]) {
+      await waitFor(() => log.some((l) => l.level === 'warn' && /another chain/.test(l.msg ?? '')));
+      const text = JSON.stringify(log.filter((l) => l.level === 'warn'));
+      for (const h of hashes) expect(text).toContain(h);
+    }
+    const ban = a.bans().find((x) => x.key === `node:${identity.nodeId}`);
+    expect(ban?.reason).toBe('WRONG_GENESIS');
+    expect(ban!.untilMs - Date.now()).toBeLessThanOrEqual(60 * 60_000);
+    // The operator fixes b's genesis and restarts it with the same key: a lets it in at once.
+    await b.stop();
+    const fixed = await startNode({ identity });
+    const info = await fixed.dial(addr(a));
+    expect(info.id).toBe(a.nodeId);
+    expect(a.bans().some((x) => x.key === `node:${identity.nodeId}`)).toBe(false);
+    expect(aLog.some((l) => /ban lifted/.test(l.msg ?? ''))).toBe(true);
+  });
+
   it('wrong network is refused with its reason', async () => {
     const a = await startNode();
     const b = await startNode({ networkId: 'tc-other' });

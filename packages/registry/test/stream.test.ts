@@ -83,6 +83,43 @@ describe('stream (getBlockRange)', () => {
     expect(b.peers().length).toBe(1);
   });
 
+  it('a stream given up is cancelled on the wire: the responder stops producing and its handler sees the abort', async () => {
+    const TOTAL = 400;
+    const a = await startNode({
+      rateQuotas: QUOTAS,
+      limits: { maxQueuedBytesPerPeer: 256 * 1024, sendDrainTimeoutMs: 10_000 },
+    });
+    const b = await startNode({ limits: { streamBufferChunks: 2, pingIntervalMs: 0 } });
+    let produced = 0;
+    let aborted = false;
+    a.handle('getBlockRange', async function* (body, ctx) {
+      ctx.signal.addEventListener('abort', () => {
+        aborted = true;
+      });
+      for (let i = 0; i < body.count; i++) {
+        produced++;
+        yield { blocks: [block(i, 64 * 1024)] };
+      }
+    });
+    await b.dial(addr(a));
+    let seen = 0;
+    for await (const _ of b.stream(a.nodeId, {
+      kind: 'getBlockRange',
+      body: { startHeight: u64(0), count: TOTAL },
+    })) {
+      if (++seen === 2) break;
+    }
+    await waitFor(() => aborted, 5_000, 'the handler sees the cancel');
+    // Production stops where the cancel found it; without the cancel it resumed as b read on.
+    const stopped = produced;
+    await b.request(a.nodeId, { kind: 'getChainTip', body: {} }); // the connection keeps working
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(produced).toBe(stopped);
+    expect(produced).toBeLessThan(TOTAL);
+    expect(a.peers().length).toBe(1);
+    expect(a.score(b.nodeId)).toBe(0);
+  });
+
   it('an error mid-stream ends the iteration with a RemoteError after the chunks before it', async () => {
     const a = await startNode({ rateQuotas: QUOTAS });
     const b = await startNode();

@@ -30,6 +30,7 @@ export const KIND_FIELD_NUMBERS = {
   votes: 32,
   evidence: 33,
   blockInventory: 34,
+  cancel: 35,
 } as const;
 
 export type MessageKind = keyof typeof KIND_FIELD_NUMBERS;
@@ -85,6 +86,7 @@ export interface KindBodies {
   votes: tc.v1.Votes;
   evidence: tc.v1.EvidenceBatch;
   blockInventory: tc.v1.BlockInventory;
+  cancel: tc.v1.Cancel;
 }
 
 /** Body type accepted by the encoder for each kind (every field optional, as in proto3). */

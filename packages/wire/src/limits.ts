@@ -51,6 +51,7 @@ export const DEFAULT_KIND_LIMITS: Readonly<Record<MessageKind, number>> = {
   // MAX_EVIDENCE_PER_MESSAGE pieces of at most ~700 bytes.
   evidence: 16 * KiB,
   blockInventory: 128,
+  cancel: 16,
 };
 
 /**

@@ -84,6 +84,7 @@ export const SAMPLES: { [K in MessageKind]: KindInputs[K] } = {
   txs: { txs: [encodeTransaction(sampleTx)] },
   votes: { votes: [sampleVote] },
   blockInventory: { hash: bytes(32, 3), height: u64(12) },
+  cancel: {},
   evidence: {
     items: [
       { votes: { first: sampleVote, second: { ...sampleVote, targetHash: new Uint8Array(32).fill(9) } } },

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load.js';
+import { loadConfig, sourceOf } from '../config/load.js';
 import { RpcClient, rpcUrl } from '../rpc/client.js';
 
 /** Where a command's normal output goes; tests and the devnet view replace it. */
@@ -53,7 +53,12 @@ export interface RpcTargetOptions extends ConfigLocatorOptions {
  * The RPC client of a command that talks to a node: `--rpc-url` (and `--rpc-token` or
  * $TC_RPC_AUTH_TOKEN) when given, else rpc.host/port/authToken from the node's config.
  */
-export function rpcClientFor(opts: RpcTargetOptions): RpcClient {
+/**
+ * The RPC client a command talks to: `--rpc-url`, else the node whose config `--config`,
+ * `--datadir` or the environment names. With none of them, `note` says which default node it
+ * tries, so a missing `--datadir` is not a silent attempt at the default port.
+ */
+export function rpcClientFor(opts: RpcTargetOptions, note?: (line: string) => void): RpcClient {
   const timeoutMs = typeof opts.rpcTimeout === 'number' ? opts.rpcTimeout : 5000;
   if (opts.rpcUrl) {
     const token = opts.rpcToken ?? process.env['TC_RPC_AUTH_TOKEN'];
@@ -62,10 +67,22 @@ export function rpcClientFor(opts: RpcTargetOptions): RpcClient {
   const flags: Flags = {};
   flag(flags, 'datadir', opts.datadir, '--datadir');
   flag(flags, 'network', opts.network, '--network');
-  const { config } = loadConfig({ ...(opts.config ? { configFile: opts.config } : {}), flags });
+  const { config, sources, configFile } = loadConfig({
+    ...(opts.config ? { configFile: opts.config } : {}),
+    flags,
+  });
   const token = opts.rpcToken ?? config.rpc.authToken;
+  const url = rpcUrl(config.rpc.host, config.rpc.port);
+  const chosen =
+    configFile !== undefined ||
+    ['datadir', 'rpc.port', 'rpc.host'].some((k) => sourceOf(sources, k) !== 'default');
+  if (!chosen) {
+    note?.(
+      `tc-node: no --rpc-url, --datadir or --config: trying the default node at ${url} (datadir ${config.datadir})`,
+    );
+  }
   return new RpcClient({
-    url: rpcUrl(config.rpc.host, config.rpc.port),
+    url,
     timeoutMs,
     ...(token ? { authToken: token } : {}),
   });

@@ -39,6 +39,13 @@ function amount(value: string): bigint {
   return v;
 }
 
+/** A transfer of nothing is a bad command line (64), not a failed command. */
+function positiveAmount(value: string): bigint {
+  const v = amount(value);
+  if (v === 0n) throw new InvalidArgumentError('must be at least 1');
+  return v;
+}
+
 function addRpcTarget(cmd: Command): Command {
   return cmd
     .option('--rpc-url <URL>', "node RPC URL (default: from the node's config)")
@@ -148,7 +155,10 @@ export function buildProgram(io: Io = processIo): Command {
       flag(flags, 'log.format', opts.logFormat, '--log-format');
       const loaded = loadConfig({ ...(opts.config ? { configFile: opts.config } : {}), flags });
       for (const w of loaded.warnings) io.err(`tc-node: warning: ${w}`);
-      const node = await runNode(loaded.config, { stopOnStdinEnd: opts.stopWithParent === true });
+      const node = await runNode(loaded.config, {
+        stopOnStdinEnd: opts.stopWithParent === true,
+        sources: loaded.sources,
+      });
       await node.stopped; // the coordinator exits the process
     });
 
@@ -195,7 +205,7 @@ export function buildProgram(io: Io = processIo): Command {
       .description("print a node's state through RPC (chain, sync, peers, mempool)")
       .option('--json', 'print JSON', false),
   ).action(async (opts: RpcTargetOptions & { json: boolean }) => {
-    const rpc = rpcClientFor(opts);
+    const rpc = rpcClientFor(opts, (line) => io.err(line));
     const [chain, peers, mempool, network] = await Promise.all([
       rpc.call<BlockchainInfo>('getblockchaininfo'),
       rpc.call<PeerInfo[]>('getpeerinfo'),
@@ -232,7 +242,7 @@ export function buildProgram(io: Io = processIo): Command {
       .description('sign a transfer with a key file and submit it through RPC')
       .requiredOption('--from <KEYFILE>', 'key file of the sender')
       .requiredOption('--to <ADDRESS>', 'recipient address (64 hex)')
-      .requiredOption('--amount <N>', 'amount to send', amount)
+      .requiredOption('--amount <N>', 'amount to send (at least 1)', positiveAmount)
       // No default value here: commander prints defaults in --help with JSON.stringify, which
       // throws on a bigint (`tx send --help` crashed).
       .option('--fee <N>', 'fee (default: 0)', amount),
@@ -242,7 +252,7 @@ export function buildProgram(io: Io = processIo): Command {
     const { key, insecurePermissions } = readKeyFile(resolve(opts.from));
     if (insecurePermissions)
       io.err(`tc-node: warning: ${opts.from} is readable by other users (chmod 600 it)`);
-    const rpc = rpcClientFor(opts);
+    const rpc = rpcClientFor(opts, (line) => io.err(line));
     const signed = await buildSignedTransaction({
       from: key,
       to: opts.to.toLowerCase(),

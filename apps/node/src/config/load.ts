@@ -12,6 +12,7 @@ import {
 import { CONFIG_FILE_ENV, envNameOf, readEnv } from './env.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { isLoopbackHost, NETWORKS, type Network, type NodeConfig, nodeConfigSchema } from './schema.js';
+import { closestKey, keysAt } from './suggest.js';
 
 export interface LoadConfigOptions {
   /** `--config FILE`. Falls back to `$TC_CONFIG`, then `<datadir>/config.json` if it exists. */
@@ -81,7 +82,8 @@ function mergeLayer(
   }
 }
 
-function sourceOf(sources: ReadonlyMap<string, string>, key: string): string {
+/** Where `key`'s value came from: its own source or its nearest parent's, else `default`. */
+export function sourceOf(sources: ReadonlyMap<string, string>, key: string): string {
   const segs = key.split('.');
   for (let n = segs.length; n > 0; n--) {
     const s = sources.get(segs.slice(0, n).join('.'));
@@ -143,6 +145,12 @@ function keyOf(path: readonly PropertyKey[]): string {
   return out;
 }
 
+function unknownKeyHint(key: string, known: readonly string[]): string {
+  const near = closestKey(key, known);
+  const hint = near ? `did you mean \`${near}\`? ` : '';
+  return `no such key (${hint}see the config keys in the @tc/node README)`;
+}
+
 function issuesOf(error: z.ZodError, merged: unknown, sources: ReadonlyMap<string, string>): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of error.issues) {
@@ -154,7 +162,7 @@ function issuesOf(error: z.ZodError, merged: unknown, sources: ReadonlyMap<strin
           code: 'CONFIG_UNKNOWN_KEY',
           key: keyOf([...path, k]),
           value: getPath(merged, [...path, k]),
-          expected: 'no such key (see the config keys in the @tc/node README)',
+          expected: unknownKeyHint(k, keysAt(nodeConfigSchema, path)),
           source: sourceOf(sources, named ? `${named}.${k}` : k),
         });
       }

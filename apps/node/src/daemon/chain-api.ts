@@ -15,7 +15,7 @@ import {
   txSize,
   ValidationPoolError,
 } from '@tc/consensus';
-import { ipBanKey, parseAddress } from '@tc/registry';
+import { ipBanKey } from '@tc/registry';
 import type { NodeConfig } from '../config/schema.js';
 import type { Logger } from '../logging.js';
 import type {
@@ -47,80 +47,14 @@ export interface ChainApiContext {
   readonly node: () => ConsensusNode | undefined;
   readonly sync: () => SyncInfo;
   readonly log: Logger;
-  /** IP bans set with `setban` (see IpBans). */
-  readonly ipBans: IpBans;
 }
 
 /** Largest number of transactions shown at getblock verbosity 2 for one block. */
 const MAX_TXS_SHOWN = 10_000;
+/** Most peers `addnode add` keeps (configured ones included). */
+const MAX_ADDED_NODES = 256;
 const DEFAULT_UNSPENT_LIMIT = 1000;
-/** How often `addnode add` peers without a session are dialled again. */
-export const ADDNODE_REDIAL_MS = 10_000;
 const u8 = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
-
-/**
- * IP bans made with `setban <ip>`. @tc/registry can ban a node id (`ban`) and lift any key
- * (`unban`), but has no public call to ban an address while running; until it has one, an IP
- * ban is written to the store (the registry loads `ip:` bans from its BanStore at start, so it
- * holds natively after a restart), kept here, enforced now by disconnecting every peer
- * connected from that IP, and checked on every new connection.
- */
-export class IpBans {
-  private readonly bans = new Map<string, BanEntry>();
-  private static readonly MAX = 10_000;
-
-  constructor(
-    private readonly store: () =>
-      | { putBan(r: { key: string; untilMs: number; reason: string }): void; deleteBan(key: string): void }
-      | undefined,
-  ) {}
-
-  /** Loads the `ip:` bans in force from storage records. */
-  load(records: readonly { key: string; untilMs: number; reason: string }[]): void {
-    for (const r of records) {
-      if (r.key.startsWith('ip:'))
-        this.bans.set(r.key, { target: r.key.slice(3), untilMs: r.untilMs, reason: r.reason });
-    }
-  }
-
-  add(ip: string, untilMs: number, reason: string): void {
-    const key = ipBanKey(ip);
-    if (!this.bans.has(key) && this.bans.size >= IpBans.MAX)
-      throw new RpcError(RPC_ERRORS.MISC_ERROR, 'ban list is full');
-    this.bans.set(key, { target: key.slice(3), untilMs, reason });
-    this.store()?.putBan({ key, untilMs, reason });
-  }
-
-  remove(ip: string): boolean {
-    const key = ipBanKey(ip);
-    const had = this.bans.delete(key);
-    this.store()?.deleteBan(key);
-    return had;
-  }
-
-  isBanned(ip: string): boolean {
-    const key = ipBanKey(ip);
-    const b = this.bans.get(key);
-    if (!b) return false;
-    if (b.untilMs > Date.now()) return true;
-    this.bans.delete(key);
-    return false;
-  }
-
-  list(): BanEntry[] {
-    const now = Date.now();
-    return [...this.bans.values()].filter((b) => b.untilMs > now);
-  }
-}
-
-/** The host part of a registry peer address ("1.2.3.4:7700", "[::1]:7700"). */
-export function hostOf(address: string): string {
-  try {
-    return parseAddress(address).host;
-  } catch {
-    return address;
-  }
-}
 
 function txView(
   tx: TransactionData,
@@ -146,37 +80,7 @@ function txView(
 
 /** Every NodeApi method (but `stop`, which the daemon adds) over ConsensusNode, its store and registry. */
 export class ChainApi implements Omit<NodeApi, 'stop'> {
-  /** Peers added with `addnode add` (and the configured ones). */
-  private readonly added: Set<string>;
-  /** Added with `addnode add` (not configured): the app redials these itself. */
-  private readonly addedByRpc = new Set<string>();
-  private redialTimer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly ctx: ChainApiContext) {
-    this.added = new Set(ctx.config.p2p.peers);
-  }
-
-  /**
-   * Every `intervalMs`, dials each `addnode add` address that has no live session (the registry
-   * redials only the peers it was started with). The timer is unref'd; `stopRedial` ends it.
-   */
-  startRedial(intervalMs = ADDNODE_REDIAL_MS): void {
-    this.stopRedial();
-    this.redialTimer = setInterval(() => {
-      const node = this.ctx.node();
-      if (!node || this.addedByRpc.size === 0) return;
-      const live = new Set(node.registry.peers().map((p) => p.address));
-      for (const address of this.addedByRpc) {
-        if (!live.has(address)) node.connect(address).catch(() => {});
-      }
-    }, intervalMs);
-    this.redialTimer.unref();
-  }
-
-  stopRedial(): void {
-    clearInterval(this.redialTimer);
-    this.redialTimer = undefined;
-  }
+  constructor(private readonly ctx: ChainApiContext) {}
 
   private get node(): ConsensusNode {
     const n = this.ctx.node();
@@ -277,9 +181,8 @@ export class ChainApi implements Omit<NodeApi, 'stop'> {
       agent: p.agent,
       height: Number(p.tip.height),
       rttMs: p.rttMs ?? null,
-      // @tc/registry does not count bytes per peer (only tc_registry_* totals); 0 until it does.
-      bytesSent: 0,
-      bytesReceived: 0,
+      bytesSent: p.bytesOut,
+      bytesReceived: p.bytesIn,
       connectedAtMs: p.connectedAtMs,
       score: Math.round(p.score * 100) / 100,
     }));
@@ -364,18 +267,15 @@ export class ChainApi implements Omit<NodeApi, 'stop'> {
   }
 
   async addNode(address: string, command: AddNodeCommand): Promise<void> {
-    const node = this.node;
-    const log = this.ctx.log;
+    const { registry } = this.node;
     if (command === 'remove') {
-      // The registry keeps redialling peers it was configured with; it has no call to drop one.
-      if (!this.added.delete(address))
+      if (!registry.removePersistentPeer(address))
         throw new RpcError(RPC_ERRORS.NODE_NOT_ADDED, `${address} was not added`);
-      this.addedByRpc.delete(address);
       return;
     }
     if (command === 'onetry') {
       try {
-        await node.connect(address);
+        await this.node.connect(address);
       } catch (error) {
         throw new RpcError(
           RPC_ERRORS.MISC_ERROR,
@@ -384,20 +284,13 @@ export class ChainApi implements Omit<NodeApi, 'stop'> {
       }
       return;
     }
-    if (this.added.has(address))
+    const persistent = registry.persistentPeers();
+    if (persistent.includes(address))
       throw new RpcError(RPC_ERRORS.NODE_ALREADY_ADDED, `${address} is already added`);
-    if (this.added.size >= 256) throw new RpcError(RPC_ERRORS.MISC_ERROR, 'at most 256 added nodes');
-    this.added.add(address);
-    this.addedByRpc.add(address);
-    node.registry.addAddress(address);
-    node
-      .connect(address)
-      .catch((error: unknown) =>
-        log.warn(
-          { address, err: (error as Error).message },
-          'addnode: dial failed (kept in the address book)',
-        ),
-      );
+    if (persistent.length >= MAX_ADDED_NODES)
+      throw new RpcError(RPC_ERRORS.MISC_ERROR, `at most ${MAX_ADDED_NODES} added nodes`);
+    // The registry dials it now and redials it whenever its session ends.
+    registry.addPersistentPeer(address);
   }
 
   async disconnectNode(target: string): Promise<void> {
@@ -421,33 +314,22 @@ export class ChainApi implements Omit<NodeApi, 'stop'> {
     }
     if (command === 'remove') {
       const key = isNode ? `node:${t}` : ipBanKey(ip as string);
-      const banned =
-        registry.bans().some((b) => b.key === key) ||
-        this.ctx.ipBans.list().some((b) => `ip:${b.target}` === key);
-      if (!banned) throw new RpcError(RPC_ERRORS.NOT_FOUND, `${target} is not banned`);
-      registry.unban(key);
-      if (!isNode) this.ctx.ipBans.remove(ip as string);
+      if (!registry.bans().some((b) => b.key === key))
+        throw new RpcError(RPC_ERRORS.NOT_FOUND, `${target} is not banned`);
+      if (isNode) registry.unban(key);
+      else registry.unbanAddress(ip as string);
       return;
     }
     const ms = banSeconds === undefined ? this.ctx.config.registry.banDurationMs : banSeconds * 1000;
-    if (isNode) {
-      registry.ban(t, ms, 'manual (setban)');
-      return;
-    }
-    this.ctx.ipBans.add(ip as string, Date.now() + ms, 'manual (setban)');
-    for (const p of registry.peers()) {
-      if (ipBanKey(hostOf(p.address)) === ipBanKey(ip as string)) registry.disconnect(p.id, 'banned');
-    }
+    if (isNode) registry.ban(t, ms, 'manual (setban)');
+    else registry.banAddress(ip as string, ms, 'manual (setban)');
   }
 
   async listBanned(): Promise<readonly BanEntry[]> {
-    const out = new Map<string, BanEntry>();
-    for (const b of this.node.registry.bans()) {
+    return this.node.registry.bans().map((b) => {
       const sep = b.key.indexOf(':');
-      out.set(b.key, { target: b.key.slice(sep + 1), untilMs: b.untilMs, reason: b.reason });
-    }
-    for (const b of this.ctx.ipBans.list()) out.set(`ip:${b.target}`, b);
-    return [...out.values()];
+      return { target: b.key.slice(sep + 1), untilMs: b.untilMs, reason: b.reason };
+    });
   }
 
   async getNetworkInfo(): Promise<NetworkInfo> {

@@ -9,7 +9,7 @@ import type { HealthSnapshot } from '../http/health.js';
 import type { PoolStats } from '../http/metrics.js';
 import { componentLogger, packageLogger, peerLogger } from '../logging.js';
 import { NODE_AGENT } from '../version.js';
-import { ChainApi, hostOf, IpBans } from './chain-api.js';
+import { ChainApi } from './chain-api.js';
 import type { NodeCore, NodeCoreFactory } from './core.js';
 import { registerStorageMetrics } from './storage-metrics.js';
 import { SyncTracker } from './sync-tracker.js';
@@ -18,7 +18,7 @@ import { SyncTracker } from './sync-tracker.js';
 export const CHAIN_DIR_NAME = 'chain';
 
 /** Reads and validates the genesis file; a missing or invalid one is a ConfigError naming `genesisFile`. */
-export function loadGenesis(config: NodeConfig): GenesisConfig {
+export function loadGenesis(config: NodeConfig, source = 'default'): GenesisConfig {
   try {
     return readGenesisFile(config.genesisFile);
   } catch (error) {
@@ -28,7 +28,7 @@ export function loadGenesis(config: NodeConfig): GenesisConfig {
         key: 'genesisFile',
         value: config.genesisFile,
         expected: `a valid genesis file (the network's genesis.json; \`tc-node init\` writes one for a devnet): ${(error as Error).message}`,
-        source: 'default',
+        source,
       },
     ]);
   }
@@ -49,7 +49,7 @@ const SHARE = { disconnect: 0.2, drain: 0.15, pool: 0.1, storage: 0.1 } as const
 export const createChainCore: NodeCoreFactory = async (ctx) => {
   const { config, logger, metricsRegistry, shutdown, nodeKey } = ctx;
   const log = componentLogger(logger, 'core');
-  const genesis = loadGenesis(config);
+  const genesis = loadGenesis(config, ctx.sourceOf?.('genesisFile'));
   const ghash = toHex(genesisHash(genesis));
   const identity = NodeIdentity.fromPrivateKey(nodeKey.secretKey);
   const budget = config.shutdownTimeoutMs;
@@ -62,7 +62,6 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
   let pool: ValidationPool | undefined;
   let node: ConsensusNode | undefined;
   let started = false;
-  const ipBans = new IpBans(() => (storeOpen ? store : undefined));
   const sync = new SyncTracker(() => node);
 
   registerStorageMetrics(metricsRegistry, () => (store && storeOpen ? { store, dir: chainDir } : undefined));
@@ -73,7 +72,6 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
     timeoutMs: 100,
     run: () => {
       node?.registry.stopListening();
-      api.stopRedial();
       node?.setProducing(false);
     },
   });
@@ -119,7 +117,6 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
     node: () => (started ? node : undefined),
     sync: () => sync.info(),
     log,
-    ipBans,
   });
 
   const health = (): HealthSnapshot => {
@@ -137,11 +134,16 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
     if (!node.registry.address()) reasons.push('p2p not listening');
     const info = sync.info();
     if (info.state !== 'synced') reasons.push(`sync ${info.state}`);
+    const peers = node.registry.peers().length;
+    // A node told where its peers are but connected to none (a wrong genesis, a firewall) is
+    // not ready, even though it calls itself synced: it follows no one.
+    const isolated = peers === 0 && config.p2p.peers.length > 0;
+    if (isolated) reasons.push(`no peers (p2p.peers lists ${config.p2p.peers.length})`);
     return {
-      ready: storeOpen && node.registry.address() !== undefined,
+      ready: storeOpen && node.registry.address() !== undefined && !isolated,
       height: node.chain.tip().height,
       sync: info,
-      peers: node.registry.peers().length,
+      peers,
       reasons,
     };
   };
@@ -166,7 +168,6 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
       genesisHash: genesisHash(genesis),
     });
     storeOpen = true;
-    ipBans.load(store.listBans());
     pool = new ValidationPool({
       threads: config.pool.size,
       maxQueue: config.pool.maxQueue,
@@ -212,11 +213,6 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
     const registry = node.registry;
     registry.on('peer:connect', (p) => {
       const plog = peerLogger(log, { id: p.id, address: p.address });
-      if (ipBans.isBanned(hostOf(p.address))) {
-        plog.info('peer connected from a banned IP: disconnecting');
-        registry.disconnect(p.id, 'banned');
-        return;
-      }
       plog.info({ direction: p.direction, agent: p.agent, height: Number(p.tip.height) }, 'peer connected');
     });
     registry.on('peer:disconnect', (e) => {
@@ -235,7 +231,6 @@ export const createChainCore: NodeCoreFactory = async (ctx) => {
     );
     await node.start();
     started = true;
-    api.startRedial();
     const tip = node.chain.tip();
     log.info(
       {

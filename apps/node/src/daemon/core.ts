@@ -22,6 +22,8 @@ export interface NodeCoreContext {
   readonly shutdown: ShutdownCoordinator;
   /** The node's identity and validator key (from config.keyFile). */
   readonly nodeKey: NodeKey;
+  /** Where a config key's value came from (`default`, `file …`, `env …`, `flag …`), for errors. */
+  readonly sourceOf?: (key: string) => string;
 }
 
 /**

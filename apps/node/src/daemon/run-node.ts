@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../config/errors.js';
+import { sourceOf } from '../config/load.js';
 import type { NodeConfig } from '../config/schema.js';
-import { EXIT_FAILURE } from '../exit-codes.js';
+import { EXIT_CONFIG, EXIT_FAILURE } from '../exit-codes.js';
 import { createNodeMetrics } from '../http/metrics.js';
 import { NodeHttpServer } from '../http/server.js';
 import { type NodeKey, readKeyFile, toHex } from '../keys.js';
@@ -30,6 +31,8 @@ export interface RunNodeOptions {
   readonly handleSignals?: boolean;
   /** Shut down when stdin closes (`start --stop-with-parent`; the devnet supervisor uses it). */
   readonly stopOnStdinEnd?: boolean;
+  /** Where each config key came from (`LoadedConfig.sources`): errors name the real source. */
+  readonly sources?: ReadonlyMap<string, string>;
 }
 
 export interface RunningNode {
@@ -43,7 +46,7 @@ export interface RunningNode {
   readonly stopped: Promise<ShutdownResult>;
 }
 
-function loadNodeKey(config: NodeConfig): NodeKey {
+function loadNodeKey(config: NodeConfig, source: string): NodeKey {
   try {
     return readKeyFile(config.keyFile).key;
   } catch (error) {
@@ -53,7 +56,7 @@ function loadNodeKey(config: NodeConfig): NodeKey {
         key: 'keyFile',
         value: config.keyFile,
         expected: `a readable node key file (run \`tc-node init\`): ${(error as Error).message}`,
-        source: 'default',
+        source,
       },
     ]);
   }
@@ -91,7 +94,9 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     });
     process.stdin.resume();
   }
-  const nodeKey = loadNodeKey(config);
+  const sources = options.sources ?? new Map<string, string>();
+  const configSource = (key: string) => sourceOf(sources, key);
+  const nodeKey = loadNodeKey(config, configSource('keyFile'));
   logger.info(
     {
       network: config.network,
@@ -115,6 +120,7 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       metricsRegistry,
       shutdown,
       nodeKey,
+      sourceOf: configSource,
     });
     const rpcLog = componentLogger(logger, 'rpc');
     const api = withStop(core.api, async () => {
@@ -158,8 +164,12 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
       ready: () => shutdown.state === 'running',
       ...(core.poolStats ? { pool: core.poolStats } : {}),
     });
-    await core.start();
-    const rpcAddress = await server.listen();
+    await core.start().catch((e: unknown) => {
+      throw portTaken(e, 'p2p.port', '--port');
+    });
+    const rpcAddress = await server.listen().catch((e: unknown) => {
+      throw portTaken(e, 'rpc.port', '--rpc-port');
+    });
     logger.info(
       { rpc: `${rpcAddress.address}:${rpcAddress.port}`, auth: config.rpc.authToken !== undefined },
       'tc-node ready (JSON-RPC on POST /, GET /metrics, GET /health)',
@@ -174,8 +184,10 @@ export async function runNode(config: NodeConfig, options: RunNodeOptions = {}):
     };
   } catch (error) {
     logger.error({ err: error }, 'tc-node failed to start');
-    // Stop what was started, then let the caller report the error (the CLI prints it, exit 1).
-    await shutdown.shutdown('startup failed', { exitCode: EXIT_FAILURE, exit: false });
+    // Stop what was started, then let the caller report the error. The last log line names the
+    // code the CLI exits with: 78 for a configuration error (a bad genesis file), else 1.
+    const exitCode = error instanceof ConfigError ? EXIT_CONFIG : EXIT_FAILURE;
+    await shutdown.shutdown('startup failed', { exitCode, exit: false });
     throw error;
   }
 }
@@ -205,4 +217,14 @@ function withStop(c: Omit<NodeApi, 'stop'>, stop: () => Promise<void>): NodeApi 
     getNetworkInfo: () => c.getNetworkInfo(),
     stop,
   };
+}
+
+/** An EADDRINUSE that names the setting whose port is taken (the bare one named neither). */
+function portTaken(error: unknown, setting: string, flag: string): unknown {
+  if ((error as NodeJS.ErrnoException)?.code !== 'EADDRINUSE') return error;
+  const wrapped = new Error(
+    `${setting}: ${(error as Error).message} (another process holds it; choose another ${setting} or ${flag})`,
+    { cause: error },
+  );
+  return Object.assign(wrapped, { code: 'EADDRINUSE' });
 }

@@ -150,7 +150,14 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
   io.err(`devnet: ${count} node(s) in ${dir} (logs: node-<i>/node.log)`);
 
   // Poll, generate transactions, draw.
-  const terminal = interactive ? new TerminalView((s) => process.stdout.write(s)) : undefined;
+  const terminal = interactive
+    ? new TerminalView(
+        (s) => process.stdout.write(s),
+        () => process.stdout.columns,
+      )
+    : undefined;
+  // While the table is drawn, messages clear it first, so its cursor arithmetic holds.
+  const say = (line: string) => (terminal ? terminal.message(line, io.err) : io.err(line));
   const txs = new TxGenerator(nodes, txRate, build);
   txs.start();
 
@@ -161,16 +168,19 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
     const now = Date.now();
     if (readyAt === undefined && nodes.every((n) => n.view.up)) {
       readyAt = now;
-      io.err(`devnet: all ${count} node(s) up after ${((now - started) / 1000).toFixed(1)}s`);
+      say(`devnet: all ${count} node(s) up after ${((now - started) / 1000).toFixed(1)}s`);
     }
     if (readyAt === undefined && now - started > startupTimeoutMs) {
       stop(`not every node answered within ${startupTimeoutMs / 1000}s (see node-<i>/node.log)`);
     }
-    const elapsedS = (now - (readyAt ?? started)) / 1000;
+    // The clock runs from the start; a --duration counts from when every node was up.
+    const elapsedS = (now - started) / 1000;
+    const upS = readyAt === undefined ? 0 : (now - readyAt) / 1000;
     const intervalS = Math.max(0.001, (now - lastFrameAt) / 1000);
     const perNode = txs.takeNodeWindow();
     const frame: DevnetFrame = {
       elapsedS,
+      upS,
       ...(durationS ? { durationS } : {}),
       nodes: nodes.map((n) =>
         n.view.up ? { ...n.view, txPerSecond: (perNode.get(n.index) ?? 0) / intervalS } : n.view,
@@ -183,7 +193,7 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
     lastFrameAt = now;
     if (terminal) terminal.draw(renderFrame(frame));
     else io.out(renderLine(frame));
-    if (readyAt !== undefined && durationS !== undefined && elapsedS >= durationS) stop('duration reached');
+    if (readyAt !== undefined && durationS !== undefined && upS >= durationS) stop('duration reached');
     if (stopReason !== undefined) break;
     await new Promise<void>((r) => {
       wake = r;

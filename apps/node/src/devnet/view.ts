@@ -22,8 +22,12 @@ export interface NodeView {
 }
 
 export interface DevnetFrame {
+  /** Seconds since the devnet started (start-up included). */
   readonly elapsedS: number;
+  /** `--duration`: the run stops this long after every node was up. */
   readonly durationS?: number;
+  /** Seconds since every node was up (0 before). */
+  readonly upS?: number;
   readonly nodes: readonly NodeView[];
   /** Transactions accepted per second over the last interval. */
   readonly txPerSecond: number;
@@ -55,7 +59,8 @@ function tipsAgree(nodes: readonly NodeView[]): boolean | undefined {
 export function renderFrame(frame: DevnetFrame): string[] {
   const agree = tipsAgree(frame.nodes);
   const lines = [
-    `tc devnet  ${frame.elapsedS.toFixed(0)}s${frame.durationS ? ` / ${frame.durationS}s` : ''}  ` +
+    `tc devnet  ${frame.elapsedS.toFixed(0)}s` +
+      `${frame.durationS ? ` (run ${Math.min(frame.upS ?? 0, frame.durationS).toFixed(0)}/${frame.durationS}s)` : ''}  ` +
       `tx/s ${frame.txPerSecond.toFixed(1)}  sent ${frame.txSent}  rejected ${frame.txRejected}  ` +
       `tips ${agree === undefined ? '-' : agree ? 'agree' : 'DIFFER'}`,
     `${pad('node', 5)} ${pad('rpc', 16)} ${pad('height', 7)} ${pad('final', 7)} ${pad('tip', 14)} ${pad('peers', 5)} ${pad('mempool', 7)} ${pad('tx/s', 5)} ${pad('rtt ms', 7)} state`,
@@ -93,19 +98,39 @@ export function renderLine(frame: DevnetFrame): string {
   );
 }
 
-/** Redraws a block of lines in place on a terminal. */
+/**
+ * Redraws a block of lines in place on a terminal. Each line is cut to the terminal's width, so
+ * one line is one screen row and the cursor arithmetic holds on narrow terminals (a wrapped
+ * line took two rows and garbled every later frame). Messages go through `message`, which
+ * clears the block first: a line written between redraws shifted the block down and left a
+ * stale header above it.
+ */
 export class TerminalView {
   private drawn = 0;
-  constructor(private readonly write: (s: string) => void) {}
+  constructor(
+    private readonly write: (s: string) => void,
+    private readonly columns: () => number | undefined = () => undefined,
+  ) {}
 
   draw(lines: readonly string[]): void {
+    const width = this.columns();
+    // The last column stays empty: a full row makes some terminals wrap before the newline.
+    const cut = (l: string) =>
+      width !== undefined && width > 1 && l.length > width - 1 ? l.slice(0, width - 1) : l;
     let s = this.drawn > 0 ? `\x1b[${this.drawn}F` : '\x1b[?25l'; // hide the cursor while redrawing
-    for (const l of lines) s += `\x1b[2K${l}\n`;
+    for (const l of lines) s += `\x1b[2K${cut(l)}\n`;
     // Clear lines left over from a longer previous frame.
     for (let i = lines.length; i < this.drawn; i++) s += '\x1b[2K\n';
     if (this.drawn > lines.length) s += `\x1b[${this.drawn - lines.length}F`;
     this.write(s);
     this.drawn = lines.length;
+  }
+
+  /** Prints `line` where the block was (through `print`, e.g. stderr); the next frame goes below it. */
+  message(line: string, print: (line: string) => void): void {
+    if (this.drawn > 0) this.write(`\x1b[${this.drawn}F\x1b[J`);
+    this.drawn = 0;
+    print(line);
   }
 
   /** Shows the cursor again; the last frame stays on screen. */

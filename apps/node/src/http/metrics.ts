@@ -13,9 +13,8 @@ export interface PoolStats {
   readonly maxQueue: number;
   /** 0..1: the share of time the workers were busy. */
   readonly utilization: number;
-  /** Time tasks waited in the queue, in ms (`mean` when the pool reports it). */
+  /** Time tasks waited in the queue, in ms (the pool keeps percentiles, not a mean). */
   readonly waitTimeMs: {
-    readonly mean?: number;
     readonly p50: number;
     readonly p99: number;
     readonly max: number;
@@ -48,7 +47,7 @@ export interface NodeMetricsOptions {
 }
 
 const RPC_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-const STATS = ['mean', 'p50', 'p99', 'max'] as const;
+const POOL_WAIT_STATS = ['p50', 'p99', 'max'] as const;
 
 /**
  * Registers the daemon's own metrics (`tc_node_*`) on `register`: event-loop lag and
@@ -137,7 +136,7 @@ export function createNodeMetrics(register: Registry, options: NodeMetricsOption
     collect() {
       const p = pool();
       if (!p) return;
-      for (const s of STATS) {
+      for (const s of POOL_WAIT_STATS) {
         const v = p.waitTimeMs[s];
         if (v !== undefined && Number.isFinite(v)) this.set({ stat: s }, v / 1000);
       }

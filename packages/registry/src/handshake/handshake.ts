@@ -25,7 +25,11 @@ export interface HandshakeConfig {
   agent: string;
   listenPort: () => number;
   getLocalTip: () => LocalTip;
-  isBanned: (nodeId: string) => boolean;
+  /**
+   * Whether the node id is banned. `genesisHash` is the one its Hello names: a ban for a wrong
+   * genesis is lifted once the peer comes back with ours (an operator fixed its configuration).
+   */
+  isBanned: (nodeId: string, genesisHash: Uint8Array) => boolean;
 }
 
 /** An authenticated peer: its key was proven by a signature over our nonce. */
@@ -140,7 +144,8 @@ export class Handshake {
       );
     }
     if (nodeId === c.identity.nodeId) throw new HandshakeError('SELF_CONNECTION', 'connected to ourselves');
-    if (c.isBanned(nodeId)) throw new HandshakeError('BANNED', `${nodeId.slice(0, 12)} is banned`);
+    if (c.isBanned(nodeId, hello.genesisHash))
+      throw new HandshakeError('BANNED', `${nodeId.slice(0, 12)} is banned`);
     this.remote = { hello, nodeId };
     const signature = c.identity.sign(
       handshakeSignedMessage(c.networkId, hello.nonce, this.localNonce, c.identity.publicKey),
@@ -160,7 +165,11 @@ export class Handshake {
     }
     // From here on the node id is proven: a wrong genesis may cost it a ban.
     if (!Buffer.from(hello.genesisHash).equals(Buffer.from(c.genesisHash))) {
-      throw new HandshakeError('WRONG_GENESIS', 'genesis hash differs', { remoteNodeId: nodeId });
+      const theirs = Buffer.from(hello.genesisHash).toString('hex');
+      const ours = Buffer.from(c.genesisHash).toString('hex');
+      throw new HandshakeError('WRONG_GENESIS', `genesis mismatch: yours ${theirs}, mine ${ours}`, {
+        remoteNodeId: nodeId,
+      });
     }
     this.finished = true;
     return {

@@ -116,6 +116,11 @@ export class BanList {
     return false;
   }
 
+  /** The reason of the ban in force on `key`, undefined when there is none. */
+  reasonOf(key: string): string | undefined {
+    return this.isBanned(key) ? this.bans.get(key)?.reason : undefined;
+  }
+
   /** Bans still in force (expired ones are dropped on the way). */
   list(): BanRecord[] {
     const now = this.now();

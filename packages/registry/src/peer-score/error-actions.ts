@@ -61,6 +61,7 @@ export const REGISTRY_ERROR_CODES = [
   'PING_TIMEOUT',
   'REQUEST_TIMEOUT',
   'UNKNOWN_KIND',
+  'INVALID_REQUEST',
   'INVALID_RESPONSE',
   'INBOUND_REQUEST_LIMIT',
   'REMOTE_RATE_LIMITED',
@@ -104,7 +105,12 @@ export const DEFAULT_ERROR_ACTIONS: Readonly<Record<string, ErrorActionRule>> = 
   HANDSHAKE_TIMEOUT: rule('disconnect', 'no handshake in time; may be network or our lag, so no score'),
   BAD_HANDSHAKE_SIGNATURE: rule('ban', 'handshake signature does not verify: forged identity', -100, HOUR),
   WRONG_NETWORK: rule('disconnect', 'peer is on another network; honest misconfiguration'),
-  WRONG_GENESIS: rule('ban', 'peer follows another chain; banned so we stop redialling it', 0, 24 * HOUR),
+  WRONG_GENESIS: rule(
+    'ban',
+    'peer follows another chain: banned for an hour so we stop redialling it, lifted as soon as it comes back with our genesis',
+    0,
+    HOUR,
+  ),
   INCOMPATIBLE_VERSION: rule('disconnect', 'protocol versions do not overlap; honest'),
   MESSAGE_BEFORE_HANDSHAKE: rule('disconnect', 'a non-handshake message arrived before the handshake', -20),
   UNEXPECTED_RESPONSE: rule('score', 'response to no pending request of ours', SCORE_DELTA.mid),
@@ -125,6 +131,11 @@ export const DEFAULT_ERROR_ACTIONS: Readonly<Record<string, ErrorActionRule>> = 
     'no response in time: an honest peer under load or a slow link looks the same, so it is no proof; the caller tries another peer',
   ),
   UNKNOWN_KIND: rule('ignore', 'a kind from a newer protocol version; skipped'),
+  INVALID_REQUEST: rule(
+    'score',
+    'a request kind with request id 0 (every request needs a non-zero id): it cannot be answered, so it is dropped; a broken client, not an attack',
+    SCORE_DELTA.mid,
+  ),
   INVALID_RESPONSE: rule('score', 'response does not match its request or fails validation', SCORE_DELTA.low),
   INBOUND_REQUEST_LIMIT: rule(
     'ignore',

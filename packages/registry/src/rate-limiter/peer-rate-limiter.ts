@@ -46,6 +46,8 @@ export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, RateQuota>> = Object.f
   votes: { ratePerSec: 200, burst: MAX_VOTES_PER_MESSAGE },
   /** Cost 1. Like blockAnnounce (a block is announced either way); sized from the slot by consensus. */
   blockInventory: { ratePerSec: 2, burst: 10 },
+  // One per stream given up: never more than the getBlockRange requests the peer may send.
+  cancel: { ratePerSec: 20, burst: 64 },
   /** Cost = pieces of evidence. Evidence is rare: any honest flow fits. */
   evidence: { ratePerSec: 2, burst: MAX_EVIDENCE_PER_MESSAGE },
 });

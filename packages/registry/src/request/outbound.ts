@@ -132,6 +132,10 @@ export class Outbound implements CallOwner {
   release(call: Call): 'inflight' | 'waiting' | undefined {
     if (call.id !== 0 && this.tracker.get(call.id) === call) {
       this.tracker.take(call.id, true);
+      // A stream given up (break, abort, idle timeout): the peer stops sending its chunks.
+      if (call.chunk !== undefined && this.env.isOpen()) {
+        this.env.tryWrite(encodeFrame({ kind: 'cancel', body: {}, requestId: call.id }, this.env.wireLimits));
+      }
       return 'inflight';
     }
     return this.waiting.delete(call) ? 'waiting' : undefined;

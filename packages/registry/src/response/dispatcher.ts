@@ -68,6 +68,8 @@ export function requestCost(frame: KnownFrame): number {
  */
 export class ResponseDispatcher {
   private readonly handlers = new Map<RequestKind, RequestHandler<RequestKind>>();
+  /** Streams being answered, per session, by request id (at most maxInflightInbound each). */
+  private readonly streams = new WeakMap<Session, Map<number, AbortController>>();
 
   constructor(private readonly env: DispatchEnv) {}
 
@@ -161,28 +163,45 @@ export class ResponseDispatcher {
     return session.write(frame).catch(() => undefined);
   }
 
+  /** The peer cancelled request `id` (a `cancel` frame): its stream stops before its next chunk. */
+  cancel(session: Session, id: number): void {
+    this.streams.get(session)?.get(id)?.abort(new Error('cancelled by the requester'));
+  }
+
   private async runStream(
     session: Session,
     handler: StreamHandler,
     body: KindBodies[StreamRequestKind],
-    ctx: HandlerContext,
+    sessionCtx: HandlerContext,
   ): Promise<void> {
     let sent = 0;
+    const cancelled = new AbortController();
+    let running = this.streams.get(session);
+    if (running === undefined) {
+      running = new Map();
+      this.streams.set(session, running);
+    }
+    running.set(sessionCtx.requestId, cancelled);
+    // The handler sees one signal: the session ended, or the requester cancelled.
+    const ctx = { ...sessionCtx, signal: AbortSignal.any([sessionCtx.signal, cancelled.signal]) };
     try {
       const source = await handler(body, ctx);
       for await (const chunk of source) {
-        if (!session.open) return;
+        if (!session.open || cancelled.signal.aborted) return; // a cancelled stream ends unanswered
         if (sent >= body.count) break; // a handler never sends more than was asked for
         const frame = encodeFrame(message('blockRangeChunk', chunk, ctx.requestId), this.env.wireLimits);
         await session.write(frame);
         sent += chunk.blocks?.length ?? 0;
+        if (cancelled.signal.aborted) return; // before the handler is asked for another chunk
       }
       if (!session.open) return;
       await session.write(
         encodeFrame(message('blockRangeEnd', { sent }, ctx.requestId), this.env.wireLimits),
       );
     } catch (error) {
-      if (session.open) this.replyThrown(session, ctx.requestId, error);
+      if (session.open && !cancelled.signal.aborted) this.replyThrown(session, ctx.requestId, error);
+    } finally {
+      running.delete(sessionCtx.requestId);
     }
   }
 

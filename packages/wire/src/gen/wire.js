@@ -58,7 +58,8 @@ export const tc = $root.tc = (() => {
              * @property {tc.v1.Votes.$Properties|null} [votes] Envelope votes
              * @property {tc.v1.EvidenceBatch.$Properties|null} [evidence] Envelope evidence
              * @property {tc.v1.BlockInventory.$Properties|null} [blockInventory] Envelope blockInventory
-             * @property {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|"votes"|"evidence"|"blockInventory"} [body] Envelope body
+             * @property {tc.v1.Cancel.$Properties|null} [cancel] Envelope cancel
+             * @property {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|"votes"|"evidence"|"blockInventory"|"cancel"} [body] Envelope body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -99,9 +100,10 @@ export const tc = $root.tc = (() => {
              *   votes?: tc.v1.Votes.$Shape|null;
              *   evidence?: tc.v1.EvidenceBatch.$Shape|null;
              *   blockInventory?: tc.v1.BlockInventory.$Shape|null;
+             *   cancel?: tc.v1.Cancel.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ body?: undefined; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "hello"; hello: tc.v1.Hello.$Shape; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "helloAck"; hello?: null; helloAck: tc.v1.HelloAck.$Shape; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "ping"; hello?: null; helloAck?: null; ping: tc.v1.Ping.$Shape; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "pong"; hello?: null; helloAck?: null; ping?: null; pong: tc.v1.Pong.$Shape; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "disconnect"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect: tc.v1.Disconnect.$Shape; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "error"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error: tc.v1.ErrorReply.$Shape; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getPeers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers: tc.v1.GetPeers.$Shape; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "peers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers: tc.v1.Peers.$Shape; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getChainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip: tc.v1.GetChainTip.$Shape; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "chainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip: tc.v1.ChainTip.$Shape; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getBlockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash: tc.v1.GetBlockHash.$Shape; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "blockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash: tc.v1.BlockHash.$Shape; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getBlockRange"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange: tc.v1.GetBlockRange.$Shape; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "blockRangeChunk"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk: tc.v1.BlockRangeChunk.$Shape; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "blockRangeEnd"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd: tc.v1.BlockRangeEnd.$Shape; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "blockAnnounce"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce: tc.v1.BlockAnnounce.$Shape; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "txBroadcast"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast: tc.v1.TxBroadcast.$Shape; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getPendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs: tc.v1.GetPendingTxs.$Shape; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "pendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs: tc.v1.PendingTxs.$Shape; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "txInventory"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory: tc.v1.TxInventory.$Shape; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "getTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs: tc.v1.GetTxs.$Shape; txs?: null; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "txs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs: tc.v1.Txs.$Shape; votes?: null; evidence?: null; blockInventory?: null }|{ body?: "votes"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes: tc.v1.Votes.$Shape; evidence?: null; blockInventory?: null }|{ body?: "evidence"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence: tc.v1.EvidenceBatch.$Shape; blockInventory?: null }|{ body?: "blockInventory"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory: tc.v1.BlockInventory.$Shape })
+             *   ({ body?: undefined; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "hello"; hello: tc.v1.Hello.$Shape; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "helloAck"; hello?: null; helloAck: tc.v1.HelloAck.$Shape; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "ping"; hello?: null; helloAck?: null; ping: tc.v1.Ping.$Shape; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "pong"; hello?: null; helloAck?: null; ping?: null; pong: tc.v1.Pong.$Shape; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "disconnect"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect: tc.v1.Disconnect.$Shape; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "error"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error: tc.v1.ErrorReply.$Shape; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "getPeers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers: tc.v1.GetPeers.$Shape; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "peers"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers: tc.v1.Peers.$Shape; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "getChainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip: tc.v1.GetChainTip.$Shape; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "chainTip"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip: tc.v1.ChainTip.$Shape; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "getBlockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash: tc.v1.GetBlockHash.$Shape; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "blockHash"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash: tc.v1.BlockHash.$Shape; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "getBlockRange"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange: tc.v1.GetBlockRange.$Shape; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "blockRangeChunk"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk: tc.v1.BlockRangeChunk.$Shape; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "blockRangeEnd"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd: tc.v1.BlockRangeEnd.$Shape; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "blockAnnounce"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce: tc.v1.BlockAnnounce.$Shape; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "txBroadcast"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast: tc.v1.TxBroadcast.$Shape; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "getPendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs: tc.v1.GetPendingTxs.$Shape; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "pendingTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs: tc.v1.PendingTxs.$Shape; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "txInventory"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory: tc.v1.TxInventory.$Shape; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "getTxs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs: tc.v1.GetTxs.$Shape; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "txs"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs: tc.v1.Txs.$Shape; votes?: null; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "votes"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes: tc.v1.Votes.$Shape; evidence?: null; blockInventory?: null; cancel?: null }|{ body?: "evidence"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence: tc.v1.EvidenceBatch.$Shape; blockInventory?: null; cancel?: null }|{ body?: "blockInventory"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory: tc.v1.BlockInventory.$Shape; cancel?: null }|{ body?: "cancel"; hello?: null; helloAck?: null; ping?: null; pong?: null; disconnect?: null; error?: null; getPeers?: null; peers?: null; getChainTip?: null; chainTip?: null; getBlockHash?: null; blockHash?: null; getBlockRange?: null; blockRangeChunk?: null; blockRangeEnd?: null; blockAnnounce?: null; txBroadcast?: null; getPendingTxs?: null; pendingTxs?: null; txInventory?: null; getTxs?: null; txs?: null; votes?: null; evidence?: null; blockInventory?: null; cancel: tc.v1.Cancel.$Shape })
              * )} tc.v1.Envelope.$Shape
              */
 
@@ -328,17 +330,25 @@ export const tc = $root.tc = (() => {
              */
             Envelope.prototype.blockInventory = null;
 
+            /**
+             * Envelope cancel.
+             * @member {tc.v1.Cancel.$Properties|null|undefined} cancel
+             * @memberof tc.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.cancel = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Envelope body.
-             * @member {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|"votes"|"evidence"|"blockInventory"|undefined} body
+             * @member {"hello"|"helloAck"|"ping"|"pong"|"disconnect"|"error"|"getPeers"|"peers"|"getChainTip"|"chainTip"|"getBlockHash"|"blockHash"|"getBlockRange"|"blockRangeChunk"|"blockRangeEnd"|"blockAnnounce"|"txBroadcast"|"getPendingTxs"|"pendingTxs"|"txInventory"|"getTxs"|"txs"|"votes"|"evidence"|"blockInventory"|"cancel"|undefined} body
              * @memberof tc.v1.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["hello", "helloAck", "ping", "pong", "disconnect", "error", "getPeers", "peers", "getChainTip", "chainTip", "getBlockHash", "blockHash", "getBlockRange", "blockRangeChunk", "blockRangeEnd", "blockAnnounce", "txBroadcast", "getPendingTxs", "pendingTxs", "txInventory", "getTxs", "txs", "votes", "evidence", "blockInventory"]),
+                get: $util.oneOfGetter($oneOfFields = ["hello", "helloAck", "ping", "pong", "disconnect", "error", "getPeers", "peers", "getChainTip", "chainTip", "getBlockHash", "blockHash", "getBlockRange", "blockRangeChunk", "blockRangeEnd", "blockAnnounce", "txBroadcast", "getPendingTxs", "pendingTxs", "txInventory", "getTxs", "txs", "votes", "evidence", "blockInventory", "cancel"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -426,6 +436,8 @@ export const tc = $root.tc = (() => {
                     $root.tc.v1.EvidenceBatch.encode(message.evidence, writer.uint32(/* id 33, wireType 2 =*/266).fork(), _depth + 1).ldelim();
                 if (message.blockInventory != null && $Object.hasOwnProperty.call(message, "blockInventory"))
                     $root.tc.v1.BlockInventory.encode(message.blockInventory, writer.uint32(/* id 34, wireType 2 =*/274).fork(), _depth + 1).ldelim();
+                if (message.cancel != null && $Object.hasOwnProperty.call(message, "cancel"))
+                    $root.tc.v1.Cancel.encode(message.cancel, writer.uint32(/* id 35, wireType 2 =*/282).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -652,6 +664,13 @@ export const tc = $root.tc = (() => {
                                 break;
                             message.blockInventory = $root.tc.v1.BlockInventory.decode(reader, reader.size(), $undefined, _depth + 1, message.blockInventory);
                             message.body = "blockInventory";
+                            continue;
+                        }
+                    case 35: {
+                            if (wireType !== 2)
+                                break;
+                            message.cancel = $root.tc.v1.Cancel.decode(reader, reader.size(), $undefined, _depth + 1, message.cancel);
+                            message.body = "cancel";
                             continue;
                         }
                     }
@@ -938,6 +957,16 @@ export const tc = $root.tc = (() => {
                             return "blockInventory." + error;
                     }
                 }
+                if (message.cancel != null && $Object.hasOwnProperty.call(message, "cancel")) {
+                    if (properties.body === 1)
+                        return "body: multiple values";
+                    properties.body = 1;
+                    {
+                        let error = $root.tc.v1.Cancel.verify(message.cancel, _depth + 1);
+                        if (error)
+                            return "cancel." + error;
+                    }
+                }
                 return null;
             };
 
@@ -1087,6 +1116,11 @@ export const tc = $root.tc = (() => {
                         throw $TypeError(".tc.v1.Envelope.blockInventory: object expected");
                     message.blockInventory = $root.tc.v1.BlockInventory.fromObject(object.blockInventory, _depth + 1);
                 }
+                if (object.cancel != null) {
+                    if (!$util.isObject(object.cancel))
+                        throw $TypeError(".tc.v1.Envelope.cancel: object expected");
+                    message.cancel = $root.tc.v1.Cancel.fromObject(object.cancel, _depth + 1);
+                }
                 return message;
             };
 
@@ -1235,6 +1269,11 @@ export const tc = $root.tc = (() => {
                     object.blockInventory = $root.tc.v1.BlockInventory.toObject(message.blockInventory, options, _depth + 1);
                     if (options.oneofs)
                         object.body = "blockInventory";
+                }
+                if (message.cancel != null && $Object.hasOwnProperty.call(message, "cancel")) {
+                    object.cancel = $root.tc.v1.Cancel.toObject(message.cancel, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "cancel";
                 }
                 return object;
             };
@@ -6551,6 +6590,211 @@ export const tc = $root.tc = (() => {
             };
 
             return BlockAnnounce;
+        })();
+
+        v1.Cancel = (function() {
+
+            /**
+             * Properties of a Cancel.
+             * @typedef {Object} tc.v1.Cancel.$Properties
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Cancel.
+             * @memberof tc.v1
+             * @interface ICancel
+             * @augments tc.v1.Cancel.$Properties
+             * @deprecated Use tc.v1.Cancel.$Properties instead.
+             */
+
+            /**
+             * Shape of a Cancel.
+             * @typedef {tc.v1.Cancel.$Properties} tc.v1.Cancel.$Shape
+             */
+
+            /**
+             * Constructs a new Cancel.
+             * @memberof tc.v1
+             * @classdesc Represents a Cancel.
+             * @constructor
+             * @param {tc.v1.Cancel.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Cancel = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Creates a new Cancel instance using the specified properties.
+             * @function create
+             * @memberof tc.v1.Cancel
+             * @static
+             * @param {tc.v1.Cancel.$Properties=} [properties] Properties to set
+             * @returns {tc.v1.Cancel} Cancel instance
+             * @type {{
+             *   (properties: tc.v1.Cancel.$Shape): tc.v1.Cancel & tc.v1.Cancel.$Shape;
+             *   (properties?: tc.v1.Cancel.$Properties): tc.v1.Cancel;
+             * }}
+             */
+            Cancel.create = function(properties) {
+                return new Cancel(properties);
+            };
+
+            /**
+             * Encodes the specified Cancel message. Does not implicitly {@link tc.v1.Cancel.verify|verify} messages.
+             * @function encode
+             * @memberof tc.v1.Cancel
+             * @static
+             * @param {tc.v1.Cancel.$Properties} message Cancel message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Cancel.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Cancel message from the specified reader or buffer.
+             * @function decode
+             * @memberof tc.v1.Cancel
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {tc.v1.Cancel & tc.v1.Cancel.$Shape} Cancel
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Cancel.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.tc.v1.Cancel();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    reader.skipType(tag & 7, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Cancel message.
+             * @function verify
+             * @memberof tc.v1.Cancel
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Cancel.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                return null;
+            };
+
+            /**
+             * Creates a Cancel message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof tc.v1.Cancel
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {tc.v1.Cancel} Cancel
+             */
+            Cancel.fromObject = function (object, _depth) {
+                if (object instanceof $root.tc.v1.Cancel)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".tc.v1.Cancel: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                return new $root.tc.v1.Cancel();
+            };
+
+            /**
+             * Creates a plain object from a Cancel message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof tc.v1.Cancel
+             * @static
+             * @param {tc.v1.Cancel} message Cancel
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Cancel.toObject = function () {
+                return {};
+            };
+
+            /**
+             * Converts this Cancel to JSON.
+             * @function toJSON
+             * @memberof tc.v1.Cancel
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Cancel.prototype.toJSON = function() {
+                return Cancel.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Cancel
+             * @function getTypeUrl
+             * @memberof tc.v1.Cancel
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Cancel.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/tc.v1.Cancel";
+            };
+
+            return Cancel;
         })();
 
         v1.BlockInventory = (function() {
