@@ -50,6 +50,8 @@ export class Connection {
   private pumping = false;
   private closedFlag = false;
   private lastError: Error | undefined;
+  /** A wire error broke the stream: what arrives after it is read and dropped. */
+  private unreadable = false;
   bytesIn = 0;
   bytesOut = 0;
 
@@ -155,7 +157,7 @@ export class Connection {
     this.bytesIn += chunk.length;
     this.handlers.onBytes?.('in', chunk.length);
     // Closing: read (to reach the peer's FIN) but neither buffer nor deliver anything more.
-    if (this.decoder.broken || this.closing) return;
+    if (this.decoder.broken || this.closing || this.unreadable) return;
     if (this.frames !== null || this.pausedBy.size > 0) {
       this.backlog.push(chunk);
       if (this.frames === null && this.pausedBy.size === 0) this.pump();
@@ -177,7 +179,7 @@ export class Connection {
   }
 
   private pumpFrames(): void {
-    while (this.pausedBy.size === 0 && !this.closing && !this.decoder.broken) {
+    while (this.pausedBy.size === 0 && !this.closing && !this.decoder.broken && !this.unreadable) {
       if (this.frames === null) {
         const next = this.backlog.shift();
         if (next === undefined) {
@@ -193,8 +195,13 @@ export class Connection {
         this.frames = null;
         this.backlog = [];
         if (error instanceof WireError) {
-          this.destroy(error);
+          // The stream cannot resync, so nothing more is read; but the write side still works:
+          // the error table's reaction closes with Disconnect{reason} (FRAME_REFUSED,
+          // FRAME_TOO_LARGE, ...). Whatever it decides, the connection ends with its decoder.
+          this.lastError ??= error;
+          this.unreadable = true;
           this.handlers.onWireError(error);
+          if (!this.closing && !this.closedFlag) this.close();
           return;
         }
         throw error;

@@ -94,6 +94,10 @@ describe('hostile input', () => {
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * MiB);
     expect(a.bans().map((b) => b.key)).toContain(`node:${id.nodeId}`);
     expect(reasons).toEqual(['banned']);
+    const last = raw.frames.at(-1);
+    expect(last?.kind === 'disconnect' && last.body.reason).toBe(
+      pb.DisconnectReason.DISCONNECT_REASON_BANNED,
+    );
     // It cannot come back: its id is refused at the handshake.
     const again = await RawPeer.connect(a.address()!.port);
     await again.handshake({ identity: id }).catch(() => undefined);
@@ -357,6 +361,12 @@ describe('hostile input', () => {
     raw.writeRaw(frame.subarray(0, frame.length - 1)); // the last byte withheld
     await raw.waitClosed(5_000);
     expect(reasons).toEqual(['protocol-error']);
+    // The Disconnect the wire README promises comes first: only the read side was broken.
+    const last = raw.frames.at(-1);
+    expect(last?.kind).toBe('disconnect');
+    expect(last?.kind === 'disconnect' && last.body.reason).toBe(
+      pb.DisconnectReason.DISCONNECT_REASON_PROTOCOL_ERROR,
+    );
     const actions = await a.metrics!.peerActions.get();
     expect(actions.values.find((v) => v.labels.code === 'FRAME_REFUSED')?.labels.action).toBe('disconnect');
   });
