@@ -11,7 +11,7 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
 // library files (Node strips a leading `#!` line) and required on dist/cli.js.
 export default defineConfig({
   entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
-  format: ['esm', 'cjs'],
+  format: ['esm'],
   dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: true,

@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   // The pool worker is its own entry so that piscina can load dist/validation-worker.js.
   entry: ['src/index.ts', 'src/validation-worker.ts'],
-  format: ['esm', 'cjs'],
+  format: ['esm'],
   dts: { entry: 'src/index.ts' },
   sourcemap: true,
   clean: true,

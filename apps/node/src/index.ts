@@ -40,6 +40,7 @@ export {
   type DevnetOptions,
   type DevnetSummary,
   formatSummary,
+  packageCli,
   runDevnet,
 } from './devnet/supervisor.js';
 export { type DevnetFrame, type NodeView, progressBar, renderFrame, renderLine } from './devnet/view.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatSummary, runDevnet } from '../src/devnet/supervisor.js';
+import { formatSummary, packageCli, runDevnet } from '../src/devnet/supervisor.js';
 import { type DevnetFrame, progressBar, renderFrame, renderLine, TerminalView } from '../src/devnet/view.js';
 import { CLI, cleanEnv, killAll, startCli } from './helpers.js';
 
@@ -73,6 +73,12 @@ describe('view', () => {
 });
 
 describe('devnet supervisor', () => {
+  it("runs the package's own tc-node by default, not the calling script", () => {
+    // process.argv[1] here is vitest's entry: the old default would have run vitest as each node.
+    expect(packageCli()).toBe(CLI);
+    expect(packageCli()).not.toBe(process.argv[1]);
+  });
+
   it('runs N children, polls them, stops them cleanly at the duration and summarises', async () => {
     const out: string[] = [];
     const err: string[] = [];

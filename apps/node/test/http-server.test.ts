@@ -11,6 +11,7 @@ import {
   RpcDispatcher,
   rpcUrl,
 } from '../src/index.js';
+import { NODE_VERSION } from '../src/version.js';
 import { FakeApi } from './fake-api.js';
 
 const TOKEN = 'test-token-0123456789';
@@ -290,8 +291,13 @@ describe('/metrics and /health', () => {
     const { port } = await start();
     await call(port, 'getblockcount');
     await call(port, 'nosuch');
-    await new Promise((r) => setTimeout(r, 30));
-    const r = await http(port, { method: 'GET', path: '/metrics' });
+    // The event-loop delay histogram has samples only once its 10 ms timer has fired (later on a
+    // loaded machine): wait for the outcome, bounded, instead of a fixed sleep.
+    let r = await http(port, { method: 'GET', path: '/metrics' });
+    for (let i = 0; i < 100 && !r.body.includes('tc_node_event_loop_lag_seconds{stat="p99"}'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      r = await http(port, { method: 'GET', path: '/metrics' });
+    }
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toContain('text/plain');
     const lines = r.body.split('\n');
@@ -300,7 +306,7 @@ describe('/metrics and /health', () => {
         lines.some((l) => l.startsWith(prefix)),
         prefix,
       ).toBe(true);
-    has('tc_node_info{version="0.1.0",network="devnet"} 1');
+    has(`tc_node_info{version="${NODE_VERSION}",network="devnet"} 1`);
     has('tc_node_event_loop_lag_seconds{stat="p99"}');
     has('tc_node_event_loop_utilization_ratio ');
     has('tc_node_pool_queue_size 3');

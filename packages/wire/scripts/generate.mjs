@@ -36,8 +36,18 @@ try {
     proto,
   ]);
   run('pbts', ['--no-comments', '-o', dts, js]);
+  // pbjs registers its classes in protobufjs's process-wide `roots.default`: two copies of
+  // @tc/wire sharing one protobufjs overwrote each other's classes (Envelope.decode returned the
+  // other copy's objects). This copy's classes live in a root of their own.
+  const shared = 'const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});';
+  const generated = readFileSync(js, 'utf8');
+  if (!generated.includes(shared)) throw new Error('pbjs output changed: the shared-root line was not found');
+  const ownRoot = generated.replace(
+    shared,
+    "// A root of this copy of @tc/wire only (not protobufjs's shared roots.default).\nconst $root = {};",
+  );
   const outputs = {
-    'src/gen/wire.js': header + readFileSync(js, 'utf8'),
+    'src/gen/wire.js': header + ownRoot,
     'src/gen/wire.d.ts': header + readFileSync(dts, 'utf8'),
   };
   const check = process.argv.includes('--check');

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-// Packs the built package exactly as it would be published and installs it with plain npm
-// into a scratch project, then imports it from ESM and from CommonJS.
+// Packs the package exactly as it would be published (prepack builds it first) and installs it
+// with plain npm into a scratch project, then imports it from ESM and, through Node's
+// require(esm), from CommonJS: the package is ESM-only (docs/CONVENTIONS.md).
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'tc-wire-pack-'));
 
@@ -19,7 +20,10 @@ describe('published package', () => {
   it('installs from its tarball with npm and imports from ESM and CJS', () => {
     run('pnpm', ['pack', '--pack-destination', scratch], packageDir);
     const tarball = readdirSync(scratch).find((f) => f.endsWith('.tgz'));
-    expect(tarball).toMatch(/^tc-wire-0\.1\.0\.tgz$/);
+    const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(tarball).toBe(`tc-wire-${version}.tgz`);
     const project = join(scratch, 'project');
     run('mkdir', ['-p', project], scratch);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
@@ -41,8 +45,17 @@ describe('published package', () => {
     );
     expect(esm.trim()).toBe('ping:3:7');
     expect(cjs.trim()).toBe('ping:3:7');
-    const types = run('ls', ['node_modules/@tc/wire/dist'], project);
-    expect(types).toContain('index.d.ts');
-    expect(types).toContain('index.d.cts');
+    const files = run('ls', ['node_modules/@tc/wire/dist'], project);
+    expect(files).toContain('index.d.ts');
+    expect(files).not.toContain('.cjs'); // ESM only
+    // The schema ships with it, for other implementations.
+    // The schema ships with it, for other implementations, as the `./proto/*` export.
+    const protoUrl = run(
+      'node',
+      ['--input-type=module', '-e', "console.log(import.meta.resolve('@tc/wire/proto/tc/v1/wire.proto'))"],
+      project,
+    ).trim();
+    const schema = readFileSync(new URL(protoUrl), 'utf8');
+    expect(schema).toContain('message Envelope');
   });
 });

@@ -74,6 +74,7 @@ const BODIES: Record<MessageKind, unknown> = {
   getTxs: { txids: [new Uint8Array(32).fill(3)] },
   txs: { txs: [encodeTransaction(tx)] },
   blockInventory: { hash: bytes(32, 16), height: u64(9) },
+  cancel: {},
   votes: { votes: [vote, { ...vote, validatorIndex: 2 }] },
   evidence: {
     items: [

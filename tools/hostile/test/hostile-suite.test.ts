@@ -235,11 +235,13 @@ describe('hostile suite against a PeerConnectionRegistry', () => {
     expect(s.bans).not.toContain(`node:${report.probe.nodeId}`);
   });
 
-  it('wrong genesis: refused with WRONG_GENESIS and the node id banned', () => {
+  it('wrong genesis: refused with WRONG_GENESIS, the node id banned, and let in once it names our genesis', () => {
     const c = byName('wrong-genesis');
     expect(c.reactions).toEqual(['refused', 'ban']);
     expect((c.data.disconnect as { reason: number }).reason).toBe(R.DISCONNECT_REASON_WRONG_GENESIS);
     expect(c.data.identityBanned).toBe(true);
+    expect(c.data.liftedOnRightGenesis).toBe(true);
+    expect(c.data.liftedOnRightGenesis).toBe(true);
   });
 
   it('connection storm: admission refuses most, the honest peer is served, every socket is cleaned up', async () => {

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type BuildSignedTransaction, buildSignedTransaction } from '../chain/seams.js';
 import type { Io } from '../commands/common.js';
 import { countConfirmed, layoutDevnet, pollNode, settleTips, spawnNode, stopChild } from './nodes.js';
@@ -21,7 +23,7 @@ export interface DevnetOptions {
   readonly basePort?: number;
   /** Slot time written into the devnet genesis. Default 1000 ms. */
   readonly slotMs?: number;
-  /** The `tc-node` script the children run. Default: this process's script (dist/cli.js). */
+  /** The `tc-node` script the children run. Default: this package's dist/cli.js (`packageCli()`). */
   readonly cliPath?: string;
   /** Live terminal view. Default: stdout is a TTY. */
   readonly interactive?: boolean;
@@ -100,8 +102,7 @@ export async function runDevnet(options: DevnetOptions = {}): Promise<DevnetSumm
   const pollMs = options.pollMs ?? 1000;
   const stopTimeoutMs = options.stopTimeoutMs ?? 8000;
   const startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
-  const cliPath = options.cliPath ?? process.argv[1];
-  if (!cliPath) throw new Error('cannot tell which tc-node script to run (cliPath)');
+  const cliPath = options.cliPath ?? packageCli();
   const dir = resolve(options.dir ?? '.tc-devnet');
   const build = options.buildTransaction ?? buildSignedTransaction;
   const started = Date.now();
@@ -269,4 +270,17 @@ export function formatSummary(s: DevnetSummary): string[] {
         `  node ${n.index}: height ${n.height ?? '-'} final ${n.finalized ?? '-'} tip ${n.tip ? n.tip.slice(0, 16) : '-'} exit ${n.exitCode ?? n.signal ?? '-'}  ${n.datadir}`,
     ),
   ];
+}
+
+/**
+ * This package's own `tc-node` executable (dist/cli.js), whoever called runDevnet: the default
+ * was `process.argv[1]`, so a library caller's devnet re-ran the caller's own script.
+ */
+export function packageCli(): string {
+  // Bundled, this module sits in dist/ beside cli.js; from the sources (tests) it is two levels down.
+  for (const relative of ['./cli.js', '../../dist/cli.js']) {
+    const candidate = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('@tc/node is not built: dist/cli.js is missing (run `pnpm turbo build`)');
 }
