@@ -1,10 +1,6 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-
-/** DER prefixes that wrap a raw 32-byte Ed25519 key for node:crypto (same as @tc/consensus). */
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+import { generateKeyPair, keyPairFromSeed, toHex } from '@tc/consensus';
 
 /** An Ed25519 key pair as raw bytes: the 32-byte seed and the 32-byte public key (as in @tc/consensus). */
 export interface NodeKey {
@@ -43,21 +39,15 @@ export class KeyFileError extends Error {
 }
 
 export function publicKeyOfSeed(seed: Uint8Array): Uint8Array {
-  if (seed.length !== 32) throw new RangeError('Ed25519 seed must be 32 bytes');
-  const priv = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-  const spki = createPublicKey(priv).export({ format: 'der', type: 'spki' });
-  return new Uint8Array(spki.subarray(SPKI_PREFIX.length));
+  return keyPairFromSeed(seed).publicKey;
 }
 
 /** A fresh random Ed25519 key (node:crypto). */
 export function generateNodeKey(): NodeKey {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-  const secretKey = new Uint8Array(pkcs8.subarray(PKCS8_PREFIX.length));
-  return { secretKey, publicKey: publicKeyOfSeed(secretKey) };
+  return generateKeyPair();
 }
 
-export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+export { toHex };
 
 /** Writes a key file with mode 0600 (its directory 0700 when created). Refuses to overwrite unless `force`. */
 export function writeKeyFile(file: string, key: NodeKey, options: { force?: boolean } = {}): void {

@@ -7,7 +7,7 @@
 // 3. Sync speed of a fresh node from two peers over 127.0.0.1 vs pool validation (bench/sync.mjs).
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import * as c from '../dist/index.js';
+import * as c from '../dist/internal.js';
 import { runSyncBench } from './sync.mjs';
 
 const TXS_PER_BLOCK = 100;

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
 import { openChainStore } from '@tc/storage';
 import { Registry } from 'prom-client';
-import * as c from '../dist/index.js';
+import * as c from '../dist/internal.js';
 
 const BLOCKS = Number(process.env.BENCH_SYNC_BLOCKS ?? 5_000);
 const TX_EVERY = Number(process.env.BENCH_SYNC_TX_EVERY ?? 10);

@@ -10,27 +10,8 @@ export function utf8(text: string): Uint8Array {
   return textEncoder.encode(text);
 }
 
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
-/** Parses lowercase or uppercase hex of an exact byte length. Throws RangeError otherwise. */
-export function fromHex(hex: string, expectedBytes?: number): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex))
-    throw new RangeError(`not hex: ${hex.slice(0, 16)}`);
-  const out = new Uint8Array(Buffer.from(hex, 'hex'));
-  if (expectedBytes !== undefined && out.length !== expectedBytes) {
-    throw new RangeError(`expected ${expectedBytes} bytes of hex, got ${out.length}`);
-  }
-  return out;
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
-    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
-  );
-}
+// One implementation for every package, in @tc/wire.
+export { bytesEqual, fromHex, toHex } from '@tc/wire';
 
 /** A freshly allocated, ArrayBuffer-backed copy (safe to put in a worker transferList). */
 export function transferableCopy(bytes: Uint8Array): Uint8Array {

@@ -1,3 +1,4 @@
+import type { ErrorActionRule } from '@tc/registry';
 import { SYNC_ERROR_ACTIONS } from './sync/errors.js';
 
 /**
@@ -90,13 +91,8 @@ export function isConsensusError(err: unknown): err is ConsensusError {
   return err instanceof ConsensusError;
 }
 
-/** Same shape as the registry's ErrorActionTable rule, so the two tables can be merged. */
-export interface ErrorActionRule {
-  readonly action: 'ignore' | 'score' | 'disconnect' | 'ban';
-  readonly scoreDelta?: number;
-  readonly banMs?: number;
-  readonly description: string;
-}
+/** The registry's rule type: consensus tables are merged into its ErrorActionTable as they are. */
+export type { ErrorActionRule } from '@tc/registry';
 
 const BAN = (description: string): ErrorActionRule => ({ action: 'ban', description });
 

@@ -1,12 +1,9 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { type KeyObject, sign } from 'node:crypto';
+import { ed25519 } from '@tc/registry';
 import sodium from 'sodium-native';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './bytes.js';
 import { addressOf, inputSigningMessage, txid } from './canonical.js';
 import type { TransactionData, TxInputData } from './model.js';
-
-/** DER prefixes that wrap a raw 32-byte Ed25519 key for node:crypto. */
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /** An Ed25519 key pair as raw bytes: a 32-byte seed and a 32-byte public key. */
 export interface KeyPair {
@@ -15,22 +12,17 @@ export interface KeyPair {
 }
 
 function privateKeyObject(secretKey: Uint8Array): KeyObject {
-  if (secretKey.length !== 32) throw new RangeError('Ed25519 secret key (seed) must be 32 bytes');
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
+  return ed25519.privateKeyObject(secretKey);
 }
 
 /** Derives the key pair of a 32-byte seed (deterministic; used for devnet keys and tests). */
 export function keyPairFromSeed(seed: Uint8Array): KeyPair {
-  const priv = privateKeyObject(seed);
-  const spki = createPublicKey(priv).export({ format: 'der', type: 'spki' });
-  return { secretKey: new Uint8Array(seed), publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)) };
+  return { secretKey: new Uint8Array(seed), publicKey: ed25519.rawPublicKeyOf(privateKeyObject(seed)) };
 }
 
 /** A fresh random Ed25519 key pair. */
 export function generateKeyPair(): KeyPair {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-  return keyPairFromSeed(new Uint8Array(pkcs8.subarray(PKCS8_PREFIX.length)));
+  return keyPairFromSeed(ed25519.generateSeed());
 }
 
 /**

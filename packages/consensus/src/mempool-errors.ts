@@ -1,4 +1,4 @@
-import type { ErrorActionRule } from './errors.js';
+import type { ErrorActionRule } from '@tc/registry';
 
 export type MempoolErrorCode =
   | 'ALREADY_IN_MEMPOOL'

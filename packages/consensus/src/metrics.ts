@@ -16,6 +16,7 @@ export function utilizationOf(pool: Piscina): number {
 export interface PoolMetrics {
   tasks: Counter<'kind' | 'result'>;
   taskSeconds: Histogram<'kind'>;
+  taskPhaseSeconds: Histogram<'kind' | 'phase'>;
   sigCache: Counter<'result'>;
 }
 
@@ -56,6 +57,13 @@ export function registerPoolMetrics(registry: Registry, pool: () => Piscina): Po
       help: 'Validation task time from submit to result (queue wait + transfer + run)',
       labelNames: ['kind'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    taskPhaseSeconds: new Histogram({
+      name: 'tc_consensus_pool_task_phase_seconds',
+      help: "Validation task time by phase, from the worker's own stamps: wait (for a worker, with the transfer there), run, return (the result back)",
+      labelNames: ['kind', 'phase'],
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
     sigCache: new Counter({

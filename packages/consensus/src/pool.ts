@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Registry } from 'prom-client';
@@ -7,6 +6,7 @@ import { transferableCopy } from './bytes.js';
 import type { StatelessParams } from './genesis.js';
 import { initHashing } from './hashing.js';
 import { type PoolMetrics, registerPoolMetrics, utilizationOf } from './metrics.js';
+import { DEFAULT_POOL_MAX_QUEUE, defaultPoolThreads } from './pool-defaults.js';
 import { DEFAULT_SIG_CACHE_SLOTS, SignatureCache } from './sig-cache.js';
 import type { StatelessBlockResult, StatelessTxResult } from './stateless.js';
 import { BlockFirstQueue } from './task-queue.js';
@@ -20,6 +20,7 @@ import {
   txResultsOf,
   type ValidationTask,
   type ValidationTaskResult,
+  type WorkerTimes,
 } from './validation-task.js';
 
 /** Runs the stateless rules; implemented on the main thread (inline) and by the worker pool. */
@@ -86,9 +87,9 @@ export class ValidationPoolError extends Error {
 }
 
 export interface ValidationPoolOptions {
-  /** Worker threads. Default: min(2, availableParallelism()). */
+  /** Worker threads. Default: `defaultPoolThreads()` (every core but one, at least 1). */
   threads?: number;
-  /** Tasks waiting for a worker beyond which `run` fails with QUEUE_FULL. Default 64. */
+  /** Tasks waiting for a worker beyond which a task fails with QUEUE_FULL. Default `DEFAULT_POOL_MAX_QUEUE`. */
   maxQueue?: number;
   /** Path or file URL of the built worker. Default: dist/validation-worker.js next to this module. */
   workerFilename?: string;
@@ -146,14 +147,15 @@ export class ValidationPool implements StatelessValidator {
   private readonly metrics: PoolMetrics | undefined;
   private readonly inline: InlineValidator;
   private destroyed = false;
+  private readonly maxQueue: number;
   /** Shared with every worker (and small batches run inline): each signature is verified once per node. */
   readonly sigCache: SignatureCache | undefined;
 
   constructor(options: ValidationPoolOptions = {}) {
-    const threads = options.threads ?? Math.min(2, availableParallelism());
+    const threads = options.threads ?? defaultPoolThreads();
     if (!Number.isInteger(threads) || threads < 1 || threads > 64)
       throw new RangeError('threads must be 1..64');
-    const maxQueue = options.maxQueue ?? 64;
+    const maxQueue = options.maxQueue ?? DEFAULT_POOL_MAX_QUEUE;
     if (!Number.isInteger(maxQueue) || maxQueue < 0)
       throw new RangeError('maxQueue must be a non-negative integer');
     this.maxTxsPerTask = Math.max(1, options.maxTxsPerTask ?? DEFAULT_MAX_TXS_PER_TASK);
@@ -162,6 +164,7 @@ export class ValidationPool implements StatelessValidator {
     const slots = options.sigCacheSlots ?? DEFAULT_SIG_CACHE_SLOTS;
     this.sigCache = slots > 0 ? SignatureCache.create(slots) : undefined;
     this.inline = new InlineValidator(this.sigCache);
+    this.maxQueue = maxQueue;
     this.pool = new Piscina({
       workerData: { sigCache: this.sigCache?.buffer },
       filename: options.workerFilename ? toFileHref(options.workerFilename) : defaultWorkerFilename(),
@@ -194,11 +197,30 @@ export class ValidationPool implements StatelessValidator {
     };
   }
 
+  /**
+   * Whether a task submitted now would be taken (a worker is free or the queue has room), as
+   * Lodestar's BLS pool offers: a caller can hold work back instead of meeting QUEUE_FULL.
+   */
+  canAcceptWork(): boolean {
+    return !this.destroyed && this.pool.queueSize < this.maxQueue;
+  }
+
   private async run(task: ValidationTask, transferList: ArrayBuffer[]): Promise<ValidationTaskResult> {
     if (this.destroyed) throw new ValidationPoolError('DESTROYED', 'validation pool is destroyed');
+    // Decided here from the queue's size, not from the text of piscina's refusal.
+    if (!this.canAcceptWork()) {
+      this.metrics?.tasks.inc({ kind: task.kind, result: 'error' });
+      throw new ValidationPoolError(
+        'QUEUE_FULL',
+        `${this.pool.queueSize} tasks are waiting (maxQueue ${this.maxQueue})`,
+      );
+    }
     const started = performance.now();
+    const submittedAtMs = performance.timeOrigin + started;
     try {
-      const result = await this.pool.run(task, { transferList });
+      const stamped: ValidationTaskResult & WorkerTimes = await this.pool.run(task, { transferList });
+      this.observePhases(task.kind, submittedAtMs, stamped);
+      const result = stamped;
       const invalid =
         result.kind === 'block'
           ? !result.ok
@@ -210,8 +232,6 @@ export class ValidationPool implements StatelessValidator {
     } catch (err) {
       this.metrics?.tasks.inc({ kind: task.kind, result: 'error' });
       const message = err instanceof Error ? err.message : String(err);
-      if (/queue is at limit/i.test(message))
-        throw new ValidationPoolError('QUEUE_FULL', message, { cause: err });
       if (this.destroyed || /terminat|destroy|closed/i.test(message)) {
         throw new ValidationPoolError('DESTROYED', message, { cause: err });
       }
@@ -219,6 +239,20 @@ export class ValidationPool implements StatelessValidator {
     } finally {
       this.metrics?.taskSeconds.observe({ kind: task.kind }, (performance.now() - started) / 1000);
     }
+  }
+
+  /**
+   * The worker stamps when it started and ended a task (on its own clock: timeOrigin + now, as
+   * Lodestar's BLS workers stamp workerStartTime): the time splits into waiting for a worker
+   * (with the transfer there), running, and the transfer back.
+   */
+  private observePhases(kind: string, submittedAtMs: number, r: WorkerTimes): void {
+    if (!this.metrics || r.startedAtMs === undefined || r.endedAtMs === undefined) return;
+    const receivedAtMs = performance.timeOrigin + performance.now();
+    const seconds = (from: number, to: number) => Math.max(0, to - from) / 1000;
+    this.metrics.taskPhaseSeconds.observe({ kind, phase: 'wait' }, seconds(submittedAtMs, r.startedAtMs));
+    this.metrics.taskPhaseSeconds.observe({ kind, phase: 'run' }, seconds(r.startedAtMs, r.endedAtMs));
+    this.metrics.taskPhaseSeconds.observe({ kind, phase: 'return' }, seconds(r.endedAtMs, receivedAtMs));
   }
 
   async validateBlock(

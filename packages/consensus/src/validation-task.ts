@@ -47,6 +47,12 @@ export interface SerializedError {
   readonly inputIndex?: number;
 }
 
+/** When the worker started and ended a task, ms on its clock (timeOrigin + now). */
+export interface WorkerTimes {
+  readonly startedAtMs?: number;
+  readonly endedAtMs?: number;
+}
+
 export type ValidationTaskResult =
   | {
       readonly kind: 'block';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeTransactionData, signTransaction, toHex } from '../src/index.js';
+import { encodeTransactionData, signTransaction, toHex } from '../src/internal.js';
 import { genesisOutpoint, wallets } from './helpers.js';
 import { TestCluster, waitFor } from './node-cluster.js';
 

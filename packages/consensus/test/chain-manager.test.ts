@@ -22,7 +22,7 @@ import {
   signVote,
   toHex,
   utxoSetDigest,
-} from '../src/index.js';
+} from '../src/internal.js';
 import {
   childBlock,
   makeGenesis,

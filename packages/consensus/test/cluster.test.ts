@@ -11,7 +11,7 @@ import {
   signTransaction,
   toHex,
   utxoSetDigest,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { wallets } from './helpers.js';
 import { addressOf_, sameTip, TestCluster, waitFor } from './node-cluster.js';
 

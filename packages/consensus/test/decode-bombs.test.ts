@@ -5,7 +5,7 @@ import {
   StatelessValidationError,
   statelessParams,
   ValidationPool,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { childBlock, freshChain, makeGenesis, WORKER } from './helpers.js';
 
 const genesis = makeGenesis();

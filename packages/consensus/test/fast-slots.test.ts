@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConsensusNode } from '../src/index.js';
+import type { ConsensusNode } from '../src/internal.js';
 import { slotRateQuotas } from '../src/node/consensus-node.js';
 import { TestCluster, waitFor } from './node-cluster.js';
 

@@ -8,7 +8,7 @@ import {
   slashable,
   toHex,
   type Vote,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { addressOf_, finalizedOf, minFinalized, sameTip, TestCluster, waitFor } from './node-cluster.js';
 
 let cluster: TestCluster | undefined;

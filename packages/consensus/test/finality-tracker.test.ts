@@ -15,7 +15,7 @@ import {
   slashable,
   toHex,
   type Vote,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { makeGenesis, seedKey } from './helpers.js';
 
 const keys = [seedKey(1), seedKey(2), seedKey(3), seedKey(4)];

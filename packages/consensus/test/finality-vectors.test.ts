@@ -10,7 +10,7 @@ import {
   toHex,
   verifySignature,
   voteSigningMessage,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 interface CheckpointJson {
   epoch: number;

@@ -8,7 +8,7 @@ import {
   Signer,
   signVote,
   toHex,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { seedKey } from './helpers.js';
 import { addressOf_, finalizedOf, minFinalized, TestCluster, waitFor } from './node-cluster.js';
 

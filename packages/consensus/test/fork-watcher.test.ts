@@ -18,7 +18,7 @@ import {
   signVote,
   toHex,
   utxoSetDigest,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { reseal } from './helpers.js';
 import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
 

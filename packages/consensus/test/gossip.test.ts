@@ -13,7 +13,7 @@ import {
   signTransaction,
   toHex,
   toPbTransaction,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { wallets } from './helpers.js';
 import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
 

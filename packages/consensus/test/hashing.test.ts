@@ -11,7 +11,7 @@ describe('BLAKE3 fallback', () => {
       hash: string;
     }[];
     const script = `
-      import * as c from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      import * as c from ${JSON.stringify(new URL('../dist/internal.js', import.meta.url).href)};
       const before = c.blake3Backend();
       const backend = await c.initHashing();
       const v = ${JSON.stringify(vectors[1]!.header)};

@@ -19,7 +19,7 @@ import {
   type TransactionData,
   toHex,
   txid,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 export const GENESIS_TS = 1_700_000_000_000;
 

@@ -14,7 +14,7 @@ import {
   toHex,
   toPbTransaction,
   validateBlock,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { childBlock, freshChain, genesisOutpoint, makeGenesis, spendGenesis, wallets } from './helpers.js';
 
 const genesis = makeGenesis();

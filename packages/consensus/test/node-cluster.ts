@@ -13,7 +13,7 @@ import {
   type StatelessValidator,
   toHex,
   ValidationPool,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { seedKey, WORKER, wallets } from './helpers.js';
 
 /**

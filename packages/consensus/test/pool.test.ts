@@ -10,7 +10,7 @@ import {
   ValidationPool,
   ValidationPoolError,
   validateBlock,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { childBlock, freshChain, makeGenesis, spendGenesis, WORKER } from './helpers.js';
 
 const genesis = makeGenesis();
@@ -93,6 +93,11 @@ describe('ValidationPool (real worker threads)', () => {
     expect(text).toContain('tc_consensus_pool_tasks_total');
     expect(text).toContain('tc_consensus_pool_queue_tasks');
     expect(text).toContain('tc_consensus_pool_task_seconds');
+    // Split by the worker's own stamps.
+    for (const phase of ['wait', 'run', 'return'])
+      expect(text).toMatch(
+        new RegExp(`tc_consensus_pool_task_phase_seconds_count\\{kind="block",phase="${phase}"\\} [1-9]`),
+      );
   });
 });
 
@@ -103,9 +108,11 @@ describe('ValidationPool bounds', () => {
       const chain = freshChain(genesis);
       const txs = Array.from({ length: 8 }, (_, i) => ({ tx: spendGenesis(genesis, i).tx, fee: 10n }));
       const { bytes } = childBlock(genesis, chain.getTip(), txs);
-      const settled = await Promise.allSettled(
-        Array.from({ length: 12 }, () => pool.validateBlock(bytes, params)),
-      );
+      expect(pool.canAcceptWork()).toBe(true);
+      const submitted = Array.from({ length: 12 }, () => pool.validateBlock(bytes, params));
+      expect(pool.canAcceptWork()).toBe(false); // the queue is at maxQueue: a caller can hold work back
+      const settled = await Promise.allSettled(submitted);
+      expect(pool.canAcceptWork()).toBe(true);
       const rejected = settled.filter((s) => s.status === 'rejected');
       expect(rejected.length).toBeGreaterThan(0);
       for (const r of rejected) {

@@ -17,7 +17,7 @@ import {
   toHex,
   txSize,
   validateBlock,
-} from '../src/index.js';
+} from '../src/internal.js';
 import {
   childBlock,
   freshChain,

@@ -10,7 +10,7 @@ import {
   statelessParams,
   toHex,
   validateBlock,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { childBlock, freshChain, genesisOutpoint, makeGenesis, spendGenesis, wallets } from './helpers.js';
 
 const genesis = makeGenesis();

@@ -10,7 +10,7 @@ import {
   toHex,
   txid,
   ValidationPool,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { childBlock, freshChain, makeGenesis, spendGenesis, WORKER } from './helpers.js';
 
 const genesis = makeGenesis();

@@ -30,7 +30,7 @@ import {
   statelessParams,
   toHex,
   validateBlockStateful,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { keyOf, makeGenesis, wallets } from './helpers.js';
 
 /** A pre-built valid chain: blocks[i] is the protobuf bytes of height i + 1. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONSENSUS_ERROR_ACTIONS, SYNC_ERROR_ACTIONS, SYNC_PEER_CODES } from '../src/index.js';
+import { CONSENSUS_ERROR_ACTIONS, SYNC_ERROR_ACTIONS, SYNC_PEER_CODES } from '../src/internal.js';
 import { Batch } from '../src/sync/batch.js';
 import { reactionTo } from '../src/sync/failure-policy.js';
 import { PeerBalancer } from '../src/sync/peer-balancer.js';

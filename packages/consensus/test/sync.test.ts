@@ -12,7 +12,7 @@ import {
   type SyncProgress,
   type SyncStalled,
   ValidationPool,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { WORKER } from './helpers.js';
 import {
   addr,

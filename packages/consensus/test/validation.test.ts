@@ -17,7 +17,7 @@ import {
   StatelessValidationError,
   signTransaction,
   validateBlock,
-} from '../src/index.js';
+} from '../src/internal.js';
 import {
   childBlock,
   freshChain,

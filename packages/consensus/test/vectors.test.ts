@@ -22,7 +22,7 @@ import {
   txid,
   txSize,
   verifySignature,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const load = <T>(name: string): T =>
   JSON.parse(readFileSync(new URL(`./vectors/${name}`, import.meta.url), 'utf8')) as T;

@@ -1,23 +1,14 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  sign,
-  verify,
-} from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-
-/** Raw Ed25519 key sizes. */
-export const PUBLIC_KEY_BYTES = 32;
-export const PRIVATE_KEY_BYTES = 32;
-export const SIGNATURE_BYTES = 64;
-
-// DER headers that wrap a raw 32-byte Ed25519 key as PKCS#8 / SPKI (RFC 8410).
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+import {
+  PUBLIC_KEY_BYTES,
+  privateKeyObject,
+  publicKeyObject,
+  rawPublicKeyOf,
+  SIGNATURE_BYTES,
+  seedOf,
+} from './ed25519.js';
 
 /** The node id of a raw 32-byte Ed25519 public key: lowercase hex of SHA-256(publicKey), 64 chars. */
 export function nodeIdFromPublicKey(publicKey: Uint8Array): string {
@@ -25,14 +16,6 @@ export function nodeIdFromPublicKey(publicKey: Uint8Array): string {
     throw new RangeError(`an Ed25519 public key has ${PUBLIC_KEY_BYTES} bytes, got ${publicKey.length}`);
   }
   return createHash('sha256').update(publicKey).digest('hex');
-}
-
-/** Imports a raw 32-byte Ed25519 public key (throws RangeError on a wrong size). */
-export function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  if (publicKey.length !== PUBLIC_KEY_BYTES) {
-    throw new RangeError(`an Ed25519 public key has ${PUBLIC_KEY_BYTES} bytes, got ${publicKey.length}`);
-  }
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
 }
 
 /** Verifies an Ed25519 signature by a raw public key. Never throws; a bad key or size is `false`. */
@@ -56,8 +39,7 @@ export class NodeIdentity {
 
   private constructor(privateKey: KeyObject) {
     this.#privateKey = privateKey;
-    const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-    this.publicKey = new Uint8Array(spki.subarray(spki.length - PUBLIC_KEY_BYTES));
+    this.publicKey = rawPublicKeyOf(privateKey);
     this.nodeId = nodeIdFromPublicKey(this.publicKey);
   }
 
@@ -68,11 +50,7 @@ export class NodeIdentity {
 
   /** The identity of a raw 32-byte Ed25519 private key (the RFC 8032 seed). */
   static fromPrivateKey(raw: Uint8Array): NodeIdentity {
-    if (raw.length !== PRIVATE_KEY_BYTES) {
-      throw new RangeError(`an Ed25519 private key has ${PRIVATE_KEY_BYTES} bytes, got ${raw.length}`);
-    }
-    const der = Buffer.concat([PKCS8_PREFIX, raw]);
-    return new NodeIdentity(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+    return new NodeIdentity(privateKeyObject(raw));
   }
 
   /**
@@ -101,8 +79,7 @@ export class NodeIdentity {
 
   /** The raw 32-byte private key, for the application to persist. Handle with care. */
   exportPrivateKey(): Uint8Array {
-    const der = this.#privateKey.export({ format: 'der', type: 'pkcs8' });
-    return new Uint8Array(der.subarray(der.length - PRIVATE_KEY_BYTES));
+    return seedOf(this.#privateKey);
   }
 
   /** Ed25519 signature (64 bytes) over `data`. */

@@ -20,48 +20,67 @@ export interface LivenessEnv {
  */
 export class Liveness {
   private nonce = 0;
+  /** The ping state of every session being pinged; this class is its only writer. */
+  private readonly pinged = new Map<Session, PingState>();
 
   constructor(private readonly env: LivenessEnv) {}
 
   start(session: Session): void {
-    if (this.env.intervalMs <= 0 || session.pingTimer) return;
-    session.pingTimer = setInterval(() => this.tick(session), this.env.intervalMs);
-    session.pingTimer.unref();
+    if (this.env.intervalMs <= 0 || this.pinged.has(session)) return;
+    const timer = setInterval(() => this.tick(session), this.env.intervalMs);
+    timer.unref();
+    this.pinged.set(session, { timer, outstanding: false, missed: 0 });
   }
 
   stop(session: Session): void {
-    if (session.pingTimer) clearInterval(session.pingTimer);
-    session.pingTimer = undefined;
+    const state = this.pinged.get(session);
+    if (state) clearInterval(state.timer);
+    this.pinged.delete(session);
+  }
+
+  /** Pongs missed in a row by the session (0 when it is not pinged). */
+  missedPongs(session: Session): number {
+    return this.pinged.get(session)?.missed ?? 0;
   }
 
   private tick(session: Session): void {
+    const state = this.pinged.get(session);
+    if (state === undefined) return;
     if (!session.open) {
       this.stop(session);
       return;
     }
-    if (session.pingOutstanding) return; // missed ticks are skipped, never bunched
-    session.pingOutstanding = true;
+    if (state.outstanding) return; // missed ticks are skipped, never bunched
+    state.outstanding = true;
     const startMs = Date.now();
     const t0 = performance.now();
     this.nonce = (this.nonce + 1) % Number.MAX_SAFE_INTEGER;
     const msg = message('ping', { nonce: u64(this.nonce), sentAtMs: u64(startMs) });
     session.request(msg, { timeoutMs: this.env.intervalMs, expect: 'pong', urgent: true }).then(
       () => {
-        session.pingOutstanding = false;
-        session.missedPongs = 0;
+        state.outstanding = false;
+        state.missed = 0;
         this.env.onRtt(session, performance.now() - t0);
       },
       (error: unknown) => {
-        session.pingOutstanding = false;
+        state.outstanding = false;
         if (error instanceof RemoteError) {
-          session.missedPongs = 0; // it answered: alive, just unwilling
+          state.missed = 0; // it answered: alive, just unwilling
           return;
         }
         if (!(error instanceof RequestTimeoutError) || !session.open) return;
         if (this.env.excused(startMs)) return;
-        session.missedPongs++;
-        if (session.missedPongs >= this.env.maxMissedPongs) this.env.onDead(session);
+        state.missed++;
+        if (state.missed >= this.env.maxMissedPongs) this.env.onDead(session);
       },
     );
   }
+}
+
+interface PingState {
+  readonly timer: NodeJS.Timeout;
+  /** A ping awaits its pong. */
+  outstanding: boolean;
+  /** Pings unanswered in a row. */
+  missed: number;
 }

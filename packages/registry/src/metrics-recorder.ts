@@ -62,7 +62,7 @@ export class MetricsRecorder {
     let inbound = 0;
     for (const s of sessions) {
       queued += s.connection.queuedBytes;
-      outbound += s.tracker.size;
+      outbound += s.requestsInFlight;
       inbound += s.inboundInflight;
     }
     this.metrics.queuedBytes.set(queued);

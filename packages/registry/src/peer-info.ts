@@ -41,7 +41,7 @@ export function peerInfo(s: Session, score: number): PeerInfo {
     direction: s.direction,
     connectedAtMs: s.connectedAtMs,
     rttMs: s.rttMs,
-    requestsInFlight: s.tracker.size,
+    requestsInFlight: s.requestsInFlight,
     inboundRequestsInFlight: s.inboundInflight,
     queuedBytes: s.connection.queuedBytes,
     bytesIn: s.connection.bytesIn,

@@ -38,8 +38,8 @@ export function sessionFromHandshake(
     sendDrainTimeoutMs: limits.sendDrainTimeoutMs,
     wireLimits: o.options.wireLimits,
     hooks: o.hooks,
+    // A connection that already waited for our own dials (a held ack) waits at most what is left.
+    waitStartedAt: attempt.waitStartedAt,
   });
-  // A connection that already waited for our own dials (a held ack) waits at most what is left.
-  session.waitStartedAt = attempt.waitStartedAt;
   return session;
 }

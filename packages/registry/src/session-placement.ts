@@ -55,6 +55,14 @@ export class SessionPlacement {
   readonly table = new SessionTable();
   private readonly waiters = new ConnectWaiters((peerId) => this.table.get(peerId));
   private readonly holds: AckHolds;
+  /**
+   * Parked sessions and what they wait for: our own dials that could beat them, and the timer
+   * that ends the wait. This class is the only writer (at most one entry per parked session).
+   */
+  private readonly parks = new Map<
+    Session,
+    { readonly racing: Set<Attempt>; readonly timer: NodeJS.Timeout }
+  >();
 
   constructor(private readonly env: PlacementEnv) {
     this.holds = new AckHolds({
@@ -118,15 +126,12 @@ export class SessionPlacement {
       (a) => a.races(session.peerId, advertised) && this.couldBeat(a, session.dedupKey),
     );
     if (racing.length === 0) return false;
-    session.waitStartedAt ??= now;
     this.table.park(session);
     session.connection.pause('parked');
-    for (const a of racing) {
-      a.waiters.add(session);
-      session.racing.add(a);
-    }
-    session.parkTimer = setTimeout(() => this.parkExpired(session), left);
-    session.parkTimer.unref();
+    for (const a of racing) a.waiters.add(session);
+    const timer = setTimeout(() => this.parkExpired(session), left);
+    timer.unref();
+    this.parks.set(session, { racing: new Set(racing), timer });
     return true;
   }
 
@@ -142,10 +147,10 @@ export class SessionPlacement {
   }
 
   private parkExpired(session: Session): void {
-    session.parkTimer = undefined;
-    if (session.state !== 'parked' || session.racing.size === 0) return;
-    for (const a of session.racing) a.waiters.delete(session);
-    session.racing.clear();
+    const park = this.parks.get(session);
+    this.parks.delete(session);
+    if (park === undefined || session.state !== 'parked' || park.racing.size === 0) return;
+    for (const a of park.racing) a.waiters.delete(session);
     this.decide(session, false);
     if ((session.state as Session['state']) === 'active') session.connection.resume('parked');
   }
@@ -186,15 +191,22 @@ export class SessionPlacement {
   attemptEnded(attempt: Attempt): void {
     this.holds.attemptEnded(attempt);
     for (const session of attempt.waiters) {
-      session.racing.delete(attempt);
-      if (session.state === 'parked' && session.racing.size === 0) {
-        if (session.parkTimer) clearTimeout(session.parkTimer);
-        session.parkTimer = undefined;
+      const park = this.parks.get(session);
+      park?.racing.delete(attempt);
+      if (park !== undefined && session.state === 'parked' && park.racing.size === 0) {
+        this.unpark(session);
         this.decide(session, false);
         if ((session.state as Session['state']) === 'active') session.connection.resume('parked');
       }
     }
     attempt.waiters.clear();
+  }
+
+  /** Forgets a session's park: its timer stops; the attempts it raced are the caller's. */
+  private unpark(session: Session): void {
+    const park = this.parks.get(session);
+    if (park) clearTimeout(park.timer);
+    this.parks.delete(session);
   }
 
   private activate(session: Session): void {
@@ -236,10 +248,9 @@ export class SessionPlacement {
     const wasParked = session.state === 'parked';
     const wasActive = this.table.remove(session);
     session.state = 'closed';
-    if (session.parkTimer) clearTimeout(session.parkTimer);
-    session.parkTimer = undefined;
-    for (const a of session.racing) a.waiters.delete(session);
-    session.racing.clear();
+    const park = this.parks.get(session);
+    if (park) for (const a of park.racing) a.waiters.delete(session);
+    this.unpark(session);
     if (wasActive) this.env.metrics?.connections.dec({ direction: session.direction });
     this.env.metrics?.disconnects.inc({ reason: reasonLabel(reason) });
     this.env.onEnded(session, reason, wasActive);

@@ -6,12 +6,10 @@ import {
   u64ToBigInt,
   type WireLimits,
 } from '@tc/wire';
-import type { Attempt } from './attempt.js';
 import type { Connection } from './connection.js';
-import { PeerDisconnectedError, QueueFullError, RemoteError, RequestAbortedError } from './errors.js';
-import type { Call, RequestOutcome } from './request/call.js';
+import { PeerDisconnectedError, QueueFullError, RequestAbortedError } from './errors.js';
+import type { RequestOutcome } from './request/call.js';
 import { Outbound } from './request/outbound.js';
-import type { RequestTracker } from './request/request-tracker.js';
 
 export type Direction = 'inbound' | 'outbound';
 
@@ -64,6 +62,8 @@ export interface SessionInit {
   readonly sendDrainTimeoutMs: number;
   readonly wireLimits: WireLimits;
   readonly hooks: SessionHooks;
+  /** When its connection first waited for our own dials (a held ack), if it did. */
+  readonly waitStartedAt?: number | undefined;
 }
 
 /**
@@ -81,22 +81,13 @@ export class Session {
   readonly dedupKey: string;
   readonly connection: Connection;
   readonly outbound: Outbound;
-  /** The pending map of our requests in flight (outbound.tracker). */
-  readonly tracker: RequestTracker;
   state: 'parked' | 'active' | 'closed' = 'parked';
   connectedAtMs = 0;
   rttMs: number | undefined;
   inboundInflight = 0;
-  missedPongs = 0;
-  pingOutstanding = false;
   tip: PeerTip;
-  /** Attempts this session waits for while parked. */
-  readonly racing = new Set<Attempt>();
-  /** When this session (or its held attempt) first waited for our own dials. */
-  waitStartedAt: number | undefined;
-  /** Ends the park after what is left of `dedupHoldMs`. */
-  parkTimer: NodeJS.Timeout | undefined;
-  pingTimer: NodeJS.Timeout | undefined;
+  /** When this session's connection first waited for our own dials (a held ack), if it did. */
+  readonly waitStartedAt: number | undefined;
   /** Aborted when the session ends (handler contexts use it). */
   readonly lifetime = new AbortController();
   private readonly init: SessionInit;
@@ -111,6 +102,7 @@ export class Session {
     this.hello = init.hello;
     this.dedupKey = init.dedupKey;
     this.connection = init.connection;
+    this.waitStartedAt = init.waitStartedAt;
     this.outbound = new Outbound({
       peerId: init.peerId,
       maxInflight: init.maxInflightOutbound,
@@ -122,7 +114,6 @@ export class Session {
       done: (kind, outcome, startMs, charged) =>
         init.hooks.requestDone(this, kind, outcome, startMs, charged),
     });
-    this.tracker = this.outbound.tracker;
     this.tip = { height: u64ToBigInt(init.hello.tipHeight), hash: init.hello.tipHash };
   }
 
@@ -168,50 +159,22 @@ export class Session {
     if (height >= this.tip.height) this.tip = { height, hash: tip.hash };
   }
 
-  /**
-   * Routes a response-kind frame to its pending request. A frame for an id we cancelled is
-   * dropped silently; one for an id we never used is UNEXPECTED_RESPONSE.
-   */
+  /** Routes a response-kind frame to its pending request (Outbound owns the pending map). */
   onResponse(frame: KnownFrame, streamKinds: { chunk: string; end: string }): void {
-    const id = frame.requestId;
-    const pending = this.tracker.get(id);
-    if (pending === undefined) {
-      if (!this.tracker.wasCancelled(id)) {
-        this.init.hooks.badResponse(this, 'UNEXPECTED_RESPONSE', `${frame.kind} for unknown request ${id}`);
-      }
-      return;
-    }
-    if (pending.chunk && frame.kind === streamKinds.chunk) {
-      pending.chunk(frame);
-      return;
-    }
-    if (Outbound.isBusy(frame)) {
-      this.outbound.busy(pending as Call); // back-pressure: sent again when a slot frees
-      return;
-    }
-    const expected = pending.chunk ? streamKinds.end : pending.expect;
-    this.tracker.take(id);
-    if (frame.kind === 'chainTip' && pending.kind === 'getChainTip') this.updateTip(frame.body);
-    if (frame.kind !== 'error' && expected !== undefined && frame.kind !== expected) {
-      pending.fail(new RemoteError(this.peerId, 0, `answered ${pending.kind} with ${frame.kind}`));
-      this.init.hooks.badResponse(this, 'INVALID_RESPONSE', `${frame.kind} answering ${pending.kind}`);
-      return;
-    }
-    pending.settle(frame);
+    this.outbound.onResponse(frame, streamKinds, {
+      bad: (code, detail) => this.init.hooks.badResponse(this, code, detail),
+      tip: (body) => this.updateTip(body),
+    });
   }
 
-  /**
-   * Whether a response frame of `kind` for request `id` may be taken in, judged from its
-   * header before its body is buffered: a request of ours with that id is pending and takes
-   * that kind (or an ErrorReply), or it is one we cancelled recently (its late answer is
-   * dropped after decoding).
-   */
+  /** Whether a response frame may be taken in, judged from its header (see Outbound). */
   acceptsResponse(id: number, kind: string, streamKinds: { chunk: string; end: string }): boolean {
-    const pending = this.tracker.get(id);
-    if (pending === undefined) return this.tracker.wasCancelled(id);
-    if (kind === 'error') return true;
-    if (pending.chunk) return kind === streamKinds.chunk || kind === streamKinds.end;
-    return pending.expect === undefined || kind === pending.expect;
+    return this.outbound.acceptsResponse(id, kind, streamKinds);
+  }
+
+  /** Our requests to the peer in flight. */
+  get requestsInFlight(): number {
+    return this.outbound.inFlight;
   }
 
   /** Rejects every pending request of this session at once. */

@@ -1,7 +1,11 @@
 import { u64 } from '@tc/wire';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_REGISTRY_LIMITS, type PeerConnectionRegistry, RequestTimeoutError } from '../src/index.js';
+import {
+  DEFAULT_REGISTRY_LIMITS,
+  type PeerConnectionRegistry,
+  RequestTimeoutError,
+} from '../src/internal.js';
 import { addr, startNode, stopAll } from './helpers.js';
 
 afterEach(stopAll);

@@ -1,6 +1,6 @@
 import { message, u64 } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HandlerError, NotConnectedError, RemoteError } from '../src/index.js';
+import { HandlerError, NotConnectedError, RemoteError } from '../src/internal.js';
 import { addr, startNode, stopAll, waitFor } from './helpers.js';
 
 afterEach(stopAll);

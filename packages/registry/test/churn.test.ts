@@ -2,7 +2,7 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AddressBook } from '../src/address-book.js';
 import { Discovery } from '../src/discovery.js';
-import { silentLogger } from '../src/index.js';
+import { silentLogger } from '../src/internal.js';
 import { addr, startNode, stopAll, waitFor } from './helpers.js';
 
 afterEach(stopAll);

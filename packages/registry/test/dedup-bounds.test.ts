@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { type DecodedFrame, encodeFrame, FrameDecoder, pb } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Handshake } from '../src/handshake/handshake.js';
-import { NodeIdentity } from '../src/index.js';
+import { NodeIdentity } from '../src/internal.js';
 import { GENESIS, NETWORK, RawPeer, startNode, stopAll, waitFor } from './helpers.js';
 
 afterEach(stopAll);

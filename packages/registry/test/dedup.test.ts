@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Handshake } from '../src/handshake/handshake.js';
-import type { PeerConnectionRegistry, PeerInfo } from '../src/index.js';
-import { dedupKey, NodeIdentity, preferred } from '../src/index.js';
+import type { PeerConnectionRegistry, PeerInfo } from '../src/internal.js';
+import { dedupKey, NodeIdentity, preferred } from '../src/internal.js';
 import { addr, GENESIS, NETWORK, RawPeer, startNode, stopAll, waitFor } from './helpers.js';
 
 afterAll(stopAll);

@@ -1,7 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { pb } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DialError, HandshakeError, NodeIdentity, type PeerConnectionRegistry } from '../src/index.js';
+import { DialError, HandshakeError, NodeIdentity, type PeerConnectionRegistry } from '../src/internal.js';
 import { addr, GENESIS, RawPeer, startNode, stopAll, waitFor } from './helpers.js';
 
 afterEach(stopAll);

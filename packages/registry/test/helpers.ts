@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { type DecodedFrame, encodeFrame, FrameDecoder, type OutgoingMessage } from '@tc/wire';
 import { Handshake, type HandshakeConfig } from '../src/handshake/handshake.js';
-import { NodeIdentity, PeerConnectionRegistry, type RegistryOptions } from '../src/index.js';
+import { NodeIdentity, PeerConnectionRegistry, type RegistryOptions } from '../src/internal.js';
 
 export const NETWORK = 'tc-test';
 export const GENESIS = new Uint8Array(32).fill(7);

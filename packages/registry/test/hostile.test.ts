@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { encodeFrame, FrameDecoder, message, pb, u64 } from '@tc/wire';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QueueFullError } from '../src/index.js';
+import { QueueFullError } from '../src/internal.js';
 import { addr, RawPeer, startNode, stopAll, waitFor } from './helpers.js';
 
 afterEach(stopAll);

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BanRecord, BanStore, PeerRecord } from '../src/index.js';
+import type { BanRecord, BanStore, PeerRecord } from '../src/internal.js';
 import { addr, startNode, stopAll, waitFor } from './helpers.js';
 
 afterEach(stopAll);

@@ -1,7 +1,7 @@
 import { encodeFrame, message } from '@tc/wire';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PeerConnectionRegistry } from '../src/index.js';
+import type { PeerConnectionRegistry } from '../src/internal.js';
 import { RawPeer, startNode, stopAll, waitFor } from './helpers.js';
 
 afterEach(stopAll);

@@ -9,7 +9,7 @@ import {
   QueueFullError,
   RequestAbortedError,
   RequestTimeoutError,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { addr, startNode, stopAll, waitFor } from './helpers.js';
 
 afterEach(stopAll);

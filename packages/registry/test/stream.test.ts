@@ -1,6 +1,6 @@
 import { u64 } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HandlerError, PeerDisconnectedError, RemoteError, RequestAbortedError } from '../src/index.js';
+import { HandlerError, PeerDisconnectedError, RemoteError, RequestAbortedError } from '../src/internal.js';
 import { addr, startNode, stopAll, waitFor } from './helpers.js';
 
 afterEach(stopAll);

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AddressBook } from '../src/address-book.js';
 import { DialQueue } from '../src/dial-queue.js';
 import {
@@ -14,7 +14,7 @@ import {
   nodeIdFromPublicKey,
   parseAddress,
   verifySignature,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { ReconnectQueue } from '../src/reconnect-queue.js';
 import { RequestTracker } from '../src/request/request-tracker.js';
 
@@ -114,23 +114,30 @@ describe('reconnect backoff', () => {
   });
 
   it('one owner per address: repeated losses schedule one timer, not many', async () => {
-    let dials = 0;
-    const q = new ReconnectQueue({
-      baseMs: 10,
-      maxMs: 20,
-      stableMs: 1000,
-      dial: async () => {
-        dials++;
-        throw new Error('down');
-      },
-      isConnected: () => false,
-    });
-    q.add('127.0.0.1:1');
-    for (let i = 0; i < 50; i++) q.lost('127.0.0.1:1');
-    await new Promise((r) => setTimeout(r, 60));
-    q.stop();
-    expect(dials).toBeGreaterThanOrEqual(2);
-    expect(dials).toBeLessThanOrEqual(8); // ≈ 1 + 60 ms / (≥ 5 ms per attempt), never 50+
+    vi.useFakeTimers();
+    try {
+      let dials = 0;
+      const q = new ReconnectQueue({
+        baseMs: 10,
+        maxMs: 20,
+        stableMs: 1000,
+        random: () => 1, // delays 10, 20, 20, … ms exactly
+        now: () => Date.now(),
+        dial: async () => {
+          dials++;
+          throw new Error('down');
+        },
+        isConnected: () => false,
+      });
+      q.add('127.0.0.1:1');
+      for (let i = 0; i < 50; i++) q.lost('127.0.0.1:1');
+      await vi.advanceTimersByTimeAsync(50);
+      q.stop();
+      // The dial at add, then one timer at a time: at 10, 30 and 50 ms. Fifty losses, one owner.
+      expect(dials).toBe(4);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

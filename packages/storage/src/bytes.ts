@@ -3,15 +3,8 @@
 export const HASH_BYTES = 32;
 export const U64_MAX = (1n << 64n) - 1n;
 
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+// One implementation for every package, in @tc/wire.
+export { bytesEqual, toHex } from '@tc/wire';
 
 export function utf8(text: string): Uint8Array {
   return Buffer.from(text, 'utf8');

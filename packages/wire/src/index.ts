@@ -16,6 +16,7 @@ export {
 export { FrameDecoder, type FrameDecoderOptions, type FrameHeader } from './frame-decoder.js';
 export { encodeBlock, encodeFrame, encodeTransaction } from './frame-encoder.js';
 export { PEEK_BYTES } from './header-peek.js';
+export { bytesEqual, fromHex, toHex } from './hex.js';
 export {
   BLOCK_SHAPE,
   BYTES_PER_ITEM,

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DEFAULT_POOL_MAX_QUEUE, defaultPoolThreads } from '@tc/consensus';
 import type { Network } from './schema.js';
 
 /** A raw, unvalidated (partial) config object: what a file, the env or the flags supply. */
@@ -27,7 +28,8 @@ export function networkDefaults(network: Network, cpus: number, home: string): C
     },
     metrics: { enabled: true },
     log: { level: 'info', format: 'auto' },
-    pool: { size: Math.max(1, cpus - 1), maxQueue: 4096 },
+    // The consensus package's own defaults, so the app and the pool cannot disagree.
+    pool: { size: defaultPoolThreads(cpus), maxQueue: DEFAULT_POOL_MAX_QUEUE },
     shutdownTimeoutMs: 5000,
     registry: {
       maxInbound: 24,

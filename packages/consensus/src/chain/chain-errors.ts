@@ -1,4 +1,4 @@
-import type { ErrorActionRule } from '../errors.js';
+import type { ErrorActionRule } from '@tc/registry';
 
 /** Why the chain manager refused or failed a job (not a rule violation of one block). */
 export type ChainErrorCode =

@@ -1,4 +1,4 @@
-import type { ErrorActionRule } from '../errors.js';
+import type { ErrorActionRule } from '@tc/registry';
 
 /** Why a peer's finality message was refused: each is provable, since a relayer verifies first. */
 export type FinalityErrorCode =

@@ -20,6 +20,7 @@ import { type GenesisConfig, genesisHash } from '../genesis.js';
 import { Mempool, type MempoolAddResult } from '../mempool.js';
 import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
 import { type StatelessValidator, ValidationPool } from '../pool.js';
+import { defaultPoolThreads } from '../pool-defaults.js';
 import { maxPlausibleHeight } from '../schedule.js';
 import { RangeSync } from '../sync/range-sync.js';
 import type { SyncProgress } from '../sync/sync-types.js';
@@ -86,7 +87,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     const pool = options.validator
       ? undefined
       : new ValidationPool({
-          threads: options.poolThreads ?? 1,
+          threads: options.poolThreads ?? defaultPoolThreads(),
           ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
         });
     try {

@@ -36,7 +36,7 @@ export interface ConsensusNodeOptions {
   registryOptions?: Partial<RegistryOptions>;
   /** Shared stateless validator (e.g. one ValidationPool for several nodes); else an own pool. */
   validator?: StatelessValidator;
-  /** Threads of the node's own pool (default 1). */
+  /** Threads of the node's own pool (default `defaultPoolThreads()`: every core but one). */
   poolThreads?: number;
   mempool?: Omit<MempoolOptions, 'registry'>;
   /** Distinct peers that must report a winning tip before a reorg (default 1; see ForkWatcherOptions). */

@@ -1,4 +1,4 @@
-import type { ErrorActionRule } from '../errors.js';
+import type { ErrorActionRule } from '@tc/registry';
 
 /**
  * Errors of range sync. `SyncError` is what `RangeSync.syncTo` rejects with; the

@@ -3,7 +3,7 @@
 // independent byte-by-byte implementation, so a change here must be a deliberate protocol change.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import * as c from '../../dist/index.js';
+import * as c from '../../dist/internal.js';
 
 const h = (n, len) => Buffer.alloc(len, n).toString('hex');
 const seq = (len, start = 0) =>

@@ -1,12 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type DecodedFrame, message, type OutgoingMessage, type tc, type U64Input, u64 } from '@tc/wire';
-import {
-  type NodeIdentity,
-  nodeIdFromPublicKey,
-  PUBLIC_KEY_BYTES,
-  SIGNATURE_BYTES,
-  verifySignature,
-} from '../identity.js';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../ed25519.js';
+import { type NodeIdentity, nodeIdFromPublicKey, verifySignature } from '../identity.js';
 import { HandshakeError } from './errors.js';
 import { handshakeSignedMessage, NONCE_BYTES } from './proof.js';
 

@@ -1,5 +1,11 @@
-import { encodeFrame, type KnownFrame, type OutgoingMessage, type WireLimits } from '@tc/wire';
-import { ERROR_REPLY_CODES, PeerDisconnectedError, QueueFullError } from '../errors.js';
+import {
+  encodeFrame,
+  type KindBodies,
+  type KnownFrame,
+  type OutgoingMessage,
+  type WireLimits,
+} from '@tc/wire';
+import { ERROR_REPLY_CODES, PeerDisconnectedError, QueueFullError, RemoteError } from '../errors.js';
 import { Call, type CallOwner, type RequestOutcome } from './call.js';
 import { RequestTracker } from './request-tracker.js';
 
@@ -41,7 +47,8 @@ export interface SendOptions {
  * waits here is never charged to the peer.
  */
 export class Outbound implements CallOwner {
-  readonly tracker: RequestTracker;
+  /** The pending map, by request id: this class is its only writer. */
+  private readonly tracker: RequestTracker;
   private readonly waiting = new Set<Call>();
   private window: number;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -54,6 +61,64 @@ export class Outbound implements CallOwner {
 
   get peerId(): string {
     return this.env.peerId;
+  }
+
+  /** Requests in flight (sent, not answered). */
+  get inFlight(): number {
+    return this.tracker.size;
+  }
+
+  /**
+   * Routes a response-kind frame to its pending request. A frame for an id we cancelled is
+   * dropped silently; one for an id we never used is UNEXPECTED_RESPONSE; a response of the
+   * wrong kind fails its request and is INVALID_RESPONSE. A BUSY reply puts the request back.
+   */
+  onResponse(
+    frame: KnownFrame,
+    streamKinds: { chunk: string; end: string },
+    on: {
+      bad(code: 'UNEXPECTED_RESPONSE' | 'INVALID_RESPONSE', detail: string): void;
+      tip(body: KindBodies['chainTip']): void;
+    },
+  ): void {
+    const id = frame.requestId;
+    const pending = this.tracker.get(id) as Call | undefined;
+    if (pending === undefined) {
+      if (!this.tracker.wasCancelled(id))
+        on.bad('UNEXPECTED_RESPONSE', `${frame.kind} for unknown request ${id}`);
+      return;
+    }
+    if (pending.chunk && frame.kind === streamKinds.chunk) {
+      pending.chunk(frame);
+      return;
+    }
+    if (Outbound.isBusy(frame)) {
+      this.busy(pending); // back-pressure: sent again when a slot frees
+      return;
+    }
+    const expected = pending.chunk ? streamKinds.end : pending.expect;
+    this.tracker.take(id);
+    if (frame.kind === 'chainTip' && pending.kind === 'getChainTip') on.tip(frame.body);
+    if (frame.kind !== 'error' && expected !== undefined && frame.kind !== expected) {
+      pending.fail(new RemoteError(this.env.peerId, 0, `answered ${pending.kind} with ${frame.kind}`));
+      on.bad('INVALID_RESPONSE', `${frame.kind} answering ${pending.kind}`);
+      return;
+    }
+    pending.settle(frame);
+  }
+
+  /**
+   * Whether a response frame of `kind` for request `id` may be taken in, judged from its
+   * header before its body is buffered: a request of ours with that id is pending and takes
+   * that kind (or an ErrorReply), or it is one we cancelled recently (its late answer is
+   * dropped after decoding).
+   */
+  acceptsResponse(id: number, kind: string, streamKinds: { chunk: string; end: string }): boolean {
+    const pending = this.tracker.get(id);
+    if (pending === undefined) return this.tracker.wasCancelled(id);
+    if (kind === 'error') return true;
+    if (pending.chunk) return kind === streamKinds.chunk || kind === streamKinds.end;
+    return pending.expect === undefined || kind === pending.expect;
   }
 
   /** Requests waiting for a slot. */

@@ -1,0 +1,22 @@
+import { availableParallelism } from 'node:os';
+
+/**
+ * The validation pool's defaults, in one place: the pool, ConsensusNode and the app (`pool.size`,
+ * `pool.maxQueue`) all take them from here, so they cannot disagree again (they were min(2, cpus),
+ * 1 and cpus − 1 threads, and a queue of 64 against the app's 4 096).
+ */
+
+/**
+ * Worker threads: every core but one, which the main thread (sockets, the chain's writes)
+ * needs for itself; at least 1.
+ */
+export function defaultPoolThreads(cpus: number = availableParallelism()): number {
+  return Math.max(1, cpus - 1);
+}
+
+/**
+ * Tasks waiting for a worker beyond which a task is refused (QUEUE_FULL, back-pressure to the
+ * caller). Tasks are batches (a block, up to 128 transactions), so 4 096 of them is far more
+ * than one node's honest load keeps waiting, and still a bound.
+ */
+export const DEFAULT_POOL_MAX_QUEUE = 4_096;
