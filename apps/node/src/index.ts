@@ -29,8 +29,8 @@ export { type InitOptions, type InitResult, initDatadir } from './commands/init.
 export { buildProgram } from './commands/program.js';
 export * from './config/index.js';
 export { ChainApi, type ChainApiContext } from './daemon/chain-api.js';
-export { CHAIN_DIR_NAME, createChainCore, loadGenesis } from './daemon/chain-core.js';
-export type { NodeCore, NodeCoreContext, NodeCoreFactory } from './daemon/core.js';
+export { CHAIN_DIR_NAME, createChainCore, loadGenesis } from './daemon/create-node-core.js';
+export type { NodeCore, NodeCoreContext, NodeCoreFactory } from './daemon/node-core.js';
 export { NODE_VERSION, type RunNodeOptions, type RunningNode, runNode } from './daemon/run-node.js';
 export { registerStorageMetrics } from './daemon/storage-metrics.js';
 export { BEHIND_SYNCING_BLOCKS, SyncTracker } from './daemon/sync-tracker.js';

@@ -7,7 +7,14 @@ import {
   type MessageKind,
 } from '@tc/wire';
 import { reasonName } from './disconnect-reason.js';
-import { isRequestKind, RESPONSE_KINDS, type RequestKind } from './protocol.js';
+import {
+  costOf,
+  GOSSIP_KINDS,
+  isRequestKind,
+  RESPONSE_KINDS,
+  type RequestKind,
+  STREAM_KINDS,
+} from './protocol.js';
 import type { RateVerdict } from './response/dispatcher.js';
 import type { Session } from './session.js';
 
@@ -31,8 +38,6 @@ export interface RouterEnv {
   /** The peer cancelled its request `requestId`: stop answering it (a stream stops its chunks). */
   cancelInbound(session: Session, requestId: number): void;
 }
-
-const STREAM_KINDS = { chunk: 'blockRangeChunk', end: 'blockRangeEnd' };
 
 /**
  * The first check of every frame of a session, from its Envelope header, before its body is
@@ -97,6 +102,11 @@ export function routeFrame(env: RouterEnv, session: Session, frame: DecodedFrame
     env.dispatch(session, frame as KnownFrame & { kind: RequestKind });
     return;
   }
+  if (GOSSIP_KINDS.has(frame.kind)) {
+    if (!gossipAllowed(env, session, frame.kind, costOf(frame))) return;
+    env.emitMessage({ peerId: session.peerId, kind: frame.kind, body: frame.body } as InboundMessage);
+    return;
+  }
   switch (frame.kind) {
     case 'hello':
     case 'helloAck':
@@ -113,34 +123,8 @@ export function routeFrame(env: RouterEnv, session: Session, frame: DecodedFrame
       session.updateTip(frame.body);
       env.emitMessage({ peerId: session.peerId, kind: frame.kind, body: frame.body });
       return;
-    case 'blockAnnounce':
-    case 'txInventory':
-    case 'txBroadcast':
-    case 'votes':
-    case 'evidence':
-    case 'blockInventory': {
-      if (!gossipAllowed(env, session, frame.kind, gossipCost(frame))) return;
-      env.emitMessage({ peerId: session.peerId, kind: frame.kind, body: frame.body } as InboundMessage);
-      return;
-    }
     default:
       env.penalize(session, 'UNEXPECTED_RESPONSE', `${frame.kind} without a request id`);
-  }
-}
-
-/** A gossip message's rate cost: the items it carries (at least 1). */
-function gossipCost(frame: KnownFrame): number {
-  switch (frame.kind) {
-    case 'txBroadcast':
-      return Math.max(1, frame.body.txs.length);
-    case 'txInventory':
-      return Math.max(1, frame.body.txids.length);
-    case 'votes':
-      return Math.max(1, frame.body.votes.length);
-    case 'evidence':
-      return Math.max(1, frame.body.items.length);
-    default:
-      return 1;
   }
 }
 

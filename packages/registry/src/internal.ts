@@ -11,6 +11,7 @@ export {
   ConnectionAdmission,
   DEFAULT_ADMISSION_LIMITS,
 } from './admission/index.js';
+export { dedupKey, preferred } from './connect/session-table.js';
 export { reasonName } from './disconnect-reason.js';
 /** Raw Ed25519 keys ⇄ node:crypto KeyObjects, for every package (one implementation). */
 export * as ed25519 from './ed25519.js';
@@ -83,4 +84,3 @@ export type {
   UnaryHandler,
 } from './response/dispatcher.js';
 export type { Direction, PeerTip } from './session.js';
-export { dedupKey, preferred } from './session-table.js';

@@ -2,7 +2,7 @@ import { pb } from '@tc/wire';
 import { parseAddress } from './address.js';
 import { normaliseIp } from './admission/index.js';
 import { ipBanKey } from './peer-score/index.js';
-import type { RegistryCore } from './registry-core.js';
+import type { RegistryContext } from './registry-context.js';
 
 /**
  * What an operator changes while the node runs (RPC `setban`, `addnode`): address bans and
@@ -10,7 +10,7 @@ import type { RegistryCore } from './registry-core.js';
  * state; an application keeps no copy of its own.
  */
 export class OperatorControls {
-  constructor(private readonly core: RegistryCore) {}
+  constructor(private readonly ctx: RegistryContext) {}
 
   /**
    * Bans an IP address: persisted like any ban, refused at admission from now on, and every
@@ -18,10 +18,10 @@ export class OperatorControls {
    */
   banAddress(ip: string, durationMs: number, reason: string): void {
     const address = normaliseIp(ip);
-    this.core.banList.ban(ipBanKey(address), durationMs, reason);
-    this.core.metrics?.bans.inc({ reason: 'manual' });
-    this.core.log.warn({ ip: address, banMs: durationMs, reason }, 'address banned by the operator');
-    const { manager } = this.core;
+    this.ctx.banList.ban(ipBanKey(address), durationMs, reason);
+    this.ctx.metrics?.bans.inc({ reason: 'manual' });
+    this.ctx.log.warn({ ip: address, banMs: durationMs, reason }, 'address banned by the operator');
+    const { manager } = this.ctx;
     const { table } = manager;
     for (const s of [...table.values(), ...table.parkedValues()]) {
       if (s.connection.remoteAddress === address)
@@ -32,8 +32,8 @@ export class OperatorControls {
   /** Lifts an IP ban; false when there was none. */
   unbanAddress(ip: string): boolean {
     const key = ipBanKey(normaliseIp(ip));
-    const had = this.core.banList.isBanned(key);
-    this.core.banList.unban(key);
+    const had = this.ctx.banList.isBanned(key);
+    this.ctx.banList.unban(key);
     return had;
   }
 
@@ -43,18 +43,18 @@ export class OperatorControls {
    */
   addPersistentPeer(address: string): void {
     parseAddress(address);
-    this.core.book.add(address);
-    this.core.reconnect.add(address);
+    this.ctx.book.add(address);
+    this.ctx.reconnect.add(address);
   }
 
   /** Stops redialling `address` (its live session, if any, stays); false if it was not persistent. */
   removePersistentPeer(address: string): boolean {
-    const had = this.core.reconnect.has(address);
-    this.core.reconnect.remove(address);
+    const had = this.ctx.reconnect.has(address);
+    this.ctx.reconnect.remove(address);
     return had;
   }
 
   persistentPeers(): string[] {
-    return this.core.reconnect.addresses();
+    return this.ctx.reconnect.addresses();
   }
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { encodeFrame, type KindBodies, type OutgoingMessage, pb, type u64 } from '@tc/wire';
 import type { PeerRecord } from './address-book.js';
-import type { ConnectionManager } from './connection-manager.js';
+import type { ConnectionManager } from './connect/connection-manager.js';
 import type { NodeIdentity } from './identity.js';
 import type { EventLoopLagMonitor } from './lag-monitor.js';
 import type { RegistryMetrics } from './metrics.js';
@@ -15,7 +15,7 @@ import {
   type PenaltyDecision,
 } from './peer-score/index.js';
 import type { RequestKind } from './protocol.js';
-import { RegistryCore } from './registry-core.js';
+import { RegistryContext } from './registry-context.js';
 import type { RegistryEvents } from './registry-events.js';
 import { RequestApi } from './request/request-api.js';
 import type { RequestHandler } from './response/dispatcher.js';
@@ -27,14 +27,14 @@ export type { RegistryEvents } from './registry-events.js';
  * The PeerConnectionRegistry: the only owner of peer connections and the only writer to
  * sockets. Everything else talks to peers through `send`, `request`, `stream`, `broadcast`,
  * `query` and `handle`. See README.md for the handshake, the dedup rule and the error table.
- * The components and their wiring live in RegistryCore (registry-core.ts).
+ * The components and their wiring live in RegistryContext (registry-context.ts).
  */
 export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   readonly identity: NodeIdentity;
   readonly nodeId: string;
   readonly errorActions: ErrorActionTable;
   readonly metrics: RegistryMetrics | undefined;
-  private readonly core: RegistryCore;
+  private readonly ctx: RegistryContext;
   protected readonly manager: ConnectionManager;
   private readonly operator: OperatorControls;
   private readonly userHandled = new Set<RequestKind>();
@@ -44,17 +44,17 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
 
   constructor(private readonly options: RegistryOptions) {
     super();
-    this.core = new RegistryCore(options, {
+    this.ctx = new RegistryContext(options, {
       emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
       listenPort: () => this.listenPort,
       getPeers: (peerId) => this.request(peerId, { kind: 'getPeers', body: { max: 32 } }),
     });
     this.identity = options.identity;
-    this.nodeId = this.core.nodeId;
-    this.errorActions = this.core.errorActions;
-    this.metrics = this.core.metrics;
-    this.manager = this.core.manager;
-    this.operator = new OperatorControls(this.core);
+    this.nodeId = this.ctx.nodeId;
+    this.errorActions = this.ctx.errorActions;
+    this.metrics = this.ctx.metrics;
+    this.manager = this.ctx.manager;
+    this.operator = new OperatorControls(this.ctx);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -63,17 +63,15 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   private listenerClosed: Promise<void> | undefined;
 
   async start(): Promise<void> {
-    if (this.core.state !== 'new') throw new Error(`registry cannot start from state ${this.core.state}`);
-    this.core.state = 'starting';
-    await this.core.banList
+    if (this.ctx.state !== 'new') throw new Error(`registry cannot start from state ${this.ctx.state}`);
+    this.ctx.state = 'starting';
+    await this.ctx.banList.load().catch((e) => this.ctx.log.warn({ err: String(e) }, 'loading bans failed'));
+    await this.ctx.book
       .load()
-      .catch((e) => this.core.log.warn({ err: String(e) }, 'loading bans failed'));
-    await this.core.book
-      .load()
-      .catch((e) => this.core.log.warn({ err: String(e) }, 'loading addresses failed'));
+      .catch((e) => this.ctx.log.warn({ err: String(e) }, 'loading addresses failed'));
     if (this.options.listen !== false) {
       const host = this.options.listen?.host ?? '0.0.0.0';
-      const server = createServer((socket) => this.core.dialer.accept(socket));
+      const server = createServer((socket) => this.ctx.dialer.accept(socket));
       this.server = server;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -82,26 +80,26 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
           resolve();
         });
       });
-      server.on('error', (e) => this.core.log.error({ err: e.message }, 'server error'));
+      server.on('error', (e) => this.ctx.log.error({ err: e.message }, 'server error'));
       const address = server.address();
       if (address && typeof address === 'object') {
         this.listenPort = address.port;
         this.listenHost = address.address;
       }
     }
-    this.core.lag.start();
-    this.core.recorder?.start(() => this.manager.table.values());
+    this.ctx.lag.start();
+    this.ctx.recorder?.start(() => this.manager.table.values());
     this.metrics?.bindSources({
-      peerScores: () => [...this.manager.table.values()].map((s) => this.core.scores.score(s.peerId)),
-      banListEntries: () => this.core.banList.size(),
-      eventLoopLagMs: () => this.core.lag.lagSince(this.core.lag.now() - 10_000),
+      peerScores: () => [...this.manager.table.values()].map((s) => this.ctx.scores.score(s.peerId)),
+      banListEntries: () => this.ctx.banList.size(),
+      eventLoopLagMs: () => this.ctx.lag.lagSince(this.ctx.lag.now() - 10_000),
     });
-    this.core.state = 'started';
+    this.ctx.state = 'started';
     for (const address of this.options.persistentPeers ?? []) {
-      this.core.book.add(address);
-      this.core.reconnect.add(address);
+      this.ctx.book.add(address);
+      this.ctx.reconnect.add(address);
     }
-    this.core.discovery?.start();
+    this.ctx.discovery?.start();
   }
 
   /**
@@ -109,7 +107,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
    * so other timeouts on this loop (e.g. sync stalls) are excused by the same measure.
    */
   get lag(): Pick<EventLoopLagMonitor, 'now' | 'lagSince' | 'isLagging' | 'excusesTimeout'> {
-    return this.core.lag;
+    return this.ctx.lag;
   }
 
   /**
@@ -127,10 +125,10 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
    * once every socket is closed (each close bounded by closeTimeoutMs). Clears every timer.
    */
   async stop(): Promise<void> {
-    if (this.core.state === 'stopped' || this.core.state === 'stopping') return;
-    this.core.state = 'stopping';
-    this.core.discovery?.stop();
-    this.core.reconnect.stop();
+    if (this.ctx.state === 'stopped' || this.ctx.state === 'stopping') return;
+    this.ctx.state = 'stopping';
+    this.ctx.discovery?.stop();
+    this.ctx.reconnect.stop();
     this.stopListening();
     const serverClosed = this.listenerClosed ?? Promise.resolve();
     const sessions = [...this.manager.table.values(), ...this.manager.table.parkedValues()];
@@ -147,10 +145,10 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
       this.manager.endSession(s, 'shutdown', pb.DisconnectReason.DISCONNECT_REASON_SHUTDOWN);
     await Promise.all(closing);
     await serverClosed;
-    this.core.lag.stop();
-    this.core.recorder?.stop();
+    this.ctx.lag.stop();
+    this.ctx.recorder?.stop();
     this.metrics?.bindSources({});
-    this.core.state = 'stopped';
+    this.ctx.state = 'stopped';
   }
 
   /** The address we listen on, once started (port 0 resolved). */
@@ -166,7 +164,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
    * address join; the TCP connect is bounded by dialTimeoutMs, the handshake by its deadline.
    */
   dial(address: string, opts: { signal?: AbortSignal } = {}): Promise<PeerInfo> {
-    return this.core.dial(address, opts.signal);
+    return this.ctx.dial(address, opts.signal);
   }
 
   /** Closes the session with `peerId` (Disconnect{REQUESTED}). Returns false if not connected. */
@@ -190,7 +188,7 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   }
 
   protected info(s: Session): PeerInfo {
-    return this.core.info(s);
+    return this.ctx.info(s);
   }
 
   /**
@@ -199,16 +197,16 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
    */
   reportPeer(peerId: string, code: string, detail = ''): PenaltyDecision {
     const s = this.manager.table.get(peerId);
-    return this.core.policy.penalize({ peerId, ip: s?.connection.remoteAddress ?? '' }, code, detail);
+    return this.ctx.policy.penalize({ peerId, ip: s?.connection.remoteAddress ?? '' }, code, detail);
   }
 
   /** Bans a node id for `durationMs` and closes its session. */
   ban(peerId: string, durationMs: number, reason: string): void {
-    this.core.policy.ban(peerId, durationMs, reason);
+    this.ctx.policy.ban(peerId, durationMs, reason);
   }
 
   unban(key: string): void {
-    this.core.banList.unban(key.includes(':') ? key : nodeBanKey(key));
+    this.ctx.banList.unban(key.includes(':') ? key : nodeBanKey(key));
   }
 
   /** Bans an IP address while running (persisted) and closes every session from it. */
@@ -238,26 +236,26 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
 
   /** Bans in force ('node:<hex>' and 'ip:<addr>' keys). */
   bans(): BanRecord[] {
-    return this.core.banList.list();
+    return this.ctx.banList.list();
   }
 
   /** The peer's current (decayed) score. */
   score(peerId: string): number {
-    return this.core.scores.score(peerId);
+    return this.ctx.scores.score(peerId);
   }
 
   /** Known addresses (the bounded address book). */
   addresses(): PeerRecord[] {
-    return this.core.book.list();
+    return this.ctx.book.list();
   }
 
   addAddress(address: string, nodeId?: string): boolean {
-    return this.core.book.add(address, nodeId ? { nodeId } : {});
+    return this.ctx.book.add(address, nodeId ? { nodeId } : {});
   }
 
   /** Runs one discovery round now (normally on a timer). */
   discover(): Promise<void> {
-    return this.core.discovery?.tick() ?? Promise.resolve();
+    return this.ctx.discovery?.tick() ?? Promise.resolve();
   }
 
   /**
@@ -268,17 +266,17 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   handle<K extends RequestKind>(kind: K, handler: RequestHandler<K>): void {
     if (this.userHandled.has(kind)) throw new Error(`a handler for ${kind} is already registered`);
     this.userHandled.add(kind);
-    this.core.dispatcher.handle(kind, handler, true);
+    this.ctx.dispatcher.handle(kind, handler, true);
   }
 
   /** Addresses we share in answer to getPeers (built-in handler). */
   sharedPeers(max: number, except: string): KindBodies['peers']['peers'] {
-    return this.core.sharedPeers(max, except);
+    return this.ctx.sharedPeers(max, except);
   }
 
   /** Our chain tip as sent in Hello and getChainTip answers. */
   localTip(): { height: ReturnType<typeof u64>; hash: Uint8Array } {
-    return this.core.localTip();
+    return this.ctx.localTip();
   }
 
   // ------------------------------------------------------------------ internals for the API
@@ -293,18 +291,18 @@ export class PeerConnectionRegistry extends RequestApi<RegistryEvents> {
   }
 
   protected get streamBufferChunks(): number {
-    return this.core.o.limits.streamBufferChunks;
+    return this.ctx.options.limits.streamBufferChunks;
   }
 
   protected countMessage(direction: 'in' | 'out', kind: string, n = 1): void {
-    this.core.countMessage(direction, kind, n);
+    this.ctx.countMessage(direction, kind, n);
   }
 
   protected encode(msg: OutgoingMessage): Uint8Array {
-    return encodeFrame(msg, this.core.o.wireLimits);
+    return encodeFrame(msg, this.ctx.options.wireLimits);
   }
 
   protected get requestTimeoutMs(): number {
-    return this.core.o.limits.requestTimeoutMs;
+    return this.ctx.options.limits.requestTimeoutMs;
   }
 }

@@ -12,8 +12,8 @@ import type { NodeApi } from '../rpc/api.js';
 import { RpcDispatcher } from '../rpc/dispatch.js';
 import { ShutdownCoordinator, type ShutdownOptions, type ShutdownResult } from '../shutdown.js';
 import { NODE_VERSION } from '../version.js';
-import { createChainCore } from './chain-core.js';
-import type { NodeCoreFactory } from './core.js';
+import { createChainCore } from './create-node-core.js';
+import type { NodeCoreFactory } from './node-core.js';
 
 export { NODE_VERSION } from '../version.js';
 

@@ -1,56 +1,16 @@
-import {
-  isMessageKind,
-  MAX_EVIDENCE_PER_MESSAGE,
-  MAX_TXIDS_PER_MESSAGE,
-  MAX_VOTES_PER_MESSAGE,
-} from '@tc/wire';
+import { isMessageKind } from '@tc/wire';
+import { PROTOCOL_RATE_QUOTAS } from '../protocol.js';
 import { checkQuota, DEFAULT_GCRA_MAX_KEYS, GcraLimiter, normaliseCost, type RateQuota } from './gcra.js';
 
 export type { RateQuota } from './gcra.js';
 
 /**
- * Per-kind defaults for inbound messages a peer may send unprompted: every request kind of
- * @tc/wire plus the two gossip kinds. The cost unit is noted per kind; the caller passes it.
- * Response kinds are not listed: they are bounded by our own in-flight limits, and an
- * unsolicited one is an UNEXPECTED_RESPONSE, not a rate question. Handshake kinds are
- * bounded by the handshake itself (one each).
+ * Per-kind defaults for inbound messages a peer may send unprompted (requests, gossip, tip
+ * announcements, cancels), from the protocol descriptors (protocol.ts), where each quota is
+ * explained. Response kinds are bounded by our own in-flight limits and handshake kinds by the
+ * handshake; neither is listed.
  */
-export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, RateQuota>> = Object.freeze({
-  /** Cost 1. We ping every 10 s; 1/s with a burst of 5 leaves room for a peer's catch-up pings. */
-  ping: { ratePerSec: 1, burst: 5 },
-  /** Cost 1. Peer exchange is slow by nature: 1 per 12 s, burst 3. */
-  getPeers: { ratePerSec: 1 / 12, burst: 3 },
-  /** Cost 1. Tip polling plus fork checks. */
-  getChainTip: { ratePerSec: 2, burst: 10 },
-  /** Cost 1. Fork resolution bisects with bursts of hash lookups. */
-  getBlockHash: { ratePerSec: 20, burst: 100 },
-  /** Cost = blocks requested (clamp to what you will serve; above 1000 never fits). */
-  getBlockRange: { ratePerSec: 200, burst: 1000 },
-  /** Cost 1. Mempool sync after connect and occasionally after. */
-  getPendingTxs: { ratePerSec: 0.5, burst: 5 },
-  /** Cost 1. Blocks are minutes apart; forks and re-announcements make small bursts. */
-  blockAnnounce: { ratePerSec: 2, burst: 10 },
-  /**
-   * Cost = transactions carried. These three are floors: a node sizes them from its chain's
-   * capacity (ConsensusNode: at least a full block of transactions per slot per peer).
-   */
-  txBroadcast: { ratePerSec: 100, burst: 500 },
-  /** Cost = txids announced. */
-  txInventory: { ratePerSec: 1_000, burst: MAX_TXIDS_PER_MESSAGE },
-  /** Cost = txids asked for. */
-  getTxs: { ratePerSec: 1_000, burst: MAX_TXIDS_PER_MESSAGE },
-  /**
-   * Cost = votes carried. Floors: a node sizes them from its validator set and slot
-   * (ConsensusNode: every validator's vote, relayed, several times per slot).
-   */
-  votes: { ratePerSec: 200, burst: MAX_VOTES_PER_MESSAGE },
-  /** Cost 1. Like blockAnnounce (a block is announced either way); sized from the slot by consensus. */
-  blockInventory: { ratePerSec: 2, burst: 10 },
-  // One per stream given up: never more than the getBlockRange requests the peer may send.
-  cancel: { ratePerSec: 20, burst: 64 },
-  /** Cost = pieces of evidence. Evidence is rare: any honest flow fits. */
-  evidence: { ratePerSec: 2, burst: MAX_EVIDENCE_PER_MESSAGE },
-});
+export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, RateQuota>> = PROTOCOL_RATE_QUOTAS;
 
 /** Quota for a kind missing from `quotas` (and for kinds this build does not know). */
 export const DEFAULT_RATE_QUOTA: RateQuota = Object.freeze({ ratePerSec: 20, burst: 50 });

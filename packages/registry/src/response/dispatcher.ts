@@ -8,6 +8,7 @@ import {
 } from '@tc/wire';
 import { ERROR_REPLY_CODES, HandlerError } from '../errors.js';
 import {
+  costOf,
   RESPONSE_OF,
   type RequestKind,
   type ResponseInput,
@@ -55,12 +56,8 @@ export interface DispatchEnv {
   signalOf(session: Session): AbortSignal;
 }
 
-/** Rate-limit cost of a request: blocks asked for a range, 1 otherwise. */
-export function requestCost(frame: KnownFrame): number {
-  if (frame.kind === 'getBlockRange') return Math.max(1, frame.body.count);
-  if (frame.kind === 'getTxs') return Math.max(1, frame.body.txids.length);
-  return 1;
-}
+/** Rate-limit cost of a request (its descriptor's unit: blocks of a range, ids asked, else 1). */
+export const requestCost = costOf;
 
 /**
  * Inbound request dispatch: rate limit, in-flight bound, one handler per kind, and the

@@ -1,13 +1,13 @@
 import type { WireLimits } from '@tc/wire';
 import { encodeFrame, message, pb, u64 } from '@tc/wire';
+import { PeerDisconnectedError, RequestTimeoutError } from '../errors.js';
+import type { HandshakeError } from '../handshake/errors.js';
+import type { HandshakeResult } from '../handshake/handshake.js';
+import type { RegistryMetrics } from '../metrics.js';
+import type { Session } from '../session.js';
 import { AckHolds } from './ack-holds.js';
 import type { Attempt } from './attempt.js';
 import { type ConnectWaiter, ConnectWaiters } from './connect-waiters.js';
-import { PeerDisconnectedError, RequestTimeoutError } from './errors.js';
-import type { HandshakeError } from './handshake/errors.js';
-import type { HandshakeResult } from './handshake/handshake.js';
-import type { RegistryMetrics } from './metrics.js';
-import type { Session } from './session.js';
 import { dedupKey, preferred, SessionTable } from './session-table.js';
 
 const R = pb.DisconnectReason;

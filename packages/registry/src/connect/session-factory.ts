@@ -1,8 +1,8 @@
-import { formatAddress } from './address.js';
+import { formatAddress } from '../address.js';
+import type { HandshakeResult } from '../handshake/handshake.js';
+import type { ResolvedOptions } from '../options.js';
+import { Session, type SessionHooks } from '../session.js';
 import type { Attempt } from './attempt.js';
-import type { HandshakeResult } from './handshake/handshake.js';
-import type { ResolvedOptions } from './options.js';
-import { Session, type SessionHooks } from './session.js';
 import { dedupKey } from './session-table.js';
 
 /**

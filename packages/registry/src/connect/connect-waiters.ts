@@ -1,5 +1,5 @@
-import { DialError } from './errors.js';
-import type { Session } from './session.js';
+import { DialError } from '../errors.js';
+import type { Session } from '../session.js';
 
 export interface ConnectWaiter {
   resolve: (session: Session) => void;

@@ -1,14 +1,14 @@
 import type { Socket } from 'node:net';
-import type { AddressBook } from './address-book.js';
-import type { ConnectionAdmission } from './admission/index.js';
-import { normaliseIp } from './admission/index.js';
+import type { AddressBook } from '../address-book.js';
+import type { ConnectionAdmission } from '../admission/index.js';
+import { normaliseIp } from '../admission/index.js';
+import { DialError } from '../errors.js';
+import type { RegistryMetrics } from '../metrics.js';
+import { abortable, connectTcp, parseAddressOrThrow } from '../net-util.js';
+import type { Session } from '../session.js';
 import { waitForAttempt } from './attempt.js';
 import type { ConnectionManager } from './connection-manager.js';
-import { DialQueue } from './dial-queue.js';
-import { DialError } from './errors.js';
-import type { RegistryMetrics } from './metrics.js';
-import { abortable, connectTcp, parseAddressOrThrow } from './net-util.js';
-import type { Session } from './session.js';
+import { PendingDials } from './pending-dials.js';
 
 export interface DialerEnv {
   readonly manager: ConnectionManager;
@@ -31,19 +31,19 @@ export interface DialerEnv {
  * one (bounded by maxPendingDials); the TCP connect is bounded by dialTimeoutMs.
  */
 export class Dialer {
-  private readonly queue: DialQueue<Session>;
+  private readonly inProgress: PendingDials<Session>;
 
   constructor(private readonly env: DialerEnv) {
-    this.queue = new DialQueue(env.maxPendingDials, (address) => this.dialOnce(address));
+    this.inProgress = new PendingDials(env.maxPendingDials, (address) => this.dialOnce(address));
   }
 
   /** Dials in progress. */
   get pending(): number {
-    return this.queue.size;
+    return this.inProgress.size;
   }
 
   isDialling(address: string): boolean {
-    return this.queue.has(address);
+    return this.inProgress.has(address);
   }
 
   /** Resolves with the live session to the peer at `address` (existing, new, or dedup winner). */
@@ -54,7 +54,7 @@ export class Dialer {
     if (env.isSelf(address)) throw new DialError('DIAL_REFUSED', address, 'that address is us');
     const existing = env.sessionAt(address);
     if (existing) return existing;
-    const { promise, joined } = this.queue.dial(address);
+    const { promise, joined } = this.inProgress.dial(address);
     if (joined) env.metrics?.dials.inc({ outcome: 'joined' });
     return abortable(promise, signal, () => {
       env.metrics?.dials.inc({ outcome: 'aborted' });

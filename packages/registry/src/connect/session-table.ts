@@ -1,4 +1,4 @@
-import type { Session } from './session.js';
+import type { Session } from '../session.js';
 
 /**
  * Dedup key of a connection: the DIALER's node id, then the dialer's Hello nonce (hex).

@@ -10,7 +10,7 @@ import type { PoolStats } from '../http/metrics.js';
 import { componentLogger, packageLogger, peerLogger } from '../logging.js';
 import { NODE_AGENT } from '../version.js';
 import { ChainApi } from './chain-api.js';
-import type { NodeCore, NodeCoreFactory } from './core.js';
+import type { NodeCore, NodeCoreFactory } from './node-core.js';
 import { registerStorageMetrics } from './storage-metrics.js';
 import { SyncTracker } from './sync-tracker.js';
 

@@ -1,8 +1,8 @@
 import type { OutgoingMessage } from '@tc/wire';
-import { formatAddress } from './address.js';
-import type { Connection } from './connection.js';
-import type { Handshake, HandshakeResult } from './handshake/handshake.js';
-import type { Direction, Session } from './session.js';
+import { formatAddress } from '../address.js';
+import type { Connection } from '../connection.js';
+import type { Handshake, HandshakeResult } from '../handshake/handshake.js';
+import type { Direction, Session } from '../session.js';
 
 /**
  * One connection attempt before it is a session: an outbound dial (from before the TCP

@@ -1,11 +1,12 @@
-import { DialError } from './errors.js';
+import { DialError } from '../errors.js';
 
 /**
- * Pending dials by address. A second dial to an address joins the pending one instead of
+ * Dials in progress, by address (not a queue: past `maxPending` a dial is refused at once,
+ * DIAL_QUEUE_FULL). A second dial to an address joins the pending one instead of
  * opening another socket (js-libp2p's dial queue), and the number of dials in progress is
  * bounded. Timeouts belong to the dial function itself (TCP connect, then the handshake).
  */
-export class DialQueue<T> {
+export class PendingDials<T> {
   private readonly pending = new Map<string, Promise<T>>();
 
   constructor(

@@ -1,10 +1,10 @@
 import type { WireLimits } from '@tc/wire';
 import { encodeFrame } from '@tc/wire';
-import { formatAddress } from './address.js';
+import { formatAddress } from '../address.js';
+import { HandshakeError } from '../handshake/errors.js';
+import type { HandshakeResult } from '../handshake/handshake.js';
+import type { Session } from '../session.js';
 import type { Attempt } from './attempt.js';
-import { HandshakeError } from './handshake/errors.js';
-import type { HandshakeResult } from './handshake/handshake.js';
-import type { Session } from './session.js';
 import { dedupKey } from './session-table.js';
 
 export interface AckHoldsEnv {

@@ -2,8 +2,9 @@ import type { KindBodies } from '@tc/wire';
 import { u64 } from '@tc/wire';
 import { AddressBook } from './address-book.js';
 import { ConnectionAdmission } from './admission/index.js';
-import { ConnectionManager } from './connection-manager.js';
-import { Dialer } from './dialer.js';
+import { ConnectionManager } from './connect/connection-manager.js';
+import { Dialer } from './connect/dialer.js';
+import { ReconnectQueue } from './connect/reconnect-queue.js';
 import { Discovery } from './discovery.js';
 import { ERROR_REPLY_CODES } from './errors.js';
 import { FOREIGN_PROTOCOL, FOREIGN_PROTOCOL_RULE } from './foreign-protocol.js';
@@ -26,7 +27,6 @@ import {
   type PenaltyDecision,
 } from './peer-score/index.js';
 import { DEFAULT_RATE_QUOTA, DEFAULT_RATE_QUOTAS, PeerRateLimiter } from './rate-limiter/index.js';
-import { ReconnectQueue } from './reconnect-queue.js';
 import {
   type RegistryEvents,
   type RegistryHost,
@@ -47,8 +47,9 @@ const MAX_SELF_ADDRESSES = 64;
  * reconnection, discovery, address book), request dispatch and metrics, plus what happens
  * when a session becomes live or ends. The registry class is the public face over it.
  */
-export class RegistryCore {
-  readonly o: ResolvedOptions;
+export class RegistryContext {
+  /** The options with every default filled in. */
+  readonly options: ResolvedOptions;
   readonly nodeId: string;
   readonly errorActions: ErrorActionTable;
   readonly metrics: RegistryMetrics | undefined;
@@ -75,11 +76,11 @@ export class RegistryCore {
     options: RegistryOptions,
     private readonly host: RegistryHost,
   ) {
-    this.o = resolveOptions(options);
+    this.options = resolveOptions(options);
     this.genesisHash = options.genesisHash;
-    const limits = this.o.limits;
+    const limits = this.options.limits;
     this.nodeId = options.identity.nodeId;
-    this.log = childLogger(this.o.logger, { module: 'registry', node: this.nodeId.slice(0, 12) });
+    this.log = childLogger(this.options.logger, { module: 'registry', node: this.nodeId.slice(0, 12) });
     this.metrics = options.metricsRegistry ? createRegistryMetrics(options.metricsRegistry) : undefined;
     this.recorder = this.metrics ? new MetricsRecorder(this.metrics) : undefined;
     this.errorActions = new ErrorActionTable({
@@ -121,7 +122,7 @@ export class RegistryCore {
       onError: (e) => this.log.warn({ err: String(e) }, 'address book store failed'),
     });
     this.dispatcher = new ResponseDispatcher({
-      wireLimits: this.o.wireLimits,
+      wireLimits: this.options.wireLimits,
       maxInflightInbound: limits.maxInflightInboundPerPeer,
       rateCheck: (peerId, kind, cost) => this.limiter.check(peerId, kind, cost),
       penalize: (s, code, detail) => void this.penalizeSession(s, code, detail),
@@ -149,16 +150,16 @@ export class RegistryCore {
       badResponse: (s, code, detail) => void this.penalizeSession(s, code, detail),
     };
     this.manager = new ConnectionManager({
-      options: this.o,
+      options: this.options,
       handshake: {
         identity: options.identity,
         networkId: options.networkId,
         genesisHash: options.genesisHash,
-        protocolVersion: this.o.protocolVersion,
-        minProtocolVersion: this.o.minProtocolVersion,
-        agent: this.o.agent,
+        protocolVersion: this.options.protocolVersion,
+        minProtocolVersion: this.options.minProtocolVersion,
+        agent: this.options.agent,
         listenPort: () => this.host.listenPort(),
-        getLocalTip: this.o.getLocalTip,
+        getLocalTip: this.options.getLocalTip,
         isBanned: (nodeId, genesisHash) => this.isBannedAtHello(nodeId, genesisHash),
       },
       admission: this.admission,
@@ -283,7 +284,7 @@ export class RegistryCore {
    */
   sharedPeers(max: number, except: string): KindBodies['peers']['peers'] {
     const now = Date.now();
-    if (this.peerList === undefined || now - this.peerList.builtAtMs >= this.o.limits.peerListCacheMs) {
+    if (this.peerList === undefined || now - this.peerList.builtAtMs >= this.options.limits.peerListCacheMs) {
       this.peerList = {
         builtAtMs: now,
         peers: sharedPeers(this.manager.table.values(), this.book, MAX_SHARED_PEERS, ''),
@@ -303,7 +304,7 @@ export class RegistryCore {
 
   /** Our chain tip as sent in Hello and getChainTip answers. */
   localTip(): { height: ReturnType<typeof u64>; hash: Uint8Array } {
-    const tip = this.o.getLocalTip();
+    const tip = this.options.getLocalTip();
     return { height: u64(tip.height), hash: tip.hash };
   }
 
