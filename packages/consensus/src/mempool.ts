@@ -53,6 +53,8 @@ interface Work {
   readonly index: number;
   readonly tx: TransactionData;
   readonly bytes: Uint8Array;
+  /** Known already (the caller hashed it), else undefined. */
+  readonly txid: Uint8Array | undefined;
 }
 
 /** A transaction the validator passed: its txid and consensus size. */
@@ -268,6 +270,8 @@ export class Mempool {
   async addTransactions(
     txs: readonly (Uint8Array | tc.v1.Transaction.$Properties)[],
     ctx: { validator: StatelessValidator; utxos: UtxoSource; genesis: GenesisConfig },
+    /** Txids this node hashed already (same order, e.g. gossip's): nothing is hashed twice. */
+    txids?: readonly (Uint8Array | undefined)[],
   ): Promise<MempoolAddResult[]> {
     const results: (MempoolAddResult | undefined)[] = new Array(txs.length);
     const decoded: Work[] = [];
@@ -275,7 +279,7 @@ export class Mempool {
       try {
         const bytes = item instanceof Uint8Array ? item : encodeTransaction(item);
         const tx = item instanceof Uint8Array ? decodeTransactionData(item) : fromPbTransaction(item);
-        decoded.push({ index, tx, bytes });
+        decoded.push({ index, tx, bytes, txid: txids?.[index] });
       } catch (err) {
         if (!(err instanceof ConsensusError)) throw err;
         results[index] = this.reject(err);
@@ -290,7 +294,7 @@ export class Mempool {
       if (missing >= 0) {
         // The txid is hashed here (the pool never saw it), so callers can tell which it was.
         const error = new MempoolError('MISSING_INPUT', `input ${missing} is unknown or spent`);
-        results[w.index] = this.reject(error, computeTxid(w.tx));
+        results[w.index] = this.reject(error, w.txid ?? computeTxid(w.tx));
         return;
       }
       work.push(w);
@@ -301,6 +305,7 @@ export class Mempool {
     const checked = await ctx.validator.validateTransactions(
       work.map((w) => w.bytes),
       statelessParams(ctx.genesis),
+      work.map((w) => w.txid),
     );
     const ready: Ready[] = [];
     const batchIds = new Set<string>();
@@ -308,7 +313,7 @@ export class Mempool {
       const w = work[i]!;
       if (!r.ok) {
         // The rare path: the txid is computed here, so that callers can tell which it was.
-        results[w.index] = this.reject(r.error, computeTxid(w.tx));
+        results[w.index] = this.reject(r.error, w.txid ?? computeTxid(w.tx));
         return;
       }
       const hex = toHex(r.txid);

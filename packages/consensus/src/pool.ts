@@ -14,6 +14,7 @@ import {
   blockResultOf,
   packSignatures,
   packTransactions,
+  packTxids,
   runValidationTask,
   type SignatureItem,
   sigResultsOf,
@@ -32,7 +33,12 @@ export interface StatelessValidator {
     options?: { expectedHash?: Uint8Array },
   ): Promise<StatelessBlockResult>;
   /** One result per transaction (encoded protobuf bytes); transactions fail independently. */
-  validateTransactions(txs: readonly Uint8Array[], params: StatelessParams): Promise<StatelessTxResult[]>;
+  /** `txids`: ids this node hashed already (same order; undefined where unknown), used as is. */
+  validateTransactions(
+    txs: readonly Uint8Array[],
+    params: StatelessParams,
+    txids?: readonly (Uint8Array | undefined)[],
+  ): Promise<StatelessTxResult[]>;
   /** Checks each signature by tc's rule (README 2.7): one boolean per item, in order. */
   verifySignatures(items: readonly SignatureItem[]): Promise<boolean[]>;
   destroy(): Promise<void>;
@@ -57,9 +63,17 @@ export class InlineValidator implements StatelessValidator {
   async validateTransactions(
     txs: readonly Uint8Array[],
     params: StatelessParams,
+    txids?: readonly (Uint8Array | undefined)[],
   ): Promise<StatelessTxResult[]> {
     await initHashing();
-    return txResultsOf(runValidationTask({ kind: 'txs', ...packTransactions(txs), params }, this.sigCache));
+    const known = packTxids(txids, txs.length);
+    const task: ValidationTask = {
+      kind: 'txs',
+      ...packTransactions(txs),
+      params,
+      ...(known ? { txids: known } : {}),
+    };
+    return txResultsOf(runValidationTask(task, this.sigCache));
   }
 
   async verifySignatures(items: readonly SignatureItem[]): Promise<boolean[]> {
@@ -273,9 +287,10 @@ export class ValidationPool implements StatelessValidator {
   async validateTransactions(
     txs: readonly Uint8Array[],
     params: StatelessParams,
+    txids?: readonly (Uint8Array | undefined)[],
   ): Promise<StatelessTxResult[]> {
     if (txs.length === 0) return [];
-    if (txs.length <= this.inlineMaxTxs) return this.inline.validateTransactions(txs, params);
+    if (txs.length <= this.inlineMaxTxs) return this.inline.validateTransactions(txs, params, txids);
     // Spread a batch over the workers, in tasks short enough for a block to slip in between;
     // at most two per worker queued at once, so one large batch (a reorg's returning
     // transactions) never fills the queue that blocks share.
@@ -287,8 +302,17 @@ export class ValidationPool implements StatelessValidator {
         const at = next;
         next += perTask;
         const { bytes, offsets } = packTransactions(txs.slice(at, at + perTask));
-        const task: ValidationTask = { kind: 'txs', bytes, offsets, params };
-        const done = await this.run(task, [bytes.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer]);
+        const known = packTxids(txids?.slice(at, at + perTask), offsets.length - 1);
+        const task: ValidationTask = {
+          kind: 'txs',
+          bytes,
+          offsets,
+          params,
+          ...(known ? { txids: known } : {}),
+        };
+        const transfer = [bytes.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer];
+        if (known) transfer.push(known.buffer as ArrayBuffer);
+        const done = await this.run(task, transfer);
         results[at / perTask] = txResultsOf(done);
       }
     };

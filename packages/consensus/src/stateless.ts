@@ -100,11 +100,13 @@ export function validateTransactionStateless(
   tx: TransactionData,
   params: StatelessParams,
   cache?: SignatureCache,
+  /** This node hashed this transaction already (gossip's seen filter): its txid, used as is. */
+  knownTxid?: Uint8Array,
 ): { txid: Uint8Array; size: number } {
   if (isCoinbase(tx))
     fail('NO_INPUTS', 'a loose transaction must have inputs (coinbases only come in blocks)');
   const size = checkTxStructure(tx, params);
-  const id = txid(tx);
+  const id = knownTxid ?? txid(tx);
   if (!cache) {
     checkTxSignatures(tx, id, params.networkId);
     return { txid: id, size };

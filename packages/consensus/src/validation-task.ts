@@ -31,6 +31,8 @@ export type ValidationTask =
       /** n + 1 offsets into `bytes`; tx i is bytes[offsets[i], offsets[i+1]). */
       readonly offsets: Uint32Array;
       readonly params: StatelessParams;
+      /** n txids back to back (32 bytes each, all zero = unknown) that this node hashed already. */
+      readonly txids?: Uint8Array;
     }
   | {
       readonly kind: 'sigs';
@@ -137,7 +139,13 @@ export function runValidationTask(task: ValidationTask, cache?: SignatureCache):
         throw new StatelessValidationError('OVERSIZE_TX', `encoded tx is ${end - start} bytes`);
       }
       const tx = decodeTransactionData(task.bytes.subarray(start, end));
-      const r = validateTransactionStateless(tx, task.params, cache);
+      const known = task.txids?.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+      const r = validateTransactionStateless(
+        tx,
+        task.params,
+        cache,
+        known && !isZero(known) ? known : undefined,
+      );
       txids.set(r.txid, i * HASH_BYTES);
       sizes[i] = r.size;
       errors.push(null);
@@ -223,4 +231,23 @@ export function txResultsOf(r: ValidationTaskResult): StatelessTxResult[] {
 export function sigResultsOf(r: ValidationTaskResult): boolean[] {
   if (r.kind !== 'sigs') throw new Error('expected a sigs result');
   return Array.from(r.valid, (v) => v === 1);
+}
+
+/** Packs known txids for a `txs` task (an unknown one as 32 zero bytes), or undefined when none is known. */
+export function packTxids(
+  txids: readonly (Uint8Array | undefined)[] | undefined,
+  n: number,
+): Uint8Array | undefined {
+  if (!txids?.some((id) => id !== undefined)) return undefined;
+  const out = new Uint8Array(new ArrayBuffer(n * HASH_BYTES));
+  for (let i = 0; i < n; i++) {
+    const id = txids[i];
+    if (id?.length === HASH_BYTES) out.set(id, i * HASH_BYTES);
+  }
+  return out;
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0) return false;
+  return true;
 }

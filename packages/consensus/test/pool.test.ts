@@ -7,6 +7,7 @@ import {
   StatelessValidationError,
   statelessParams,
   toHex,
+  txid,
   ValidationPool,
   ValidationPoolError,
   validateBlock,
@@ -59,6 +60,19 @@ describe('ValidationPool (real worker threads)', () => {
     const err = await pool.validateBlock(encodeBlockData(bad), params).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StatelessValidationError);
     expect(err).toMatchObject({ code: 'BAD_TX_SIGNATURE', txIndex: 1, inputIndex: 0 });
+  });
+
+  it('uses the txids this node hashed already instead of hashing again (a wrong one fails the signature)', async () => {
+    const txs = [0, 1, 2].map((i) => spendGenesis(genesis, i, { to: 4 }).tx);
+    const bytes = txs.map((tx) => encodeTransactionData(tx));
+    const ids = txs.map((tx) => txid(tx));
+    const wrong = new Uint8Array(32).fill(7);
+    const results = await pool.validateTransactions(bytes, params, [ids[0], undefined, wrong]);
+    expect(results[0]).toMatchObject({ ok: true });
+    expect(toHex((results[0] as { txid: Uint8Array }).txid)).toBe(toHex(ids[0]!));
+    expect(results[1]).toMatchObject({ ok: true }); // unknown: hashed in the worker
+    // The given id is signed over as is: had the worker hashed again, this would pass.
+    expect(results[2]).toMatchObject({ ok: false, error: { code: 'BAD_TX_SIGNATURE' } });
   });
 
   it('validates transaction batches split across workers; each fails on its own', async () => {

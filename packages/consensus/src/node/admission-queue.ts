@@ -6,7 +6,7 @@ export type TxInput = Uint8Array | tc.v1.Transaction.$Properties;
 
 export interface AdmissionQueueOptions {
   /** Validates and admits one batch (the mempool through the pool). */
-  admit(txs: readonly TxInput[]): Promise<MempoolAddResult[]>;
+  admit(txs: readonly TxInput[], txids: readonly (Uint8Array | undefined)[]): Promise<MempoolAddResult[]>;
   /** Most transactions handed to the pool in one batch (default 2 000). */
   maxBatch?: number;
   /** Batches validated at once (default 2: one in the pool, one being prepared). */
@@ -26,6 +26,7 @@ function bytesOf(txs: readonly TxInput[]): number {
 
 interface Waiting {
   readonly txs: readonly TxInput[];
+  readonly txids: readonly (Uint8Array | undefined)[] | undefined;
   readonly bytes: number;
   readonly resolve: (results: MempoolAddResult[]) => void;
 }
@@ -58,8 +59,8 @@ export class AdmissionQueue {
     return this.queued + n <= this.maxQueued && this.queuedBytes + bytes <= this.maxQueuedBytes;
   }
 
-  /** One result per transaction, in order. Never rejects. */
-  add(txs: readonly TxInput[]): Promise<MempoolAddResult[]> {
+  /** One result per transaction, in order. Never rejects. `txids`: ids hashed already (gossip's). */
+  add(txs: readonly TxInput[], txids?: readonly (Uint8Array | undefined)[]): Promise<MempoolAddResult[]> {
     if (txs.length === 0) return Promise.resolve([]);
     const bytes = bytesOf(txs);
     if (!this.hasRoom(txs.length, bytes)) {
@@ -70,7 +71,7 @@ export class AdmissionQueue {
       return Promise.resolve(txs.map(() => ({ ok: false as const, error })));
     }
     return new Promise((resolve) => {
-      this.waiting.push({ txs, bytes, resolve });
+      this.waiting.push({ txs, txids, bytes, resolve });
       this.queued += txs.length;
       this.queuedBytes += bytes;
       this.pump();
@@ -100,9 +101,10 @@ export class AdmissionQueue {
 
   private async run(batch: Waiting[]): Promise<void> {
     const txs = batch.flatMap((w) => w.txs);
+    const txids = batch.flatMap((w) => w.txids ?? w.txs.map(() => undefined));
     let results: MempoolAddResult[];
     try {
-      results = await this.o.admit(txs);
+      results = await this.o.admit(txs, txids);
     } catch (error) {
       const busy = new MempoolError('MEMPOOL_BUSY', `validation unavailable: ${(error as Error).message}`);
       results = txs.map(() => ({ ok: false as const, error: busy }));

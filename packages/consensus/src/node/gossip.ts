@@ -71,7 +71,7 @@ export class Gossip {
     this.maxTxsPerMessage = o.maxTxsPerMessage ?? 1_000;
     this.maxBlockBytes = maxEncodedBlockBytes(statelessParams(o.genesis));
     this.admission = new AdmissionQueue({
-      admit: (txs) => this.admit(txs),
+      admit: (txs, txids) => this.admit(txs, txids),
       ...(o.maxAdmissionBatch !== undefined ? { maxBatch: o.maxAdmissionBatch } : {}),
       ...(o.maxAdmissionQueue !== undefined ? { maxQueued: o.maxAdmissionQueue } : {}),
     });
@@ -178,7 +178,8 @@ export class Gossip {
     const known = Math.min(body.txs.length, this.maxTxsPerMessage) - fresh.length;
     if (known > 0) this.o.onTxs?.('seen', known);
     if (fresh.length === 0) return;
-    const results = await this.admission.add(fresh);
+    // The ids hashed for the seen filter go along: the pool does not hash these again.
+    const results = await this.admission.add(fresh, ids);
     const relay: Uint8Array[] = [];
     let faulted = false;
     let busy = 0;
@@ -199,12 +200,12 @@ export class Gossip {
   }
 
   /** Validates and admits transactions (from gossip or the app), one pool batch. */
-  admit(txs: readonly TxInput[]): Promise<MempoolAddResult[]> {
-    return this.o.mempool.addTransactions(txs, {
-      validator: this.o.validator,
-      utxos: this.o.chain.view,
-      genesis: this.o.genesis,
-    });
+  admit(txs: readonly TxInput[], txids?: readonly (Uint8Array | undefined)[]): Promise<MempoolAddResult[]> {
+    return this.o.mempool.addTransactions(
+      txs,
+      { validator: this.o.validator, utxos: this.o.chain.view, genesis: this.o.genesis },
+      txids,
+    );
   }
 
   /**

@@ -16,7 +16,7 @@ import { PartialFrameBudget } from '../partial-budget.js';
 import type { Session, SessionHooks } from '../session.js';
 import { Attempt, inboundHandshakeFrom } from './attempt.js';
 import { sessionFromHandshake } from './session-factory.js';
-import { type ConnectWaiter, SessionPlacement } from './session-placement.js';
+import { SessionPlacement } from './session-placement.js';
 import type { SessionTable } from './session-table.js';
 
 const R = pb.DisconnectReason;
@@ -74,8 +74,8 @@ export class ConnectionManager {
       handshakeTimeoutMs: env.options.limits.handshakeTimeoutMs,
       dedupHoldMs: Math.min(env.options.limits.dedupHoldMs, env.options.limits.handshakeTimeoutMs),
       attempts: () => this.attempts,
-      refuseHeld: (attempt, error) => this.failHandshake(attempt, error, attempt.settled!),
-      completeHeld: (attempt, result) => this.authenticated(attempt, result, attempt.settled!),
+      refuseHeld: (attempt, error) => this.failHandshake(attempt, error),
+      completeHeld: (attempt, result) => this.authenticated(attempt, result),
       onActive: (session) => env.onActive(session),
       onEnded: (session, reason, wasActive) => env.onEnded(session, reason, wasActive),
     });
@@ -142,7 +142,8 @@ export class ConnectionManager {
     const handshake = new Handshake(this.env.handshake);
     attempt.handshake = handshake;
     return new Promise<Session>((resolve, reject) => {
-      const settled = { resolve, reject };
+      // The attempt carries its settlement: every step below reaches it through the attempt.
+      attempt.settled = { resolve, reject };
       const conn = new Connection(
         socket,
         {
@@ -152,10 +153,10 @@ export class ConnectionManager {
           closeTimeoutMs: limits.closeTimeoutMs,
         },
         {
-          onFrame: (frame) => this.onHandshakeFrame(attempt, frame, settled),
-          onWireError: (error) => this.failHandshake(attempt, error, settled),
+          onFrame: (frame) => this.onHandshakeFrame(attempt, frame),
+          onWireError: (error) => this.failHandshake(attempt, error),
           onTooSlow: () => conn.destroy(),
-          onClose: () => this.onAttemptClosed(attempt, settled),
+          onClose: () => this.onAttemptClosed(attempt),
           onBytes: this.countBytes,
           onDrained: (partial) => {
             // Hello (≤ 2 KiB) and HelloAck (≤ 256 B) are small: a larger frame in progress
@@ -164,19 +165,16 @@ export class ConnectionManager {
               this.failHandshake(
                 attempt,
                 new HandshakeError('MESSAGE_BEFORE_HANDSHAKE', `${partial}+ byte frame during the handshake`),
-                settled,
               );
             }
           },
         },
       );
       attempt.conn = conn;
-      attempt.settled = settled;
-      attempt.fail = (error) => this.failHandshake(attempt, error, settled);
+      attempt.fail = (error) => this.failHandshake(attempt, error);
       this.env.metrics?.connectionEvents.inc({ direction: attempt.direction, outcome: 'opened' });
       attempt.timer = setTimeout(
-        () =>
-          this.failHandshake(attempt, new HandshakeError('HANDSHAKE_TIMEOUT', 'deadline passed'), settled),
+        () => this.failHandshake(attempt, new HandshakeError('HANDSHAKE_TIMEOUT', 'deadline passed')),
         limits.handshakeTimeoutMs,
       );
       attempt.timer.unref();
@@ -184,13 +182,13 @@ export class ConnectionManager {
     });
   }
 
-  private onHandshakeFrame(attempt: Attempt, frame: DecodedFrame, settled: ConnectWaiter): void {
+  private onHandshakeFrame(attempt: Attempt, frame: DecodedFrame): void {
     if (attempt.done) return;
     let step: ReturnType<Handshake['onFrame']>;
     try {
       step = attempt.handshake!.onFrame(frame);
     } catch (error) {
-      this.failHandshake(attempt, error as Error, settled);
+      this.failHandshake(attempt, error as Error);
       return;
     }
     if (step.send) {
@@ -203,11 +201,12 @@ export class ConnectionManager {
     if (step.done) {
       if (attempt.heldAck)
         attempt.heldResult = step.done; // completes when the hold is released
-      else this.authenticated(attempt, step.done, settled);
+      else this.authenticated(attempt, step.done);
     }
   }
 
-  private failHandshake(attempt: Attempt, error: Error, settled: ConnectWaiter): void {
+  private failHandshake(attempt: Attempt, error: Error): void {
+    const settled = attempt.settled!;
     if (attempt.done) return;
     this.finishAttempt(attempt);
     const conn = attempt.conn!;
@@ -243,14 +242,14 @@ export class ConnectionManager {
     this.placement.attemptEnded(attempt);
   }
 
-  private onAttemptClosed(attempt: Attempt, settled: ConnectWaiter): void {
+  private onAttemptClosed(attempt: Attempt): void {
     this.env.admission.release(attempt.ip, attempt.direction, attempt.promoted);
     this.env.metrics?.connectionEvents.inc({ direction: attempt.direction, outcome: 'closed' });
     if (attempt.session) {
       this.placement.endSession(attempt.session, 'socket-closed', undefined);
       return;
     }
-    this.failHandshake(attempt, new HandshakeError('CONNECTION_CLOSED', 'socket closed'), settled);
+    this.failHandshake(attempt, new HandshakeError('CONNECTION_CLOSED', 'socket closed'));
   }
 
   private finishAttempt(attempt: Attempt): void {
@@ -263,7 +262,8 @@ export class ConnectionManager {
     return inboundHandshakeFrom(this.attempts, address);
   }
 
-  private authenticated(attempt: Attempt, result: HandshakeResult, settled: ConnectWaiter): void {
+  private authenticated(attempt: Attempt, result: HandshakeResult): void {
+    const settled = attempt.settled!;
     this.finishAttempt(attempt);
     const conn = attempt.conn!;
     this.env.admission.promote(attempt.ip, attempt.direction);
@@ -293,7 +293,7 @@ export class ConnectionManager {
         this.env.penalize({ peerId: session.peerId, ip: attempt.ip }, 'TOO_SLOW', 'write queue stalled'),
       onClose: () => {
         budget.remove(session);
-        this.onAttemptClosed(attempt, settled);
+        this.onAttemptClosed(attempt);
       },
       onBytes: this.countBytes,
     });
