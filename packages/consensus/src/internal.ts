@@ -3,46 +3,30 @@
  * the repository's tools. Not a stable API: it changes with the code. Applications use the
  * package's main entry (src/index.ts), which lists the public API.
  */
-export { bytesEqual, fromHex, HASH_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, toHex } from './bytes.js';
+// The public API first; then what only tests and tools use.
+
+export { HASH_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './bytes.js';
 export {
-  addressOf,
   BLOCK_SIG_DOMAIN_TAG,
-  blockSize,
   CANONICAL_INPUT_BYTES,
   CANONICAL_OUTPUT_BYTES,
   CANONICAL_TX_FIXED_BYTES,
   HEADER_BYTES,
   headerBytes,
-  headerHash,
-  inputSigningMessage,
-  merkleRoot,
-  producerSigningMessage,
   TX_DOMAIN_TAG,
   TXIN_SIG_DOMAIN_TAG,
   txCanonicalBytes,
-  txid,
-  txSize,
 } from './canonical.js';
 export {
   type AncestorResult,
   type AncestorSearchOptions,
   findCommonAncestor,
 } from './chain/ancestor-search.js';
-export {
-  ChainError,
-  type ChainErrorCode,
-  FORK_SYNC_ERROR_ACTIONS,
-  ForkSyncError,
-  type ForkSyncErrorCode,
-} from './chain/chain-errors.js';
-export {
-  type AcceptOutcome,
-  type BlockConnectedEvent,
-  type BlockSource,
-  ChainManager,
-  type ChainManagerEvents,
-  type ChainManagerOptions,
-  type ReorgEvent,
+export type {
+  AcceptOutcome,
+  BlockConnectedEvent,
+  BlockSource,
+  ChainManagerEvents,
 } from './chain/chain-manager.js';
 export {
   betterTipGroups,
@@ -82,14 +66,9 @@ export {
   utxoSetDigest,
 } from './chain/storage-view.js';
 export type { SyncTarget } from './chain/sync-target.js';
-export type { ChainStateView, HeaderRef, MaybePromise, UtxoEntry, UtxoSource } from './chain-state.js';
 export {
-  CONSENSUS_ERROR_ACTIONS,
-  ConsensusError,
-  type ConsensusErrorCode,
   type ErrorActionRule,
   type ErrorLocation,
-  isConsensusError,
   STATEFUL_ERROR_CODES,
   STATELESS_ERROR_CODES,
   type StatefulErrorCode,
@@ -98,13 +77,7 @@ export {
   StatelessValidationError,
   type ValidationPhase,
 } from './errors.js';
-export {
-  type Certificate,
-  certificateChecks,
-  certificateError,
-  decodeCertificate,
-  encodeCertificate,
-} from './finality/certificate.js';
+export { certificateChecks } from './finality/certificate.js';
 export {
   accused,
   decodeEvidence,
@@ -116,8 +89,8 @@ export {
   type SignedHeader,
 } from './finality/evidence.js';
 export type { EvidenceSummary } from './finality/evidence-book.js';
-export { FINALITY_ERROR_ACTIONS, type FinalityErrorCode } from './finality/finality-errors.js';
-export type { FinalityService, FinalizedEvent } from './finality/finality-service.js';
+export type { FinalityErrorCode } from './finality/finality-errors.js';
+export type { FinalityService } from './finality/finality-service.js';
 export { FinalityTracker } from './finality/finality-tracker.js';
 export {
   type Checkpoint,
@@ -132,80 +105,24 @@ export {
 export { mayVote, type VoteGuardState } from './finality/vote-guard.js';
 export {
   type AmountInput,
-  buildGenesisBlock,
   DEFAULT_FUTURE_TOLERANCE_MS,
   DEFAULT_MAX_BLOCK_BYTES,
   DEFAULT_MAX_TX_BYTES,
   DEFAULT_SLOT_MS,
-  DEVNET_SLOT_MS,
-  type GenesisConfig,
-  type GenesisConfigInput,
-  genesisConfigToInput,
-  genesisHash,
   MIN_DEFAULT_LEADER_TIMEOUT_MS,
-  resolveGenesisConfig,
-  type StatelessParams,
   statelessParams,
 } from './genesis.js';
-export { type Blake3Backend, blake3, blake3Backend, blake3With, initHashing, sha256 } from './hashing.js';
-export {
-  generateKeyPair,
-  type KeyPair,
-  keyPairFromSeed,
-  Signer,
-  signMessage,
-  signTransaction,
-  type UnsignedInput,
-  verifySignature,
-} from './keys.js';
-export { MemoryChainState } from './memory-chain.js';
-export { Mempool, type MempoolAddResult, type MempoolEntry, type MempoolOptions } from './mempool.js';
-export {
-  MEMPOOL_ERROR_ACTIONS,
-  MempoolError,
-  type MempoolErrorCode,
-  RETRYABLE_MEMPOOL_CODES,
-} from './mempool-errors.js';
-export {
-  BLOCK_VERSION,
-  type BlockData,
-  type BlockHeaderData,
-  decodeBlockData,
-  decodeTransactionData,
-  encodeBlockData,
-  encodeTransactionData,
-  fromPbBlock,
-  fromPbTransaction,
-  isCoinbase,
-  type Outpoint,
-  outpointKey,
-  type TransactionData,
-  TX_VERSION,
-  type TxInputData,
-  type TxOutputData,
-  toPbBlock,
-  toPbTransaction,
-} from './model.js';
-export {
-  ConsensusNode,
-  type ConsensusNodeEvents,
-  type ConsensusNodeOptions,
-  type ConsensusNodeStatus,
-} from './node/consensus-node.js';
+export { type Blake3Backend, blake3, blake3Backend, blake3With, sha256 } from './hashing.js';
+export * from './index.js';
+export type { UnsignedInput } from './keys.js';
+export type { MempoolEntry } from './mempool.js';
+export { MempoolError, type MempoolErrorCode } from './mempool-errors.js';
+export { BLOCK_VERSION, isCoinbase, outpointKey, TX_VERSION } from './model.js';
+export type { ConsensusNodeStatus } from './node/consensus-node.js';
 export { Gossip, type GossipOptions } from './node/gossip.js';
 export { DEFAULT_HANDLER_LIMITS, type HandlerLimits, registerChainHandlers } from './node/handlers.js';
 export { type NodeMetrics, registerNodeMetrics } from './node/node-metrics.js';
 export { ProductionLoop, type ProductionLoopOptions } from './node/production-loop.js';
-export {
-  InlineValidator,
-  type PoolStats,
-  type StatelessValidator,
-  ValidationPool,
-  ValidationPoolError,
-  type ValidationPoolErrorCode,
-  type ValidationPoolOptions,
-} from './pool.js';
-export { DEFAULT_POOL_MAX_QUEUE, defaultPoolThreads } from './pool-defaults.js';
 export { type BuiltBlock, buildBlock } from './producer.js';
 export {
   attemptAt,
@@ -219,21 +136,8 @@ export {
 } from './schedule.js';
 export { SeenFilter } from './seen-filter.js';
 export { DEFAULT_SIG_CACHE_SLOTS, SignatureCache, sigCacheKey } from './sig-cache.js';
-export {
-  type BlockPlan,
-  checkHeaderAgainstParent,
-  checkSpends,
-  planBlock,
-  resolveParent,
-  validateBlockStateful,
-} from './stateful.js';
-export {
-  maxEncodedBlockBytes,
-  type StatelessBlockResult,
-  type StatelessTxResult,
-  validateBlockStateless,
-  validateTransactionStateless,
-} from './stateless.js';
+export { checkHeaderAgainstParent, checkSpends, planBlock } from './stateful.js';
+export { maxEncodedBlockBytes, validateBlockStateless, validateTransactionStateless } from './stateless.js';
 export type { BatchState } from './sync/batch.js';
 export {
   SYNC_ERROR_ACTIONS,
@@ -253,5 +157,5 @@ export {
 } from './sync/range-sync.js';
 export { type BlockRangeHandlerOptions, type BlockRangeSource, blockRangeHandler } from './sync/serve.js';
 export type { SyncPeerInput, SyncProgress, SyncStalled } from './sync/sync-types.js';
-export { type ValidatedBlock, validateBlock } from './validate-block.js';
+export type { ValidatedBlock } from './validate-block.js';
 export type { SignatureItem } from './validation-task.js';
