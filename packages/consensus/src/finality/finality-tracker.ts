@@ -60,7 +60,7 @@ export class FinalityTracker implements ForkChoiceJustification {
   private current: Checkpoint;
   private readonly links = new Map<string, Link>();
   /** Justified checkpoints above the finalized one: `epoch:hash` → epoch. */
-  private readonly justified = new Map<string, number>();
+  private readonly justified = new Map<string, Checkpoint>();
   private readonly recent = new Map<number, Vote[]>();
   private readonly maxLinks: number;
   private readonly recentPerValidator: number;
@@ -97,10 +97,8 @@ export class FinalityTracker implements ForkChoiceJustification {
   /** The highest justified canonical checkpoint at or below `epoch`: the source of our next vote. */
   highestJustified(epoch: number): Checkpoint {
     let best = this.current;
-    for (const [key, e] of this.justified) {
-      if (e <= best.epoch || e > epoch) continue;
-      const hash = this.o.chain.hashAt(Math.floor(e / 2));
-      if (hash !== undefined && key === `${e}:${toHex(hash)}`) best = { epoch: e, hash };
+    for (const cp of this.justified.values()) {
+      if (cp.epoch > best.epoch && cp.epoch <= epoch && this.canonical(cp)) best = cp;
     }
     return best;
   }
@@ -146,30 +144,17 @@ export class FinalityTracker implements ForkChoiceJustification {
    * once it is stored), or undefined. New justifications show in `justifiedCount`.
    */
   evaluate(): { finalized: Checkpoint; certificate: Certificate } | undefined {
-    const full = this.fullLinks();
-    // A quorum link to the next epoch is a certificate (15.3): it proves its source justified
-    // without the links that justified it, which a node that was away may never receive.
-    for (const link of full) {
-      if (link.target.epoch !== link.source.epoch + 1 || link.source.epoch <= this.current.epoch) continue;
-      if (this.isJustified(link.source) || !this.canonical(link.source) || !this.canonical(link.target))
-        continue;
-      this.rememberJustified(link.source);
+    const justified = this.justifiedWhere((cp) => this.canonical(cp));
+    for (const [key, cp] of justified) {
+      if (cp.epoch <= this.current.epoch || this.justified.has(key)) continue;
+      this.rememberJustified(cp);
       this.justifiedCount++;
     }
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const link of full) {
-        if (this.isJustified(link.target) || !this.isJustified(link.source) || !this.canonical(link.target))
-          continue;
-        this.rememberJustified(link.target);
-        this.justifiedCount++;
-        changed = true;
-      }
-    }
+    const full = this.fullLinks();
     let best: Link | undefined;
     for (const link of full) {
       if (link.target.epoch !== link.source.epoch + 1 || link.source.epoch <= this.current.epoch) continue;
-      if (!this.isJustified(link.source) || !this.canonical(link.target)) continue;
+      if (!justified.has(keyOf(link.source)) || !justified.has(keyOf(link.target))) continue;
       if (best === undefined || link.source.epoch > best.source.epoch) best = link;
     }
     if (best === undefined) return undefined;
@@ -189,30 +174,8 @@ export class FinalityTracker implements ForkChoiceJustification {
       return hash !== undefined && bytesEqual(hash, cp.hash);
     };
     if (!on(this.current)) return { epoch: -1, hash: this.current.hash }; // conflicts with what is final
-    const justified = new Set<string>([keyOf(this.current)]);
     let best = this.current;
-    const mark = (cp: Checkpoint) => {
-      justified.add(keyOf(cp));
-      if (cp.epoch > best.epoch) best = cp;
-    };
-    for (const [key, epoch] of this.justified) {
-      const hash = hashAt(Math.floor(epoch / 2));
-      if (hash !== undefined && key === `${epoch}:${toHex(hash)}`) mark({ epoch, hash });
-    }
-    const full = this.fullLinks();
-    for (const link of full) {
-      if (link.target.epoch === link.source.epoch + 1 && on(link.source) && on(link.target))
-        mark(link.source);
-    }
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const link of full) {
-        if (justified.has(keyOf(link.target)) || !justified.has(keyOf(link.source)) || !on(link.target))
-          continue;
-        mark(link.target);
-        changed = true;
-      }
-    }
+    for (const cp of this.justifiedWhere(on).values()) if (cp.epoch > best.epoch) best = cp;
     return best;
   }
 
@@ -223,20 +186,35 @@ export class FinalityTracker implements ForkChoiceJustification {
   provesJustified(cp: Checkpoint): boolean {
     const key = keyOf(cp);
     if (cp.epoch <= this.current.epoch) return key === keyOf(this.current);
-    if (this.justified.has(key)) return true;
-    const known = new Set<string>([keyOf(this.current), ...this.justified.keys()]);
+    return this.justifiedWhere(() => true).has(key);
+  }
+
+  /**
+   * Every checkpoint the links held prove justified among those `on` accepts (a chain's
+   * checkpoints, or all of them), by key: the finalized one, those remembered, the sources of
+   * quorum links to the next epoch, and what quorum links from any of these reach. The one
+   * closure `evaluate`, fork choice and peers' claims are all judged by.
+   */
+  private justifiedWhere(on: (cp: Checkpoint) => boolean): Map<string, Checkpoint> {
+    const out = new Map<string, Checkpoint>([[keyOf(this.current), this.current]]);
+    for (const [key, cp] of this.justified) if (on(cp)) out.set(key, cp);
     const full = this.fullLinks();
-    for (const link of full) if (link.target.epoch === link.source.epoch + 1) known.add(keyOf(link.source));
-    for (let changed = true; changed && !known.has(key); ) {
+    // A quorum link to the next epoch is a certificate (15.3): it proves its source justified
+    // without the links that justified it, which a node that was away may never receive.
+    for (const { source, target } of full) {
+      if (target.epoch === source.epoch + 1 && source.epoch > this.current.epoch && on(source) && on(target))
+        out.set(keyOf(source), source);
+    }
+    for (let changed = true; changed; ) {
       changed = false;
-      for (const link of full) {
-        const target = keyOf(link.target);
-        if (known.has(target) || !known.has(keyOf(link.source))) continue;
-        known.add(target);
+      for (const { source, target } of full) {
+        const key = keyOf(target);
+        if (out.has(key) || !out.has(keyOf(source)) || !on(target)) continue;
+        out.set(key, target);
         changed = true;
       }
     }
-    return known.has(key);
+    return out;
   }
 
   /** How many checkpoints became justified so far (a caller sees new justifications by its change). */
@@ -247,7 +225,7 @@ export class FinalityTracker implements ForkChoiceJustification {
     if (cp.epoch <= this.current.epoch) return;
     this.current = cp;
     for (const [key, link] of this.links) if (link.target.epoch <= cp.epoch) this.links.delete(key);
-    for (const [key, e] of this.justified) if (e <= cp.epoch) this.justified.delete(key);
+    for (const [key, j] of this.justified) if (j.epoch <= cp.epoch) this.justified.delete(key);
   }
 
   /**
@@ -295,10 +273,11 @@ export class FinalityTracker implements ForkChoiceJustification {
   }
 
   private rememberJustified(cp: Checkpoint): void {
-    this.justified.set(keyOf(cp), cp.epoch);
+    this.justified.set(keyOf(cp), cp);
     if (this.justified.size <= this.maxJustified) return;
-    let lowest: [string, number] | undefined;
-    for (const entry of this.justified) if (lowest === undefined || entry[1] < lowest[1]) lowest = entry;
+    let lowest: [string, Checkpoint] | undefined;
+    for (const entry of this.justified)
+      if (lowest === undefined || entry[1].epoch < lowest[1].epoch) lowest = entry;
     if (lowest) this.justified.delete(lowest[0]);
   }
 
