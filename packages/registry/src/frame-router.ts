@@ -7,14 +7,7 @@ import {
   type MessageKind,
 } from '@tc/wire';
 import { reasonName } from './disconnect-reason.js';
-import {
-  costOf,
-  GOSSIP_KINDS,
-  isRequestKind,
-  RESPONSE_KINDS,
-  type RequestKind,
-  STREAM_KINDS,
-} from './protocol.js';
+import { costOf, GOSSIP_KINDS, isRequestKind, RESPONSE_KINDS, type RequestKind } from './protocol.js';
 import type { RateVerdict } from './response/dispatcher.js';
 import type { Session } from './session.js';
 
@@ -62,7 +55,7 @@ export function checkFrameHeader(session: Session, header: FrameHeader, maxUnnam
     if (kind === 'chainTip') return false;
     throw new FrameRefusedError(kind, requestId, length, 'a response kind without a request id');
   }
-  if (!session.acceptsResponse(requestId, kind, STREAM_KINDS)) {
+  if (!session.acceptsResponse(requestId, kind)) {
     throw new FrameRefusedError(kind, requestId, length, 'no request of ours takes it');
   }
   return true;
@@ -91,7 +84,7 @@ export function routeFrame(env: RouterEnv, session: Session, frame: DecodedFrame
     return;
   }
   if (frame.requestId !== 0 && RESPONSE_KINDS.has(frame.kind)) {
-    session.onResponse(frame, STREAM_KINDS);
+    session.onResponse(frame);
     return;
   }
   if (isRequestKind(frame.kind)) {

@@ -1,5 +1,4 @@
 import {
-  DEFAULT_KIND_LIMITS,
   type KindBodies,
   type KindInputs,
   type KnownFrame,
@@ -14,7 +13,8 @@ import type { RateQuota } from './rate-limiter/gcra.js';
  * One descriptor per message kind, as Lodestar keeps one per reqresp method: what the kind is
  * (a request answered by one response or by a stream, a response, gossip, or part of the
  * connection's own control), its inbound rate quota and what one unit of it costs, and its size
- * limit (from @tc/wire). Every table the registry uses is derived from it below.
+ * limit is @tc/wire's DEFAULT_KIND_LIMITS, which the decoder enforces. Every table the registry
+ * uses is derived from it below.
  */
 export interface KindDescriptor {
   readonly role: 'request' | 'response' | 'gossip' | 'control';
@@ -143,13 +143,14 @@ export const GOSSIP_KINDS = kindsWhere((d) => d.role === 'gossip');
 /** The chunk and end kinds of the stream request kind. */
 export const STREAM_KINDS = PROTOCOL.getBlockRange.stream;
 
-/** Inbound rate quota per kind, from the descriptors (see DEFAULT_RATE_QUOTAS). */
-export const PROTOCOL_RATE_QUOTAS: Readonly<Record<string, RateQuota>> = Object.freeze(
+/**
+ * Per-kind defaults for inbound messages a peer may send unprompted (requests, gossip, tip
+ * announcements, cancels), from the descriptors above, where each quota is explained. Response
+ * kinds are bounded by our own in-flight limits and handshake kinds by the handshake.
+ */
+export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, RateQuota>> = Object.freeze(
   Object.fromEntries(entries.flatMap(([k, d]) => (d.quota ? [[k, d.quota] as const] : []))),
 );
-
-/** Size limit per kind: @tc/wire's, the one the decoder enforces. */
-export const KIND_SIZE_LIMITS = DEFAULT_KIND_LIMITS;
 
 /** How many units of its quota a message costs (1 unless its descriptor counts items). */
 export function costOf(frame: KnownFrame): number {

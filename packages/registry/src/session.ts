@@ -109,6 +109,8 @@ export class Session {
       maxQueued: init.maxQueuedRequests,
       wireLimits: init.wireLimits,
       isOpen: () => this.open,
+      badResponse: (code, detail) => init.hooks.badResponse(this, code, detail),
+      tipAnswered: (body) => this.updateTip(body),
       tryWrite: (frame) => this.connection.tryWrite(frame),
       write: (frame, signal) => this.write(frame, signal),
       done: (kind, outcome, startMs, charged) =>
@@ -160,16 +162,13 @@ export class Session {
   }
 
   /** Routes a response-kind frame to its pending request (Outbound owns the pending map). */
-  onResponse(frame: KnownFrame, streamKinds: { chunk: string; end: string }): void {
-    this.outbound.onResponse(frame, streamKinds, {
-      bad: (code, detail) => this.init.hooks.badResponse(this, code, detail),
-      tip: (body) => this.updateTip(body),
-    });
+  onResponse(frame: KnownFrame): void {
+    this.outbound.onResponse(frame);
   }
 
   /** Whether a response frame may be taken in, judged from its header (see Outbound). */
-  acceptsResponse(id: number, kind: string, streamKinds: { chunk: string; end: string }): boolean {
-    return this.outbound.acceptsResponse(id, kind, streamKinds);
+  acceptsResponse(id: number, kind: string): boolean {
+    return this.outbound.acceptsResponse(id, kind);
   }
 
   /** Our requests to the peer in flight. */

@@ -28,6 +28,15 @@ const R = pb.DisconnectReason;
  */
 export const MAX_UNNAMED_FRAME_BYTES = 64 * 1024;
 
+/** Handshake ends that are ordinary (a closed socket, a duplicate, a timeout): logged at debug. */
+const QUIET_HANDSHAKE_ENDS: ReadonlySet<string> = new Set([
+  'CONNECTION_CLOSED',
+  'SHUTTING_DOWN',
+  'DUPLICATE',
+  'SELF_CONNECTION',
+  'HANDSHAKE_TIMEOUT',
+]);
+
 /** Bytes of a partial frame tolerated before the handshake completes (Hello ≤ 2 KiB). */
 const MAX_HANDSHAKE_PARTIAL_BYTES = 4 * 1024;
 
@@ -340,8 +349,7 @@ export class ConnectionManager {
       remote === R.DISCONNECT_REASON_WRONG_GENESIS ||
       remote === R.DISCONNECT_REASON_WRONG_NETWORK ||
       remote === R.DISCONNECT_REASON_INCOMPATIBLE_VERSION;
-    const quiet = ['CONNECTION_CLOSED', 'SHUTTING_DOWN', 'DUPLICATE', 'SELF_CONNECTION', 'HANDSHAKE_TIMEOUT'];
-    if (quiet.includes(code) || (code === 'REFUSED_BY_PEER' && !mismatch)) {
+    if (QUIET_HANDSHAKE_ENDS.has(code) || (code === 'REFUSED_BY_PEER' && !mismatch)) {
       this.env.logger.debug(line, 'handshake failed');
     } else if (this.refusalLog.allow(attempt.ip)) {
       if (mismatch)

@@ -1,16 +1,9 @@
 import { isMessageKind } from '@tc/wire';
-import { PROTOCOL_RATE_QUOTAS } from '../protocol.js';
 import { checkQuota, DEFAULT_GCRA_MAX_KEYS, GcraLimiter, normaliseCost, type RateQuota } from './gcra.js';
 
+/** The per-kind defaults come from the protocol descriptors (protocol.ts). */
+export { DEFAULT_RATE_QUOTAS } from '../protocol.js';
 export type { RateQuota } from './gcra.js';
-
-/**
- * Per-kind defaults for inbound messages a peer may send unprompted (requests, gossip, tip
- * announcements, cancels), from the protocol descriptors (protocol.ts), where each quota is
- * explained. Response kinds are bounded by our own in-flight limits and handshake kinds by the
- * handshake; neither is listed.
- */
-export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, RateQuota>> = PROTOCOL_RATE_QUOTAS;
 
 /** Quota for a kind missing from `quotas` (and for kinds this build does not know). */
 export const DEFAULT_RATE_QUOTA: RateQuota = Object.freeze({ ratePerSec: 20, burst: 50 });

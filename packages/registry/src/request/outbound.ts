@@ -6,6 +6,7 @@ import {
   type WireLimits,
 } from '@tc/wire';
 import { ERROR_REPLY_CODES, PeerDisconnectedError, QueueFullError, RemoteError } from '../errors.js';
+import { STREAM_KINDS } from '../protocol.js';
 import { Call, type CallOwner, type RequestOutcome } from './call.js';
 import { RequestTracker } from './request-tracker.js';
 
@@ -21,6 +22,10 @@ export interface OutboundEnv {
   readonly maxQueued: number;
   readonly wireLimits: WireLimits;
   isOpen(): boolean;
+  /** A response to no request of ours, or of the wrong kind (the error table decides). */
+  badResponse(code: 'UNEXPECTED_RESPONSE' | 'INVALID_RESPONSE', detail: string): void;
+  /** The peer answered our getChainTip: its tip. */
+  tipAnswered(body: KindBodies['chainTip']): void;
   /** Queues a frame if it fits under the write-queue bound now. */
   tryWrite(frame: Uint8Array): boolean;
   /** Queues a frame, waiting for drain (rejects QueueFullError / PeerDisconnectedError). */
@@ -73,22 +78,15 @@ export class Outbound implements CallOwner {
    * dropped silently; one for an id we never used is UNEXPECTED_RESPONSE; a response of the
    * wrong kind fails its request and is INVALID_RESPONSE. A BUSY reply puts the request back.
    */
-  onResponse(
-    frame: KnownFrame,
-    streamKinds: { chunk: string; end: string },
-    on: {
-      bad(code: 'UNEXPECTED_RESPONSE' | 'INVALID_RESPONSE', detail: string): void;
-      tip(body: KindBodies['chainTip']): void;
-    },
-  ): void {
+  onResponse(frame: KnownFrame): void {
     const id = frame.requestId;
     const pending = this.tracker.get(id) as Call | undefined;
     if (pending === undefined) {
       if (!this.tracker.wasCancelled(id))
-        on.bad('UNEXPECTED_RESPONSE', `${frame.kind} for unknown request ${id}`);
+        this.env.badResponse('UNEXPECTED_RESPONSE', `${frame.kind} for unknown request ${id}`);
       return;
     }
-    if (pending.chunk && frame.kind === streamKinds.chunk) {
+    if (pending.chunk && frame.kind === STREAM_KINDS.chunk) {
       pending.chunk(frame);
       return;
     }
@@ -96,12 +94,12 @@ export class Outbound implements CallOwner {
       this.busy(pending); // back-pressure: sent again when a slot frees
       return;
     }
-    const expected = pending.chunk ? streamKinds.end : pending.expect;
+    const expected = pending.chunk ? STREAM_KINDS.end : pending.expect;
     this.tracker.take(id);
-    if (frame.kind === 'chainTip' && pending.kind === 'getChainTip') on.tip(frame.body);
+    if (frame.kind === 'chainTip' && pending.kind === 'getChainTip') this.env.tipAnswered(frame.body);
     if (frame.kind !== 'error' && expected !== undefined && frame.kind !== expected) {
       pending.fail(new RemoteError(this.env.peerId, 0, `answered ${pending.kind} with ${frame.kind}`));
-      on.bad('INVALID_RESPONSE', `${frame.kind} answering ${pending.kind}`);
+      this.env.badResponse('INVALID_RESPONSE', `${frame.kind} answering ${pending.kind}`);
       return;
     }
     pending.settle(frame);
@@ -113,11 +111,11 @@ export class Outbound implements CallOwner {
    * that kind (or an ErrorReply), or it is one we cancelled recently (its late answer is
    * dropped after decoding).
    */
-  acceptsResponse(id: number, kind: string, streamKinds: { chunk: string; end: string }): boolean {
+  acceptsResponse(id: number, kind: string): boolean {
     const pending = this.tracker.get(id);
     if (pending === undefined) return this.tracker.wasCancelled(id);
     if (kind === 'error') return true;
-    if (pending.chunk) return kind === streamKinds.chunk || kind === streamKinds.end;
+    if (pending.chunk) return kind === STREAM_KINDS.chunk || kind === STREAM_KINDS.end;
     return pending.expect === undefined || kind === pending.expect;
   }
 

@@ -56,9 +56,6 @@ export interface DispatchEnv {
   signalOf(session: Session): AbortSignal;
 }
 
-/** Rate-limit cost of a request (its descriptor's unit: blocks of a range, ids asked, else 1). */
-export const requestCost = costOf;
-
 /**
  * Inbound request dispatch: rate limit, in-flight bound, one handler per kind, and the
  * reply (the handler's value, a stream of chunks, or an ErrorReply for a thrown error).
@@ -83,7 +80,7 @@ export class ResponseDispatcher {
   dispatch(session: Session, frame: KnownFrame & { kind: RequestKind }): void {
     const { env } = this;
     const id = frame.requestId;
-    const verdict = env.rateCheck(session.peerId, frame.kind, requestCost(frame));
+    const verdict = env.rateCheck(session.peerId, frame.kind, costOf(frame));
     if (verdict !== 'allow') {
       env.rateLimited(frame.kind);
       this.replyError(session, id, ERROR_REPLY_CODES.RATE_LIMITED, `${frame.kind} over rate quota`);

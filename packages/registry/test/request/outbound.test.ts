@@ -6,6 +6,7 @@ import { Outbound } from '../../src/request/outbound.js';
 // Outbound on a stub connection: what it writes is decoded back, time is fake.
 function harness(opts: { maxInflight?: number; maxQueued?: number; open?: boolean } = {}) {
   const written: KnownFrame[] = [];
+  const bad: string[] = [];
   const done: { kind: string; outcome: string; charged: boolean }[] = [];
   const decoder = new FrameDecoder();
   let open = opts.open ?? true;
@@ -15,6 +16,8 @@ function harness(opts: { maxInflight?: number; maxQueued?: number; open?: boolea
     maxQueued: opts.maxQueued ?? 16,
     wireLimits: DEFAULT_LIMITS,
     isOpen: () => open,
+    badResponse: (code) => bad.push(code),
+    tipAnswered: () => undefined,
     tryWrite: (frame) => {
       for (const f of decoder.push(frame)) written.push(f as KnownFrame);
       return true;
@@ -23,12 +26,11 @@ function harness(opts: { maxInflight?: number; maxQueued?: number; open?: boolea
     done: (kind, outcome, _start, charged) => done.push({ kind, outcome, charged }),
   });
   const answer = (req: KnownFrame, kind: 'pong' | 'error', body: object = {}) =>
-    outbound.onResponse(
-      { ...message(kind, body as never, req.requestId), requestId: req.requestId } as unknown as KnownFrame,
-      { chunk: 'blockRangeChunk', end: 'blockRangeEnd' },
-      { bad: () => undefined, tip: () => undefined },
-    );
-  return { outbound, written, done, answer, close: () => (open = false) };
+    outbound.onResponse({
+      ...message(kind, body as never, req.requestId),
+      requestId: req.requestId,
+    } as unknown as KnownFrame);
+  return { outbound, written, done, bad, answer, close: () => (open = false) };
 }
 
 const ping = () => message('ping', {});
@@ -61,7 +63,7 @@ describe('Outbound (stub connection, fake timers)', () => {
     await failed;
     expect(h.done).toEqual([{ kind: 'ping', outcome: 'timeout', charged: true }]);
     // The late answer is a cancelled id: taken in from its header, dropped, not a fault.
-    expect(h.outbound.acceptsResponse(h.written[0]!.requestId, 'pong', { chunk: 'x', end: 'y' })).toBe(true);
+    expect(h.outbound.acceptsResponse(h.written[0]!.requestId, 'pong')).toBe(true);
     h.answer(h.written[1]!, 'pong');
     await expect(other).resolves.toBeDefined();
   });
@@ -97,18 +99,13 @@ describe('Outbound (stub connection, fake timers)', () => {
 
   it('a wrong response kind fails the request as INVALID_RESPONSE; failAll rejects every request', async () => {
     const h = harness();
-    const bad: string[] = [];
     const call = h.outbound.send(ping(), { timeoutMs: 1_000, expect: 'pong' });
-    h.outbound.onResponse(
-      {
-        ...message('peers', { peers: [] }, h.written[0]!.requestId),
-        requestId: h.written[0]!.requestId,
-      } as unknown as KnownFrame,
-      { chunk: 'blockRangeChunk', end: 'blockRangeEnd' },
-      { bad: (code) => bad.push(code), tip: () => undefined },
-    );
+    h.outbound.onResponse({
+      ...message('peers', { peers: [] }, h.written[0]!.requestId),
+      requestId: h.written[0]!.requestId,
+    } as unknown as KnownFrame);
     await expect(call).rejects.toBeInstanceOf(RemoteError);
-    expect(bad).toEqual(['INVALID_RESPONSE']);
+    expect(h.bad).toEqual(['INVALID_RESPONSE']);
     const pending = [1, 2, 3].map(() => h.outbound.send(ping(), { timeoutMs: 1_000 }));
     h.outbound.failAll('closed');
     for (const p of pending) await expect(p).rejects.toBeInstanceOf(PeerDisconnectedError);
