@@ -232,9 +232,8 @@ export class ValidationPool implements StatelessValidator {
     const started = performance.now();
     const submittedAtMs = performance.timeOrigin + started;
     try {
-      const stamped: ValidationTaskResult & WorkerTimes = await this.pool.run(task, { transferList });
-      this.observePhases(task.kind, submittedAtMs, stamped);
-      const result = stamped;
+      const result: ValidationTaskResult & WorkerTimes = await this.pool.run(task, { transferList });
+      this.observePhases(task.kind, submittedAtMs, result);
       const invalid =
         result.kind === 'block'
           ? !result.ok

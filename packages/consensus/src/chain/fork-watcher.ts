@@ -173,7 +173,11 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
     const { tips, asked } = await queryTips(api, { timeoutMs: this.o.requestTimeoutMs });
     this.dropImplausible(tips);
     const ours = chain.tip();
-    const groups = betterTipGroups(ours, tips, (t) => this.outranks(t)).slice(0, this.o.maxCandidates);
+    const justifiedEpoch = chain.justified().epoch;
+    const groups = betterTipGroups(ours, tips, (t) => this.outranks(t, justifiedEpoch)).slice(
+      0,
+      this.o.maxCandidates,
+    );
     let waiting: ForkCheckResult | undefined;
     for (const group of groups) {
       for (const peerId of group.peers.slice(0, 2)) {
@@ -221,7 +225,10 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
     // Fork choice (README 11): a branch without our justified checkpoint loses unless the peer
     // shows a higher one our votes prove. Decided here, before a branch is fetched in vain.
     const justified = chain.justified();
-    if (Math.floor(justified.epoch / 2) > ancestor.height && !this.outranks(tips.get(peerId)!)) {
+    if (
+      Math.floor(justified.epoch / 2) > ancestor.height &&
+      !this.outranks(tips.get(peerId)!, justified.epoch)
+    ) {
       this.emit('fork:held', { peerId, height: group.tip.height, justifiedEpoch: justified.epoch });
       return { action: 'none' };
     }
@@ -322,14 +329,10 @@ export class ForkWatcher extends EventEmitter<ForkWatcherEvents> {
     });
   }
 
-  /** The peer's chain holds a justified checkpoint above ours that our votes prove. */
-  private outranks(tip: PeerTipAnswer): boolean {
+  /** The peer's chain holds a justified checkpoint above ours (`ourEpoch`) that our votes prove. */
+  private outranks(tip: PeerTipAnswer, ourEpoch: number): boolean {
     const claim = tip.justified;
-    return (
-      claim !== undefined &&
-      claim.epoch > this.o.chain.justified().epoch &&
-      this.o.chain.provesJustified(claim)
-    );
+    return claim !== undefined && claim.epoch > ourEpoch && this.o.chain.provesJustified(claim);
   }
 
   /** Claims the schedule rules out are misbehaviour, never a sync target. */

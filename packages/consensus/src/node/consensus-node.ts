@@ -174,11 +174,14 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
         : {}),
     });
     this.finality.on('finalized', (e) => this.emit('finalized', e));
+    // Certificates the ranges carry, whether range sync or a fork switch fetched them.
+    const onCertificates = (peerId: string, certs: tc.v1.ICertificate[]) =>
+      void this.finality.onCertificates(peerId, certs);
     this.rangeSync = options.sync
       ? undefined
       : new RangeSync({
           ...options.rangeSync,
-          onCertificates: (peerId, certs) => void this.finality.onCertificates(peerId, certs),
+          onCertificates,
           registry: this.registry,
           target: this.chain,
           logger: this.log,
@@ -200,7 +203,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       minCheckIntervalMs: options.forkCheckMinIntervalMs ?? 600,
       ...(extend ? { sync: extend } : {}),
       maxPlausibleHeight: () => maxPlausibleHeight(genesis, this.now()),
-      onCertificates: (peerId, certs) => void this.finality.onCertificates(peerId, certs),
+      onCertificates,
       onPeerFault,
     });
     this.accepted = new AcceptedTxs({ store, mempool: this.mempool });
