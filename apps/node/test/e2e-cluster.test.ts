@@ -75,6 +75,34 @@ describe('e2e: a three-node cluster', () => {
     await expect(n1.rpc.call('sendrawtransaction', [hex])).rejects.toMatchObject({ rpcCode: -27 });
   });
 
+  it('getblockarrivals: each node records its own blocks as local and the others as from the peer that sent them', async () => {
+    type Arrival = {
+      hash: string;
+      height: number;
+      blockTimeMs: number;
+      connectedAtMs: number;
+      source: string;
+      fromPeer?: string;
+    };
+    const lists = await Promise.all(nodes.map((n) => n.rpc.call<Arrival[]>('getblockarrivals', [512])));
+    const ids = await Promise.all(nodes.map((n) => n.rpc.call<{ nodeId: string }>('getnetworkinfo')));
+    const byHash = new Map<string, Arrival[]>();
+    for (const list of lists) {
+      expect(list.length).toBeGreaterThan(0);
+      for (let i = 1; i < list.length; i++)
+        expect(list[i]!.connectedAtMs).toBeGreaterThanOrEqual(list[i - 1]!.connectedAtMs);
+      for (const a of list) byHash.set(a.hash, [...(byHash.get(a.hash) ?? []), a]);
+    }
+    // A block all three connected: exactly one of them produced it, the others name a peer of theirs.
+    const shared = [...byHash.values()].find((as) => as.length === 3 && as.every((a) => a.source !== 'sync'));
+    expect(shared).toBeDefined();
+    expect(shared!.filter((a) => a.source === 'local')).toHaveLength(1);
+    const peerIds = new Set(ids.map((i) => i.nodeId));
+    for (const a of shared!.filter((x) => x.source !== 'local'))
+      expect(peerIds.has(a.fromPeer ?? '')).toBe(true);
+    await expect(nodes[0]!.rpc.call('getblockarrivals', [0])).rejects.toMatchObject({ rpcCode: -32602 });
+  });
+
   it('a node killed with SIGKILL restarts from its data directory and resyncs to the others', async () => {
     const victim = nodes[2] as E2eNode;
     const others = nodes.slice(0, 2);

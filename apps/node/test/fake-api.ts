@@ -37,6 +37,9 @@ export class FakeApi implements NodeApi {
   async getEvidence() {
     return [];
   }
+  async getBlockArrivals() {
+    return [];
+  }
   async getBlockHash(height: number) {
     const b = this.blocks[height];
     if (!b) throw new RpcError(RPC_ERRORS.INVALID_PARAMETER, `height ${height} is above the tip (1)`);

@@ -23,7 +23,8 @@ export {
   ForkSyncError,
   type ForkSyncErrorCode,
 } from './chain/chain-errors.js';
-export { ChainManager, type ChainManagerOptions, type ReorgEvent } from './chain/chain-manager.js';
+export { ChainManager } from './chain/chain-manager.js';
+export type { ChainManagerOptions, ReorgEvent } from './chain/chain-types.js';
 export type { ChainStateView, HeaderRef, MaybePromise, UtxoEntry, UtxoSource } from './chain-state.js';
 export {
   CONSENSUS_ERROR_ACTIONS,
@@ -78,6 +79,7 @@ export {
   toPbBlock,
   toPbTransaction,
 } from './model.js';
+export type { BlockArrival } from './node/block-arrivals.js';
 export { ConsensusNode, type ConsensusNodeEvents, type ConsensusNodeOptions } from './node/consensus-node.js';
 export {
   InlineValidator,

@@ -27,7 +27,8 @@ export type {
   BlockConnectedEvent,
   BlockSource,
   ChainManagerEvents,
-} from './chain/chain-manager.js';
+  OnValid,
+} from './chain/chain-types.js';
 export {
   betterTipGroups,
   compareHashes,
@@ -118,11 +119,21 @@ export type { UnsignedInput } from './keys.js';
 export type { MempoolEntry } from './mempool.js';
 export { MempoolError, type MempoolErrorCode } from './mempool-errors.js';
 export { BLOCK_VERSION, isCoinbase, outpointKey, TX_VERSION } from './model.js';
+export { BlockArrivals, DEFAULT_BLOCK_ARRIVALS } from './node/block-arrivals.js';
 export type { ConsensusNodeStatus } from './node/consensus-node.js';
 export { Gossip, type GossipOptions } from './node/gossip.js';
 export { DEFAULT_HANDLER_LIMITS, type HandlerLimits, registerChainHandlers } from './node/handlers.js';
 export { type NodeMetrics, registerNodeMetrics } from './node/node-metrics.js';
 export { ProductionLoop, type ProductionLoopOptions } from './node/production-loop.js';
+export {
+  blockServeQuota,
+  capacityRateQuotas,
+  MAX_SERVE_BLOCKS_PER_SEC,
+  MIN_BLOCK_BYTES,
+  SERVE_FULL_BLOCKS_PER_SLOT,
+  slotRateQuotas,
+  votesQuota,
+} from './node/rate-quotas.js';
 export { type BuiltBlock, buildBlock } from './producer.js';
 export {
   attemptAt,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Registry } from 'prom-client';
+import { BlockBatcher } from './block-batcher.js';
 import { transferableCopy } from './bytes.js';
 import type { StatelessParams } from './genesis.js';
 import { initHashing } from './hashing.js';
@@ -41,6 +42,8 @@ export interface StatelessValidator {
   ): Promise<StatelessTxResult[]>;
   /** Checks each signature by tc's rule (README 2.7): one boolean per item, in order. */
   verifySignatures(items: readonly SignatureItem[]): Promise<boolean[]>;
+  /** Whether a task submitted now would be taken (absent: always). */
+  canAcceptWork?(): boolean;
   destroy(): Promise<void>;
 }
 
@@ -162,6 +165,7 @@ export class ValidationPool implements StatelessValidator {
   private readonly inline: InlineValidator;
   private destroyed = false;
   private readonly maxQueue: number;
+  private readonly blocks = new BlockBatcher((task, transfer) => this.run(task, transfer));
   /** Shared with every worker (and small batches run inline): each signature is verified once per node. */
   readonly sigCache: SignatureCache | undefined;
 
@@ -237,9 +241,11 @@ export class ValidationPool implements StatelessValidator {
       const invalid =
         result.kind === 'block'
           ? !result.ok
-          : result.kind === 'txs'
-            ? result.errors.some((e) => e !== null)
-            : result.valid.includes(0);
+          : result.kind === 'blocks'
+            ? result.results.some((r) => !r.ok)
+            : result.kind === 'txs'
+              ? result.errors.some((e) => e !== null)
+              : result.valid.includes(0);
       this.metrics?.tasks.inc({ kind: task.kind, result: invalid ? 'invalid' : 'ok' });
       return result;
     } catch (err) {
@@ -273,9 +279,15 @@ export class ValidationPool implements StatelessValidator {
     params: StatelessParams,
     options: { expectedHash?: Uint8Array } = {},
   ): Promise<StatelessBlockResult> {
-    const copy = transferableCopy(bytes);
-    const task: ValidationTask = { kind: 'block', bytes: copy, params, expectedHash: options.expectedHash };
-    const result = blockResultOf(await this.run(task, [copy.buffer as ArrayBuffer]));
+    let result: StatelessBlockResult;
+    if (options.expectedHash === undefined) {
+      // Blocks asked for in the same tick share a task (block-batcher.ts); a lone one goes alone.
+      result = await this.blocks.validate(bytes, params);
+    } else {
+      const copy = transferableCopy(bytes);
+      const task: ValidationTask = { kind: 'block', bytes: copy, params, expectedHash: options.expectedHash };
+      result = blockResultOf(await this.run(task, [copy.buffer as ArrayBuffer]));
+    }
     if (result.sigCache && this.metrics) {
       this.metrics.sigCache.inc({ result: 'hit' }, result.sigCache.hits);
       this.metrics.sigCache.inc({ result: 'miss' }, result.sigCache.misses);

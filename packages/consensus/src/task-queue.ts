@@ -8,7 +8,7 @@ type Task = Parameters<TaskQueue['push']>[0];
  */
 function isBlockTask(task: Task): boolean {
   const kind = (task as { task?: { kind?: unknown } }).task?.kind;
-  return kind === 'block' || kind === 'sigs';
+  return kind === 'block' || kind === 'blocks' || kind === 'sigs';
 }
 
 /**

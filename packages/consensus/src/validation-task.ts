@@ -25,6 +25,15 @@ export type ValidationTask =
       readonly expectedHash?: Uint8Array;
     }
   | {
+      /** Several whole blocks in one task (ValidationPool coalesces the calls of one tick). */
+      readonly kind: 'blocks';
+      /** All encoded blocks back to back. */
+      readonly bytes: Uint8Array;
+      /** n + 1 offsets into `bytes`; block i is bytes[offsets[i], offsets[i+1]). */
+      readonly offsets: Uint32Array;
+      readonly params: StatelessParams;
+    }
+  | {
       readonly kind: 'txs';
       /** All encoded transactions back to back. */
       readonly bytes: Uint8Array;
@@ -55,7 +64,7 @@ export interface WorkerTimes {
   readonly endedAtMs?: number;
 }
 
-export type ValidationTaskResult =
+export type BlockTaskResult =
   | {
       readonly kind: 'block';
       readonly ok: true;
@@ -65,7 +74,11 @@ export type ValidationTaskResult =
       readonly sigCacheHits: number;
       readonly sigCacheMisses: number;
     }
-  | { readonly kind: 'block'; readonly ok: false; readonly error: SerializedError }
+  | { readonly kind: 'block'; readonly ok: false; readonly error: SerializedError };
+
+export type ValidationTaskResult =
+  | BlockTaskResult
+  | { readonly kind: 'blocks'; readonly results: readonly BlockTaskResult[] }
   | {
       readonly kind: 'txs';
       /** 32 bytes per transaction (zeros where it failed). */
@@ -102,6 +115,16 @@ export function deserializeError(e: SerializedError): StatelessValidationError {
  * `cache` records verified transactions and lets blocks skip their signature checks.
  */
 export function runValidationTask(task: ValidationTask, cache?: SignatureCache): ValidationTaskResult {
+  if (task.kind === 'blocks') {
+    const results: BlockTaskResult[] = [];
+    for (let i = 0; i + 1 < task.offsets.length; i++) {
+      const bytes = task.bytes.subarray(task.offsets[i]!, task.offsets[i + 1]!);
+      results.push(
+        runValidationTask({ kind: 'block', bytes, params: task.params }, cache) as BlockTaskResult,
+      );
+    }
+    return { kind: 'blocks', results };
+  }
   if (task.kind === 'block') {
     try {
       if (task.bytes.length > maxEncodedBlockBytes(task.params)) {
@@ -202,7 +225,7 @@ export function packTransactions(txs: readonly Uint8Array[]): { bytes: Uint8Arra
 }
 
 /** Turns a task result into the public result types (throws the block's error). */
-export function blockResultOf(r: ValidationTaskResult): StatelessBlockResult {
+export function blockResultOf(r: ValidationTaskResult | BlockTaskResult): StatelessBlockResult {
   if (r.kind !== 'block') throw new Error('expected a block result');
   if (!r.ok) throw deserializeError(r.error);
   const txids: Uint8Array[] = [];

@@ -18,6 +18,7 @@ import {
   Mempool,
   type ReorgEvent,
   Signer,
+  type StatelessValidator,
   signTransaction,
   signVote,
   toHex,
@@ -145,6 +146,32 @@ describe('ChainManager', () => {
     expect(store.getTip()!.height).toBe(4);
   });
 
+  it('prevalidate: importBlocks takes the pool results started early, one stateless check per block', async () => {
+    const g = genesis;
+    const dir = mkdtempSync(join(tmpdir(), 'tc-chain-'));
+    dirs.push(dir);
+    const store = await openChainStore({ path: dir, networkId: g.networkId, genesisHash: genesisHash(g) });
+    stores.push(store);
+    const checked: Uint8Array[] = [];
+    const counting: StatelessValidator = {
+      validateBlock: (bytes, params, options) => {
+        checked.push(bytes);
+        return validator.validateBlock(bytes, params, options);
+      },
+      validateTransactions: (txs, params, txids) => validator.validateTransactions(txs, params, txids),
+      verifySignatures: (items) => validator.verifySignatures(items),
+      destroy: async () => {},
+    };
+    const chain = new ChainManager({ store, genesis: g, validator: counting, mempool: new Mempool() });
+    const blocks = branch(chain.tipHeader(), 10).map((b) => b.bytes);
+    chain.prevalidate(blocks.slice(0, 6));
+    expect(checked).toHaveLength(6); // started now, before any import
+    expect(await chain.importBlocks(blocks, 'p')).toEqual({ imported: 10 });
+    expect(checked).toHaveLength(10); // the 6 were not checked again
+    expect(new Set(checked).size).toBe(10);
+    expect(chain.tip().height).toBe(10);
+  });
+
   it('imports a batch in ONE storage transaction; block k+1 may spend block k outputs; same state as one by one', async () => {
     const { chain, store } = await manager();
     const writes = spyWrites(store);
@@ -208,6 +235,29 @@ describe('ChainManager', () => {
     const outcome = await chain.acceptAnnouncedBlock(tampered, 'p');
     expect(outcome.status).toBe('invalid');
     expect(outcome.status === 'invalid' && outcome.error.code).toBe('BAD_PRODUCER_SIGNATURE');
+  });
+
+  it('onValid: called once a block passed every rule and before its commit; never for an invalid or known one', async () => {
+    const { chain, store } = await manager();
+    const [first, second] = branch(chain.tipHeader(), 2);
+    const seen: { height: number; hash: string; storedTip: number }[] = [];
+    const onValid = (hash: Uint8Array, height: number) =>
+      seen.push({ height, hash: toHex(hash), storedTip: store.getTip()!.height });
+    expect((await chain.acceptAnnouncedBlock(first!.bytes, 'p', onValid)).status).toBe('connected');
+    // At the call the store still held the parent: the relay does not wait for the fsync.
+    expect(seen).toEqual([{ height: 1, hash: toHex(first!.ref.hash), storedTip: 0 }]);
+    expect((await chain.acceptAnnouncedBlock(first!.bytes, 'p', onValid)).status).toBe('duplicate');
+    // A different block at height 2 (invalid blocks' hashes are remembered as bad).
+    const tampered = branch(first!.ref, 1, 1)[0]!.bytes.slice();
+    tampered[tampered.length - 1]! ^= 0xff;
+    expect((await chain.acceptAnnouncedBlock(tampered, 'p', onValid)).status).toBe('invalid');
+    expect(seen).toHaveLength(1);
+    // A throwing callback does not cost the block its place in the chain.
+    const throwing = () => {
+      throw new Error('relay failed');
+    };
+    expect((await chain.acceptAnnouncedBlock(second!.bytes, 'p', throwing)).status).toBe('connected');
+    expect(store.getTip()!.height).toBe(2);
   });
 
   it.each([

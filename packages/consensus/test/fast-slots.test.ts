@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsensusNode } from '../src/internal.js';
-import { slotRateQuotas } from '../src/node/consensus-node.js';
+import { slotRateQuotas } from '../src/internal.js';
 import { TestCluster, waitFor } from './node-cluster.js';
 
 /**

@@ -110,30 +110,57 @@ describe('ValidationPool (real worker threads)', () => {
     // Split by the worker's own stamps.
     for (const phase of ['wait', 'run', 'return'])
       expect(text).toMatch(
-        new RegExp(`tc_consensus_pool_task_phase_seconds_count\\{kind="block",phase="${phase}"\\} [1-9]`),
+        new RegExp(`tc_consensus_pool_task_phase_seconds_count\\{kind="blocks",phase="${phase}"\\} [1-9]`),
       );
   });
 });
 
 describe('ValidationPool bounds', () => {
   it('rejects tasks beyond maxQueue with QUEUE_FULL instead of queueing without bound', async () => {
-    const pool = new ValidationPool({ threads: 1, maxQueue: 2, workerFilename: WORKER });
+    const pool = new ValidationPool({ threads: 1, maxQueue: 1, workerFilename: WORKER });
     try {
       const chain = freshChain(genesis);
       const txs = Array.from({ length: 8 }, (_, i) => ({ tx: spendGenesis(genesis, i).tx, fee: 10n }));
       const { bytes } = childBlock(genesis, chain.getTip(), txs);
       expect(pool.canAcceptWork()).toBe(true);
-      const submitted = Array.from({ length: 12 }, () => pool.validateBlock(bytes, params));
+      // 48 blocks asked for in one tick: three tasks of 16 (one runs, one waits, one is refused).
+      const submitted = Array.from({ length: 48 }, () => pool.validateBlock(bytes, params));
+      await null; // the tick's blocks are grouped into tasks on a microtask
       expect(pool.canAcceptWork()).toBe(false); // the queue is at maxQueue: a caller can hold work back
       const settled = await Promise.allSettled(submitted);
       expect(pool.canAcceptWork()).toBe(true);
       const rejected = settled.filter((s) => s.status === 'rejected');
-      expect(rejected.length).toBeGreaterThan(0);
+      expect(rejected).toHaveLength(16);
       for (const r of rejected) {
         expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ValidationPoolError);
         expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'QUEUE_FULL' });
       }
-      expect(settled.some((s) => s.status === 'fulfilled')).toBe(true);
+      expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(32);
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  it('groups the blocks asked for in one tick into tasks of at most 16, each with its own result', async () => {
+    const registry = new Registry();
+    const pool = new ValidationPool({ threads: 1, workerFilename: WORKER, registry });
+    try {
+      const chain = freshChain(genesis);
+      const good = childBlock(genesis, chain.getTip()).bytes;
+      const bad = new Uint8Array(good);
+      bad[bad.length - 1]! ^= 1; // the producer's signature
+      const blocks = Array.from({ length: 20 }, (_, i) => (i === 7 ? bad : good));
+      const settled = await Promise.allSettled(blocks.map((b) => pool.validateBlock(b, params)));
+      expect(settled.map((s) => s.status)).toEqual(blocks.map((b) => (b === bad ? 'rejected' : 'fulfilled')));
+      expect((settled[7] as PromiseRejectedResult).reason).toBeInstanceOf(StatelessValidationError);
+      const inline = await new InlineValidator().validateBlock(good, params);
+      expect(toHex((settled[0] as PromiseFulfilledResult<typeof inline>).value.hash)).toBe(
+        toHex(inline.hash),
+      );
+      // 20 blocks in one tick: two tasks (16 + 4), one of them holding the invalid block.
+      const text = await registry.metrics();
+      expect(text).toMatch(/tc_consensus_pool_tasks_total\{kind="blocks",result="invalid"\} 1/);
+      expect(text).toMatch(/tc_consensus_pool_tasks_total\{kind="blocks",result="ok"\} 1/);
     } finally {
       await pool.destroy();
     }

@@ -73,8 +73,12 @@ describe('dedup waits are bounded by dedupHoldMs (hostile finding 3)', () => {
         () => (dialToX = 'ok'),
         () => (dialToX = 'failed'),
       );
-      await waitFor(() => x.sockets.length > 0 && x.sockets[0]!.bytesRead > 0, 2_000, 'T dialled X');
-      await new Promise((r) => setTimeout(r, 20)); // X's Hello (the claim) reached T
+      // X answered T's Hello with its claim (P's key): T now holds that claim in its handshake.
+      await waitFor(
+        () => x.sockets.length > 0 && x.sockets[0]!.bytesRead > 0 && x.sockets[0]!.bytesWritten > 0,
+        2_000,
+        'X sent T its claim',
+      );
       const info = await p.dial(`127.0.0.1:${t.address()!.port}`);
       const tip = await p.request(info.id, { kind: 'getChainTip', body: {} }, { timeoutMs: 3_000 });
       expect(tip.height.toString()).toBe('0');

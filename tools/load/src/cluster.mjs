@@ -66,8 +66,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  */
 export async function startNode(node, { cli = tcNodeCli(), timeoutMs = 60_000, prefix = [] } = {}) {
   const log = openSync(join(node.datadir, 'node.log'), 'a');
-  // TC_LOAD_NODE_ARGS: extra Node.js flags for the node processes (e.g. --cpu-prof for a profile).
-  const extra = (process.env.TC_LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // TC_LOAD_NODE_ARGS: extra Node.js flags for the node processes (e.g. --cpu-prof for a profile),
+  // for every node or, with TC_LOAD_NODE_ARGS_FOR=3,17, for those node indices only (profiling
+  // every node of a loaded machine slows them all).
+  const only = (process.env.TC_LOAD_NODE_ARGS_FOR ?? '').split(',').filter(Boolean).map(Number);
+  const extra =
+    only.length === 0 || only.includes(node.index)
+      ? (process.env.TC_LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean)
+      : [];
   const argv = [...prefix, process.execPath, ...extra, cli, 'start', '--config', node.configFile];
   node.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', log, log] });
   node.exited = new Promise((resolve) =>

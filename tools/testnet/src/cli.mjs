@@ -4,8 +4,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { probeHosts } from './hosts.mjs';
+import { POOL_THREADS } from './nodes.mjs';
 import { allPassed, profileText, renderTestnetReport } from './report.mjs';
-import { churn, eclipse, partition, steady } from './scenarios.mjs';
+import { churn, eclipse, partition, steady, sync } from './scenarios.mjs';
 import { startTestnet } from './testnet.mjs';
 import { PROFILES } from './wan.mjs';
 
@@ -18,7 +19,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '60' },
     profile: { type: 'string', default: 'internet' },
-    scenarios: { type: 'string', default: 'steady,churn,partition,eclipse' },
+    scenarios: { type: 'string', default: 'steady,sync,churn,partition,eclipse' },
     seed: { type: 'string', default: '1' },
     json: { type: 'string' },
     markdown: { type: 'string' },
@@ -43,6 +44,7 @@ const tn = await startTestnet({
   profile: values.profile,
   seed: Number(values.seed),
   extraHosts: names.includes('eclipse') ? 1 : 0,
+  spares: names.includes('sync') ? 1 : 0,
   utxos: Math.ceil(rate * seconds * 2.5),
   log,
 });
@@ -56,20 +58,19 @@ const result = {
   discovery: tn.discovery,
   scenarios: [],
 };
+const SCENARIOS = {
+  steady: () => steady(tn, { rate, seconds }),
+  sync: () => sync(tn, { poolThreads: POOL_THREADS }),
+  churn: () => churn(tn, { rate: Math.round(rate / 2), seconds }),
+  partition: () => partition(tn, { seconds: Math.max(10, Math.round(seconds / 3)) }),
+  eclipse: () => eclipse(tn, { identities: 64, seconds: Math.max(15, Math.round(seconds / 3)) }),
+};
 try {
   for (const name of names) {
     log(`scenario ${name} …`);
-    const s =
-      name === 'steady'
-        ? await steady(tn, { rate, seconds })
-        : name === 'churn'
-          ? await churn(tn, { rate: Math.round(rate / 2), seconds })
-          : name === 'partition'
-            ? await partition(tn, { seconds: Math.max(10, Math.round(seconds / 3)) })
-            : name === 'eclipse'
-              ? await eclipse(tn, { identities: 64, seconds: Math.max(15, Math.round(seconds / 3)) })
-              : undefined;
-    if (!s) throw new Error(`unknown scenario ${name}`);
+    const scenario = SCENARIOS[name];
+    if (!scenario) throw new Error(`unknown scenario ${name} (${Object.keys(SCENARIOS).join(', ')})`);
+    const s = await scenario();
     result.scenarios.push(s);
     log(`  ${name}: tips ${s.tipsAgree ? 'agree' : 'DISAGREE'}, checks ${JSON.stringify(s.checks)}`);
   }

@@ -9,6 +9,8 @@ import { CONFIG_FILE_NAME, createDevnetGenesis, generateNodeKey, initDatadir } f
 
 export const P2P_PORT = 7700;
 export const RPC_PORT = 7800;
+/** Validation pool threads per node: 32 nodes share 2 cores. */
+export const POOL_THREADS = 1;
 
 /**
  * Lays out one node per host: the first `validators` are the genesis validators (each with
@@ -56,7 +58,7 @@ export function layoutNodes({ hosts, validators, slotMs, dir, seed = 1, outputsP
       ...cfg,
       p2p: { ...cfg.p2p, discovery: true },
       rpc: { ...cfg.rpc, host: host.addr, authToken: token },
-      pool: { size: 1 },
+      pool: { size: POOL_THREADS },
       log: { level: 'info', format: 'json' },
       consensus: { ...cfg.consensus, mempoolMaxTxs: 50_000 },
     };

@@ -1,34 +1,27 @@
-// What the harness measures on a running testnet: when each node first had each tip (block
+// What the harness measures on a running testnet: when each node connected each block (block
 // propagation), finality lag, the peer graph (peers per node, hops), and per-node counters.
 import { sleep } from '@tc/load/src/cluster.mjs';
 import { metricSum, metricValue } from '@tc/load/src/rpc.mjs';
 import { percentile } from '@tc/load/src/step.mjs';
 
 /**
- * Polls every node's best block hash every `everyMs` (all nodes at once per tick) until
- * stopped, and its finalized height every 10th tick. A block's time at a node is the first
- * poll that returned it as the tip. Bounded: one round in flight, `maxBlocks` blocks kept.
+ * Samples every node's finality lag (tip height − finalized height) every `everyMs` until
+ * stopped. Bounded: one round in flight, at most `maxSamples` samples kept.
  */
-export function watchTips(nodes, { everyMs = 50, maxBlocks = 5_000 } = {}) {
-  const seen = new Map(); // hash → Map(nodeIndex → ms)
-  const lags = []; // blocks between tip and finalized, per sample
+export function watchFinalityLag(nodes, { everyMs = 500, maxSamples = 100_000 } = {}) {
+  const lags = [];
   let stopped = false;
-  let tick = 0;
   const loop = (async () => {
     while (!stopped) {
       const at = Date.now();
-      const withFinality = tick++ % 10 === 0;
       await Promise.all(
         nodes.map(async (n) => {
           if (n.down) return;
           try {
-            if (withFinality) {
-              const info = await n.rpc.call('getblockchaininfo', [], 2_000);
-              lags.push(info.height - info.finalizedHeight);
-              note(seen, info.bestBlockHash, n.index, at, maxBlocks);
-            } else note(seen, await n.rpc.call('getbestblockhash', [], 2_000), n.index, at, maxBlocks);
+            const info = await n.rpc.call('getblockchaininfo', [], 2_000);
+            if (lags.length < maxSamples) lags.push(info.height - info.finalizedHeight);
           } catch {
-            // busy or down: the next poll catches up
+            // busy or down: the next round samples it
           }
         }),
       );
@@ -36,7 +29,6 @@ export function watchTips(nodes, { everyMs = 50, maxBlocks = 5_000 } = {}) {
     }
   })();
   return {
-    seen,
     lags,
     async stop() {
       stopped = true;
@@ -45,31 +37,57 @@ export function watchTips(nodes, { everyMs = 50, maxBlocks = 5_000 } = {}) {
   };
 }
 
-function note(seen, hash, index, at, maxBlocks) {
-  let m = seen.get(hash);
-  if (!m) {
-    if (seen.size >= maxBlocks) seen.delete(seen.keys().next().value);
-    m = new Map();
-    seen.set(hash, m);
-  }
-  if (!m.has(index)) m.set(index, at);
+/** Every live node's block arrivals (RPC getblockarrivals: when each block connected there). */
+export function collectArrivals(nodes) {
+  return Promise.all(
+    nodes.map((n) => (n.down ? [] : n.rpc.call('getblockarrivals', [512], 10_000).catch(() => []))),
+  );
 }
 
 /**
- * Propagation from the first node that had a block to the first `fraction` of the nodes (by
- * count), over the blocks every node was seen with; p50/p99 in ms for 50 %, 90 % and 100 %.
+ * Block propagation from the nodes' own records: for each block made in [`fromMs`, `toMs`], the
+ * delay from the first node that connected it (its producer) to the first 50 %, 90 % and 100 %
+ * of the nodes that were up around it, p50/p99 in ms. Each node stamps the time it connected
+ * the block (validated and committed) on one machine clock, so nothing here depends on polling.
+ * A node is counted for a block unless it was down (`n.outages`, [from, to] ms) from 10 s
+ * before the block to 5 s after it; blocks inside `exclusions` (a partition) are left out.
+ * `missed` counts blocks some counted node never connected (it went another way, or a reorg).
  */
-export function propagation(seen, nodeCount) {
-  const out = {};
-  for (const fraction of [0.5, 0.9, 1]) {
-    const need = Math.max(1, Math.ceil(fraction * nodeCount));
-    const delays = [];
-    for (const times of seen.values()) {
-      if (times.size < nodeCount) continue;
-      const sorted = [...times.values()].sort((a, b) => a - b);
-      delays.push(sorted[need - 1] - sorted[0]);
+export function propagation(lists, nodes, { fromMs, toMs, exclusions = [] }) {
+  const byHash = new Map(); // hash → { t: blockTimeMs, at: Map(node → connectedAtMs) }
+  lists.forEach((list, index) => {
+    for (const a of list) {
+      if (a.blockTimeMs < fromMs || a.blockTimeMs > toMs) continue;
+      let entry = byHash.get(a.hash);
+      if (!entry) {
+        entry = { t: a.blockTimeMs, at: new Map() };
+        byHash.set(a.hash, entry);
+      }
+      entry.at.set(index, a.connectedAtMs);
     }
-    out[fraction] = { blocks: delays.length, p50: percentile(delays, 50), p99: percentile(delays, 99) };
+  });
+  const overlaps = (spans, from, to) => spans.some(([a, b]) => a <= to && b >= from);
+  const delays = { 0.5: [], 0.9: [], 1: [] };
+  let missed = 0;
+  let excluded = 0;
+  for (const { t, at } of byHash.values()) {
+    if (overlaps(exclusions, t - 10_000, t + 5_000)) {
+      excluded++;
+      continue;
+    }
+    const counted = nodes.filter((n) => !n.down && !overlaps(n.outages ?? [], t - 10_000, t + 5_000));
+    const times = counted.map((n) => at.get(n.index)).filter((x) => x !== undefined);
+    if (times.length < counted.length) missed++;
+    times.sort((a, b) => a - b);
+    for (const fraction of [0.5, 0.9, 1]) {
+      const need = Math.max(1, Math.ceil(fraction * counted.length));
+      if (times.length >= need) delays[fraction].push(times[need - 1] - times[0]);
+    }
+  }
+  const out = { missed, excluded };
+  for (const fraction of [0.5, 0.9, 1]) {
+    const d = delays[fraction];
+    out[fraction] = { blocks: d.length, p50: percentile(d, 50), p99: percentile(d, 99) };
   }
   return out;
 }

@@ -6,8 +6,10 @@ import { promisify } from 'node:util';
 import { sleep } from '@tc/load/src/cluster.mjs';
 import { percentile, runStep } from '@tc/load/src/step.mjs';
 import { GENESIS_FILE_NAME, genesisHashHex, readGenesisFile } from '@tc/node';
+import { freshSync } from './fresh-sync.mjs';
 import { P2P_PORT, startTestnetNode, stopTestnetNode } from './nodes.mjs';
 import {
+  collectArrivals,
   countersBetween,
   hopCounts,
   peerGraph,
@@ -15,7 +17,7 @@ import {
   sampleCounters,
   tipsWithin,
   waitTipsWithin,
-  watchTips,
+  watchFinalityLag,
 } from './observe.mjs';
 
 const run = promisify(execFile);
@@ -24,22 +26,30 @@ const live = (tn) => tn.nodes.filter((n) => !n.down);
 /** Measures `body` (load, churn, a partition…): propagation, counters, lags, graph, end tips. */
 async function measured(tn, name, body) {
   const before = await sampleCounters(tn.nodes);
-  const watch = watchTips(tn.nodes);
+  const watch = watchFinalityLag(tn.nodes);
   const startedAt = Date.now();
+  // Periods (a partition) whose blocks cannot reach every node by design.
+  const exclusions = [];
   let detail;
   try {
-    detail = await body();
+    detail = await body({ exclusions });
   } finally {
     await watch.stop();
   }
+  const bodyEndedAt = Date.now();
   const after = await sampleCounters(tn.nodes);
   const end = await waitTipsWithin(tn.nodes, 3, 3 * tn.slotMs + 60_000);
+  const arrivals = await collectArrivals(tn.nodes);
   const graph = await peerGraph(tn.nodes);
   const validators = tn.nodes.filter((n) => n.validator).map((n) => n.index);
   return {
     name,
     seconds: (Date.now() - startedAt) / 1000,
-    propagation: propagation(watch.seen, tn.nodes.length),
+    propagation: propagation(arrivals, tn.nodes, {
+      fromMs: startedAt,
+      toMs: bodyEndedAt - 5_000,
+      exclusions,
+    }),
     finalityLag: { p50: percentile(watch.lags, 50), p99: percentile(watch.lags, 99) },
     perNode: countersBetween(before, after),
     peers: graph.map((p) => p.length),
@@ -57,6 +67,11 @@ export function steady(tn, { rate, seconds }) {
     const step = await runStep({ nodes: live(tn), wallet: tn.wallet, rate, seconds, slotMs: tn.slotMs });
     return { load: loadSummary(step), checks: { lost: step.lost === 0 } };
   });
+}
+
+/** A fresh node syncs the chain from the network (fresh-sync.mjs), measured like the others. */
+export function sync(tn, { poolThreads }) {
+  return measured(tn, 'sync', () => freshSync(tn, { poolThreads }));
 }
 
 /**
@@ -82,11 +97,16 @@ export function churn(tn, { rate, seconds }) {
     while (Date.now() < endAt - 5_000) {
       const leaving = fulls.slice((round * batch) % fulls.length).slice(0, batch);
       round++;
+      const downAt = Date.now();
       for (const n of leaving) n.down = true;
       await Promise.all(leaving.map((n) => stopTestnetNode(n)));
       await sleep(5_000 + Math.random() * 5_000);
       await Promise.all(leaving.map((n) => startTestnetNode(n)));
-      for (const n of leaving) n.down = false;
+      for (const n of leaving) {
+        n.down = false;
+        // Back, but catching up: its first seconds measure sync, not propagation.
+        n.outages = [...(n.outages ?? []), [downAt, Date.now() + 5_000]];
+      }
       cycles += leaving.length;
     }
     const step = await load;
@@ -107,10 +127,11 @@ export function churn(tn, { rate, seconds }) {
  * no block that was final before or during the split was reverted on any node.
  */
 export function partition(tn, { seconds }) {
-  return measured(tn, 'partition', async () => {
+  return measured(tn, 'partition', async ({ exclusions }) => {
     const a = tn.nodes.filter((n) => n.index % 2 === 0);
     const b = tn.nodes.filter((n) => n.index % 2 === 1);
     const finals = await finalsOf(tn.nodes);
+    const cutAt = Date.now();
     tn.wan.cut(
       a.map((n) => n.host),
       b.map((n) => n.host),
@@ -122,6 +143,7 @@ export function partition(tn, { seconds }) {
       b.map((n) => n.host),
     );
     const healed = await waitTipsWithin(tn.nodes, 3, 120_000);
+    exclusions.push([cutAt, Date.now()]);
     let reverted = 0;
     for (const f of finals) {
       const there = await Promise.all(

@@ -12,8 +12,10 @@ import { PROFILES, startWan } from './wan.mjs';
 /**
  * Starts `count` nodes (`validators` of them validators) on their own hosts with `profile`
  * WAN links, waits until every node has `minPeers` peers (discovery; bounded by
- * `discoveryTimeoutMs`) and funds a load wallet of `utxos` outputs. `stop()` stops every process
- * and removes the hosts and the files.
+ * `discoveryTimeoutMs`) and funds a load wallet of `utxos` outputs. `spares` more full nodes are
+ * laid out and linked but not started (`tn.spares`: a fresh node for the sync scenario);
+ * `extraHosts` are hosts without a node or WAN links (the eclipse attacker). `stop()` stops
+ * every process and removes the hosts and the files.
  */
 export async function startTestnet({
   count,
@@ -23,6 +25,7 @@ export async function startTestnet({
   seed = 1,
   tag = 'a',
   extraHosts = 0,
+  spares = 0,
   minPeers = 6,
   discoveryTimeoutMs = 180_000,
   utxos = 2_000,
@@ -33,12 +36,13 @@ export async function startTestnet({
     throw new RangeError(`unknown WAN profile ${profile} (${Object.keys(PROFILES).join(', ')})`);
   const dir = mkdtempSync(join(tmpdir(), 'tc-testnet-'));
   chmodSync(dir, 0o755); // the WAN proxies run unprivileged and read their link files here
-  const net = createHosts({ tag, count: count + extraHosts });
-  const hosts = net.hosts.slice(0, count);
+  const net = createHosts({ tag, count: count + spares + extraHosts });
+  const hosts = net.hosts.slice(0, count + spares);
   let wan;
   const nodes = [];
+  const laid = [];
   const stop = async () => {
-    await Promise.all(nodes.map((n) => stopTestnetNode(n, { hard: false }).catch(() => undefined)));
+    await Promise.all(laid.map((n) => stopTestnetNode(n, { hard: false }).catch(() => undefined)));
     await wan?.stop().catch(() => undefined);
     net.destroy();
     rmSync(dir, { recursive: true, force: true });
@@ -46,7 +50,8 @@ export async function startTestnet({
   try {
     log(`hosts: ${count} namespaces on ${net.bridge} (10.x.y.2/16), WAN profile ${profile}`);
     wan = await startWan({ hosts, p2pPort: P2P_PORT, profile: wanProfile, seed, dir });
-    nodes.push(...layoutNodes({ hosts, validators, slotMs, dir, seed }));
+    laid.push(...layoutNodes({ hosts, validators, slotMs, dir, seed }));
+    nodes.push(...laid.slice(0, count));
     const startedAt = Date.now();
     // Seeds first, so that every node finds someone to ask for addresses.
     for (let at = 0; at < nodes.length; at += 8) {
@@ -71,8 +76,9 @@ export async function startTestnet({
     );
     return {
       nodes,
+      spares: laid.slice(count),
       hosts: net.hosts,
-      extra: net.hosts.slice(count),
+      extra: net.hosts.slice(count + spares),
       wan,
       wallet,
       dir,

@@ -2,6 +2,7 @@ import type {
   AddNodeCommand,
   BalanceInfo,
   BanEntry,
+  BlockArrivalView,
   BlockchainInfo,
   BlockRef,
   BlockView,
@@ -43,6 +44,10 @@ export class ChainApi implements Omit<NodeApi, 'stop'> {
 
   getEvidence(limit?: number): Promise<readonly EvidenceView[]> {
     return this.chain.getEvidence(limit);
+  }
+
+  getBlockArrivals(limit?: number): Promise<readonly BlockArrivalView[]> {
+    return this.chain.getBlockArrivals(limit);
   }
 
   getBlockHash(height: number): Promise<string> {

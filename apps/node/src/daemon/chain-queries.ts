@@ -11,6 +11,7 @@ import {
 } from '@tc/consensus';
 import type {
   BalanceInfo,
+  BlockArrivalView,
   BlockchainInfo,
   BlockRef,
   BlockView,
@@ -73,6 +74,10 @@ export class ChainQueries {
 
   async getEvidence(limit = 100): Promise<readonly EvidenceView[]> {
     return this.node.finality.evidence.list(limit);
+  }
+
+  async getBlockArrivals(limit?: number): Promise<readonly BlockArrivalView[]> {
+    return this.node.arrivals(limit);
   }
 
   async getBlockHash(height: number): Promise<string> {

@@ -201,6 +201,7 @@ function withStop(c: Omit<NodeApi, 'stop'>, stop: () => Promise<void>): NodeApi 
   return {
     getBlockchainInfo: () => c.getBlockchainInfo(),
     getEvidence: (limit) => c.getEvidence(limit),
+    getBlockArrivals: (limit) => c.getBlockArrivals(limit),
     getBlockHash: (height) => c.getBlockHash(height),
     getBlock: (ref, verbosity) => c.getBlock(ref, verbosity),
     getTransaction: (txid) => c.getTransaction(txid),

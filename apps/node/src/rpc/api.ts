@@ -124,6 +124,18 @@ export interface UnspentOutput {
   readonly height: number;
 }
 
+/** When a block connected at this node (validated and committed), and how it came. */
+export interface BlockArrivalView {
+  readonly hash: string;
+  readonly height: number;
+  /** The block's own timestamp (its slot). */
+  readonly blockTimeMs: number;
+  readonly connectedAtMs: number;
+  readonly source: 'local' | 'peer' | 'sync' | 'reorg';
+  /** The peer it came from (absent for our own blocks). */
+  readonly fromPeer?: string;
+}
+
 export interface BanEntry {
   /** Banned IP address or peer id. */
   readonly target: string;
@@ -149,6 +161,8 @@ export interface NodeApi {
   getBlockchainInfo(): Promise<BlockchainInfo>;
   /** Stored equivocation evidence, at most `limit` (default 100). */
   getEvidence(limit?: number): Promise<readonly EvidenceView[]>;
+  /** The last `limit` (default all kept, 512) blocks that connected here, oldest first. */
+  getBlockArrivals(limit?: number): Promise<readonly BlockArrivalView[]>;
   /** Hash at a height of the best chain; RpcError INVALID_PARAMETER (-8) above the tip. */
   getBlockHash(height: number): Promise<string>;
   /** Verbosity 0: raw block hex; 1: BlockView with txids; 2: with transactions. NOT_FOUND (-5). */

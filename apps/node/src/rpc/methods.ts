@@ -69,6 +69,21 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = {
     summary: 'equivocation evidence this node verified and stored (validator, kind, height)',
     call: (api, [limit]) => api.getEvidence(limit as number | undefined),
   },
+  getblockarrivals: {
+    params: [
+      {
+        name: 'limit',
+        schema: z
+          .number({ error: 'an integer in 1..512' })
+          .int({ error: 'an integer in 1..512' })
+          .min(1, { error: 'an integer in 1..512' })
+          .max(512, { error: 'an integer in 1..512' }),
+        optional: true,
+      },
+    ],
+    summary: 'when the last blocks connected here (validated and committed), their own time and source',
+    call: (api, [limit]) => api.getBlockArrivals(limit as number | undefined),
+  },
   getblockcount: {
     params: none,
     summary: 'height of the best block',

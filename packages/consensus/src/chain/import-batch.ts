@@ -16,80 +16,84 @@ export interface ConnectedBlock {
 export interface ImportBatchContext {
   readonly store: ChainStore;
   readonly view: StorageChainView;
-  /** Blocks sent to the pool at once. */
-  readonly statelessBatch: number;
+  /** Blocks in the pool at once, ahead of the stateful checks. */
+  readonly window: number;
   /** The canonical tip (the parent of the first block). */
   readonly tip: HeaderRef;
   readonly genesis: GenesisConfig;
   /** Clock for the timestamp rules. */
   readonly now: () => number;
   validateStateless(bytes: Uint8Array): Promise<StatelessBlockResult>;
-  /** Writes consecutive valid blocks in one storage transaction and announces them. */
-  commit(blocks: readonly ConnectedBlock[]): void;
+  /**
+   * Writes consecutive valid blocks in one storage transaction and announces them. Off the
+   * event loop: the fsync would otherwise stall every socket (downloads, peers) while it runs.
+   */
+  commit(blocks: readonly ConnectedBlock[]): Promise<void>;
 }
 
 /**
  * Validates consecutive blocks on top of the tip and commits the valid ones in batches:
- * stateless rules in the pool (slices of `statelessBatch`; the next slice is sent while the
- * current one is checked, so at most two slices are in flight), stateful rules in order against an
- * overlay of the tip's UTXO set (block k+1 sees block k's changes before either is written),
- * then one `commit` per at most `store.limits.maxBatchBlocks` blocks. On the first invalid
- * block, the valid blocks before it are committed and its error is thrown. Returns how many
- * blocks were committed.
+ * stateless rules in the pool, `window` blocks ahead of the stateful checks (a sliding window:
+ * the pool keeps working while this thread checks blocks in order and while a commit's fsync
+ * runs; two slices of 8 had left the worker idle two thirds of a sync), stateful rules in
+ * order against an overlay of the tip's UTXO set (block k+1 sees block k's changes before
+ * either is written), then one `commit` per at most `store.limits.maxBatchBlocks` blocks. On
+ * the first invalid block, the valid blocks before it are committed and its error is thrown.
+ * Returns how many blocks were committed.
  */
 export async function importBatch(ctx: ImportBatchContext, blocks: readonly Uint8Array[]): Promise<number> {
   let imported = 0;
   let valid: ConnectedBlock[] = [];
   let overlay = new ForkUtxoOverlay(ctx.store);
-  const flush = () => {
+  const flush = async () => {
     if (valid.length === 0) return;
     const batch = valid;
     valid = [];
+    await ctx.commit(batch);
     overlay = new ForkUtxoOverlay(ctx.store); // storage now holds what the overlay added
-    ctx.commit(batch);
     imported += batch.length;
   };
   const maxPerCommit = Math.max(1, ctx.store.limits.maxBatchBlocks);
-  const size = ctx.statelessBatch;
-  const submit = (from: number) => {
-    const pending = blocks.slice(from, from + size).map((bytes) => ctx.validateStateless(bytes));
-    for (const p of pending) p.catch(() => undefined); // awaited below, in order
-    return pending;
+  const window = Math.max(1, ctx.window);
+  const pending: (Promise<StatelessBlockResult> | undefined)[] = [];
+  let submitted = 0;
+  const topUp = (upTo: number) => {
+    for (const end = Math.min(blocks.length, upTo); submitted < end; submitted++) {
+      const p = ctx.validateStateless(blocks[submitted]!);
+      p.catch(() => undefined); // awaited below, in order
+      pending[submitted] = p;
+    }
   };
   let parent = ctx.tip;
-  let next = submit(0);
+  topUp(window);
   try {
-    for (let i = 0; i < blocks.length; i += size) {
-      const slice = blocks.slice(i, i + size);
-      // The pool works on the next slice while this one is checked statefully (≤ 2 slices in flight).
-      const pending = next;
-      next = i + size < blocks.length ? submit(i + size) : [];
-      for (let j = 0; j < slice.length; j++) {
-        const stateless = await pending[j]!;
-        const block = decodeBlockData(slice[j]!);
-        if (!bytesEqual(block.header.prevHash, parent.hash)) {
-          flush(); // the tip is now `parent`, so this throws PARENT_NOT_TIP / UNKNOWN_PARENT
-          parent = await resolveParent(ctx.view, block.header);
-        }
-        const plan = await validateBlockStateful({
-          block,
-          stateless,
-          parent,
-          utxos: overlay,
-          genesis: ctx.genesis,
-          nowMs: ctx.now(),
-          blockBytes: slice[j]!,
-        });
-        overlay.apply(plan);
-        valid.push({ block, plan });
-        parent = { height: plan.height, hash: plan.hash, timestampMs: plan.timestampMs };
-        if (valid.length >= maxPerCommit) flush();
+    for (let i = 0; i < blocks.length; i++) {
+      const stateless = await pending[i]!;
+      pending[i] = undefined;
+      topUp(i + 1 + window);
+      const block = decodeBlockData(blocks[i]!);
+      if (!bytesEqual(block.header.prevHash, parent.hash)) {
+        await flush(); // the tip is now `parent`, so this throws PARENT_NOT_TIP / UNKNOWN_PARENT
+        parent = await resolveParent(ctx.view, block.header);
       }
+      const plan = await validateBlockStateful({
+        block,
+        stateless,
+        parent,
+        utxos: overlay,
+        genesis: ctx.genesis,
+        nowMs: ctx.now(),
+        blockBytes: blocks[i]!,
+      });
+      overlay.apply(plan);
+      valid.push({ block, plan });
+      parent = { height: plan.height, hash: plan.hash, timestampMs: plan.timestampMs };
+      if (valid.length >= maxPerCommit) await flush();
     }
   } catch (error) {
-    flush(); // blocks before the invalid one stay imported
+    await flush(); // blocks before the invalid one stay imported
     throw error;
   }
-  flush();
+  await flush();
   return imported;
 }

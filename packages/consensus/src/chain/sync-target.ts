@@ -14,4 +14,10 @@ export interface SyncTarget {
    * errors are not the sender's fault: `ChainError` (`QUEUE_FULL`, `STOPPED`) or a storage error.
    */
   importBlocks(blocks: readonly Uint8Array[], fromPeer: string): Promise<{ imported: number }>;
+  /**
+   * Optional: starts the stateless checks of blocks that `importBlocks` will get soon (the same
+   * Uint8Array objects), so validation overlaps the running import. Never throws; the caller
+   * bounds how many blocks it passes ahead of the import.
+   */
+  prevalidate?(blocks: readonly Uint8Array[]): void;
 }

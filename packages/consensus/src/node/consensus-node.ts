@@ -1,42 +1,32 @@
 import { EventEmitter } from 'node:events';
-import {
-  type InboundMessage,
-  type Logger,
-  PeerConnectionRegistry,
-  type PenaltyDecision,
-  silentLogger,
-} from '@tc/registry';
+import { type Logger, type PeerConnectionRegistry, type PenaltyDecision, silentLogger } from '@tc/registry';
 import { type ChainStore, openChainStore } from '@tc/storage';
-import { type tc, u64ToBigInt } from '@tc/wire';
+import type { tc } from '@tc/wire';
 import { toHex } from '../bytes.js';
-import { FORK_SYNC_ERROR_ACTIONS } from '../chain/chain-errors.js';
 import { ChainManager } from '../chain/chain-manager.js';
 import { type ExtendSync, type ForkCheckResult, ForkWatcher } from '../chain/fork-watcher.js';
-import { CONSENSUS_ERROR_ACTIONS } from '../errors.js';
-import { FINALITY_ERROR_ACTIONS } from '../finality/finality-errors.js';
-import { registerFinalityMetrics } from '../finality/finality-metrics.js';
-import { FinalityService } from '../finality/finality-service.js';
+import type { FinalityService } from '../finality/finality-service.js';
 import { type GenesisConfig, genesisHash } from '../genesis.js';
 import { Mempool, type MempoolAddResult } from '../mempool.js';
-import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
 import { type StatelessValidator, ValidationPool } from '../pool.js';
 import { defaultPoolThreads } from '../pool-defaults.js';
 import { maxPlausibleHeight } from '../schedule.js';
-import { RangeSync } from '../sync/range-sync.js';
+import type { RangeSync } from '../sync/range-sync.js';
 import type { SyncProgress } from '../sync/sync-types.js';
 import { AcceptedTxs } from './accepted-txs.js';
+import type { BlockArrival } from './block-arrivals.js';
+import { ChainActivity } from './chain-activity.js';
 import { Gossip } from './gossip.js';
 import { DEFAULT_HANDLER_LIMITS, registerChainHandlers } from './handlers.js';
+import { routePeerEvents } from './node-events.js';
 import { type NodeMetrics, registerNodeMetrics } from './node-metrics.js';
 import type { ConsensusNodeEvents, ConsensusNodeOptions, ConsensusNodeStatus } from './node-types.js';
 
 export type { ConsensusNodeEvents, ConsensusNodeOptions, ConsensusNodeStatus } from './node-types.js';
 
+import { createFinality, createNodeRegistry, createRangeSync } from './node-parts.js';
 import { rangeSyncExtender, withTimeout } from './node-util.js';
 import { ProductionLoop } from './production-loop.js';
-import { capacityRateQuotas } from './rate-quotas.js';
-
-export { capacityRateQuotas, slotRateQuotas } from './rate-quotas.js';
 
 /**
  * One tc node's consensus half: registry + storage + pool + mempool + chain manager + producer
@@ -59,6 +49,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   readonly finality: FinalityService;
   /** The default extension sync (undefined when `sync` replaced it). */
   readonly rangeSync: RangeSync | undefined;
+  /** Recent arrivals (RPC `getblockarrivals`), reorgs, the last synced block. */
+  private readonly activity: ChainActivity;
   private readonly ownsStore: boolean;
   private readonly ownsValidator: boolean;
   private readonly log: Logger;
@@ -66,11 +58,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   private readonly closeTimeoutMs: number;
   private forkTimer: NodeJS.Timeout | undefined;
   private state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
-  private reorgs = 0;
-  private lastReorg: ConsensusNodeStatus['lastReorg'];
   private stopping: Promise<void> | undefined;
   private syncProgress: SyncProgress | undefined;
-  private lastSyncBlockAtMs = Number.NEGATIVE_INFINITY;
   private readonly now: () => number;
   private readonly metrics: NodeMetrics | undefined;
 
@@ -115,6 +104,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.now = options.now ?? Date.now;
     this.forkCheckIntervalMs = options.forkCheckIntervalMs ?? Math.max(1_000, 5 * genesis.slotMs);
     this.ownsValidator = ownPool !== undefined;
+    this.activity = new ChainActivity({ metrics: () => this.metrics, log: this.log, now: this.now });
     this.validator = options.validator ?? ownPool!;
     this.mempool = new Mempool({
       ...options.mempool,
@@ -128,50 +118,16 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       ...(options.maxReorgDepth !== undefined ? { maxReorgDepth: options.maxReorgDepth } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
-    const extra = options.registryOptions ?? {};
-    this.registry = new PeerConnectionRegistry({
-      ...extra,
-      identity: options.identity,
-      networkId: genesis.networkId,
-      genesisHash: genesisHash(genesis),
-      getLocalTip: () => this.chain.tip(),
-      // Inbound quotas sized from the chain's capacity (block and transaction kinds), so honest
-      // relay at full blocks never meets one. The caller's rateQuotas still win.
-      rateQuotas: { ...capacityRateQuotas(genesis), ...extra.rateQuotas },
-      errorActions: {
-        ...CONSENSUS_ERROR_ACTIONS,
-        ...MEMPOOL_ERROR_ACTIONS,
-        ...FORK_SYNC_ERROR_ACTIONS,
-        ...FINALITY_ERROR_ACTIONS,
-        ...extra.errorActions,
-      },
-      banStore: extra.banStore ?? store,
-      addressBookStore: extra.addressBookStore ?? store,
-      ...(options.listen !== undefined ? { listen: options.listen } : {}),
-      ...(options.persistentPeers ? { persistentPeers: options.persistentPeers } : {}),
-      ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
-      logger: this.log,
-    });
+    this.registry = createNodeRegistry(options, store, this.chain, this.log);
     const onPeerFault = (peerId: string, code: string) => this.reportPeer(peerId, code);
-    this.finality = new FinalityService({
-      genesis,
+    this.finality = createFinality(options, {
       store,
       chain: this.chain,
       registry: this.registry,
       validator: this.validator,
-      ...(options.validatorKey ? { validatorKey: options.validatorKey } : {}),
-      maxPlausibleHeight: () => maxPlausibleHeight(genesis, this.now()),
+      now: this.now,
       onPeerFault,
-      logger: this.log,
-      ...(options.finality?.voteWindowMs ? { voteWindowMs: options.finality.voteWindowMs } : {}),
-      ...(options.finality?.equivocate ? { equivocate: true } : {}),
-      ...(options.metricsRegistry
-        ? {
-            metrics: registerFinalityMetrics(options.metricsRegistry, {
-              tipHeight: () => this.chain.tip().height,
-            }),
-          }
-        : {}),
+      log: this.log,
     });
     this.finality.on('finalized', (e) => this.emit('finalized', e));
     // Certificates the ranges carry, whether range sync or a fork switch fetched them.
@@ -179,13 +135,11 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       void this.finality.onCertificates(peerId, certs);
     this.rangeSync = options.sync
       ? undefined
-      : new RangeSync({
-          ...options.rangeSync,
-          onCertificates,
+      : createRangeSync(options, {
           registry: this.registry,
-          target: this.chain,
-          logger: this.log,
-          ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
+          chain: this.chain,
+          onCertificates,
+          log: this.log,
         });
     const rangeSync = this.rangeSync;
     const extend: ExtendSync | undefined = options.sync
@@ -234,8 +188,9 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
             key: options.validatorKey,
             shouldProduce: () => !this.syncConfirmed(),
             ...(options.now ? { now: options.now } : {}),
+            onValid: (built) =>
+              this.gossip.announceProduced(built.bytes, built.hash, built.block.header.height),
             onProduced: (built) => {
-              this.gossip.announceProduced(built.bytes, built.hash, built.block.header.height);
               this.metrics?.produced.inc();
               this.emit('produced', { height: built.block.header.height, hash: built.hash });
             },
@@ -253,54 +208,32 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       : undefined;
     this.forks.on('check', (r) => this.metrics?.forkChecks.inc({ action: r.action }));
     this.chain.on('block:connected', (e) => {
-      this.metrics?.blocksConnected.inc({ source: e.source });
-      if (e.source === 'sync') this.lastSyncBlockAtMs = this.now();
+      this.activity.connected(e);
       this.gossip.confirmed(e.plan.txs);
       this.producer?.reschedule();
       this.finality.onChainChanged();
       this.emit('block', e);
     });
     this.chain.on('reorg', (e) => {
-      this.reorgs++;
-      this.metrics?.reorgs.inc();
-      this.metrics?.reorgDepth.observe(e.depth);
-      this.lastReorg = { forkHeight: e.forkHeight, depth: e.depth, atMs: Date.now() };
-      this.log.info({ forkHeight: e.forkHeight, depth: e.depth, newTip: e.newTip.height }, 'reorg');
+      this.activity.reorged(e);
       this.emit('reorg', e);
     });
-    this.forks.on('sync:start', (e) => this.emit('sync:start', e));
-    this.forks.on('sync:done', (e) => {
-      if (e.error) this.log.warn({ height: e.height, target: e.target, err: e.error.message }, 'sync failed');
-      this.emit('sync:done', e);
+    routePeerEvents({
+      registry: this.registry,
+      forks: this.forks,
+      gossip: this.gossip,
+      finality: this.finality,
+      chain: this.chain,
+      log: this.log,
+      onSyncStart: (e) => this.emit('sync:start', e),
+      onSyncDone: (e) => this.emit('sync:done', e),
+      requestForkCheck: () => this.requestForkCheck(),
     });
-    this.forks.on('fork:error', (e) =>
-      this.log.debug({ peer: e.peerId.slice(0, 12), err: e.error.message }, 'fork candidate given up'),
-    );
-    this.forks.on('fork:waiting', (e) =>
-      this.log.debug(
-        { height: e.height, support: e.support, required: e.required },
-        'better tip lacks support',
-      ),
-    );
-    this.registry.on('message', (msg: InboundMessage) => {
-      if (msg.kind === 'votes' || msg.kind === 'evidence') {
-        this.finality.onMessage(msg.peerId, msg.kind, msg.body);
-        return;
-      }
-      this.gossip.onMessage(msg);
-      if (msg.kind === 'chainTip' && u64ToBigInt(msg.body.height) > BigInt(this.chain.tip().height)) {
-        this.requestForkCheck();
-      }
-    });
-    this.registry.on('peer:connect', (info) => {
-      this.gossip.relay.peerConnected(info.id);
-      this.finality.onPeerConnected(info.id);
-      this.requestForkCheck();
-    });
-    this.registry.on('peer:disconnect', (e) => {
-      this.gossip.relay.peerDisconnected(e.peerId);
-      this.gossip.blocks.peerDisconnected(e.peerId);
-    });
+  }
+
+  /** The last `limit` blocks that connected here (all kept by default), oldest first. */
+  arrivals(limit?: number): BlockArrival[] {
+    return this.activity.arrivals.list(limit);
   }
 
   /** Listens, dials persistent peers, starts production and the periodic fork check. */
@@ -344,7 +277,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   private syncConfirmed(): boolean {
     if (!this.forks.syncing.active) return false;
     const window = 3 * Math.max(this.genesis.slotMs, this.genesis.leaderTimeoutMs);
-    return this.now() - this.lastSyncBlockAtMs <= window;
+    return this.now() - this.activity.lastSyncBlockAtMs <= window;
   }
 
   /** Runs a fork/tip check now (or right after the running one). */
@@ -396,8 +329,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       peers: this.registry.peers().length,
       producing: this.producer?.active ?? false,
       blocksProduced: this.producer?.produced ?? 0,
-      reorgs: this.reorgs,
-      lastReorg: this.lastReorg,
+      reorgs: this.activity.reorgs,
+      lastReorg: this.activity.lastReorg,
       listen: this.registry.address(),
       finalized: { height: this.finality.finalized.height, hash: toHex(this.finality.finalized.hash) },
       evidence: this.finality.evidence.count,

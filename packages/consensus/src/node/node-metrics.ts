@@ -9,6 +9,7 @@ export interface NodeMetrics {
   forkChecks: Counter<'action'>;
   produced: Counter;
   gossipTxs: Counter<'result'>;
+  arrivalDelay: Histogram;
 }
 
 /** Registers the node metrics; a second node on the same registry reuses them (gauges follow the first). */
@@ -100,6 +101,16 @@ export function registerNodeMetrics(
           name: 'tc_consensus_gossip_txs_total',
           help: 'Gossiped transactions by result (admitted, rejected, seen, dropped)',
           labelNames: ['result'],
+          registers,
+        }),
+    ),
+    arrivalDelay: once(
+      'tc_consensus_block_arrival_delay_seconds',
+      () =>
+        new Histogram({
+          name: 'tc_consensus_block_arrival_delay_seconds',
+          help: "From a block's timestamp to its connecting here (produced, gossiped or reorged in; not sync)",
+          buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
           registers,
         }),
     ),

@@ -7,7 +7,8 @@ import type {
 } from '@tc/registry';
 import type { ChainStore } from '@tc/storage';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { BlockConnectedEvent, ChainManager, ReorgEvent } from '../chain/chain-manager.js';
+import type { ChainManager } from '../chain/chain-manager.js';
+import type { BlockConnectedEvent, ReorgEvent } from '../chain/chain-types.js';
 import type { ExtendSync } from '../chain/fork-watcher.js';
 import type { FinalizedEvent } from '../finality/finality-service.js';
 import type { GenesisConfig } from '../genesis.js';

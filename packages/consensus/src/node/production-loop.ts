@@ -1,5 +1,6 @@
 import { bytesEqual } from '../bytes.js';
-import type { AcceptOutcome, ChainManager } from '../chain/chain-manager.js';
+import type { ChainManager } from '../chain/chain-manager.js';
+import type { AcceptOutcome } from '../chain/chain-types.js';
 import type { GenesisConfig } from '../genesis.js';
 import type { KeyPair } from '../keys.js';
 import { Signer } from '../keys.js';
@@ -15,8 +16,10 @@ export interface ProductionLoopOptions {
   now?: () => number;
   /** Checked at each turn; false skips it (e.g. while syncing far behind). Default: always. */
   shouldProduce?: () => boolean;
-  /** A block we produced was connected: announce it. */
+  /** A block we produced was connected. */
   onProduced: (built: BuiltBlock, outcome: AcceptOutcome) => void;
+  /** A block we produced passed every rule, before its commit: announce it now. */
+  onValid?: (built: BuiltBlock) => void;
 }
 
 /**
@@ -108,7 +111,12 @@ export class ProductionLoop {
         nowMs: now,
         genesis: this.o.genesis,
       });
-      const outcome = await this.o.chain.acceptAnnouncedBlock(built.bytes);
+      const onValid = this.o.onValid;
+      const outcome = await this.o.chain.acceptAnnouncedBlock(
+        built.bytes,
+        undefined,
+        onValid && (() => onValid(built)),
+      );
       if (outcome.status === 'connected') {
         this.produced++;
         this.failed = undefined;

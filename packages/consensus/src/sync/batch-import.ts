@@ -12,20 +12,35 @@ export type ImportResult =
   /** The target failed for a reason that is not the block's (storage, a bug). */
   | { readonly kind: 'fatal'; readonly height: number; readonly message: string; readonly error: unknown };
 
+/** Most blocks handed to the target in one import (one storage commit when they are valid). */
+export const MAX_IMPORT_RUN_BLOCKS = 256;
+
+/** Downloaded blocks whose stateless checks may start before their import (SyncTarget.prevalidate). */
+export const PREVALIDATE_AHEAD_BLOCKS = 768;
+
 /**
- * Hands a downloaded batch to the target, in order. Blocks at or below the tip (imported
- * meanwhile, e.g. from gossip) are skipped. Never throws.
+ * Hands a run of consecutive downloaded batches to the target in one import, in order, so that
+ * storage commits once per run instead of once per batch (the commit's fsync was a quarter of
+ * a syncing node's main thread). Blocks at or below the tip (imported meanwhile, e.g. from
+ * gossip) are skipped. The blocks are attributed to the run's first peer in the chain's events;
+ * a failure names its height, so the caller blames the batch that held it. Never throws.
  */
-export async function importBatch(target: SyncTarget, b: Batch, peer: string): Promise<ImportResult> {
+export async function importRun(target: SyncTarget, run: readonly Batch[]): Promise<ImportResult> {
   const before = target.tip().height;
-  if (b.start > before + 1) return { kind: 'restart', height: before };
-  const blocks = b.start <= before ? b.blocks!.slice(before + 1 - b.start) : b.blocks!;
+  const first = run[0]!;
+  if (first.start > before + 1) return { kind: 'restart', height: before };
+  const blocks: Uint8Array[] = [];
+  for (const b of run) {
+    const held = b.blocks!;
+    blocks.push(...(b.start <= before ? held.slice(Math.min(held.length, before + 1 - b.start)) : held));
+  }
+  const last = run[run.length - 1]!;
   try {
-    if (blocks.length > 0) await target.importBlocks(blocks, peer);
+    if (blocks.length > 0) await target.importBlocks(blocks, first.peer!);
     return { kind: 'ok', height: target.tip().height };
   } catch (error) {
     const height = target.tip().height;
-    const message = `${b.start}..${b.end}: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `${first.start}..${last.end}: ${error instanceof Error ? error.message : String(error)}`;
     const code = consensusCode(error);
     return code === undefined
       ? { kind: 'fatal', height, message, error }

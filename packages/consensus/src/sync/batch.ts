@@ -3,7 +3,8 @@
  *
  *   AwaitingDownload → Downloading → AwaitingProcessing → Processing → Done
  *          ↑_______________|  (download failed)  |_____________|  (import failed: the rest of
- *                                                                  the range, from the new tip)
+ *                                                      ↑_______|   the range, from the new tip)
+ *                                                  (an earlier batch of its import run failed)
  *   any state → Failed (attempts exhausted, or the sync stopped)
  *
  * `failedPeers` holds every peer that failed this range: it is never asked for it again.
@@ -35,6 +36,8 @@ export class Batch {
   stalled = false;
   /** The stall fell in a window where our own event loop lagged: the peer is not blamed. */
   stallExcused = false;
+  /** Its blocks were handed to SyncTarget.prevalidate (once per download). */
+  prevalidated = false;
 
   constructor(
     readonly id: number,
@@ -87,6 +90,12 @@ export class Batch {
     this.state = 'Processing';
   }
 
+  /** Its run's import stopped before it (at an earlier batch): it waits to be imported again. */
+  requeue(): void {
+    this.expect('Processing');
+    this.state = 'AwaitingProcessing';
+  }
+
   processed(): void {
     this.expect('Processing');
     this.state = 'Done';
@@ -111,6 +120,7 @@ export class Batch {
   }
 
   private reset(): void {
+    this.prevalidated = false;
     this.state = 'AwaitingDownload';
     this.peer = undefined;
     this.blocks = undefined;

@@ -55,7 +55,7 @@ const registryQuota = DEFAULT_RATE_QUOTAS['getBlockRange'];
 
 export const DEFAULT_RANGE_SYNC_LIMITS: ResolvedRangeSyncLimits = Object.freeze({
   batchSize: 64,
-  maxBatchesAhead: 8,
+  maxBatchesAhead: 16,
   maxBufferedBytes: 64 * 1024 * 1024,
   requestTimeoutMs: 10_000,
   stallTimeoutMs: 30_000,

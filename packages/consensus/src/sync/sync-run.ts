@@ -1,5 +1,5 @@
 import { Batch } from './batch.js';
-import { importBatch } from './batch-import.js';
+import { importRun, MAX_IMPORT_RUN_BLOCKS, PREVALIDATE_AHEAD_BLOCKS } from './batch-import.js';
 import { DownloadError, type DownloadFailure, downloadRange } from './download.js';
 import { SyncError, type SyncErrorCode, type SyncOutcome } from './errors.js';
 import { reactionTo, reportPeer } from './failure-policy.js';
@@ -117,10 +117,10 @@ export class SyncRun {
         return;
       }
     }
-    const head = this.batches[0];
-    if (head?.state === 'AwaitingProcessing' && this.processing === undefined) {
-      this.processing = this.process(head);
+    if (this.batches[0]?.state === 'AwaitingProcessing' && this.processing === undefined) {
+      this.processing = this.process(this.readyRun());
     }
+    this.prevalidateAhead();
     if (this.batches.length === 0 && this.nextStart > this.targetHeight) {
       this.finish();
       return;
@@ -202,41 +202,82 @@ export class SyncRun {
 
   // ------------------------------------------------------------------ import
 
-  private async process(b: Batch): Promise<void> {
-    b.startProcessing();
-    const peer = b.peer!;
+  /**
+   * Hands the target the downloaded batches next in line (in order, at most
+   * PREVALIDATE_AHEAD_BLOCKS blocks beyond the batch being imported) for their stateless
+   * checks, so the pool validates the next run while the current one is checked and committed.
+   */
+  private prevalidateAhead(): void {
+    const target = this.cfg.target;
+    if (!target.prevalidate) return;
+    let ahead = 0;
+    for (const b of this.batches) {
+      if (b.state === 'Processing') continue;
+      if (b.state !== 'AwaitingProcessing') break;
+      ahead += b.count;
+      if (ahead > PREVALIDATE_AHEAD_BLOCKS) break;
+      if (!b.prevalidated) {
+        b.prevalidated = true;
+        target.prevalidate(b.blocks!);
+      }
+    }
+  }
+
+  /** The head batch and the ready batches right after it, up to MAX_IMPORT_RUN_BLOCKS blocks. */
+  private readyRun(): Batch[] {
+    const run: Batch[] = [];
+    let blocks = 0;
+    for (const b of this.batches) {
+      if (b.state !== 'AwaitingProcessing') break;
+      if (run.length > 0 && blocks + b.count > MAX_IMPORT_RUN_BLOCKS) break;
+      run.push(b);
+      blocks += b.count;
+    }
+    return run;
+  }
+
+  private async process(run: Batch[]): Promise<void> {
+    for (const b of run) b.startProcessing();
     try {
       const t0 = performance.now();
-      const r = await importBatch(this.cfg.target, b, peer);
+      const r = await importRun(this.cfg.target, run);
       this.cfg.metrics?.importSeconds.observe((performance.now() - t0) / 1000);
       if (this.finished) return;
       this.credit(r.height);
       if (r.kind === 'restart') return this.restartWindow(r.height + 1);
       if (r.kind === 'fatal') return this.fail('IMPORT_FAILED', `importing ${r.message}`, r.error);
-      const p = this.balancer.get(peer);
+      while (run.length > 0 && r.height >= run[0]!.end) this.completeBatch(run.shift()!);
+      // The batch holding the block that stopped the import; the ones after it wait their turn.
+      const stopped = run.shift();
+      for (const b of run) b.requeue();
+      if (stopped === undefined) return;
+      const peer = stopped.peer!;
       if (r.kind === 'invalid') {
         this.cfg.metrics?.batches.inc({ outcome: 'invalid_block' });
         const action = this.report(peer, r.code, r.message);
+        const p = this.balancer.get(peer);
         if (p) p.failures++;
         // A peer that is now disconnected or banned: its other buffered batches are suspect too.
         if (action === 'disconnect' || action === 'ban') this.dropBatchesOf(peer);
-      } else if (r.height >= b.end) {
-        this.batchesDone++;
-        this.peersUsed.add(peer);
-        if (p) p.served++;
-        this.cfg.metrics?.batches.inc({ outcome: 'imported' });
       }
-      if (r.height >= b.end) {
-        b.processed();
-        this.batches.shift();
-      } else {
-        b.processingFailed(r.height + 1);
-        this.retries++;
-      }
+      stopped.processingFailed(r.height + 1);
+      this.retries++;
     } finally {
       this.processing = undefined;
       this.pump();
     }
+  }
+
+  /** A batch whose every block is now canonical. */
+  private completeBatch(b: Batch): void {
+    const peer = b.peer!;
+    this.batchesDone++;
+    this.peersUsed.add(peer);
+    const p = this.balancer.get(peer);
+    if (p) p.served++;
+    this.cfg.metrics?.batches.inc({ outcome: 'imported' });
+    b.processed();
+    this.batches.shift();
   }
 
   private credit(height: number): void {

@@ -1,0 +1,100 @@
+import type { StatelessParams } from './genesis.js';
+import type { StatelessBlockResult } from './stateless.js';
+import {
+  type BlockTaskResult,
+  blockResultOf,
+  packTransactions,
+  type ValidationTask,
+  type ValidationTaskResult,
+} from './validation-task.js';
+
+/** Most blocks in one `blocks` task. */
+export const MAX_BLOCKS_PER_TASK = 16;
+/** Most bytes in one `blocks` task (a larger block goes alone). */
+export const MAX_BATCHED_BLOCK_BYTES = 1024 * 1024;
+
+interface Waiting {
+  readonly bytes: Uint8Array;
+  readonly params: StatelessParams;
+  readonly resolve: (r: StatelessBlockResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * Coalesces the block validations asked for in one tick into `blocks` tasks of at most
+ * MAX_BLOCKS_PER_TASK blocks. A worker takes the next task only when the main thread hands it
+ * over, so with one small block per task the worker idled whenever the main thread was busy
+ * (a syncing node's stateful checks and commits): two thirds of the time at 5 000 blocks/s. A
+ * lone block (gossip) still goes at once, alone: only calls of the same tick are grouped.
+ */
+export class BlockBatcher {
+  private waiting: Waiting[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly run: (task: ValidationTask, transfer: ArrayBuffer[]) => Promise<ValidationTaskResult>,
+  ) {}
+
+  validate(bytes: Uint8Array, params: StatelessParams): Promise<StatelessBlockResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ bytes, params, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const all = this.waiting;
+    this.waiting = [];
+    let group: Waiting[] = [];
+    let bytes = 0;
+    for (const w of all) {
+      const fits =
+        group.length < MAX_BLOCKS_PER_TASK &&
+        bytes + w.bytes.length <= MAX_BATCHED_BLOCK_BYTES &&
+        (group.length === 0 || sameParams(group[0]!.params, w.params));
+      if (!fits && group.length > 0) {
+        this.send(group);
+        group = [];
+        bytes = 0;
+      }
+      group.push(w);
+      bytes += w.bytes.length;
+    }
+    if (group.length > 0) this.send(group);
+  }
+
+  private send(group: Waiting[]): void {
+    const { bytes, offsets } = packTransactions(group.map((w) => w.bytes));
+    const task: ValidationTask = { kind: 'blocks', bytes, offsets, params: group[0]!.params };
+    this.run(task, [bytes.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer]).then(
+      (result) => {
+        const results: readonly BlockTaskResult[] = result.kind === 'blocks' ? result.results : [];
+        group.forEach((w, i) => {
+          const r = results[i];
+          if (r === undefined) w.reject(new Error('the worker returned no result for this block'));
+          else {
+            try {
+              w.resolve(blockResultOf(r));
+            } catch (error) {
+              w.reject(error);
+            }
+          }
+        });
+      },
+      (error: unknown) => {
+        for (const w of group) w.reject(error);
+      },
+    );
+  }
+}
+
+function sameParams(a: StatelessParams, b: StatelessParams): boolean {
+  return (
+    a === b ||
+    (a.networkId === b.networkId && a.maxBlockBytes === b.maxBlockBytes && a.maxTxBytes === b.maxTxBytes)
+  );
+}
