@@ -2,7 +2,7 @@
 // the reason, where this machine cannot create them. The long run is `pnpm testnet`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeHosts } from '../src/hosts.mjs';
-import { churn, eclipse, partition, steady } from '../src/scenarios.mjs';
+import { churn, eclipse, partition, steady, sync } from '../src/scenarios.mjs';
 import { startTestnet } from '../src/testnet.mjs';
 
 const probe = probeHosts();
@@ -20,6 +20,7 @@ describe.skipIf(!probe.ok)(
         profile: 'internet',
         tag: 't',
         extraHosts: 1,
+        spares: 1,
         utxos: 1_200,
       });
     }, 300_000);
@@ -27,7 +28,7 @@ describe.skipIf(!probe.ok)(
       await tn?.stop();
     }, 60_000);
 
-    it('finds its peers by discovery and relays every block to every node, with nothing lost', async () => {
+    it('finds its peers by discovery, relays every block to every node with nothing lost, and a fresh node syncs', async () => {
       expect(tn.discovery.perNodeMs.every((ms) => Number.isFinite(ms))).toBe(true);
       const s = await steady(tn, { rate: 30, seconds: 15 });
       expect(s.checks.lost).toBe(true);
@@ -35,7 +36,14 @@ describe.skipIf(!probe.ok)(
       expect(s.propagation[1].blocks).toBeGreaterThan(0); // blocks seen on all 8 nodes
       expect(Math.min(...s.peers)).toBeGreaterThanOrEqual(2);
       expect(s.perNode.every((n) => n.bans === 0)).toBe(true);
-    }, 240_000);
+      // A node that never ran joins from its seeds and syncs the chain the others built.
+      const f = await sync(tn, { poolThreads: 1 });
+      expect(f.checks).toEqual({ syncedToTip: true });
+      expect(f.blocks).toBeGreaterThan(0);
+      expect(f.syncBlocksPerSec).toBeGreaterThan(0);
+      expect(f.poolBlocksPerSec).toBeGreaterThan(0);
+      expect(f.tipsAgree).toBe(true);
+    }, 360_000);
 
     it('keeps finalizing through churn, heals a partition without reverting anything final, and survives an eclipse attempt', async () => {
       const c = await churn(tn, { rate: 15, seconds: 15 });
