@@ -224,7 +224,7 @@ export async function runSyncBench(section = '3') {
       );
     }
     console.log(
-      '   import = ChainManager.importBlocks: pool validation + stateful checks + one fsynced LMDB commit per import run (≤ 512 blocks, off the event loop)',
+      '   import = ChainManager.importBlocks: pool validation + stateful checks + one fsynced LMDB commit per import run (≤ 256 blocks, off the event loop)',
     );
     console.log('   loop delay: of this process, which also runs both serving peers');
   } finally {

@@ -165,7 +165,7 @@ export class ValidationPool implements StatelessValidator {
   private readonly inline: InlineValidator;
   private destroyed = false;
   private readonly maxQueue: number;
-  private readonly blocks = new BlockBatcher((task, transfer) => this.run(task, transfer));
+  private readonly blocks: BlockBatcher;
   /** Shared with every worker (and small batches run inline): each signature is verified once per node. */
   readonly sigCache: SignatureCache | undefined;
 
@@ -194,6 +194,7 @@ export class ValidationPool implements StatelessValidator {
       idleTimeout: 60_000,
     });
     this.metrics = options.registry ? registerPoolMetrics(options.registry, () => this.pool) : undefined;
+    this.blocks = new BlockBatcher((task, transfer) => this.run(task, transfer), threads);
   }
 
   get threads(): number {
