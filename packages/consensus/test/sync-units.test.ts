@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CONSENSUS_ERROR_ACTIONS, SYNC_ERROR_ACTIONS, SYNC_PEER_CODES } from '../src/internal.js';
 import { Batch } from '../src/sync/batch.js';
+import {
+  MAX_IMPORT_RUN_BLOCKS,
+  PREVALIDATE_AHEAD_BLOCKS,
+  prevalidateAhead,
+  readyRun,
+} from '../src/sync/batch-import.js';
 import { reactionTo } from '../src/sync/failure-policy.js';
 import { PeerBalancer } from '../src/sync/peer-balancer.js';
 import { ProgressMeter } from '../src/sync/progress-meter.js';
@@ -35,6 +41,36 @@ describe('sync units', () => {
     b.processingFailed(30); // blocks 1..29 imported, 30 was invalid
     expect(b).toMatchObject({ state: 'AwaitingDownload', start: 30, end: 64, attempts: 2, bytes: 0 });
     expect([...b.failedPeers].sort()).toEqual(['a', 'b']);
+  });
+
+  it('import runs: consecutive downloaded batches from the head, bounded; prevalidation in order, bounded, once', () => {
+    const batches = Array.from({ length: 20 }, (_, i) => new Batch(i, 1 + 64 * i, 64 * (i + 1)));
+    const ready = (b: Batch) => {
+      b.startDownload('p', new AbortController(), 0);
+      b.downloaded(Array.from({ length: b.count }, () => new Uint8Array(1)));
+    };
+    expect(readyRun(batches)).toEqual([]); // the head is not downloaded
+    for (const b of batches.slice(0, 6)) ready(b);
+    ready(batches[7]!); // after a gap: not in the run, not prevalidated
+    const run = readyRun(batches);
+    expect(run).toEqual(batches.slice(0, MAX_IMPORT_RUN_BLOCKS / 64));
+    const started: Uint8Array[][] = [];
+    const target = {
+      tip: () => ({ height: 0, hash: new Uint8Array(32) }),
+      importBlocks: async () => ({ imported: 0 }),
+      prevalidate: (blocks: readonly Uint8Array[]) => void started.push([...blocks]),
+    };
+    for (const b of run) b.startProcessing();
+    prevalidateAhead(batches, target);
+    // The batches after the running ones, up to the gap (well under PREVALIDATE_AHEAD_BLOCKS).
+    expect(started).toHaveLength(2);
+    expect(batches[4]!.prevalidated && batches[5]!.prevalidated && !batches[7]!.prevalidated).toBe(true);
+    prevalidateAhead(batches, target);
+    expect(started).toHaveLength(2); // once per download
+    // A long ready tail: only PREVALIDATE_AHEAD_BLOCKS blocks of it.
+    for (const b of [batches[6]!, ...batches.slice(8)]) ready(b);
+    prevalidateAhead(batches, target);
+    expect(started.flat().length).toBe(PREVALIDATE_AHEAD_BLOCKS);
   });
 
   it('PeerBalancer: height cover, failed peers, in-flight balance, connection', () => {

@@ -47,6 +47,12 @@ const banSeconds = z
 
 const none = [] as const;
 
+/** An integer in lo..hi, with the range in the error. */
+function intIn(lo: number, hi: number): z.ZodType {
+  const error = `an integer in ${lo}..${hi}`;
+  return z.number({ error }).int({ error }).min(lo, { error }).max(hi, { error });
+}
+
 /** Every JSON-RPC method: parameters (positional or by name), a summary, and the NodeApi call. */
 export const METHODS: Readonly<Record<string, MethodSpec>> = {
   getblockchaininfo: {
@@ -58,11 +64,7 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = {
     params: [
       {
         name: 'limit',
-        schema: z
-          .number({ error: 'an integer in 1..1000' })
-          .int({ error: 'an integer in 1..1000' })
-          .min(1, { error: 'an integer in 1..1000' })
-          .max(1_000, { error: 'an integer in 1..1000' }),
+        schema: intIn(1, 1_000),
         optional: true,
       },
     ],
@@ -73,11 +75,7 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = {
     params: [
       {
         name: 'limit',
-        schema: z
-          .number({ error: 'an integer in 1..512' })
-          .int({ error: 'an integer in 1..512' })
-          .min(1, { error: 'an integer in 1..512' })
-          .max(512, { error: 'an integer in 1..512' }),
+        schema: intIn(1, 512),
         optional: true,
       },
     ],
@@ -134,11 +132,7 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = {
       { name: 'address', schema: hash },
       {
         name: 'limit',
-        schema: z
-          .number({ error: 'an integer in 1..10000' })
-          .int({ error: 'an integer in 1..10000' })
-          .min(1, { error: 'an integer in 1..10000' })
-          .max(10_000, { error: 'an integer in 1..10000' }),
+        schema: intIn(1, 10_000),
         optional: true,
       },
     ],

@@ -48,6 +48,39 @@ export async function importRun(target: SyncTarget, run: readonly Batch[]): Prom
   }
 }
 
+/** The head batch and the ready batches right after it, up to MAX_IMPORT_RUN_BLOCKS blocks. */
+export function readyRun(batches: readonly Batch[]): Batch[] {
+  const run: Batch[] = [];
+  let blocks = 0;
+  for (const b of batches) {
+    if (b.state !== 'AwaitingProcessing') break;
+    if (run.length > 0 && blocks + b.count > MAX_IMPORT_RUN_BLOCKS) break;
+    run.push(b);
+    blocks += b.count;
+  }
+  return run;
+}
+
+/**
+ * Hands the target the downloaded batches next in line (in order, at most
+ * PREVALIDATE_AHEAD_BLOCKS blocks beyond the batches being imported) for their stateless
+ * checks, so the pool validates the next run while the current one is checked and committed.
+ */
+export function prevalidateAhead(batches: readonly Batch[], target: SyncTarget): void {
+  if (!target.prevalidate) return;
+  let ahead = 0;
+  for (const b of batches) {
+    if (b.state === 'Processing') continue;
+    if (b.state !== 'AwaitingProcessing') break;
+    ahead += b.count;
+    if (ahead > PREVALIDATE_AHEAD_BLOCKS) break;
+    if (!b.prevalidated) {
+      b.prevalidated = true;
+      target.prevalidate(b.blocks!);
+    }
+  }
+}
+
 /** The consensus code of an import error, or undefined when it is not a rule violation. */
 function consensusCode(error: unknown): string | undefined {
   if (isConsensusError(error)) return error.code;

@@ -1,5 +1,5 @@
 import { Batch } from './batch.js';
-import { importRun, MAX_IMPORT_RUN_BLOCKS, PREVALIDATE_AHEAD_BLOCKS } from './batch-import.js';
+import { importRun, prevalidateAhead, readyRun } from './batch-import.js';
 import { DownloadError, type DownloadFailure, downloadRange } from './download.js';
 import { SyncError, type SyncErrorCode, type SyncOutcome } from './errors.js';
 import { reactionTo, reportPeer } from './failure-policy.js';
@@ -118,9 +118,9 @@ export class SyncRun {
       }
     }
     if (this.batches[0]?.state === 'AwaitingProcessing' && this.processing === undefined) {
-      this.processing = this.process(this.readyRun());
+      this.processing = this.process(readyRun(this.batches));
     }
-    this.prevalidateAhead();
+    prevalidateAhead(this.batches, this.cfg.target);
     if (this.batches.length === 0 && this.nextStart > this.targetHeight) {
       this.finish();
       return;
@@ -201,40 +201,6 @@ export class SyncRun {
   }
 
   // ------------------------------------------------------------------ import
-
-  /**
-   * Hands the target the downloaded batches next in line (in order, at most
-   * PREVALIDATE_AHEAD_BLOCKS blocks beyond the batch being imported) for their stateless
-   * checks, so the pool validates the next run while the current one is checked and committed.
-   */
-  private prevalidateAhead(): void {
-    const target = this.cfg.target;
-    if (!target.prevalidate) return;
-    let ahead = 0;
-    for (const b of this.batches) {
-      if (b.state === 'Processing') continue;
-      if (b.state !== 'AwaitingProcessing') break;
-      ahead += b.count;
-      if (ahead > PREVALIDATE_AHEAD_BLOCKS) break;
-      if (!b.prevalidated) {
-        b.prevalidated = true;
-        target.prevalidate(b.blocks!);
-      }
-    }
-  }
-
-  /** The head batch and the ready batches right after it, up to MAX_IMPORT_RUN_BLOCKS blocks. */
-  private readyRun(): Batch[] {
-    const run: Batch[] = [];
-    let blocks = 0;
-    for (const b of this.batches) {
-      if (b.state !== 'AwaitingProcessing') break;
-      if (run.length > 0 && blocks + b.count > MAX_IMPORT_RUN_BLOCKS) break;
-      run.push(b);
-      blocks += b.count;
-    }
-    return run;
-  }
 
   private async process(run: Batch[]): Promise<void> {
     for (const b of run) b.startProcessing();
