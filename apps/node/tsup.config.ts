@@ -10,9 +10,9 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
 // and the `tc-node` executable (src/cli.ts → dist/cli.js). The shebang banner is harmless in the
 // library files (Node strips a leading `#!` line) and required on dist/cli.js.
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  entry: { index: 'src/index.ts', internal: 'src/internal.ts', cli: 'src/cli.ts' },
   format: ['esm'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', internal: 'src/internal.ts' } },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -21,7 +21,7 @@ import {
   selectUtxos,
   TxBuildError,
   type UnspentOutput,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 let dir: string;
 beforeEach(() => {

@@ -10,7 +10,7 @@ import {
   EXIT_USAGE,
   loadConfig,
   RpcClient,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { readKeyFile } from '../src/keys.js';
 import { NODE_AGENT } from '../src/version.js';
 import { cleanEnv, killAll, runCli, startCli } from './helpers.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BlockchainInfo, RpcCallError, type TransactionView } from '../src/index.js';
+import { type BlockchainInfo, RpcCallError, type TransactionView } from '../src/internal.js';
 import { agreeAtLeast, type E2eNode, infos, layoutCluster, startNode, until } from './e2e-helpers.js';
 import { cleanEnv, killAll, runCli } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DevnetNode, layoutDevnet } from '../src/devnet/nodes.js';
-import { type BlockchainInfo, RpcClient } from '../src/index.js';
+import { type BlockchainInfo, RpcClient } from '../src/internal.js';
 import { type CliChild, cleanEnv, startCli } from './helpers.js';
 
 /**

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_CONFIG, RpcCallError } from '../src/index.js';
+import { EXIT_CONFIG, RpcCallError } from '../src/internal.js';
 import { type E2eNode, layoutCluster, startNode, until } from './e2e-helpers.js';
 import { CLI, cleanEnv, killAll, runCli } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import { type BlockView, type NodeApi, RPC_ERRORS, RpcError } from '../src/index.js';
+import { type BlockView, type NodeApi, RPC_ERRORS, RpcError } from '../src/internal.js';
 
 export const HASH0 = '00'.repeat(32);
 export const HASH1 = '11'.repeat(32);

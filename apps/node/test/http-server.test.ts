@@ -10,7 +10,7 @@ import {
   RPC_ERRORS,
   RpcDispatcher,
   rpcUrl,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { NODE_VERSION } from '../src/version.js';
 import { FakeApi } from './fake-api.js';
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { componentLogger, createLogger, packageLogger, peerLogger, wantsPretty } from '../src/index.js';
+import { componentLogger, createLogger, packageLogger, peerLogger, wantsPretty } from '../src/internal.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createNodeMetrics } from '../src/index.js';
+import { createNodeMetrics } from '../src/internal.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 

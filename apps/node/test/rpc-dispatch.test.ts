@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RPC_ERRORS, RpcDispatcher, type RpcResponse } from '../src/index.js';
+import { RPC_ERRORS, RpcDispatcher, type RpcResponse } from '../src/internal.js';
 import { FakeApi, HASH0, HASH1 } from './fake-api.js';
 
 function dispatcher(

@@ -14,7 +14,7 @@ import {
   type RunningNode,
   runNode,
   writeKeyFile,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { FakeApi } from './fake-api.js';
 
 let dir: string;

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXIT_FORCED, ShutdownCoordinator } from '../src/index.js';
+import { EXIT_FORCED, ShutdownCoordinator } from '../src/internal.js';
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'shutdown-child.mjs');
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ConsensusNode } from '@tc/consensus';
 import { describe, expect, it } from 'vitest';
-import { SyncTracker } from '../src/index.js';
+import { SyncTracker } from '../src/internal.js';
 
 /** The parts of ConsensusNode the tracker reads, driven by the test. */
 class FakeNode extends EventEmitter {

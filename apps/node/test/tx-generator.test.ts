@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DevnetNode } from '../src/devnet/nodes.js';
 import { TxGenerator } from '../src/devnet/tx-generator.js';
-import { generateNodeKey, NotWiredError, RpcCallError, type RpcClient } from '../src/index.js';
+import { generateNodeKey, NotWiredError, RpcCallError, type RpcClient } from '../src/internal.js';
 
 function node(index: number, call: (method: string, params: unknown[]) => Promise<unknown>): DevnetNode {
   return {
