@@ -1,6 +1,7 @@
 // The fresh-node sync scenario: a node that has never run joins the testnet (over the same WAN
 // links, from 1–2 seeds) and syncs the whole chain. Its speed is compared with validating the
 // same blocks in a validation pool alone, measured in the same run on the same loaded machine.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { statelessParams, ValidationPool } from '@tc/consensus/internal';
 import { sleep } from '@tc/load/src/cluster.mjs';
@@ -23,6 +24,36 @@ async function fetchBlocks(node, height) {
     }
   }
   return blocks;
+}
+
+/**
+ * When the fresh node logged its first peer, the start of its first sync and that sync's end,
+ * in seconds after `fromMs` (from its JSON log; undefined when not logged).
+ */
+function timeline(datadir, fromMs) {
+  const first = {};
+  let lines = [];
+  try {
+    lines = readFileSync(join(datadir, 'node.log'), 'utf8').split('\n');
+  } catch {
+    return first;
+  }
+  const marks = {
+    'peer connected': 'firstPeer',
+    'sync started': 'syncStarted',
+    'sync finished': 'syncFinished',
+  };
+  for (const line of lines) {
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const key = marks[entry.msg];
+    if (key && first[key] === undefined) first[key] = (Date.parse(entry.time) - fromMs) / 1_000;
+  }
+  return first;
 }
 
 /** Blocks/s of stateless validation of `blocks` in `pool`, 64 in flight (no network, no storage). */
@@ -66,6 +97,7 @@ export async function freshSync(tn, { poolThreads }) {
     const reachedAt = Date.now();
     const arrivals = await fresh.rpc.call('getblockarrivals', [512], 10_000).catch(() => []);
     await stopTestnetNode(fresh);
+    const marks = timeline(fresh.datadir, readyAt);
     const after = await poolRate(pool, blocks, params);
     const poolBlocksPerSec = (before + after) / 2;
     const seconds = (reachedAt - readyAt) / 1_000;
@@ -78,6 +110,10 @@ export async function freshSync(tn, { poolThreads }) {
       blocks: target,
       bytes: blocks.reduce((n, b) => n + b.length, 0),
       startSeconds: (readyAt - startedAt) / 1_000,
+      // After its RPC answered: its first peer, the start and end of its first sync.
+      firstPeerSeconds: marks.firstPeer,
+      syncStartedSeconds: marks.syncStarted,
+      syncFinishedSeconds: marks.syncFinished,
       syncSeconds: seconds,
       syncBlocksPerSec,
       flowBlocksPerSec: synced.length > 1 ? (synced.length - 1) / flowSeconds : Number.NaN,

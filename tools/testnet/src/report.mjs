@@ -54,7 +54,9 @@ export function renderTestnetReport(r) {
         `(${f1(s.bytes / 2 ** 20)} MiB) in ${f1(s.syncSeconds)} s from its start: **${f0(s.syncBlocksPerSec)} blocks/s, ` +
         `${f2(s.ratio)}× the pool-only validation of the same blocks** (${f0(s.poolBlocksPerSec)} blocks/s, ${s.poolThreads} worker ` +
         `as the nodes have, no signature cache, measured before and after the sync in the same run: ${s.poolRuns.map((x) => f0(x)).join(' / ')}). ` +
-        `While blocks flowed (first to last synced block): ${f0(s.flowBlocksPerSec)} blocks/s.`,
+        `While blocks flowed (first to last synced block): ${f0(s.flowBlocksPerSec)} blocks/s. ` +
+        `Its process took ${f1(s.startSeconds)} s to answer RPC; after that, its first peer came at ${f1(s.firstPeerSeconds)} s, ` +
+        `its first sync started at ${f1(s.syncStartedSeconds)} s and ended at ${f1(s.syncFinishedSeconds)} s (its log).`,
     );
   }
   out.push('');
