@@ -103,12 +103,7 @@ async function syncRun(pool, chain, { quota }) {
       : quota
         ? { rateQuotas: { getBlockRange: quota } }
         : {};
-  const pace =
-    quota === false
-      ? { peerQuota: false }
-      : quota
-        ? { peerQuota: { ratePerSec: quota.ratePerSec * 0.9, burst: Math.floor(quota.burst * 0.9) } }
-        : {};
+  const pace = quota === false ? { peerQuota: false } : quota ? { peerQuota: c.syncPace(quota) } : {};
   const servers = [];
   const dir = mkdtempSync(join(tmpdir(), 'tc-bench-sync-'));
   const registries = [];

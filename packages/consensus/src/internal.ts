@@ -165,6 +165,7 @@ export {
   type RangeSyncOptions,
   type ResolvedRangeSyncLimits,
   type SyncEvents,
+  syncPace,
 } from './sync/range-sync.js';
 export { type BlockRangeHandlerOptions, type BlockRangeSource, blockRangeHandler } from './sync/serve.js';
 export type { SyncPeerInput, SyncProgress, SyncStalled } from './sync/sync-types.js';

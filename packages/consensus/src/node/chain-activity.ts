@@ -16,13 +16,10 @@ export class ChainActivity {
   lastReorg: ConsensusNodeStatus['lastReorg'];
   lastSyncBlockAtMs = Number.NEGATIVE_INFINITY;
 
-  constructor(
-    private readonly o: { metrics: () => NodeMetrics | undefined; log: Logger; now: () => number },
-  ) {}
+  constructor(private readonly o: { metrics: NodeMetrics | undefined; log: Logger; now: () => number }) {}
 
   connected(e: BlockConnectedEvent): void {
-    const metrics = this.o.metrics();
-    metrics?.blocksConnected.inc({ source: e.source });
+    this.o.metrics?.blocksConnected.inc({ source: e.source });
     const connectedAtMs = Date.now();
     const blockTimeMs = e.block.header.timestampMs;
     this.arrivals.record({
@@ -35,14 +32,13 @@ export class ChainActivity {
     });
     // Sync replays old blocks: their lateness says nothing about propagation.
     if (e.source === 'sync') this.lastSyncBlockAtMs = this.o.now();
-    else metrics?.arrivalDelay.observe((connectedAtMs - blockTimeMs) / 1_000);
+    else this.o.metrics?.arrivalDelay.observe((connectedAtMs - blockTimeMs) / 1_000);
   }
 
   reorged(e: ReorgEvent): void {
-    const metrics = this.o.metrics();
     this.reorgs++;
-    metrics?.reorgs.inc();
-    metrics?.reorgDepth.observe(e.depth);
+    this.o.metrics?.reorgs.inc();
+    this.o.metrics?.reorgDepth.observe(e.depth);
     this.lastReorg = { forkHeight: e.forkHeight, depth: e.depth, atMs: Date.now() };
     this.o.log.info({ forkHeight: e.forkHeight, depth: e.depth, newTip: e.newTip.height }, 'reorg');
   }

@@ -104,7 +104,6 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.now = options.now ?? Date.now;
     this.forkCheckIntervalMs = options.forkCheckIntervalMs ?? Math.max(1_000, 5 * genesis.slotMs);
     this.ownsValidator = ownPool !== undefined;
-    this.activity = new ChainActivity({ metrics: () => this.metrics, log: this.log, now: this.now });
     this.validator = options.validator ?? ownPool!;
     this.mempool = new Mempool({
       ...options.mempool,
@@ -206,6 +205,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
           chainJobs: () => this.chain.pendingJobs,
         })
       : undefined;
+    this.activity = new ChainActivity({ metrics: this.metrics, log: this.log, now: this.now });
     this.forks.on('check', (r) => this.metrics?.forkChecks.inc({ action: r.action }));
     this.chain.on('block:connected', (e) => {
       this.activity.connected(e);

@@ -128,10 +128,8 @@ export class Gossip {
       return;
     }
     let outcome: AcceptOutcome;
-    let relayed = false;
     // Relayed as soon as it is valid, before our commit: each hop then adds no fsync.
     const relay = (hash: Uint8Array, height: number) => {
-      relayed = true;
       this.blocks.markKnown(peerId, toHex(hash));
       this.blocks.relay(body.block, hash, height, { except: peerId });
     };
@@ -144,8 +142,7 @@ export class Gossip {
     this.o.onAnnounce?.(outcome.status);
     switch (outcome.status) {
       case 'connected':
-        if (!relayed) relay(outcome.hash, outcome.height);
-        return;
+        return; // relayed already, when it proved valid (the chain calls onValid before connecting)
       case 'duplicate':
         this.blocks.markKnown(peerId, toHex(outcome.hash));
         return;

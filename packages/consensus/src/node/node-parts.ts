@@ -11,7 +11,7 @@ import { genesisHash } from '../genesis.js';
 import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
 import type { StatelessValidator } from '../pool.js';
 import { maxPlausibleHeight } from '../schedule.js';
-import { RangeSync } from '../sync/range-sync.js';
+import { RangeSync, syncPace } from '../sync/range-sync.js';
 import type { ConsensusNodeOptions } from './node-types.js';
 import { capacityRateQuotas } from './rate-quotas.js';
 
@@ -87,11 +87,6 @@ export function createFinality(
         }
       : {}),
   });
-}
-
-/** 90 % of a server's quota, so an honest sync never meets the server's limiter. */
-export function syncPace(q: { ratePerSec: number; burst: number }): { ratePerSec: number; burst: number } {
-  return { ratePerSec: q.ratePerSec * 0.9, burst: Math.max(1, Math.floor(q.burst * 0.9)) };
 }
 
 /** The default extension sync, paced below what peers of this chain allow (the same genesis sizes their quota). */

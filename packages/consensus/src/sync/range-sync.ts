@@ -51,6 +51,11 @@ export interface SyncEvents {
   done: [SyncOutcome];
 }
 
+/** 90 % of a server's getBlockRange quota: an honest sync paced at it never meets the server's limiter. */
+export function syncPace(q: { ratePerSec: number; burst: number }): BlockQuota {
+  return { ratePerSec: q.ratePerSec * 0.9, burst: Math.max(1, Math.floor(q.burst * 0.9)) };
+}
+
 const registryQuota = DEFAULT_RATE_QUOTAS['getBlockRange'];
 
 export const DEFAULT_RANGE_SYNC_LIMITS: ResolvedRangeSyncLimits = Object.freeze({
@@ -62,9 +67,7 @@ export const DEFAULT_RANGE_SYNC_LIMITS: ResolvedRangeSyncLimits = Object.freeze(
   maxAttemptsPerBatch: 5,
   maxInflightPerPeer: 2,
   maxPeers: 256,
-  peerQuota: registryQuota
-    ? { ratePerSec: registryQuota.ratePerSec * 0.9, burst: Math.floor(registryQuota.burst * 0.9) }
-    : undefined,
+  peerQuota: registryQuota ? syncPace(registryQuota) : undefined,
   rateLimitCooldownMs: 1_000,
   progressIntervalMs: 250,
 });
