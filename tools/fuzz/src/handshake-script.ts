@@ -97,6 +97,6 @@ export function buildScript(
   if (shape.after === 'ping') frames.push(message('ping', { nonce: u64(1), sentAtMs: u64(1) }, 1));
   if (shape.after === 'request') frames.push(message('getChainTip', {}, 2));
   let bytes = concat(...frames.map((f) => encodeFrame(f)));
-  if (shape.after === 'garbage') bytes = concat(bytes, randomBytes(1 + mutator.int(64)));
+  if (shape.after === 'garbage') bytes = concat(bytes, mutator.randomBytes(1 + mutator.int(64)));
   return { bytes: shape.mutated ? mutator.mutate(bytes, [bytes], 64 * 1024) : bytes, nodeId: me.nodeId };
 }

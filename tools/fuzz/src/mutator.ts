@@ -92,7 +92,8 @@ export class Mutator {
     }
   }
 
-  private randomBytes(n: number): Uint8Array {
+  /** `n` bytes from the seeded source, so a campaign's seed reproduces them. */
+  randomBytes(n: number): Uint8Array {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) out[i] = this.int(256);
     return out;
