@@ -1,4 +1,4 @@
-import { u64 } from '@tc/wire';
+import { decodeBlock, encodeBlock, u64, u64ToNumber } from '@tc/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HandlerError, PeerDisconnectedError, RemoteError, RequestAbortedError } from '../src/internal.js';
 import { addr, startNode, stopAll, waitFor } from './helpers.js';
@@ -7,9 +7,12 @@ afterEach(stopAll);
 
 const QUOTAS = { getBlockRange: { ratePerSec: 1e6, burst: 1e6 } };
 
-function block(height: number, padBytes = 0) {
-  return { header: { height: u64(height) }, producerSignature: new Uint8Array(padBytes) };
+/** An encoded block carrying only its height (and padding): chunks carry blocks as bytes. */
+function block(height: number, padBytes = 0): Uint8Array {
+  return encodeBlock({ header: { height: u64(height) }, producerSignature: new Uint8Array(padBytes) });
 }
+
+const heightOf = (bytes: Uint8Array): number => u64ToNumber(decodeBlock(bytes).header!.height!);
 
 describe('stream (getBlockRange)', () => {
   it('yields every chunk in order and ends at the end marker, with a slow consumer', async () => {
@@ -25,7 +28,7 @@ describe('stream (getBlockRange)', () => {
       kind: 'getBlockRange',
       body: { startHeight: u64(10), count: 50 },
     })) {
-      heights.push(chunk.blocks![0]!.header!.height!.toNumber());
+      heights.push(heightOf(chunk.blocks![0]!));
       if (heights.length % 10 === 0) await new Promise((r) => setTimeout(r, 5));
     }
     expect(heights).toEqual(Array.from({ length: 50 }, (_, i) => 10 + i));
@@ -135,7 +138,7 @@ describe('stream (getBlockRange)', () => {
         kind: 'getBlockRange',
         body: { startHeight: u64(1), count: 3 },
       })) {
-        heights.push(chunk.blocks![0]!.header!.height!.toNumber());
+        heights.push(heightOf(chunk.blocks![0]!));
       }
     })().catch((e: unknown) => e);
     expect(heights).toEqual([1, 2]);

@@ -29,7 +29,7 @@ const CERTIFICATE_SHAPE: Shape = { 5: {} };
  */
 export const ENVELOPE_SHAPE: Shape = {
   17: { 1: {} }, // Peers.peers
-  23: { 1: BLOCK_SHAPE, 2: CERTIFICATE_SHAPE }, // BlockRangeChunk.blocks, .certificates
+  23: { 1: 'bytes', 2: CERTIFICATE_SHAPE }, // BlockRangeChunk.blocks (each a Block, checked when it is decoded), .certificates
   26: { 1: TRANSACTION_SHAPE }, // TxBroadcast.txs
   28: { 1: TRANSACTION_SHAPE }, // PendingTxs.txs
   29: { 1: 'bytes' }, // TxInventory.txids

@@ -157,7 +157,9 @@ describe('onHeader: the caller sees each frame header before the body is buffere
     const chunk = encodeFrame(
       message(
         'blockRangeChunk',
-        { blocks: [{ txs: [{ version: 1, inputs: [{ signature: new Uint8Array(100_000) }] }] }] },
+        {
+          blocks: [encodeBlock({ txs: [{ version: 1, inputs: [{ signature: new Uint8Array(100_000) }] }] })],
+        },
         9,
       ),
     );

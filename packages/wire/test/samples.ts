@@ -63,7 +63,7 @@ export const SAMPLES: { [K in MessageKind]: KindInputs[K] } = {
   blockHash: { height: u64(500), hash: bytes(32, 17) },
   getBlockRange: { startHeight: u64(64), count: 64 },
   blockRangeChunk: {
-    blocks: [sampleBlock],
+    blocks: [encodeBlock(sampleBlock)],
     certificates: [
       {
         sourceEpoch: u64(7),

@@ -64,7 +64,7 @@ const BODIES: Record<MessageKind, unknown> = {
   getBlockHash: { height: u64(617) },
   blockHash: { height: u64(617), hash: bytes(32, 16) },
   getBlockRange: { startHeight: u64(1), count: 64 },
-  blockRangeChunk: { blocks: [block] },
+  blockRangeChunk: { blocks: [encodeBlock(block)] },
   blockRangeEnd: { sent: 1 },
   blockAnnounce: { block: encodeBlock(block) },
   txBroadcast: { txs: [tx] },

@@ -1,5 +1,5 @@
 import { NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
-import { pb, u64 } from '@tc/wire';
+import { encodeBlock, pb, u64 } from '@tc/wire';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -45,7 +45,7 @@ async function startTarget(metrics: Registry): Promise<PeerConnectionRegistry> {
     for (let i = 0; i < 16; i++) {
       yield {
         blocks: [
-          {
+          encodeBlock({
             header: { version: 1, height: u64(i), prevHash: new Uint8Array(32) },
             txs: [
               {
@@ -53,7 +53,7 @@ async function startTarget(metrics: Registry): Promise<PeerConnectionRegistry> {
                 inputs: [{ prevTxid: new Uint8Array(32), signature: new Uint8Array(64 * 1024) }],
               },
             ],
-          },
+          }),
         ],
       };
     }

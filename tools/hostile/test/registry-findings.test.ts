@@ -151,7 +151,7 @@ async function partialUnsolicitedChunk(withheld: number): Promise<boolean> {
     if (!hs.ok) throw new Error('handshake failed');
     const frame = encodeFrame(
       message('blockRangeChunk', {
-        blocks: [{ txs: [{ version: 1, inputs: [{ signature: new Uint8Array(6 * 1024 * 1024) }] }] }],
+        blocks: [new Uint8Array(6 * 1024 * 1024)],
       }),
     );
     ws.writeRaw(frame.subarray(0, frame.length - withheld));

@@ -1,5 +1,5 @@
 import type { PeerConnectionRegistry } from '@tc/registry';
-import { encodeBlock, type KindBodies, u64, u64ToNumber } from '@tc/wire';
+import { type KindBodies, u64, u64ToNumber } from '@tc/wire';
 import { toHex } from '../bytes.js';
 import { SeenFilter } from '../seen-filter.js';
 
@@ -128,8 +128,7 @@ export class BlockRelay {
       );
       for await (const chunk of stream) {
         const block = chunk.blocks?.[0];
-        if (block && !this.stopped && !this.holds(Buffer.from(key, 'hex')))
-          this.o.accept(peerId, encodeBlock(block));
+        if (block && !this.stopped && !this.holds(Buffer.from(key, 'hex'))) this.o.accept(peerId, block);
         return;
       }
     } catch {

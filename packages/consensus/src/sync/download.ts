@@ -8,9 +8,10 @@ import {
   RequestAbortedError,
   RequestTimeoutError,
 } from '@tc/registry';
-import { encodeBlock, type tc, u64, u64ToNumber } from '@tc/wire';
-import { bytesEqual, HASH_BYTES, PUBLIC_KEY_BYTES } from '../bytes.js';
+import { type tc, u64 } from '@tc/wire';
+import { bytesEqual } from '../bytes.js';
 import { headerHash } from '../canonical.js';
+import { decodeBlockHeaderData } from '../model.js';
 
 /** Why a batch download failed, as sync reacts to it. */
 export type DownloadFailure =
@@ -87,7 +88,7 @@ export async function downloadRange(
           throw new DownloadError('bad', `block at height ${height} does not link to the block before`);
         }
         prevHash = hash;
-        blocks.push(encodeBlock(block));
+        blocks.push(block);
       }
     }
   } catch (error) {
@@ -101,32 +102,14 @@ export async function downloadRange(
   return blocks;
 }
 
-function headerOf(block: tc.v1.IBlock): { hash: Uint8Array; prev: Uint8Array; blockHeight: number } {
-  const h = block.header;
-  if (!h) throw new DownloadError('bad', 'a block has no header');
+function headerOf(block: Uint8Array): { hash: Uint8Array; prev: Uint8Array; blockHeight: number } {
   try {
-    const prevHash = fixed(h.prevHash, HASH_BYTES, 'prev_hash');
-    const header = {
-      version: h.version ?? 0,
-      height: u64ToNumber(h.height ?? 0),
-      prevHash,
-      merkleRoot: fixed(h.merkleRoot, HASH_BYTES, 'merkle_root'),
-      timestampMs: u64ToNumber(h.timestampMs ?? 0),
-      producerPublicKey: fixed(h.producerPublicKey, PUBLIC_KEY_BYTES, 'producer_public_key'),
-      leaderAttempt: h.leaderAttempt ?? 0,
-    };
-    return { hash: headerHash(header), prev: prevHash, blockHeight: header.height };
+    // The header alone: the transactions are decoded once, in the pool, when the block is validated.
+    const header = decodeBlockHeaderData(block);
+    return { hash: headerHash(header), prev: header.prevHash, blockHeight: header.height };
   } catch (error) {
-    if (error instanceof DownloadError) throw error;
     throw new DownloadError('bad', `undecodable header: ${(error as Error).message}`, { cause: error });
   }
-}
-
-function fixed(value: Uint8Array | null | undefined, length: number, what: string): Uint8Array {
-  if (!value || value.length !== length) {
-    throw new DownloadError('bad', `${what} is ${value?.length ?? 0} bytes, expected ${length}`);
-  }
-  return value;
 }
 
 function classify(error: unknown, signal: AbortSignal): DownloadError {

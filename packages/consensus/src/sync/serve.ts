@@ -1,5 +1,5 @@
 import { HandlerError, type StreamHandler } from '@tc/registry';
-import { decodeBlock, pb, type tc, u64ToNumber } from '@tc/wire';
+import { pb, type tc, u64ToNumber } from '@tc/wire';
 
 /** Where a block-range server reads blocks: protobuf bytes, consecutive from `startHeight`. */
 export interface BlockRangeSource {
@@ -23,7 +23,7 @@ export interface BlockRangeHandlerOptions {
 
 /**
  * The server side of range sync: a `registry.handle('getBlockRange', …)` handler streaming
- * blocks from a source in chunks of at most maxChunkBytes. It stops at the source's tip
+ * blocks from a source in chunks of at most maxChunkBytes, as the stored bytes (never decoded). It stops at the source's tip
  * (fewer blocks than asked); a start height that is not a safe integer is INVALID_REQUEST.
  */
 export function blockRangeHandler(
@@ -42,11 +42,11 @@ export function blockRangeHandler(
     }
     const count = Math.min(body.count ?? 0, maxBlocks);
     let sent = 0;
-    let chunk: tc.v1.IBlock[] = [];
+    let chunk: Uint8Array[] = [];
     let chunkBytes = 0;
     let chunkStart = start;
     // A chunk carries the certificates of its own blocks (each a few hundred bytes).
-    const withCertificates = (blocks: tc.v1.IBlock[], from: number): tc.v1.IBlockRangeChunk => {
+    const withCertificates = (blocks: Uint8Array[], from: number): tc.v1.IBlockRangeChunk => {
       const certs = source.getCertificates?.(from, blocks.length) ?? [];
       return certs.length === 0
         ? { blocks }
@@ -63,7 +63,7 @@ export function blockRangeHandler(
           chunk = [];
           chunkBytes = 0;
         }
-        chunk.push(decodeBlock(bytes));
+        chunk.push(bytes); // the stored bytes as they are: the client decodes them once, in its pool
         chunkBytes += bytes.length;
       }
       sent += read.length;

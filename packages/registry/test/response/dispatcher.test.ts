@@ -1,4 +1,12 @@
-import { DEFAULT_LIMITS, type DecodedFrame, FrameDecoder, type KnownFrame, message, u64 } from '@tc/wire';
+import {
+  DEFAULT_LIMITS,
+  type DecodedFrame,
+  encodeBlock,
+  FrameDecoder,
+  type KnownFrame,
+  message,
+  u64,
+} from '@tc/wire';
 import { describe, expect, it } from 'vitest';
 import { ERROR_REPLY_CODES, HandlerError } from '../../src/errors.js';
 import { type RateVerdict, ResponseDispatcher } from '../../src/response/dispatcher.js';
@@ -81,7 +89,7 @@ describe('ResponseDispatcher (stub session)', () => {
     h.dispatcher.handle('getBlockRange', function* (body) {
       for (let i = 0; i < body.count + 5; i++) {
         pulled++;
-        yield { blocks: [{ header: { height: u64(i) } }] };
+        yield { blocks: [encodeBlock({ header: { height: u64(i) } })] };
       }
     });
     h.request('getBlockRange', { startHeight: u64(0), count: 3 }, 7);
@@ -98,9 +106,9 @@ describe('ResponseDispatcher (stub session)', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     c.dispatcher.handle('getBlockRange', async function* () {
-      yield { blocks: [{ header: { height: u64(0) } }] };
+      yield { blocks: [encodeBlock({ header: { height: u64(0) } })] };
       await gate;
-      yield { blocks: [{ header: { height: u64(1) } }] };
+      yield { blocks: [encodeBlock({ header: { height: u64(1) } })] };
     });
     c.request('getBlockRange', { startHeight: u64(0), count: 10 }, 8);
     await c.settle();

@@ -559,7 +559,7 @@ export namespace tc {
         class BlockRangeChunk {
             constructor(properties?: tc.v1.BlockRangeChunk.$Properties);
             $unknowns?: Uint8Array[];
-            blocks: tc.v1.Block.$Properties[];
+            blocks: Uint8Array[];
             certificates: tc.v1.Certificate.$Properties[];
             static create(properties: tc.v1.BlockRangeChunk.$Shape): tc.v1.BlockRangeChunk & tc.v1.BlockRangeChunk.$Shape;
             static create(properties?: tc.v1.BlockRangeChunk.$Properties): tc.v1.BlockRangeChunk;
@@ -574,7 +574,7 @@ export namespace tc {
 
         namespace BlockRangeChunk {
             interface $Properties {
-                blocks?: (tc.v1.Block.$Properties[]|null);
+                blocks?: (Uint8Array[]|null);
                 certificates?: (tc.v1.Certificate.$Properties[]|null);
                 $unknowns?: Uint8Array[];
             }

@@ -5787,7 +5787,7 @@ export const tc = $root.tc = (() => {
             /**
              * Properties of a BlockRangeChunk.
              * @typedef {Object} tc.v1.BlockRangeChunk.$Properties
-             * @property {Array.<tc.v1.Block.$Properties>|null} [blocks] BlockRangeChunk blocks
+             * @property {Array.<Uint8Array>|null} [blocks] BlockRangeChunk blocks
              * @property {Array.<tc.v1.Certificate.$Properties>|null} [certificates] BlockRangeChunk certificates
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
@@ -5824,7 +5824,7 @@ export const tc = $root.tc = (() => {
 
             /**
              * BlockRangeChunk blocks.
-             * @member {Array.<tc.v1.Block.$Properties>} blocks
+             * @member {Array.<Uint8Array>} blocks
              * @memberof tc.v1.BlockRangeChunk
              * @instance
              */
@@ -5872,7 +5872,7 @@ export const tc = $root.tc = (() => {
                     throw $Error("max depth exceeded");
                 if (message.blocks != null && message.blocks.length)
                     for (let i = 0; i < message.blocks.length; ++i)
-                        $root.tc.v1.Block.encode(message.blocks[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.blocks[i]);
                 if (message.certificates != null && message.certificates.length)
                     for (let i = 0; i < message.certificates.length; ++i)
                         $root.tc.v1.Certificate.encode(message.certificates[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
@@ -5925,7 +5925,7 @@ export const tc = $root.tc = (() => {
                                 break;
                             if (!(message.blocks && message.blocks.length))
                                 message.blocks = [];
-                            message.blocks.push($root.tc.v1.Block.decode(reader, reader.size(), $undefined, _depth + 1));
+                            message.blocks.push(reader.bytes());
                             continue;
                         }
                     case 2: {
@@ -5971,11 +5971,9 @@ export const tc = $root.tc = (() => {
                 if (message.blocks != null && $Object.hasOwnProperty.call(message, "blocks")) {
                     if (!$Array.isArray(message.blocks))
                         return "blocks: array expected";
-                    for (let i = 0; i < message.blocks.length; ++i) {
-                        let error = $root.tc.v1.Block.verify(message.blocks[i], _depth + 1);
-                        if (error)
-                            return "blocks." + error;
-                    }
+                    for (let i = 0; i < message.blocks.length; ++i)
+                        if (!(message.blocks[i] && typeof message.blocks[i].length === "number" || $util.isString(message.blocks[i])))
+                            return "blocks: buffer[] expected";
                 }
                 if (message.certificates != null && $Object.hasOwnProperty.call(message, "certificates")) {
                     if (!$Array.isArray(message.certificates))
@@ -6011,11 +6009,11 @@ export const tc = $root.tc = (() => {
                     if (!$Array.isArray(object.blocks))
                         throw $TypeError(".tc.v1.BlockRangeChunk.blocks: array expected");
                     message.blocks = $Array(object.blocks.length);
-                    for (let i = 0; i < object.blocks.length; ++i) {
-                        if (!$util.isObject(object.blocks[i]))
-                            throw $TypeError(".tc.v1.BlockRangeChunk.blocks: object expected");
-                        message.blocks[i] = $root.tc.v1.Block.fromObject(object.blocks[i], _depth + 1);
-                    }
+                    for (let i = 0; i < object.blocks.length; ++i)
+                        if (typeof object.blocks[i] === "string")
+                            $util.base64.decode(object.blocks[i], message.blocks[i] = $util.newBuffer($util.base64.length(object.blocks[i])), 0);
+                        else if (object.blocks[i].length >= 0)
+                            message.blocks[i] = object.blocks[i];
                 }
                 if (object.certificates) {
                     if (!$Array.isArray(object.certificates))
@@ -6054,7 +6052,7 @@ export const tc = $root.tc = (() => {
                 if (message.blocks && message.blocks.length) {
                     object.blocks = $Array(message.blocks.length);
                     for (let j = 0; j < message.blocks.length; ++j)
-                        object.blocks[j] = $root.tc.v1.Block.toObject(message.blocks[j], options, _depth + 1);
+                        object.blocks[j] = options.bytes === $String ? $util.base64.encode(message.blocks[j], 0, message.blocks[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.blocks[j]) : message.blocks[j];
                 }
                 if (message.certificates && message.certificates.length) {
                     object.certificates = $Array(message.certificates.length);
