@@ -36,7 +36,7 @@ export interface Offender {
  * the registry, and every `reportPeer` from other packages, goes through `penalize`.
  */
 export class PeerPolicy {
-  /** One line per peer or IP per 10 s: the operator sees every offender, not every offence. */
+  /** One line per peer or IP per 10 s (a ban always gets its own): the operator sees every offender and every ban, not every offence. */
   private readonly logLimit = new LogLimiter();
 
   constructor(private readonly env: PeerPolicyEnv) {}
@@ -67,7 +67,10 @@ export class PeerPolicy {
     env.metrics?.peerActions.inc({ code: label, action: decision.action });
     if (decision.excused) env.metrics?.excusedTimeouts.inc({ code: label });
     if (decision.action === 'ban') env.metrics?.bans.inc({ reason: label });
-    if (decision.action !== 'ignore' && this.logLimit.allow(key)) {
+    // A ban is always logged (at most once per ban of a peer): the limiter must not hide it
+    // behind the same peer's earlier penalty line.
+    const logged = decision.action === 'ban' || (decision.action !== 'ignore' && this.logLimit.allow(key));
+    if (logged) {
       const line = {
         peer: key.slice(0, 16),
         ip: offender.ip,

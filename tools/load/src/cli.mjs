@@ -25,8 +25,23 @@ const { values } = parseArgs({
     json: { type: 'string' },
     markdown: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    [
+      'usage: tc-load [--nodes N] [--slot-ms MS[,MS]] [--rates R,R,…] [--step-seconds S]',
+      '               [--no-baseline] [--quick] [--json FILE] [--markdown FILE]',
+      '',
+      'Starts its own clusters of tc-node processes on 127.0.0.1 (a 1-node baseline, then N nodes',
+      'for each slot length), submits the stepped rates through every node and prints a report',
+      '(README.md: "What a step reports"). Scenarios: scenarios-cli.mjs churn|restarts|rpc-slow|bombs|lying-tip.',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const count = Number(values.nodes);

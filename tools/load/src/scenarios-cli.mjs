@@ -16,8 +16,15 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '90' },
     kills: { type: 'string', default: '30' },
     rate: { type: 'string', default: '100' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+const USAGE =
+  'usage: scenarios-cli.mjs churn|restarts|rpc-slow|bombs|lying-tip [--nodes N] [--slot-ms MS] [--seconds S] [--kills K] [--rate R]';
+if (values.help || scenario === '--help' || scenario === '-h') {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const log = (line) => process.stderr.write(`${line}\n`);
 const slotMs = Number(values['slot-ms']);
 const count = Number(values.nodes);
@@ -33,9 +40,7 @@ if (scenario in ATTACKS) {
   process.exit(0);
 }
 if (scenario !== 'churn' && scenario !== 'restarts') {
-  log(
-    'usage: scenarios-cli.mjs churn|restarts|rpc-slow|bombs|lying-tip [--nodes N] [--slot-ms MS] [--seconds S] [--kills K] [--rate R]',
-  );
+  log(USAGE);
   process.exit(64);
 }
 const seconds = Number(values.seconds);
