@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '@tc/test-utils';
 import { type DevnetNode, layoutDevnet } from '../src/devnet/nodes.js';
 import { type BlockchainInfo, RpcClient } from '../src/internal.js';
 import { type CliChild, cleanEnv, startCli } from './helpers.js';
@@ -58,26 +59,30 @@ export async function startNode(n: E2eNode, home: string): Promise<CliChild> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` every `intervalMs` until it returns a truthy value; throws after `timeoutMs`. */
+/**
+ * The shared waitFor over an RPC check: a throwing check (a node still starting) counts as
+ * "not yet", and the last error is named if the bound passes.
+ */
 export async function until<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
   timeoutMs: number,
   intervalMs = 200,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
   let last: unknown;
-  for (let i = 0; i < Math.ceil(timeoutMs / intervalMs) + 1; i++) {
+  const attempt = async () => {
     try {
-      const v = await check();
-      if (v) return v;
+      return await check();
     } catch (error) {
       last = error;
+      return undefined;
     }
-    if (Date.now() > deadline) break;
-    await sleep(intervalMs);
+  };
+  try {
+    return (await waitFor(attempt, timeoutMs, what, intervalMs)) as T;
+  } catch (error) {
+    throw last ? new Error(`${(error as Error).message}: ${String(last)}`) : error;
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 export async function infos(nodes: readonly E2eNode[]): Promise<BlockchainInfo[]> {

@@ -10,6 +10,8 @@ export class FakeApi implements NodeApi {
   mempool: string[] = [];
   /** When set, getpeerinfo waits for it (in-flight and timeout tests). */
   gate: Promise<void> | undefined;
+  /** getpeerinfo calls now waiting at the gate: a test waits for them instead of sleeping. */
+  atGate = 0;
   private readonly blocks: BlockView[] = [HASH0, HASH1].map((hash, height) => ({
     hash,
     height,
@@ -54,7 +56,10 @@ export class FakeApi implements NodeApi {
     throw new RpcError(RPC_ERRORS.NOT_FOUND, `transaction ${txid} not found`);
   }
   async getPeerInfo() {
-    if (this.gate) await this.gate;
+    if (this.gate) {
+      this.atGate++;
+      await this.gate.finally(() => this.atGate--);
+    }
     return [
       {
         id: 'ab'.repeat(32),

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { waitFor } from '@tc/test-utils';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -219,7 +220,7 @@ describe('connection bound', () => {
     // Two clients that never finish their headers hold both slots.
     const slow = await Promise.all([0, 1].map(() => slowClient(h.port)));
     expect((await call(h.port, 'getblockcount')).status).toBe(200);
-    await waitUntil(() => slow.filter((s) => s.destroyed).length >= 1, 'a slow client cut for room');
+    await waitFor(() => slow.filter((s) => s.destroyed).length >= 1, 5_000, 'a slow client cut for room');
     for (const s of slow) s.destroy();
     // Two calls being served hold both slots: a third client is refused, they are not cut.
     let release!: () => void;
@@ -227,7 +228,7 @@ describe('connection bound', () => {
       release = r;
     });
     const served = [call(h.port, 'getpeerinfo'), call(h.port, 'getpeerinfo')];
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => h.api.atGate === 2, 5_000, 'both calls being served');
     // No slot to free: a reserve connection answers the probes and turns RPC away (503).
     expect((await http(h.port, { method: 'GET', path: '/health' })).status).toBe(200);
     expect((await call(h.port, 'getblockcount')).status).toBe(503);
@@ -246,7 +247,7 @@ describe('connection bound', () => {
       expect((await http(h.port, { method: 'GET', path: '/health' })).status).toBe(200);
     }
     // Still trickling bytes, every one of them is cut: by its deadline or for room.
-    await waitUntil(() => slow.every((s) => s.destroyed), 'every slow client cut', 10_000);
+    await waitFor(() => slow.every((s) => s.destroyed), 10_000, 'every slow client cut');
     const text = await (await http(h.port, { method: 'GET', path: '/metrics' })).body;
     expect(text).toMatch(/tc_node_http_connections_cut_total\{reason="headers_timeout"\} [1-9]/);
   });
@@ -254,7 +255,7 @@ describe('connection bound', () => {
   it('a refused request closes its connection, so a client that keeps sending keeps no slot', async () => {
     const h = await start(undefined, 64);
     const s = await slowClient(h.port, 'GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n');
-    await waitUntil(() => s.destroyed, 'the refused connection closed');
+    await waitFor(() => s.destroyed, 5_000, 'the refused connection closed');
     expect(s.received).toMatch(/^HTTP\/1.1 404/);
   });
 
@@ -363,7 +364,7 @@ describe('close', () => {
       release = r;
     });
     const inflight = call(h.port, 'getpeerinfo');
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => h.api.atGate === 1, 5_000, 'the call being served');
     const closing = h.server.close(3000);
     expect(h.server.stopping).toBe(true);
     setTimeout(release, 50).unref();
@@ -407,13 +408,4 @@ async function slowClient(
   timer.unref();
   socket.on('close', () => clearInterval(timer));
   return out;
-}
-
-/** Polls `check` every 20 ms; throws after `timeoutMs` (bounded). */
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -1,3 +1,4 @@
+import { waitFor } from '@tc/test-utils';
 import { describe, expect, it } from 'vitest';
 import type { DevnetNode } from '../src/devnet/nodes.js';
 import { TxGenerator } from '../src/devnet/tx-generator.js';
@@ -13,10 +14,6 @@ function node(index: number, call: (method: string, params: unknown[]) => Promis
     rpc: { call } as unknown as RpcClient,
     view: { index, rpc: '', up: true },
   };
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 describe('TxGenerator', () => {
@@ -35,7 +32,7 @@ describe('TxGenerator', () => {
       return { hex: '00ff', txid: 'bb'.repeat(32) };
     });
     gen.start();
-    await until(() => gen.sent >= 2 && gen.rejected >= 2);
+    await waitFor(() => gen.sent >= 2 && gen.rejected >= 2, 5_000, 'two sent and two rejected');
     gen.stop();
     expect(gen.sent).toBeGreaterThanOrEqual(2);
     expect(gen.rejected).toBeGreaterThanOrEqual(2);
@@ -49,7 +46,7 @@ describe('TxGenerator', () => {
       throw new NotWiredError('building and signing a transaction');
     });
     gen.start();
-    await until(() => gen.disabled !== undefined);
+    await waitFor(() => gen.disabled !== undefined, 5_000, 'the generator disabled');
     gen.stop();
     expect(gen.disabled).toBe(
       'transaction generator off: building and signing a transaction: not yet wired (needs @tc/consensus)',

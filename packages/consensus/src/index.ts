@@ -82,9 +82,7 @@ export {
 export type { BlockArrival } from './node/block-arrivals.js';
 export { ConsensusNode, type ConsensusNodeEvents, type ConsensusNodeOptions } from './node/consensus-node.js';
 export {
-  InlineValidator,
   type PoolStats,
-  type StatelessValidator,
   ValidationPool,
   ValidationPoolError,
   type ValidationPoolErrorCode,
@@ -93,4 +91,5 @@ export {
 export { DEFAULT_POOL_MAX_QUEUE, defaultPoolThreads } from './pool-defaults.js';
 export { type BlockPlan, resolveParent, validateBlockStateful } from './stateful.js';
 export type { StatelessBlockResult, StatelessTxResult } from './stateless.js';
+export { InlineValidator, type StatelessValidator } from './stateless-validator.js';
 export { validateBlock } from './validate-block.js';

@@ -1,69 +1,18 @@
-import { encodeTransaction, type tc } from '@tc/wire';
-import type { Registry } from 'prom-client';
+import type { tc } from '@tc/wire';
 import { toHex } from './bytes.js';
 import { txid as computeTxid } from './canonical.js';
 import type { UtxoEntry, UtxoSource } from './chain-state.js';
 import { ConsensusError } from './errors.js';
 import { type GenesisConfig, statelessParams } from './genesis.js';
 import { MempoolError } from './mempool-errors.js';
+import { decodeBatch, type Ready, readInputs, type Work } from './mempool-intake.js';
+import { below, type MempoolAddResult, type MempoolEntry, type MempoolOptions } from './mempool-types.js';
 import { type MempoolMetrics, registerMempoolMetrics } from './metrics.js';
-import {
-  decodeTransactionData,
-  fromPbTransaction,
-  type Outpoint,
-  outpointKey,
-  type TransactionData,
-} from './model.js';
-import type { StatelessValidator } from './pool.js';
+import { type Outpoint, outpointKey, type TransactionData } from './model.js';
 import { checkSpends } from './stateful.js';
+import type { StatelessValidator } from './stateless-validator.js';
 
-export interface MempoolEntry {
-  readonly txid: Uint8Array;
-  readonly tx: TransactionData;
-  /** Consensus size (canonical bytes + signatures). */
-  readonly size: number;
-  readonly fee: bigint;
-  /** Insertion sequence; older entries win fee-rate ties. */
-  readonly seq: number;
-  /** The encoded transaction as admitted (served to peers as is), when the caller had it. */
-  readonly bytes?: Uint8Array;
-}
-
-export type MempoolAddResult =
-  | { readonly ok: true; readonly txid: Uint8Array; readonly entry: MempoolEntry }
-  | { readonly ok: false; readonly txid?: Uint8Array; readonly error: ConsensusError | MempoolError };
-
-export interface MempoolOptions {
-  /** Most pending transactions. Default 10 000. */
-  maxCount?: number;
-  /** Most pending bytes (consensus sizes). Default 32 MiB. */
-  maxBytes?: number;
-  registry?: Registry;
-}
-
-/** a ranks strictly below b: lower fee rate, or equal rate and newer. */
-function below(a: MempoolEntry, b: { fee: bigint; size: number; seq: number }): boolean {
-  const left = a.fee * BigInt(b.size);
-  const right = b.fee * BigInt(a.size);
-  return left !== right ? left < right : a.seq > b.seq;
-}
-
-/** A decoded transaction of a batch, at `index` of the caller's list. */
-interface Work {
-  readonly index: number;
-  readonly tx: TransactionData;
-  readonly bytes: Uint8Array;
-  /** Known already (the caller hashed it), else undefined. */
-  readonly txid: Uint8Array | undefined;
-}
-
-/** A transaction the validator passed: its txid and consensus size. */
-interface Ready extends Work {
-  readonly txid: Uint8Array;
-  readonly size: number;
-  /** The outputs its inputs spend, as read before validation. */
-  readonly spent: readonly (UtxoEntry | undefined)[];
-}
+export type { MempoolAddResult, MempoolEntry, MempoolOptions } from './mempool-types.js';
 
 /**
  * Pending transactions, bounded by count and bytes, ordered by fee rate (fee / consensus
@@ -274,18 +223,9 @@ export class Mempool {
     txids?: readonly (Uint8Array | undefined)[],
   ): Promise<MempoolAddResult[]> {
     const results: (MempoolAddResult | undefined)[] = new Array(txs.length);
-    const decoded: Work[] = [];
-    txs.forEach((item, index) => {
-      try {
-        const bytes = item instanceof Uint8Array ? item : encodeTransaction(item);
-        const tx = item instanceof Uint8Array ? decodeTransactionData(item) : fromPbTransaction(item);
-        decoded.push({ index, tx, bytes, txid: txids?.[index] });
-      } catch (err) {
-        if (!(err instanceof ConsensusError)) throw err;
-        results[index] = this.reject(err);
-      }
-    });
-    const read = await this.readInputs(decoded, ctx.utxos);
+    const { decoded, refused } = decodeBatch(txs, txids);
+    for (const r of refused) results[r.index] = this.reject(r.error);
+    const read = { version: this.chainVersion, spent: await readInputs(decoded, ctx.utxos) };
     const work: Work[] = [];
     const workSpent: (readonly (UtxoEntry | undefined)[])[] = [];
     decoded.forEach((w, i) => {
@@ -330,33 +270,17 @@ export class Mempool {
       return results as MempoolAddResult[];
     }
     for (let attempt = 0; attempt < 3 && ready.length > 0; attempt++) {
-      const again = await this.readInputs(ready, ctx.utxos);
-      if (again.version !== this.chainVersion) continue; // a block landed meanwhile: look again
+      const version = this.chainVersion;
+      const again = await readInputs(ready, ctx.utxos);
+      if (version !== this.chainVersion) continue; // a block landed meanwhile: look again
       ready.forEach((w, i) => {
-        results[w.index] = this.admit(w, again.spent[i]!);
+        results[w.index] = this.admit(w, again[i]!);
       });
       ready.length = 0;
     }
     for (const w of ready)
       results[w.index] = this.reject(new MempoolError('CHAIN_BUSY', 'retry later'), w.txid);
     return results as MempoolAddResult[];
-  }
-
-  /** The outputs each transaction spends (undefined where unknown or spent), and the chain version read at. */
-  private async readInputs(
-    work: readonly Work[],
-    utxos: UtxoSource,
-  ): Promise<{ version: number; spent: (readonly (UtxoEntry | undefined)[])[] }> {
-    const version = this.chainVersion;
-    const outpoints = work.flatMap((w) => w.tx.inputs.map((i) => ({ txid: i.prevTxid, vout: i.vout })));
-    const entries = outpoints.length > 0 ? await utxos.getUtxos(outpoints) : [];
-    let at = 0;
-    const spent = work.map((w) => {
-      const mine = entries.slice(at, at + w.tx.inputs.length);
-      at += w.tx.inputs.length;
-      return mine;
-    });
-    return { version, spent };
   }
 
   private admit(w: Ready, spent: readonly (UtxoEntry | undefined)[]): MempoolAddResult {

@@ -5,18 +5,17 @@ import type { Registry } from 'prom-client';
 import { BlockBatcher } from './block-batcher.js';
 import { transferableCopy } from './bytes.js';
 import type { StatelessParams } from './genesis.js';
-import { initHashing } from './hashing.js';
 import { type PoolMetrics, registerPoolMetrics, utilizationOf } from './metrics.js';
 import { DEFAULT_POOL_MAX_QUEUE, defaultPoolThreads } from './pool-defaults.js';
 import { DEFAULT_SIG_CACHE_SLOTS, SignatureCache } from './sig-cache.js';
 import type { StatelessBlockResult, StatelessTxResult } from './stateless.js';
+import { InlineValidator, type StatelessValidator } from './stateless-validator.js';
 import { BlockFirstQueue } from './task-queue.js';
 import {
   blockResultOf,
   packSignatures,
   packTransactions,
   packTxids,
-  runValidationTask,
   type SignatureItem,
   sigResultsOf,
   txResultsOf,
@@ -24,68 +23,6 @@ import {
   type ValidationTaskResult,
   type WorkerTimes,
 } from './validation-task.js';
-
-/** Runs the stateless rules; implemented on the main thread (inline) and by the worker pool. */
-export interface StatelessValidator {
-  /** Throws StatelessValidationError when a rule fails. `bytes` is not modified or detached. */
-  validateBlock(
-    bytes: Uint8Array,
-    params: StatelessParams,
-    options?: { expectedHash?: Uint8Array },
-  ): Promise<StatelessBlockResult>;
-  /** One result per transaction (encoded protobuf bytes); transactions fail independently. */
-  /** `txids`: ids this node hashed already (same order; undefined where unknown), used as is. */
-  validateTransactions(
-    txs: readonly Uint8Array[],
-    params: StatelessParams,
-    txids?: readonly (Uint8Array | undefined)[],
-  ): Promise<StatelessTxResult[]>;
-  /** Checks each signature by tc's rule (README 2.7): one boolean per item, in order. */
-  verifySignatures(items: readonly SignatureItem[]): Promise<boolean[]>;
-  /** Whether a task submitted now would be taken (absent: always). */
-  canAcceptWork?(): boolean;
-  destroy(): Promise<void>;
-}
-
-/** The same rules on the calling thread: the bench baseline, and fine for tiny inputs and tools. */
-export class InlineValidator implements StatelessValidator {
-  /** `sigCache`: a signature cache to read and fill (a pool passes its workers' own); none by default. */
-  constructor(readonly sigCache?: SignatureCache) {}
-
-  async validateBlock(
-    bytes: Uint8Array,
-    params: StatelessParams,
-    options: { expectedHash?: Uint8Array } = {},
-  ): Promise<StatelessBlockResult> {
-    await initHashing();
-    return blockResultOf(
-      runValidationTask({ kind: 'block', bytes, params, expectedHash: options.expectedHash }, this.sigCache),
-    );
-  }
-
-  async validateTransactions(
-    txs: readonly Uint8Array[],
-    params: StatelessParams,
-    txids?: readonly (Uint8Array | undefined)[],
-  ): Promise<StatelessTxResult[]> {
-    await initHashing();
-    const known = packTxids(txids, txs.length);
-    const task: ValidationTask = {
-      kind: 'txs',
-      ...packTransactions(txs),
-      params,
-      ...(known ? { txids: known } : {}),
-    };
-    return txResultsOf(runValidationTask(task, this.sigCache));
-  }
-
-  async verifySignatures(items: readonly SignatureItem[]): Promise<boolean[]> {
-    if (items.length === 0) return [];
-    return sigResultsOf(runValidationTask({ kind: 'sigs', ...packSignatures(items) }));
-  }
-
-  async destroy(): Promise<void> {}
-}
 
 /** A task is never preempted, so a block waits for the batch in its worker to finish. */
 const DEFAULT_MAX_TXS_PER_TASK = 128;

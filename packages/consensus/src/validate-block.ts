@@ -1,9 +1,9 @@
 import type { ChainStateView } from './chain-state.js';
 import { type GenesisConfig, statelessParams } from './genesis.js';
 import { type BlockData, decodeBlockData } from './model.js';
-import type { StatelessValidator } from './pool.js';
 import { type BlockPlan, resolveParent, validateBlockStateful } from './stateful.js';
 import type { StatelessBlockResult } from './stateless.js';
+import type { StatelessValidator } from './stateless-validator.js';
 
 export interface ValidatedBlock {
   readonly block: BlockData;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
+import { waitFor as sharedWaitFor } from '@tc/test-utils';
 import {
   addressOf,
   ConsensusNode,
@@ -116,16 +117,9 @@ export function addressOf_(node: ConsensusNode): string {
   return `127.0.0.1:${node.registry.address()!.port}`;
 }
 
-/** Polls `check` every 25 ms until it is truthy, or throws after `timeoutMs` (bounded). */
-export async function waitFor<T>(check: () => T, timeoutMs: number, what: string): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** The shared waitFor, polling every 25 ms: these checks read several nodes at a time. */
+export const waitFor = <T>(check: () => T, timeoutMs: number, what: string): Promise<NonNullable<T>> =>
+  sharedWaitFor(check, timeoutMs, what, 25);
 
 /** A node's finalized height, and the lowest of several (finality tests). */
 export const finalizedOf = (n: ConsensusNode): number => n.finality.finalized.height;

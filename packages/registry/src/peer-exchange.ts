@@ -57,3 +57,32 @@ export function learnedPeers(answer: KindBodies['peers']): Array<[string, string
   }
   return out;
 }
+
+/**
+ * The list getPeers is answered from, rebuilt at most every `maxAgeMs`: an answer costs a
+ * copy, not a walk of the sessions and the book, however often peers ask.
+ */
+export class SharedPeerList {
+  private built: { atMs: number; peers: SharedPeer[] } | undefined;
+
+  constructor(
+    private readonly build: () => SharedPeer[],
+    private readonly maxAgeMs: number,
+  ) {}
+
+  /** Up to sharedCount(max) entries, leaving out the asker (`except`: its node id in hex). */
+  answer(max: number, except: string): SharedPeer[] {
+    const now = Date.now();
+    if (this.built === undefined || now - this.built.atMs >= this.maxAgeMs) {
+      this.built = { atMs: now, peers: this.build() };
+    }
+    const n = sharedCount(max);
+    const out: SharedPeer[] = [];
+    for (const p of this.built.peers) {
+      if (out.length >= n) break;
+      if (p.nodeId && p.nodeId.length === 32 && Buffer.from(p.nodeId).toString('hex') === except) continue;
+      out.push(p);
+    }
+    return out;
+  }
+}

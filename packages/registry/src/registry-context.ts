@@ -15,7 +15,7 @@ import { childLogger, type Logger } from './logger.js';
 import { createRegistryMetrics, kindLabel, type RegistryMetrics } from './metrics.js';
 import { MetricsRecorder } from './metrics-recorder.js';
 import { type RegistryOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { learnedPeers, MAX_SHARED_PEERS, sharedCount, sharedPeers } from './peer-exchange.js';
+import { learnedPeers, MAX_SHARED_PEERS, SharedPeerList, sharedPeers } from './peer-exchange.js';
 import { type PeerInfo, peerInfo } from './peer-info.js';
 import { type Offender, PeerPolicy } from './peer-policy.js';
 import {
@@ -69,6 +69,7 @@ export class RegistryContext {
   readonly selfAddresses = new Set<string>();
   readonly recorder: MetricsRecorder | undefined;
   readonly policy: PeerPolicy;
+  private readonly peerList: SharedPeerList;
   state: RegistryState = 'new';
   private readonly genesisHash: Uint8Array;
 
@@ -180,6 +181,10 @@ export class RegistryContext {
         this.reconnect.remove(address);
       },
     });
+    this.peerList = new SharedPeerList(
+      () => sharedPeers(this.manager.table.values(), this.book, MAX_SHARED_PEERS, ''),
+      limits.peerListCacheMs,
+    );
     this.dialer = new Dialer({
       manager: this.manager,
       admission: this.admission,
@@ -278,29 +283,10 @@ export class RegistryContext {
     return learnedPeers(await this.host.getPeers(peerId));
   }
 
-  /**
-   * Addresses we share in answer to getPeers (built-in handler), from a list rebuilt at most
-   * every `peerListCacheMs`: an answer costs a copy, not a walk of the sessions and the book.
-   */
+  /** Addresses we share in answer to getPeers (built-in handler), from a cached list. */
   sharedPeers(max: number, except: string): KindBodies['peers']['peers'] {
-    const now = Date.now();
-    if (this.peerList === undefined || now - this.peerList.builtAtMs >= this.options.limits.peerListCacheMs) {
-      this.peerList = {
-        builtAtMs: now,
-        peers: sharedPeers(this.manager.table.values(), this.book, MAX_SHARED_PEERS, ''),
-      };
-    }
-    const n = sharedCount(max);
-    const out: KindBodies['peers']['peers'] = [];
-    for (const p of this.peerList.peers) {
-      if (out.length >= n) break;
-      if (p.nodeId && p.nodeId.length === 32 && Buffer.from(p.nodeId).toString('hex') === except) continue;
-      out.push(p);
-    }
-    return out;
+    return this.peerList.answer(max, except);
   }
-
-  private peerList: { builtAtMs: number; peers: KindBodies['peers']['peers'] } | undefined;
 
   /** Our chain tip as sent in Hello and getChainTip answers. */
   localTip(): { height: ReturnType<typeof u64>; hash: Uint8Array } {

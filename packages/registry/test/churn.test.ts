@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AddressBook } from '../src/address-book.js';
 import { Discovery } from '../src/discovery.js';
 import { silentLogger } from '../src/internal.js';
-import { addr, startNode, stopAll, waitFor } from './helpers.js';
+import { addr, settled, startNode, stopAll, waitFor } from './helpers.js';
 
 afterEach(stopAll);
 
@@ -41,7 +41,12 @@ describe('churn never turns honest peers against each other', () => {
       await new Promise((r) => setTimeout(r, 125));
     }
     const elapsedS = (Date.now() - started) / 1000;
-    await new Promise((r) => setTimeout(r, 500));
+    // Every churn session is over and nothing is left to decide: any penalty is in by now.
+    await waitFor(
+      () => honest.every((r) => r.peer(churner.nodeId) === undefined && settled(r)),
+      10_000,
+      'the churner gone from every honest node',
+    );
     for (const r of honest) {
       expect(r.bans()).toEqual([]);
       for (const other of honest)

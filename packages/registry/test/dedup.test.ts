@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Handshake } from '../src/handshake/handshake.js';
 import type { PeerConnectionRegistry, PeerInfo } from '../src/internal.js';
 import { dedupKey, NodeIdentity, preferred } from '../src/internal.js';
-import { addr, GENESIS, NETWORK, RawPeer, startNode, stopAll, waitFor } from './helpers.js';
+import { addr, GENESIS, NETWORK, RawPeer, settled, startNode, stopAll, waitFor } from './helpers.js';
 
 afterAll(stopAll);
 
@@ -72,8 +72,8 @@ describe('exactly one connection per peer', () => {
           expect(tb.connects.at(-1)!.generation).toBe(pb.generation);
           expect(ta.connects.length - ta.disconnects.length).toBe(1);
           expect(tb.connects.length - tb.disconnects.length).toBe(1);
-          // Let any loser finish closing, then check it never disturbed the survivor.
-          await new Promise((r) => setTimeout(r, 5));
+          // Once every loser is decided and closed, check it never disturbed the survivor.
+          await waitFor(() => settled(a) && settled(b), 5_000, 'no connection left to decide');
           expect(a.peer(b.nodeId)?.generation).toBe(pa.generation);
           expect(b.peer(a.nodeId)?.generation).toBe(pb.generation);
           a.disconnect(b.nodeId);
@@ -136,7 +136,7 @@ describe('exactly one connection per peer', () => {
     const second = await b.dial(`127.0.0.2:${port}`); // same dialer (b), a new connection
     // Same dialer twice: the lower dialer nonce wins; either way exactly one session survives.
     await waitFor(() => a.peers().length === 1 && b.peers().length === 1);
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => settled(a) && settled(b), 5_000, 'no connection left to decide');
     const live = b.peer(a.nodeId)!;
     expect(live.generation).toBe(second.generation);
     expect(a.peers().length).toBe(1);
@@ -198,7 +198,7 @@ describe('exactly one connection per peer', () => {
     const results = await Promise.allSettled(dials);
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     await waitFor(() => nodes.every((n) => n.peers().length === 9), 10_000, 'full mesh');
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => nodes.every(settled), 10_000, 'no connection left to decide');
     for (const a of nodes) {
       expect(a.peers().length).toBe(9);
       for (const info of a.peers()) {

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
-import { type DecodedFrame, encodeFrame, FrameDecoder, type OutgoingMessage } from '@tc/wire';
+import { waitFor } from '@tc/test-utils';
+import { type DecodedFrame, encodeFrame, FrameDecoder, message, type OutgoingMessage, u64 } from '@tc/wire';
 import { Handshake, type HandshakeConfig } from '../src/handshake/handshake.js';
 import { NodeIdentity, PeerConnectionRegistry, type RegistryOptions } from '../src/internal.js';
 
@@ -36,19 +37,21 @@ export function addr(r: PeerConnectionRegistry): string {
   return `127.0.0.1:${r.address()!.port}`;
 }
 
-/** Polls `check` every 5 ms until it is truthy, or throws after `timeoutMs` (bounded loop). */
-export async function waitFor<T>(
-  check: () => T,
-  timeoutMs = 5_000,
-  what = 'condition',
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+export { waitFor };
+
+/**
+ * Whether `node` has no connection left to decide: no handshake in progress and no session
+ * parked for a dedup probe. Once true, no dedup outcome is still to come, so a test can check
+ * that nothing else happened without a sleep.
+ */
+export function settled(node: PeerConnectionRegistry): boolean {
+  const manager = (node as unknown as { manager: ConnectionManagerView }).manager;
+  return manager.pendingAttempts === 0 && manager.table.parkedValues().next().done === true;
+}
+
+interface ConnectionManagerView {
+  readonly pendingAttempts: number;
+  readonly table: { parkedValues(): IterableIterator<unknown> };
 }
 
 /**
@@ -124,6 +127,21 @@ export class RawPeer {
     );
     this.frames.splice(0, seen);
     return identity;
+  }
+
+  /**
+   * Sends a ping and waits for its pong: the registry has then handled everything sent before
+   * it on this connection (frames are handled in order), without waiting for a fixed time.
+   * Resolves false if the connection closed first.
+   */
+  async roundTrip(requestId = 0x7fff_0000, timeoutMs = 5_000): Promise<boolean> {
+    this.send(message('ping', { nonce: u64(requestId), sentAtMs: u64(0) }, requestId));
+    await waitFor(
+      () => this.closed || this.frames.some((f) => f.kind === 'pong' && f.requestId === requestId),
+      timeoutMs,
+      'pong',
+    );
+    return !this.closed && this.frames.some((f) => f.kind === 'pong' && f.requestId === requestId);
   }
 
   waitClosed(timeoutMs = 5_000): Promise<boolean> {

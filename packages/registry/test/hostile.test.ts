@@ -127,7 +127,8 @@ describe('hostile input', () => {
       raw.writeRaw(garbage);
       if (unknown) {
         skipped++;
-        await new Promise((r) => setTimeout(r, 50));
+        // The skipped frame was handled before the ping behind it: the session answered.
+        expect(await raw.roundTrip()).toBe(true);
         expect(a.peer(id.nodeId)).toBeDefined();
         raw.destroy();
       } else {
@@ -355,7 +356,7 @@ describe('hostile input', () => {
     await waitFor(() => a.peer(id.nodeId));
     const frame = encodeFrame(
       message('blockRangeChunk', {
-        blocks: [{ txs: [{ version: 1, inputs: [{ signature: new Uint8Array(6 * 1024 * 1024) }] }] }],
+        blocks: [new Uint8Array(6 * 1024 * 1024)],
       }),
     );
     raw.writeRaw(frame.subarray(0, frame.length - 1)); // the last byte withheld

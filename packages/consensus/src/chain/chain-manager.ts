@@ -7,9 +7,9 @@ import { ConsensusError } from '../errors.js';
 import { type GenesisConfig, genesisHash } from '../genesis.js';
 import type { Mempool } from '../mempool.js';
 import { type BlockData, decodeBlockData, decodeBlockHeaderData } from '../model.js';
-import type { StatelessValidator } from '../pool.js';
 import { type BlockPlan, resolveParent, validateBlockStateful } from '../stateful.js';
 import type { StatelessBlockResult } from '../stateless.js';
+import type { StatelessValidator } from '../stateless-validator.js';
 import { ChainJobs } from './chain-jobs.js';
 import type {
   AcceptOutcome,

@@ -3,8 +3,8 @@ import type { ConsensusError } from '../errors.js';
 import type { GenesisConfig } from '../genesis.js';
 import type { Mempool } from '../mempool.js';
 import type { BlockData } from '../model.js';
-import type { StatelessValidator } from '../pool.js';
 import type { BlockPlan } from '../stateful.js';
+import type { StatelessValidator } from '../stateless-validator.js';
 import type { ReorgResult } from './reorg.js';
 
 // The chain manager's options, events and outcomes.

@@ -5,8 +5,8 @@ import type { HeaderRef } from '../chain-state.js';
 import { type GenesisConfig, statelessParams } from '../genesis.js';
 import type { Mempool } from '../mempool.js';
 import { type BlockData, decodeBlockData, encodeTransactionData, isCoinbase } from '../model.js';
-import type { StatelessValidator } from '../pool.js';
 import { type BlockPlan, validateBlockStateful } from '../stateful.js';
+import type { StatelessValidator } from '../stateless-validator.js';
 import { ChainError } from './chain-errors.js';
 import { type ForkChoiceJustification, isBetterTip } from './fork-choice.js';
 import {

@@ -1,6 +1,7 @@
 import { type GenesisConfig, statelessParams } from '../genesis.js';
-import { type StatelessValidator, ValidationPoolError } from '../pool.js';
+import { ValidationPoolError } from '../pool.js';
 import type { StatelessBlockResult } from '../stateless.js';
+import type { StatelessValidator } from '../stateless-validator.js';
 
 /** How long an import waits out a full pool queue, and in what steps. */
 export const IMPORT_QUEUE_WAIT_MS = 10_000;

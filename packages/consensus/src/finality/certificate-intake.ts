@@ -1,6 +1,6 @@
 import type { tc } from '@tc/wire';
 import type { GenesisConfig } from '../genesis.js';
-import type { StatelessValidator } from '../pool.js';
+import type { StatelessValidator } from '../stateless-validator.js';
 import { type Certificate, certificateError, certificateFromWire } from './certificate.js';
 import type { FinalityMetrics } from './finality-metrics.js';
 import { type Checkpoint, heightOf } from './vote.js';

@@ -5,8 +5,8 @@ import { bytesEqual, toHex } from '../bytes.js';
 import { headerHash } from '../canonical.js';
 import type { GenesisConfig } from '../genesis.js';
 import { type BlockHeaderData, decodeBlockHeaderData } from '../model.js';
-import type { StatelessValidator } from '../pool.js';
 import { SeenFilter } from '../seen-filter.js';
+import type { StatelessValidator } from '../stateless-validator.js';
 import {
   accused,
   decodeEvidence,

@@ -2,30 +2,28 @@ import { EventEmitter } from 'node:events';
 import { type Logger, type PeerConnectionRegistry, silentLogger } from '@tc/registry';
 import type { ChainStore } from '@tc/storage';
 import { type KindBodies, MAX_EVIDENCE_PER_MESSAGE, MAX_VOTES_PER_MESSAGE, type tc } from '@tc/wire';
-import { bytesEqual, toHex } from '../bytes.js';
+import { toHex } from '../bytes.js';
 import type { ChainManager } from '../chain/chain-manager.js';
 import { type GenesisConfig, genesisHash } from '../genesis.js';
 import type { KeyPair } from '../keys.js';
-import { Signer } from '../keys.js';
-import type { StatelessValidator } from '../pool.js';
 import { SeenFilter } from '../seen-filter.js';
+import type { StatelessValidator } from '../stateless-validator.js';
 import { type Certificate, encodeCertificate } from './certificate.js';
 import { CertificateIntake } from './certificate-intake.js';
 import { EvidenceBook } from './evidence-book.js';
 import type { FinalityMetrics } from './finality-metrics.js';
 import { FinalityTracker } from './finality-tracker.js';
+import { OwnVotes } from './own-votes.js';
 import {
   type Checkpoint,
   checkpointAt,
   heightOf,
-  signVote,
   type Vote,
   voteFromWire,
   voteKey,
   voteShapeError,
   voteSigningMessage,
 } from './vote.js';
-import { decodeVoteGuard, encodeVoteGuard, mayVote, type VoteGuardState } from './vote-guard.js';
 import { VoteRelay } from './vote-relay.js';
 
 export interface FinalityServiceOptions {
@@ -75,17 +73,13 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   private readonly relay: VoteRelay;
   private readonly seen = new SeenFilter(50_000);
   private readonly log: Logger;
-  private readonly signer: Signer | undefined;
-  private readonly myIndex: number;
-  private guard: VoteGuardState | undefined;
-  private voting = false;
-  private voteWanted = false;
   /** Finality writes, one after another. */
   private writes: Promise<void> = Promise.resolve();
   private evaluating = false;
   private evaluateAgain = false;
   private stopped = false;
   private readonly certificates: CertificateIntake;
+  private readonly ownVotes: OwnVotes;
   private beacon: NodeJS.Timeout | undefined;
   private finalizedAtLastBeacon = -1;
 
@@ -131,14 +125,20 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
       onPeerFault: o.onPeerFault,
       ...(o.metrics ? { metrics: o.metrics } : {}),
     });
-    const key = o.validatorKey;
-    this.myIndex = key ? o.genesis.validators.findIndex((v) => bytesEqual(v, key.publicKey)) : -1;
-    this.signer = key && this.myIndex >= 0 ? new Signer(key) : undefined;
-    const guardBytes = o.store.getVoteGuard();
-    if (guardBytes) {
-      this.guard = decodeVoteGuard(guardBytes);
-      if (this.guard.justified) this.tracker.markJustified(this.guard.justified);
-    }
+    this.ownVotes = new OwnVotes({
+      genesis: o.genesis,
+      store: o.store,
+      chain: o.chain,
+      tracker: this.tracker,
+      seen: this.seen,
+      relay: this.relay,
+      ...(o.validatorKey ? { validatorKey: o.validatorKey } : {}),
+      ...(o.metrics ? { metrics: o.metrics } : {}),
+      equivocate: o.equivocate === true,
+      stopped: () => this.stopped,
+      evaluate: () => this.evaluate(),
+      warn: (error) => this.warn(error),
+    });
   }
 
   /** The finalized block (genesis until one is final). */
@@ -169,7 +169,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   /** The tip moved (a block connected, a reorg, an import): vote for it and count again. */
   onChainChanged(): void {
     if (this.stopped) return;
-    this.scheduleVote();
+    this.ownVotes.schedule();
     this.certificates.tryApply();
     void this.evaluate();
   }
@@ -265,66 +265,6 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
     if (counted.length > 0) await this.evaluate();
   }
 
-  private scheduleVote(): void {
-    if (this.signer === undefined) return;
-    this.voteWanted = true;
-    if (!this.voting) void this.voteLoop();
-  }
-
-  private async voteLoop(): Promise<void> {
-    this.voting = true;
-    try {
-      while (this.voteWanted && !this.stopped) {
-        this.voteWanted = false;
-        await this.voteForTip();
-      }
-    } catch (error) {
-      this.warn(error);
-    } finally {
-      this.voting = false;
-    }
-  }
-
-  /**
-   * One vote for the tip, if the guard allows it (the guard is fsynced before the vote leaves):
-   * its round 0 from the highest justified checkpoint, or, once that round is justified, its
-   * confirmation round from it (README 15.4).
-   */
-  private async voteForTip(): Promise<void> {
-    const signer = this.signer!;
-    const tip = this.o.chain.tip();
-    if (tip.height === 0) return;
-    const round0 = checkpointAt(tip.height, tip.hash);
-    const confirming = this.tracker.isJustified(round0);
-    const source = confirming ? round0 : this.tracker.highestJustified(round0.epoch - 1);
-    const target = confirming ? checkpointAt(tip.height, tip.hash, 1) : round0;
-    if (this.guard && target.epoch <= this.guard.lastTargetEpoch) return; // voted this round already
-    if (!mayVote(this.guard, source, target)) {
-      this.o.metrics?.votesSigned.inc({ result: 'abstained' });
-      return;
-    }
-    const justified = this.tracker.highestJustified(target.epoch);
-    const next: VoteGuardState = { lastSourceEpoch: source.epoch, lastTargetEpoch: target.epoch, justified };
-    await this.o.store.setVoteGuardAsync(encodeVoteGuard(next));
-    this.guard = next;
-    if (this.stopped) return;
-    const vote = signVote(this.o.genesis.networkId, signer, { validatorIndex: this.myIndex, source, target });
-    this.seen.add(voteKey(vote));
-    this.tracker.add(vote);
-    this.relay.relay([vote]);
-    this.o.metrics?.votesSigned.inc({ result: 'signed' });
-    if (this.o.equivocate && !confirming) {
-      // Test only: a second round-0 vote for the same target epoch and another block (a double vote).
-      const twin = signVote(this.o.genesis.networkId, signer, {
-        validatorIndex: this.myIndex,
-        source: checkpointAt(0, genesisHash(this.o.genesis)),
-        target: { epoch: target.epoch, hash: new Uint8Array(32).fill(0xee) },
-      });
-      this.relay.relay([twin]);
-    }
-    await this.evaluate();
-  }
-
   /**
    * Finalizes what the tally allows, one block at a time, each written before it counts. All
    * finality writes run one after another on `writes`; a call during a run makes it run again.
@@ -349,7 +289,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
       this.evaluateAgain = false;
       const justifiedBefore = this.tracker.justifiedCount;
       const next = this.tracker.evaluate();
-      if (this.tracker.justifiedCount !== justifiedBefore) this.scheduleVote(); // maybe a confirmation round
+      if (this.tracker.justifiedCount !== justifiedBefore) this.ownVotes.schedule(); // maybe a confirmation round
       if (next === undefined || this.stopped) continue;
       await this.applyFinalized(next.finalized, next.certificate);
       this.evaluateAgain = true;

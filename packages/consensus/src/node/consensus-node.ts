@@ -4,19 +4,19 @@ import { type ChainStore, openChainStore } from '@tc/storage';
 import type { tc } from '@tc/wire';
 import { toHex } from '../bytes.js';
 import { ChainManager } from '../chain/chain-manager.js';
-import { type ExtendSync, type ForkCheckResult, ForkWatcher } from '../chain/fork-watcher.js';
+import type { ForkCheckResult, ForkWatcher } from '../chain/fork-watcher.js';
 import type { FinalityService } from '../finality/finality-service.js';
 import { type GenesisConfig, genesisHash } from '../genesis.js';
 import { Mempool, type MempoolAddResult } from '../mempool.js';
-import { type StatelessValidator, ValidationPool } from '../pool.js';
+import { ValidationPool } from '../pool.js';
 import { defaultPoolThreads } from '../pool-defaults.js';
-import { maxPlausibleHeight } from '../schedule.js';
+import type { StatelessValidator } from '../stateless-validator.js';
 import type { RangeSync } from '../sync/range-sync.js';
 import type { SyncProgress } from '../sync/sync-types.js';
 import { AcceptedTxs } from './accepted-txs.js';
 import type { BlockArrival } from './block-arrivals.js';
 import { ChainActivity } from './chain-activity.js';
-import { Gossip } from './gossip.js';
+import type { Gossip } from './gossip.js';
 import { DEFAULT_HANDLER_LIMITS, registerChainHandlers } from './handlers.js';
 import { routePeerEvents } from './node-events.js';
 import { type NodeMetrics, registerNodeMetrics } from './node-metrics.js';
@@ -24,8 +24,14 @@ import type { ConsensusNodeEvents, ConsensusNodeOptions, ConsensusNodeStatus } f
 
 export type { ConsensusNodeEvents, ConsensusNodeOptions, ConsensusNodeStatus } from './node-types.js';
 
-import { createFinality, createNodeRegistry, createRangeSync } from './node-parts.js';
-import { rangeSyncExtender, withTimeout } from './node-util.js';
+import {
+  createFinality,
+  createForkWatcher,
+  createGossip,
+  createNodeRegistry,
+  createRangeSync,
+} from './node-parts.js';
+import { withTimeout } from './node-util.js';
 import { ProductionLoop } from './production-loop.js';
 
 /**
@@ -140,42 +146,35 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
           onCertificates,
           log: this.log,
         });
-    const rangeSync = this.rangeSync;
-    const extend: ExtendSync | undefined = options.sync
-      ? options.sync({ registry: this.registry, chain: this.chain })
-      : rangeSync && rangeSyncExtender(rangeSync);
-    rangeSync?.on('progress', (p) => {
+    this.rangeSync?.on('progress', (p) => {
       this.syncProgress = p;
       this.emit('sync:progress', p);
     });
-    this.forks = new ForkWatcher({
-      api: this.registry,
+    this.forks = createForkWatcher(options, {
+      registry: this.registry,
       chain: this.chain,
-      ...(options.minPeers !== undefined ? { minPeers: options.minPeers } : {}),
-      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-      minCheckIntervalMs: options.forkCheckMinIntervalMs ?? 600,
-      ...(extend ? { sync: extend } : {}),
-      maxPlausibleHeight: () => maxPlausibleHeight(genesis, this.now()),
+      rangeSync: this.rangeSync,
+      now: this.now,
       onCertificates,
       onPeerFault,
     });
     this.accepted = new AcceptedTxs({ store, mempool: this.mempool });
-    this.gossip = new Gossip({
+    this.metrics = options.metricsRegistry
+      ? registerNodeMetrics(options.metricsRegistry, {
+          height: () => this.chain.tip().height,
+          chainJobs: () => this.chain.pendingJobs,
+        })
+      : undefined;
+    this.gossip = createGossip(options, {
       registry: this.registry,
       chain: this.chain,
       mempool: this.mempool,
       validator: this.validator,
-      genesis,
-      ...(options.seenCapacity !== undefined ? { seenCapacity: options.seenCapacity } : {}),
-      ...(options.relay ? { relay: options.relay } : {}),
-      onBlockGap: () => this.requestForkCheck(),
-      onForkBlock: (bytes) => void this.finality.evidence.checkForkBlock(bytes),
-      onAnnounce: (status) => this.metrics?.announced.inc({ outcome: status }),
-      onTxs: (result, n) => {
-        if (n > 0) this.metrics?.gossipTxs.inc({ result }, n);
-      },
+      finality: this.finality,
+      accepted: this.accepted,
+      metrics: this.metrics,
+      requestForkCheck: () => this.requestForkCheck(),
       onPeerFault,
-      persist: (entries) => this.accepted.persist(entries),
     });
     const produce = options.produce ?? options.validatorKey !== undefined;
     this.producer =
@@ -199,12 +198,6 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       ...DEFAULT_HANDLER_LIMITS,
       ...options.handlerLimits,
     });
-    this.metrics = options.metricsRegistry
-      ? registerNodeMetrics(options.metricsRegistry, {
-          height: () => this.chain.tip().height,
-          chainJobs: () => this.chain.pendingJobs,
-        })
-      : undefined;
     this.activity = new ChainActivity({ metrics: this.metrics, log: this.log, now: this.now });
     this.forks.on('check', (r) => this.metrics?.forkChecks.inc({ action: r.action }));
     this.chain.on('block:connected', (e) => {

@@ -3,16 +3,22 @@ import type { ChainStore } from '@tc/storage';
 import type { tc } from '@tc/wire';
 import { FORK_SYNC_ERROR_ACTIONS } from '../chain/chain-errors.js';
 import type { ChainManager } from '../chain/chain-manager.js';
+import { type ExtendSync, ForkWatcher } from '../chain/fork-watcher.js';
 import { CONSENSUS_ERROR_ACTIONS } from '../errors.js';
 import { FINALITY_ERROR_ACTIONS } from '../finality/finality-errors.js';
 import { registerFinalityMetrics } from '../finality/finality-metrics.js';
 import { FinalityService } from '../finality/finality-service.js';
 import { genesisHash } from '../genesis.js';
+import type { Mempool } from '../mempool.js';
 import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
-import type { StatelessValidator } from '../pool.js';
 import { maxPlausibleHeight } from '../schedule.js';
+import type { StatelessValidator } from '../stateless-validator.js';
 import { RangeSync, syncPace } from '../sync/range-sync.js';
+import type { AcceptedTxs } from './accepted-txs.js';
+import { Gossip } from './gossip.js';
+import type { NodeMetrics } from './node-metrics.js';
 import type { ConsensusNodeOptions } from './node-types.js';
+import { rangeSyncExtender } from './node-util.js';
 import { capacityRateQuotas } from './rate-quotas.js';
 
 // The parts ConsensusNode builds from its options, each configured for this chain.
@@ -107,5 +113,72 @@ export function createRangeSync(
     target: parts.chain,
     logger: parts.log,
     ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
+  });
+}
+
+/**
+ * Fork detection, extended by the range sync (or the caller's `sync`). Tip claims past the
+ * schedule's bound are dropped, by the node's own clock.
+ */
+export function createForkWatcher(
+  options: ConsensusNodeOptions,
+  parts: {
+    registry: PeerConnectionRegistry;
+    chain: ChainManager;
+    rangeSync: RangeSync | undefined;
+    now: () => number;
+    onCertificates: (peerId: string, certs: tc.v1.ICertificate[]) => void;
+    onPeerFault: (peerId: string, code: string) => void;
+  },
+): ForkWatcher {
+  const { registry, chain, rangeSync } = parts;
+  const extend: ExtendSync | undefined = options.sync
+    ? options.sync({ registry, chain })
+    : rangeSync && rangeSyncExtender(rangeSync);
+  return new ForkWatcher({
+    api: registry,
+    chain,
+    ...(options.minPeers !== undefined ? { minPeers: options.minPeers } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    minCheckIntervalMs: options.forkCheckMinIntervalMs ?? 600,
+    ...(extend ? { sync: extend } : {}),
+    maxPlausibleHeight: () => maxPlausibleHeight(options.genesis, parts.now()),
+    onCertificates: parts.onCertificates,
+    onPeerFault: parts.onPeerFault,
+  });
+}
+
+/** Block and transaction gossip, wired to finality (fork blocks as evidence), fork checks and the accepted-tx store. */
+export function createGossip(
+  options: ConsensusNodeOptions,
+  parts: {
+    registry: PeerConnectionRegistry;
+    chain: ChainManager;
+    mempool: Mempool;
+    validator: StatelessValidator;
+    finality: FinalityService;
+    accepted: AcceptedTxs;
+    metrics: NodeMetrics | undefined;
+    requestForkCheck: () => void;
+    onPeerFault: (peerId: string, code: string) => void;
+  },
+): Gossip {
+  const { metrics } = parts;
+  return new Gossip({
+    registry: parts.registry,
+    chain: parts.chain,
+    mempool: parts.mempool,
+    validator: parts.validator,
+    genesis: options.genesis,
+    ...(options.seenCapacity !== undefined ? { seenCapacity: options.seenCapacity } : {}),
+    ...(options.relay ? { relay: options.relay } : {}),
+    onBlockGap: parts.requestForkCheck,
+    onForkBlock: (bytes) => void parts.finality.evidence.checkForkBlock(bytes),
+    onAnnounce: (status) => metrics?.announced.inc({ outcome: status }),
+    onTxs: (result, n) => {
+      if (n > 0) metrics?.gossipTxs.inc({ result }, n);
+    },
+    onPeerFault: parts.onPeerFault,
+    persist: (entries) => parts.accepted.persist(entries),
   });
 }

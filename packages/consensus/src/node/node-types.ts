@@ -14,7 +14,7 @@ import type { FinalizedEvent } from '../finality/finality-service.js';
 import type { GenesisConfig } from '../genesis.js';
 import type { KeyPair } from '../keys.js';
 import type { MempoolOptions } from '../mempool.js';
-import type { StatelessValidator } from '../pool.js';
+import type { StatelessValidator } from '../stateless-validator.js';
 import type { RangeSyncOptions } from '../sync/range-sync.js';
 import type { SyncProgress } from '../sync/sync-types.js';
 import type { GossipOptions } from './gossip.js';

@@ -5,6 +5,7 @@ import { SyncError, type SyncErrorCode, type SyncOutcome } from './errors.js';
 import { reactionTo, reportPeer } from './failure-policy.js';
 import { PeerBalancer, type SyncPeer } from './peer-balancer.js';
 import { ProgressMeter } from './progress-meter.js';
+import { stallReport, stuckBatches } from './stall-check.js';
 import type { RunConfig, SyncPeerInput, SyncStalled } from './sync-types.js';
 
 /** One `syncTo` call: the batch window, the downloads, in-order import, stall detection. */
@@ -295,18 +296,7 @@ export class SyncRun {
     this.cfg.metrics?.stalls.inc();
     const head = this.batches[0];
     let action: SyncStalled['action'] = 'waiting';
-    // The head batch blocks the import; other downloads of the same peer running as long are
-    // just as stuck, so they move too (else each would stall the sync once more later).
-    const stuck =
-      head?.state === 'Downloading' && head.peer !== undefined
-        ? this.batches.filter(
-            (b) =>
-              b === head ||
-              (b.state === 'Downloading' &&
-                b.peer === head.peer &&
-                now - b.downloadStartedAt >= this.cfg.stallTimeoutMs),
-          )
-        : [];
+    const stuck = stuckBatches(this.batches, now, this.cfg.stallTimeoutMs);
     if (stuck.length > 0) {
       const excused = this.cfg.lag.excusesTimeout(this.cfg.lag.now() - this.cfg.stallTimeoutMs);
       for (const b of stuck) {
@@ -316,14 +306,7 @@ export class SyncRun {
       if (!excused) this.report(head!.peer!, 'SYNC_STALLED', `${head!.start}..${head!.end}`);
       action = 'reassigned';
     }
-    const info: SyncStalled = {
-      height: this.height,
-      target: this.targetHeight,
-      sinceMs: Math.round(sinceMs),
-      batch: head ? { start: head.start, end: head.end, state: head.state } : undefined,
-      peer: head?.peer,
-      action,
-    };
+    const info = stallReport(this.height, this.targetHeight, sinceMs, head, action);
     this.cfg.log.warn(info, 'range sync stalled');
     this.cfg.onStalled(info);
     for (const b of stuck) b.controller?.abort(new Error('sync stalled'));

@@ -23,7 +23,7 @@ import {
   signVote,
   toHex,
   utxoSetDigest,
-} from '../src/internal.js';
+} from '../../src/internal.js';
 import {
   childBlock,
   makeGenesis,
@@ -31,7 +31,7 @@ import {
   spendGenesis,
   validators as validatorKeys,
   wallets,
-} from './helpers.js';
+} from '../helpers.js';
 
 const genesis = makeGenesis();
 const validator = new InlineValidator();

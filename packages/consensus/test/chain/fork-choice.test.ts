@@ -6,7 +6,7 @@ import {
   findCommonAncestor,
   isBetterTip,
   requiredSupport,
-} from '../src/internal.js';
+} from '../../src/internal.js';
 
 const h = (n: number, tag = 0): Uint8Array => {
   const out = new Uint8Array(32);

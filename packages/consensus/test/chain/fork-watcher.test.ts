@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeIdentity, nodeBanKey } from '@tc/registry';
-import { decodeBlock, u64, u64ToNumber } from '@tc/wire';
+import { u64, u64ToNumber } from '@tc/wire';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { voteToWire } from '../src/finality/vote.js';
+import { voteToWire } from '../../src/finality/vote.js';
 import {
   buildBlock,
   type ConsensusNode,
@@ -18,9 +18,9 @@ import {
   signVote,
   toHex,
   utxoSetDigest,
-} from '../src/internal.js';
-import { reseal } from './helpers.js';
-import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
+} from '../../src/internal.js';
+import { reseal } from '../helpers.js';
+import { addressOf_, TestCluster, waitFor } from '../node-cluster.js';
 
 let cluster: TestCluster | undefined;
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -196,7 +196,7 @@ describe('fork watcher through ConsensusNode', () => {
     }));
     liar.handle('getBlockRange', function* (body) {
       const start = u64ToNumber(body.startHeight);
-      yield { blocks: branch.slice(start - 1, start - 1 + body.count).map((bytes) => decodeBlock(bytes)) };
+      yield { blocks: branch.slice(start - 1, start - 1 + body.count) };
     });
     await liar.start();
     await liar.dial(addressOf_(x));

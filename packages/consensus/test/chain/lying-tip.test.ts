@@ -2,8 +2,8 @@ import { HandlerError } from '@tc/registry';
 import { u64, u64ToNumber } from '@tc/wire';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConsensusNode, maxPlausibleHeight } from '../src/internal.js';
-import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
+import { type ConsensusNode, maxPlausibleHeight } from '../../src/internal.js';
+import { addressOf_, TestCluster, waitFor } from '../node-cluster.js';
 
 let cluster: TestCluster | undefined;
 

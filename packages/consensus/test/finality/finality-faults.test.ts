@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { voteFromWire } from '../src/finality/vote.js';
+import { voteFromWire } from '../../src/finality/vote.js';
 import {
   buildBlock,
   type ConsensusNode,
@@ -8,8 +8,8 @@ import {
   slashable,
   toHex,
   type Vote,
-} from '../src/internal.js';
-import { addressOf_, finalizedOf, minFinalized, sameTip, TestCluster, waitFor } from './node-cluster.js';
+} from '../../src/internal.js';
+import { addressOf_, finalizedOf, minFinalized, sameTip, TestCluster, waitFor } from '../node-cluster.js';
 
 let cluster: TestCluster | undefined;
 

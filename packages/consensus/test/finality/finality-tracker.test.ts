@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeVoteGuard, encodeVoteGuard } from '../src/finality/vote-guard.js';
+import { decodeVoteGuard, encodeVoteGuard } from '../../src/finality/vote-guard.js';
 import {
   type Checkpoint,
   certificateError,
@@ -15,8 +15,8 @@ import {
   slashable,
   toHex,
   type Vote,
-} from '../src/internal.js';
-import { makeGenesis, seedKey } from './helpers.js';
+} from '../../src/internal.js';
+import { makeGenesis, seedKey } from '../helpers.js';
 
 const keys = [seedKey(1), seedKey(2), seedKey(3), seedKey(4)];
 const genesis4 = makeGenesis({ validators: keys.map((k) => toHex(k.publicKey)) });

@@ -10,7 +10,7 @@ import {
   toHex,
   verifySignature,
   voteSigningMessage,
-} from '../src/internal.js';
+} from '../../src/internal.js';
 
 interface CheckpointJson {
   epoch: number;
@@ -38,7 +38,7 @@ interface VotesFile {
   }[];
 }
 
-const file = JSON.parse(readFileSync(new URL('./vectors/votes.json', import.meta.url), 'utf8')) as VotesFile;
+const file = JSON.parse(readFileSync(new URL('../vectors/votes.json', import.meta.url), 'utf8')) as VotesFile;
 const hx = (s: string) => Buffer.from(s, 'hex');
 const u64 = (n: number) => {
   const b = Buffer.alloc(8);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { voteToWire } from '../src/finality/vote.js';
+import { voteToWire } from '../../src/finality/vote.js';
 import {
   type ConsensusNode,
   certificateError,
@@ -8,9 +8,9 @@ import {
   Signer,
   signVote,
   toHex,
-} from '../src/internal.js';
-import { seedKey } from './helpers.js';
-import { addressOf_, finalizedOf, minFinalized, TestCluster, waitFor } from './node-cluster.js';
+} from '../../src/internal.js';
+import { seedKey } from '../helpers.js';
+import { addressOf_, finalizedOf, minFinalized, TestCluster, waitFor } from '../node-cluster.js';
 
 let cluster: TestCluster | undefined;
 

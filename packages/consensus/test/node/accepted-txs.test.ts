@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeTransactionData, signTransaction, toHex } from '../src/internal.js';
-import { genesisOutpoint, wallets } from './helpers.js';
-import { TestCluster, waitFor } from './node-cluster.js';
+import { encodeTransactionData, signTransaction, toHex } from '../../src/internal.js';
+import { genesisOutpoint, wallets } from '../helpers.js';
+import { TestCluster, waitFor } from '../node-cluster.js';
 
 let cluster: TestCluster | undefined;
 const dirs: string[] = [];

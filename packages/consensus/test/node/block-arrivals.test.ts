@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BlockArrival, BlockArrivals } from '../src/internal.js';
+import { type BlockArrival, BlockArrivals } from '../../src/internal.js';
 
 const arrival = (height: number): BlockArrival => ({
   hash: height.toString(16).padStart(64, '0'),

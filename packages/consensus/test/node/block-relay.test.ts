@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConsensusNode, toHex } from '../src/internal.js';
-import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
+import { type ConsensusNode, toHex } from '../../src/internal.js';
+import { addressOf_, TestCluster, waitFor } from '../node-cluster.js';
 
 let cluster: TestCluster | undefined;
 

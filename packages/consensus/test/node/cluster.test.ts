@@ -11,9 +11,9 @@ import {
   signTransaction,
   toHex,
   utxoSetDigest,
-} from '../src/internal.js';
-import { wallets } from './helpers.js';
-import { addressOf_, sameTip, TestCluster, waitFor } from './node-cluster.js';
+} from '../../src/internal.js';
+import { wallets } from '../helpers.js';
+import { addressOf_, sameTip, TestCluster, waitFor } from '../node-cluster.js';
 
 let cluster: TestCluster | undefined;
 

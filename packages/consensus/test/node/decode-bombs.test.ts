@@ -5,8 +5,8 @@ import {
   StatelessValidationError,
   statelessParams,
   ValidationPool,
-} from '../src/internal.js';
-import { childBlock, freshChain, makeGenesis, WORKER } from './helpers.js';
+} from '../../src/internal.js';
+import { childBlock, freshChain, makeGenesis, WORKER } from '../helpers.js';
 
 const genesis = makeGenesis();
 

@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConsensusNode } from '../src/internal.js';
-import { slotRateQuotas } from '../src/internal.js';
-import { TestCluster, waitFor } from './node-cluster.js';
+import type { ConsensusNode } from '../../src/internal.js';
+import { slotRateQuotas } from '../../src/internal.js';
+import { TestCluster, waitFor } from '../node-cluster.js';
 
 /**
  * Regression: on sub-second slots honest nodes exceeded their peers' inbound quotas

@@ -13,9 +13,9 @@ import {
   signTransaction,
   toHex,
   toPbTransaction,
-} from '../src/internal.js';
-import { wallets } from './helpers.js';
-import { addressOf_, TestCluster, waitFor } from './node-cluster.js';
+} from '../../src/internal.js';
+import { wallets } from '../helpers.js';
+import { addressOf_, TestCluster, waitFor } from '../node-cluster.js';
 
 let cluster: TestCluster | undefined;
 afterEach(async () => {

@@ -17,7 +17,7 @@ import {
   toHex,
   txSize,
   validateBlock,
-} from '../src/internal.js';
+} from '../../src/internal.js';
 import {
   childBlock,
   freshChain,
@@ -26,7 +26,7 @@ import {
   makeGenesis,
   spendGenesis,
   validators,
-} from './helpers.js';
+} from '../helpers.js';
 
 const validator = new InlineValidator();
 

@@ -5,7 +5,7 @@ import {
   capacityRateQuotas,
   MAX_SERVE_BLOCKS_PER_SEC,
   MIN_BLOCK_BYTES,
-} from '../src/internal.js';
+} from '../../src/internal.js';
 
 describe('getBlockRange quota sized from the chain (blockServeQuota)', () => {
   it('is 4 full blocks of bytes per slot counted in the smallest block: 16 645 blocks/s for 1 MiB blocks and 1 s slots', () => {

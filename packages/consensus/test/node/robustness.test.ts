@@ -10,8 +10,8 @@ import {
   statelessParams,
   toHex,
   validateBlock,
-} from '../src/internal.js';
-import { childBlock, freshChain, genesisOutpoint, makeGenesis, spendGenesis, wallets } from './helpers.js';
+} from '../../src/internal.js';
+import { childBlock, freshChain, genesisOutpoint, makeGenesis, spendGenesis, wallets } from '../helpers.js';
 
 const genesis = makeGenesis();
 const validator = new InlineValidator();

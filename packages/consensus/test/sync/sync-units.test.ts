@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CONSENSUS_ERROR_ACTIONS, SYNC_ERROR_ACTIONS, SYNC_PEER_CODES } from '../src/internal.js';
-import { Batch } from '../src/sync/batch.js';
+import { CONSENSUS_ERROR_ACTIONS, SYNC_ERROR_ACTIONS, SYNC_PEER_CODES } from '../../src/internal.js';
+import { Batch } from '../../src/sync/batch.js';
 import {
   MAX_IMPORT_RUN_BLOCKS,
   PREVALIDATE_AHEAD_BLOCKS,
   prevalidateAhead,
   readyRun,
-} from '../src/sync/batch-import.js';
-import { reactionTo } from '../src/sync/failure-policy.js';
-import { PeerBalancer } from '../src/sync/peer-balancer.js';
-import { ProgressMeter } from '../src/sync/progress-meter.js';
+} from '../../src/sync/batch-import.js';
+import { reactionTo } from '../../src/sync/failure-policy.js';
+import { PeerBalancer } from '../../src/sync/peer-balancer.js';
+import { ProgressMeter } from '../../src/sync/progress-meter.js';
 
 function balancer(opts: { quota?: { ratePerSec: number; burst: number }; connected?: Set<string> } = {}) {
   let now = 1_000;

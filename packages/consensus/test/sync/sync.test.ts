@@ -1,7 +1,8 @@
 import { openChainStore } from '@tc/storage';
+import { waitFor } from '@tc/test-utils';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { SyncTarget } from '../src/chain/sync-target.js';
+import type { SyncTarget } from '../../src/chain/sync-target.js';
 import {
   ChainManager,
   genesisHash,
@@ -12,8 +13,8 @@ import {
   type SyncProgress,
   type SyncStalled,
   ValidationPool,
-} from '../src/internal.js';
-import { WORKER } from './helpers.js';
+} from '../../src/internal.js';
+import { WORKER } from '../helpers.js';
 import {
   addr,
   buildTestChain,
@@ -24,7 +25,7 @@ import {
   type TestChain,
   TestTarget,
   tempDir,
-} from './sync-fixtures.js';
+} from '../sync-fixtures.js';
 
 let pool: ValidationPool;
 let big: TestChain; // 2,000 blocks
@@ -201,7 +202,10 @@ describe('RangeSync', () => {
     expect(outcome!.toHeight).toBeLessThan(300);
     const imports = target.imports;
     const height = target.tip().height;
-    await new Promise((r) => setTimeout(r, 200));
+    // A barrier, not a sleep: once nothing is in flight and a round trip to the peer has come
+    // back behind whatever it had sent, any late range answer has arrived and been dropped.
+    await waitFor(() => registry.peer(a.registry.nodeId)?.requestsInFlight === 0, 10_000, 'requests settled');
+    await registry.request(a.registry.nodeId, { kind: 'getChainTip', body: {} });
     expect(target.imports).toBe(imports);
     expect(target.tip().height).toBe(height);
     expect(sync.syncing).toBe(false);

@@ -8,13 +8,13 @@ import { FOREIGN_PROTOCOL, isForeignProtocol } from '../foreign-protocol.js';
 import { checkFrameHeader } from '../frame-router.js';
 import { HandshakeError } from '../handshake/errors.js';
 import { Handshake, type HandshakeConfig, type HandshakeResult } from '../handshake/handshake.js';
-import { LogLimiter } from '../log-limiter.js';
 import type { Logger } from '../logger.js';
 import type { RegistryMetrics } from '../metrics.js';
 import type { ResolvedOptions } from '../options.js';
 import { PartialFrameBudget } from '../partial-budget.js';
 import type { Session, SessionHooks } from '../session.js';
 import { Attempt, inboundHandshakeFrom } from './attempt.js';
+import { RefusalLog } from './refusal-log.js';
 import { sessionFromHandshake } from './session-factory.js';
 import { SessionPlacement } from './session-placement.js';
 import type { SessionTable } from './session-table.js';
@@ -27,15 +27,6 @@ const R = pb.DisconnectReason;
  * which the decoder skips unbuffered at any size.
  */
 export const MAX_UNNAMED_FRAME_BYTES = 64 * 1024;
-
-/** Handshake ends that are ordinary (a closed socket, a duplicate, a timeout): logged at debug. */
-const QUIET_HANDSHAKE_ENDS: ReadonlySet<string> = new Set([
-  'CONNECTION_CLOSED',
-  'SHUTTING_DOWN',
-  'DUPLICATE',
-  'SELF_CONNECTION',
-  'HANDSHAKE_TIMEOUT',
-]);
 
 /** Bytes of a partial frame tolerated before the handshake completes (Hello ≤ 2 KiB). */
 const MAX_HANDSHAKE_PARTIAL_BYTES = 4 * 1024;
@@ -65,7 +56,7 @@ export interface ManagerEnv {
  */
 export class ConnectionManager {
   private readonly attempts = new Set<Attempt>();
-  private readonly refusalLog = new LogLimiter();
+  private readonly refusals: RefusalLog;
   private readonly localId: string;
   private readonly placement: SessionPlacement;
   /** Unfinished unsolicited frames across all sessions (limits.maxPartialFrameBytes). */
@@ -76,6 +67,7 @@ export class ConnectionManager {
 
   constructor(private readonly env: ManagerEnv) {
     this.localId = env.handshake.identity.nodeId;
+    this.refusals = new RefusalLog(env.logger);
     this.placement = new SessionPlacement({
       localId: this.localId,
       metrics: env.metrics,
@@ -223,7 +215,7 @@ export class ConnectionManager {
       error instanceof HandshakeError || error instanceof WireError ? error.code : 'HANDSHAKE_FAILED';
     this.env.metrics?.handshakeFailures.inc({ reason: code });
     this.env.metrics?.connectionEvents.inc({ direction: attempt.direction, outcome: 'handshake_failed' });
-    this.logRefusal(attempt, code, error);
+    this.refusals.log(attempt, code, error);
     if (error instanceof HandshakeError) {
       if (error.code === 'SELF_CONNECTION' && attempt.dialAddress)
         this.env.onSelfAddress(attempt.dialAddress);
@@ -332,29 +324,5 @@ export class ConnectionManager {
     for (const s of this.table.parkedValues()) out.push(s.connection);
     for (const a of this.attempts) if (a.conn) out.push(a.conn);
     return out.filter((c) => !c.closed);
-  }
-
-  /**
-   * A refused handshake at info, and a configuration mismatch (genesis, network, version) at
-   * warn, on both sides: the operator must see why two nodes never connect. One line per IP
-   * per 10 s; ordinary ends (a closed socket, a duplicate, a timeout) stay at debug.
-   */
-  private logRefusal(attempt: Attempt, code: string, error: Error): void {
-    const line = { ip: attempt.ip, address: attempt.dialAddress, code, err: error.message };
-    const remote = error instanceof HandshakeError ? error.remoteReason : undefined;
-    const mismatch =
-      code === 'WRONG_GENESIS' ||
-      code === 'WRONG_NETWORK' ||
-      code === 'INCOMPATIBLE_VERSION' ||
-      remote === R.DISCONNECT_REASON_WRONG_GENESIS ||
-      remote === R.DISCONNECT_REASON_WRONG_NETWORK ||
-      remote === R.DISCONNECT_REASON_INCOMPATIBLE_VERSION;
-    if (QUIET_HANDSHAKE_ENDS.has(code) || (code === 'REFUSED_BY_PEER' && !mismatch)) {
-      this.env.logger.debug(line, 'handshake failed');
-    } else if (this.refusalLog.allow(attempt.ip)) {
-      if (mismatch)
-        this.env.logger.warn(line, 'handshake refused: the peer is configured for another chain or network');
-      else this.env.logger.info(line, 'handshake refused');
-    }
   }
 }

@@ -1,0 +1,2 @@
+export { type PublicApiReport, publicApiOf, publicApiReport } from './public-api.js';
+export { waitFor } from './wait-for.js';
