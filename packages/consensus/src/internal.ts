@@ -101,9 +101,11 @@ export {
   type UnsignedVote,
   VOTE_SIG_DOMAIN_TAG,
   type Vote,
+  voteKey,
   voteSigningMessage,
 } from './finality/vote.js';
 export { mayVote, type VoteGuardState } from './finality/vote-guard.js';
+export { DEFAULT_VOTE_FANOUT, VoteRelay, voteWindowFor } from './finality/vote-relay.js';
 export {
   type AmountInput,
   DEFAULT_FUTURE_TOLERANCE_MS,

@@ -157,9 +157,30 @@ export async function sampleCounters(nodes) {
           metricValue(text, 'tc_node_process_cpu_system_seconds_total'),
         rss: metricValue(text, 'tc_node_process_resident_memory_bytes'),
         bans: metricSum(text, 'tc_registry_bans_total'),
+        messagesOut: messagesByKind(text, 'out'),
+        messagesIn: messagesByKind(text, 'in'),
       };
     }),
   );
+}
+
+/** `tc_registry_messages_total` of one direction, by kind. */
+function messagesByKind(text, direction) {
+  const out = {};
+  const re = /^tc_registry_messages_total\{([^}]*)\}\s+([0-9.eE+-]+)/gm;
+  for (const m of text.matchAll(re)) {
+    if (!m[1].includes(`direction="${direction}"`)) continue;
+    const kind = /kind="([^"]*)"/.exec(m[1])?.[1] ?? 'other';
+    out[kind] = (out[kind] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+/** Messages per second between two by-kind samples. */
+function ratesByKind(after, before, dt) {
+  const out = {};
+  for (const [kind, n] of Object.entries(after ?? {})) out[kind] = (n - (before?.[kind] ?? 0)) / dt;
+  return out;
 }
 
 /** The per-node figures between two samples: bytes/s, duplicate block receipts per block, CPU %, RSS. */
@@ -180,6 +201,8 @@ export function countersBetween(before, after) {
       cpuPct: (100 * (a.cpu - b.cpu)) / dt,
       rssMiB: a.rss / 2 ** 20,
       bans: a.bans - b.bans,
+      messagesOutPerSec: ratesByKind(a.messagesOut, b.messagesOut, dt),
+      messagesInPerSec: ratesByKind(a.messagesIn, b.messagesIn, dt),
     };
   });
 }

@@ -75,6 +75,10 @@ export function renderTestnetReport(r) {
         .join(', ')}`,
     );
   out.push('');
+  out.push('Messages sent per node per second (mean of the nodes that were up), by kind, the largest first:');
+  out.push('');
+  for (const s of r.scenarios) out.push(`- ${s.name}: ${messageMix(s.perNode.filter((n) => n.up))}`);
+  out.push('');
   for (const s of r.scenarios) {
     const extra = { ...s };
     for (const k of [
@@ -94,6 +98,19 @@ export function renderTestnetReport(r) {
     if (Object.keys(extra).length > 0) out.push(`- ${s.name}: \`${JSON.stringify(extra)}\``);
   }
   return out.join('\n');
+}
+
+/** "votes 120.3, ping 2.0, …": mean messages out per second by kind, largest first (top 6). */
+function messageMix(nodes) {
+  const sum = {};
+  for (const n of nodes)
+    for (const [kind, rate] of Object.entries(n.messagesOutPerSec ?? {})) sum[kind] = (sum[kind] ?? 0) + rate;
+  const total = Object.values(sum).reduce((a, b) => a + b, 0);
+  const mixed = Object.entries(sum)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([kind, rate]) => `${kind} ${f1(rate / Math.max(1, nodes.length))}`);
+  return `${f1(total / Math.max(1, nodes.length))} in all (${mixed.join(', ')})`;
 }
 
 export function profileText(p) {

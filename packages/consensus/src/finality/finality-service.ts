@@ -24,7 +24,7 @@ import {
   voteShapeError,
   voteSigningMessage,
 } from './vote.js';
-import { VoteRelay } from './vote-relay.js';
+import { VoteRelay, voteWindowFor } from './vote-relay.js';
 
 export interface FinalityServiceOptions {
   genesis: GenesisConfig;
@@ -40,7 +40,7 @@ export interface FinalityServiceOptions {
   onPeerFault: (peerId: string, code: string) => void;
   logger?: Logger;
   metrics?: FinalityMetrics;
-  /** Vote relay batching window (default 20 ms). */
+  /** Vote relay batching window (default `voteWindowFor(slotMs)`: a tenth of the slot, 20–100 ms). */
   voteWindowMs?: number;
   /**
    * Test only: signs a second vote the guard forbids (an equivocating validator). Never set
@@ -100,7 +100,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
     o.chain.setJustification(this.tracker);
     this.relay = new VoteRelay({
       registry: o.registry,
-      ...(o.voteWindowMs ? { windowMs: o.voteWindowMs } : {}),
+      windowMs: o.voteWindowMs ?? voteWindowFor(o.genesis.slotMs),
     });
     this.evidence = new EvidenceBook({
       genesis: o.genesis,
@@ -223,8 +223,10 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
         continue;
       }
       // Seen when its check starts, so a copy racing in is not verified twice.
-      if (!this.seen.add(voteKey(vote))) {
+      const key = voteKey(vote);
+      if (!this.seen.add(key)) {
         this.o.metrics?.votes.inc({ result: 'duplicate' });
+        this.relay.heard(key, peerId); // it holds the vote: not sent one
         continue;
       }
       fresh.push(vote);
