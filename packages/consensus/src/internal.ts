@@ -136,6 +136,7 @@ export {
   slotRateQuotas,
   votesQuota,
 } from './node/rate-quotas.js';
+export { TxRelay, type TxRelayOptions } from './node/tx-relay.js';
 export { type BuiltBlock, buildBlock } from './producer.js';
 export {
   attemptAt,

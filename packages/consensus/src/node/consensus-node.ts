@@ -18,7 +18,7 @@ import type { BlockArrival } from './block-arrivals.js';
 import { ChainActivity } from './chain-activity.js';
 import type { Gossip } from './gossip.js';
 import { DEFAULT_HANDLER_LIMITS, registerChainHandlers } from './handlers.js';
-import { routePeerEvents } from './node-events.js';
+import { routeNodeEvents } from './node-events.js';
 import { type NodeMetrics, registerNodeMetrics } from './node-metrics.js';
 import type { ConsensusNodeEvents, ConsensusNodeOptions, ConsensusNodeStatus } from './node-types.js';
 
@@ -194,32 +194,31 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
             },
           })
         : undefined;
-    registerChainHandlers(this.registry, this.chain, this.mempool, {
-      ...DEFAULT_HANDLER_LIMITS,
-      ...options.handlerLimits,
-    });
+    registerChainHandlers(
+      this.registry,
+      this.chain,
+      this.mempool,
+      {
+        ...DEFAULT_HANDLER_LIMITS,
+        ...options.handlerLimits,
+      },
+      {
+        // A peer that fetched transactions from us holds them: they are not announced to it again.
+        servedTxs: (peerId, txids) => this.gossip.relay.servedTo(peerId, txids),
+      },
+    );
     this.activity = new ChainActivity({ metrics: this.metrics, log: this.log, now: this.now });
-    this.forks.on('check', (r) => this.metrics?.forkChecks.inc({ action: r.action }));
-    this.chain.on('block:connected', (e) => {
-      this.activity.connected(e);
-      this.gossip.confirmed(e.plan.txs);
-      this.producer?.reschedule();
-      this.finality.onChainChanged();
-      this.emit('block', e);
-    });
-    this.chain.on('reorg', (e) => {
-      this.activity.reorged(e);
-      this.emit('reorg', e);
-    });
-    routePeerEvents({
+    routeNodeEvents({
       registry: this.registry,
       forks: this.forks,
       gossip: this.gossip,
       finality: this.finality,
       chain: this.chain,
+      activity: this.activity,
+      producer: this.producer,
+      metrics: this.metrics,
       log: this.log,
-      onSyncStart: (e) => this.emit('sync:start', e),
-      onSyncDone: (e) => this.emit('sync:done', e),
+      events: this,
       requestForkCheck: () => this.requestForkCheck(),
     });
   }

@@ -35,6 +35,7 @@ export function registerChainHandlers(
   chain: ChainManager,
   mempool: Mempool,
   limits: HandlerLimits = DEFAULT_HANDLER_LIMITS,
+  hooks: { servedTxs?(peerId: string, txids: readonly Uint8Array[]): void } = {},
 ): void {
   const store: ChainStore = chain.store;
   registry.handle('getChainTip', () => {
@@ -72,8 +73,9 @@ export function registerChainHandlers(
     return { txs };
   });
   // The bodies of announced transactions still pending; ids no longer pending are left out.
-  registry.handle('getTxs', (body) => {
+  registry.handle('getTxs', (body, ctx) => {
     const txs: KindInputs['txs']['txs'] = [];
+    const served: Uint8Array[] = [];
     let bytes = 0;
     for (const id of body.txids.slice(0, MAX_TXIDS_PER_MESSAGE)) {
       const entry = mempool.get(id);
@@ -83,7 +85,9 @@ export function registerChainHandlers(
       if (bytes + encoded.length > limits.pendingTxsBytes) break;
       bytes += encoded.length;
       txs.push(encoded);
+      served.push(entry.txid);
     }
+    hooks.servedTxs?.(ctx.peerId, served);
     return { txs };
   });
 }

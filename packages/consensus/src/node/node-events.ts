@@ -1,31 +1,52 @@
+import type { EventEmitter } from 'node:events';
 import type { InboundMessage, Logger, PeerConnectionRegistry } from '@tc/registry';
 import { u64ToBigInt } from '@tc/wire';
 import type { ChainManager } from '../chain/chain-manager.js';
 import type { ForkWatcher } from '../chain/fork-watcher.js';
 import type { FinalityService } from '../finality/finality-service.js';
+import type { ChainActivity } from './chain-activity.js';
 import type { Gossip } from './gossip.js';
+import type { NodeMetrics } from './node-metrics.js';
 import type { ConsensusNodeEvents } from './node-types.js';
+import type { ProductionLoop } from './production-loop.js';
 
 /**
- * Where a node's peer traffic and fork-watcher events go: votes and evidence to finality,
- * everything else to gossip, a taller announced tip to a fork check; new and departed peers
- * to the relays and finality; sync outcomes to the node's events and log.
+ * Where a node's events go. The chain: a connected block to the activity record, gossip
+ * (its transactions confirmed), production and finality, a reorg to the activity record; both
+ * out as the node's own events. Peers: votes and evidence to finality, everything else to
+ * gossip, a taller announced tip to a fork check; new and departed peers to the relays and
+ * finality. The fork watcher: sync outcomes to the node's events and log, checks to metrics.
  */
-export function routePeerEvents(o: {
+export function routeNodeEvents(o: {
   registry: PeerConnectionRegistry;
   forks: ForkWatcher;
   gossip: Gossip;
   finality: FinalityService;
   chain: ChainManager;
+  activity: ChainActivity;
+  producer: ProductionLoop | undefined;
+  metrics: NodeMetrics | undefined;
   log: Logger;
-  onSyncStart: (...e: ConsensusNodeEvents['sync:start']) => void;
-  onSyncDone: (...e: ConsensusNodeEvents['sync:done']) => void;
+  /** The node, which emits what happened as its own events. */
+  events: Pick<EventEmitter<ConsensusNodeEvents>, 'emit'>;
   requestForkCheck: () => void;
 }): void {
-  o.forks.on('sync:start', (e) => o.onSyncStart(e));
+  o.chain.on('block:connected', (e) => {
+    o.activity.connected(e);
+    o.gossip.confirmed(e.plan.txs);
+    o.producer?.reschedule();
+    o.finality.onChainChanged();
+    o.events.emit('block', e);
+  });
+  o.chain.on('reorg', (e) => {
+    o.activity.reorged(e);
+    o.events.emit('reorg', e);
+  });
+  o.forks.on('check', (r) => o.metrics?.forkChecks.inc({ action: r.action }));
+  o.forks.on('sync:start', (e) => o.events.emit('sync:start', e));
   o.forks.on('sync:done', (e) => {
     if (e.error) o.log.warn({ height: e.height, target: e.target, err: e.error.message }, 'sync failed');
-    o.onSyncDone(e);
+    o.events.emit('sync:done', e);
   });
   o.forks.on('fork:error', (e) =>
     o.log.debug({ peer: e.peerId.slice(0, 12), err: e.error.message }, 'fork candidate given up'),

@@ -22,8 +22,13 @@ export interface TxRelayOptions {
   fetchTimeoutMs?: number;
   /** Ids being fetched at once, all peers together (default 20 000); more are not asked for. */
   maxFetching?: number;
-  /** Pending transactions older than this are announced again to every peer (default 10 000 ms). */
+  /**
+   * A pending transaction is announced again to peers not known to hold it after this long
+   * (default 10 000 ms), then after twice as long each time, up to `maxReannounceMs`.
+   */
   reannounceMs?: number;
+  /** Longest wait between two re-announcements of one transaction (default 160 000 ms). */
+  maxReannounceMs?: number;
   onTxs?: (result: 'admitted' | 'rejected' | 'seen' | 'dropped', n: number) => void;
   onPeerFault?: (peerId: string, code: string) => void;
   now?: () => number;
@@ -54,9 +59,11 @@ export class TxRelay {
   private readonly fetchTimeoutMs: number;
   private readonly maxFetching: number;
   private readonly reannounceMs: number;
+  private readonly maxReannounceMs: number;
   private readonly now: () => number;
   private reannounceTimer: NodeJS.Timeout | undefined;
-  private readonly firstAnnouncedMs = new Map<string, number>();
+  /** Per announced id: when it is next announced again, and the wait after that. */
+  private readonly reannounceAt = new Map<string, { at: number; waitMs: number }>();
   private readonly announcedOrder: FifoRing;
 
   constructor(private readonly o: TxRelayOptions) {
@@ -64,6 +71,7 @@ export class TxRelay {
     this.fetchTimeoutMs = o.fetchTimeoutMs ?? 5_000;
     this.maxFetching = o.maxFetching ?? 20_000;
     this.reannounceMs = o.reannounceMs ?? 10_000;
+    this.maxReannounceMs = Math.max(this.reannounceMs, o.maxReannounceMs ?? 160_000);
     this.now = o.now ?? Date.now;
     this.announcedOrder = new FifoRing(4 * o.mempool.maxCount);
     this.announcer = new PeerAnnouncer({
@@ -224,25 +232,37 @@ export class TxRelay {
   }
 
   private rememberAnnounced(key: string, now: number): void {
-    if (this.firstAnnouncedMs.has(key)) return;
+    if (this.reannounceAt.has(key)) return;
     // Only this method adds keys and only the ring removes them, so its oldest is the map's.
     this.announcedOrder.push(key);
     if (this.announcedOrder.evictedKey !== undefined)
-      this.firstAnnouncedMs.delete(this.announcedOrder.evictedKey);
-    this.firstAnnouncedMs.set(key, now);
+      this.reannounceAt.delete(this.announcedOrder.evictedKey);
+    this.reannounceAt.set(key, { at: now + this.reannounceMs, waitMs: this.reannounceMs });
   }
 
-  /** Pending transactions older than reannounceMs go out again to every peer (bounded). */
+  /** `peerId` fetched these from us (getTxs): it holds them, so they are never announced to it again. */
+  servedTo(peerId: string, txids: readonly Uint8Array[]): void {
+    for (const id of txids) this.announcer.markKnown(peerId, toHex(id));
+  }
+
+  /**
+   * Pending transactions whose time has come are announced again to every peer not known to
+   * hold them (it announced them to us, or fetched them from us), each time after twice the
+   * wait before. A saturated network keeps many transactions pending: re-announcing all of them
+   * to everyone every 10 s was most of its traffic (the 32-node testnet at 200 tx/s: 40
+   * announcements received per transaction and node), which slowed it further.
+   */
   private reannounce(): void {
     const now = this.now();
     const stale: Uint8Array[] = [];
     for (const entry of this.o.mempool.pending(this.o.mempool.count)) {
       const key = toHex(entry.txid);
-      const first = this.firstAnnouncedMs.get(key);
-      if (first === undefined) this.rememberAnnounced(key, now);
-      else if (now - first >= this.reannounceMs) {
+      const next = this.reannounceAt.get(key);
+      if (next === undefined) this.rememberAnnounced(key, now);
+      else if (now >= next.at) {
         stale.push(entry.txid);
-        this.firstAnnouncedMs.set(key, now);
+        const waitMs = Math.min(2 * next.waitMs, this.maxReannounceMs);
+        this.reannounceAt.set(key, { at: now + waitMs, waitMs });
       }
     }
     if (stale.length === 0) return;
