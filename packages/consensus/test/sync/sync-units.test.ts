@@ -43,7 +43,7 @@ describe('sync units', () => {
     expect([...b.failedPeers].sort()).toEqual(['a', 'b']);
   });
 
-  it('import runs: consecutive downloaded batches from the head, bounded; prevalidation in order, bounded, once', () => {
+  it('import runs: consecutive downloaded batches from the head, bounded; prevalidation across gaps, bounded, once', () => {
     const batches = Array.from({ length: 20 }, (_, i) => new Batch(i, 1 + 64 * i, 64 * (i + 1)));
     const ready = (b: Batch) => {
       b.startDownload('p', new AbortController(), 0);
@@ -51,7 +51,7 @@ describe('sync units', () => {
     };
     expect(readyRun(batches)).toEqual([]); // the head is not downloaded
     for (const b of batches.slice(0, 6)) ready(b);
-    ready(batches[7]!); // after a gap: not in the run, not prevalidated
+    ready(batches[7]!); // after a gap: not in the run, but prevalidated
     const run = readyRun(batches);
     expect(run).toEqual(batches.slice(0, MAX_IMPORT_RUN_BLOCKS / 64));
     const started: Uint8Array[][] = [];
@@ -62,11 +62,12 @@ describe('sync units', () => {
     };
     for (const b of run) b.startProcessing();
     prevalidateAhead(batches, target);
-    // The batches after the running ones, up to the gap (well under PREVALIDATE_AHEAD_BLOCKS).
-    expect(started).toHaveLength(2);
-    expect(batches[4]!.prevalidated && batches[5]!.prevalidated && !batches[7]!.prevalidated).toBe(true);
+    // The downloaded batches after the running ones, across the gap (batch 6 still downloading).
+    expect(started).toHaveLength(3);
+    expect(batches[4]!.prevalidated && batches[5]!.prevalidated && batches[7]!.prevalidated).toBe(true);
+    expect(batches[6]!.prevalidated).toBeFalsy();
     prevalidateAhead(batches, target);
-    expect(started).toHaveLength(2); // once per download
+    expect(started).toHaveLength(3); // once per download
     // A long ready tail: only PREVALIDATE_AHEAD_BLOCKS blocks of it.
     for (const b of [batches[6]!, ...batches.slice(8)]) ready(b);
     prevalidateAhead(batches, target);
