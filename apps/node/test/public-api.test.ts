@@ -1,4 +1,4 @@
-import { publicApiOf } from '@tc/test-utils';
+import { expectPublicApiDocumented } from '@tc/test-utils';
 import { describe, expect, it } from 'vitest';
 
 // Names the repository's tools (load, testnet, chaos) import from @tc/node: the narrowed face
@@ -24,13 +24,10 @@ const TOOL_IMPORTS = [
 
 describe('README "Public API" matches src/index.ts', () => {
   it('lists every public export, and only those', async () => {
-    const { exported, leaked, undocumented } = publicApiOf(
+    const { exported } = expectPublicApiDocumented(
       new URL('..', import.meta.url),
       await import('../src/index.js'),
     );
-    expect(leaked).toEqual([]);
-    expect(undocumented).toEqual([]);
-    expect(exported.size).toBeGreaterThan(20);
     // What the repository's tools import from @tc/node stays public.
     for (const name of TOOL_IMPORTS) expect(exported, name).toContain(name);
   });

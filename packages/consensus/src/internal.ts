@@ -40,14 +40,14 @@ export {
   type TipGroup,
   type TipLike,
 } from './chain/fork-choice.js';
-export {
-  type ExtendSync,
-  type ForkCheckResult,
-  ForkWatcher,
-  type ForkWatcherEvents,
-  type ForkWatcherOptions,
-  type SyncPeer,
-} from './chain/fork-watcher.js';
+export { ForkWatcher } from './chain/fork-watcher.js';
+export type {
+  ExtendSync,
+  ForkCheckResult,
+  ForkWatcherEvents,
+  ForkWatcherOptions,
+  SyncPeer,
+} from './chain/fork-watcher-types.js';
 export {
   fetchBlockRange,
   type PeerChainApi,

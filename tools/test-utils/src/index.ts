@@ -1,2 +1,7 @@
-export { type PublicApiReport, publicApiOf, publicApiReport } from './public-api.js';
+export {
+  expectPublicApiDocumented,
+  type PublicApiReport,
+  publicApiOf,
+  publicApiReport,
+} from './public-api.js';
 export { waitFor } from './wait-for.js';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
 
 export interface PublicApiReport {
   /** Names `src/index.ts` exports (named and `export * as` re-exports; types included). */
@@ -58,4 +59,20 @@ export function publicApiOf(root: URL, indexModule: Record<string, unknown>): Pu
     readFileSync(new URL('src/index.ts', root), 'utf8'),
     Object.keys(indexModule),
   );
+}
+
+/**
+ * The README "Public API" check every package's tests run: nothing leaks past the index, the
+ * README lists every export, and the face is not empty. Returns the report for further checks.
+ */
+export function expectPublicApiDocumented(
+  root: URL,
+  indexModule: Record<string, unknown>,
+  minExports = 20,
+): PublicApiReport {
+  const report = publicApiOf(root, indexModule);
+  expect(report.leaked, 'runtime exports the index does not name').toEqual([]);
+  expect(report.undocumented, 'exports the README does not list').toEqual([]);
+  expect(report.exported.size).toBeGreaterThan(minExports);
+  return report;
 }

@@ -13,14 +13,6 @@ import type {
 import { fetchBlockRange, type PeerTipAnswer, queryTips, remoteHashAt } from './peer-chain.js';
 import type { ReorgResult } from './reorg.js';
 
-export type {
-  ExtendSync,
-  ForkCheckResult,
-  ForkWatcherEvents,
-  ForkWatcherOptions,
-  SyncPeer,
-} from './fork-watcher-types.js';
-
 /**
  * Detect → choose → apply. `check()` asks every peer for its tip; for each better tip
  * (higher, or same height with a lower hash; best first) it finds the common ancestor by

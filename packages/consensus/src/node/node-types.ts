@@ -9,7 +9,7 @@ import type { ChainStore } from '@tc/storage';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { ChainManager } from '../chain/chain-manager.js';
 import type { BlockConnectedEvent, ReorgEvent } from '../chain/chain-types.js';
-import type { ExtendSync } from '../chain/fork-watcher.js';
+import type { ExtendSync } from '../chain/fork-watcher-types.js';
 import type { FinalizedEvent } from '../finality/finality-service.js';
 import type { GenesisConfig } from '../genesis.js';
 import type { KeyPair } from '../keys.js';

@@ -1,4 +1,4 @@
-import type { ExtendSync } from '../chain/fork-watcher.js';
+import type { ExtendSync } from '../chain/fork-watcher-types.js';
 import { SyncError } from '../sync/errors.js';
 import type { RangeSync } from '../sync/range-sync.js';
 
