@@ -2,16 +2,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+// One sleep and one percentile for every tool: the load tool's.
+import { sleep } from '@tc/load/src/cluster.mjs';
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Nearest-rank percentile of numbers (p in 0..100); NaN for an empty list. */
-export function percentile(values, p) {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const rank = Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length)));
-  return s[rank - 1];
-}
+export { percentile } from '@tc/load/src/step.mjs';
+export { sleep };
 
 /** `count` ports p, p+1, … below 32768 that are all free now (for `devnet --base-port`). */
 export async function freePortRange(count) {

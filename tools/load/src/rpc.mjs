@@ -96,11 +96,28 @@ export function metricValue(text, name, labels = '') {
   return Number.NaN;
 }
 
-/** The sum of every series of a counter (all label sets), or 0. */
-export function metricSum(text, name, labels = '') {
+/** Every series `name{labels} value` of a metric whose labels include `labels`: [labels, value]. */
+function* metricSeries(text, name, labels) {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const re = new RegExp(`^${escaped}(\\{[^}]*\\})?\\s+([0-9.eE+-]+)`, 'gm');
+  for (const m of text.matchAll(re))
+    if (!labels || (m[1] ?? '').includes(labels)) yield [m[1] ?? '', Number(m[2])];
+}
+
+/** The sum of every series of a counter (all label sets), or 0. */
+export function metricSum(text, name, labels = '') {
   let sum = 0;
-  for (const m of text.matchAll(re)) if (!labels || (m[1] ?? '').includes(labels)) sum += Number(m[2]);
+  for (const [, value] of metricSeries(text, name, labels)) sum += value;
   return sum;
+}
+
+/** Sums of a counter's series by the value of one label (`{ [value]: sum }`), e.g. by `kind`. */
+export function metricSumBy(text, name, label, labels = '') {
+  const out = {};
+  const labelRe = new RegExp(`${label}="([^"]*)"`);
+  for (const [set, value] of metricSeries(text, name, labels)) {
+    const key = labelRe.exec(set)?.[1] ?? 'other';
+    out[key] = (out[key] ?? 0) + value;
+  }
+  return out;
 }

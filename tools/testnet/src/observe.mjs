@@ -1,7 +1,7 @@
 // What the harness measures on a running testnet: when each node connected each block (block
 // propagation), finality lag, the peer graph (peers per node, hops), and per-node counters.
 import { sleep } from '@tc/load/src/cluster.mjs';
-import { metricSum, metricValue } from '@tc/load/src/rpc.mjs';
+import { metricSum, metricSumBy, metricValue } from '@tc/load/src/rpc.mjs';
 import { percentile } from '@tc/load/src/step.mjs';
 
 /**
@@ -157,23 +157,11 @@ export async function sampleCounters(nodes) {
           metricValue(text, 'tc_node_process_cpu_system_seconds_total'),
         rss: metricValue(text, 'tc_node_process_resident_memory_bytes'),
         bans: metricSum(text, 'tc_registry_bans_total'),
-        messagesOut: messagesByKind(text, 'out'),
-        messagesIn: messagesByKind(text, 'in'),
+        messagesOut: metricSumBy(text, 'tc_registry_messages_total', 'kind', 'direction="out"'),
+        messagesIn: metricSumBy(text, 'tc_registry_messages_total', 'kind', 'direction="in"'),
       };
     }),
   );
-}
-
-/** `tc_registry_messages_total` of one direction, by kind. */
-function messagesByKind(text, direction) {
-  const out = {};
-  const re = /^tc_registry_messages_total\{([^}]*)\}\s+([0-9.eE+-]+)/gm;
-  for (const m of text.matchAll(re)) {
-    if (!m[1].includes(`direction="${direction}"`)) continue;
-    const kind = /kind="([^"]*)"/.exec(m[1])?.[1] ?? 'other';
-    out[kind] = (out[kind] ?? 0) + Number(m[2]);
-  }
-  return out;
 }
 
 /** Messages per second between two by-kind samples. */
