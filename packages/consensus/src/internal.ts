@@ -105,7 +105,7 @@ export {
   voteSigningMessage,
 } from './finality/vote.js';
 export { mayVote, type VoteGuardState } from './finality/vote-guard.js';
-export { DEFAULT_VOTE_FANOUT, VoteRelay, voteWindowFor } from './finality/vote-relay.js';
+export { DEFAULT_VOTE_FANOUT, VoteRelay } from './finality/vote-relay.js';
 export {
   type AmountInput,
   DEFAULT_FUTURE_TOLERANCE_MS,
@@ -115,6 +115,7 @@ export {
   MIN_DEFAULT_LEADER_TIMEOUT_MS,
   statelessParams,
 } from './genesis.js';
+export { gossipWindowFor } from './gossip-window.js';
 export { type Blake3Backend, blake3, blake3Backend, blake3With, sha256 } from './hashing.js';
 export * from './index.js';
 export type { UnsignedInput } from './keys.js';
@@ -126,6 +127,7 @@ export type { ConsensusNodeStatus } from './node/consensus-node.js';
 export { Gossip, type GossipOptions } from './node/gossip.js';
 export { DEFAULT_HANDLER_LIMITS, type HandlerLimits, registerChainHandlers } from './node/handlers.js';
 export { type NodeMetrics, registerNodeMetrics } from './node/node-metrics.js';
+export { PeerAnnouncer } from './node/peer-announcer.js';
 export { ProductionLoop, type ProductionLoopOptions } from './node/production-loop.js';
 export {
   blockServeQuota,
@@ -137,6 +139,7 @@ export {
   votesQuota,
 } from './node/rate-quotas.js';
 export { TxRelay, type TxRelayOptions } from './node/tx-relay.js';
+export { MARK_HAS, MARK_KNOWN, TxidMarks } from './node/txid-marks.js';
 export { type BuiltBlock, buildBlock } from './producer.js';
 export {
   attemptAt,

@@ -23,8 +23,24 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     json: { type: 'string' },
     markdown: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    [
+      'usage: tc-testnet [--nodes N] [--validators V] [--slot-ms MS] [--rate TX/S] [--seconds S]',
+      '                  [--profile internet|lan] [--scenarios steady,sync,churn,partition,eclipse]',
+      '                  [--seed N] [--json FILE] [--markdown FILE]',
+      '',
+      'Runs N tc-node processes, each in its own network namespace behind WAN links, lets them',
+      'find each other from 1–2 seeds, runs the scenarios and prints the report (README.md).',
+      'Needs root; without it, it prints why in one line and exits 0.',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 const log = (line) => process.stderr.write(`${line}\n`);
 const probe = probeHosts();
 if (!probe.ok) {

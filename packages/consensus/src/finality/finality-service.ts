@@ -5,6 +5,7 @@ import { type KindBodies, MAX_EVIDENCE_PER_MESSAGE, MAX_VOTES_PER_MESSAGE, type 
 import { toHex } from '../bytes.js';
 import type { ChainManager } from '../chain/chain-manager.js';
 import { type GenesisConfig, genesisHash } from '../genesis.js';
+import { gossipWindowFor } from '../gossip-window.js';
 import type { KeyPair } from '../keys.js';
 import { SeenFilter } from '../seen-filter.js';
 import type { StatelessValidator } from '../stateless-validator.js';
@@ -14,17 +15,9 @@ import { EvidenceBook } from './evidence-book.js';
 import type { FinalityMetrics } from './finality-metrics.js';
 import { FinalityTracker } from './finality-tracker.js';
 import { OwnVotes } from './own-votes.js';
-import {
-  type Checkpoint,
-  checkpointAt,
-  heightOf,
-  type Vote,
-  voteFromWire,
-  voteKey,
-  voteShapeError,
-  voteSigningMessage,
-} from './vote.js';
-import { VoteRelay, voteWindowFor } from './vote-relay.js';
+import { type Checkpoint, checkpointAt, heightOf } from './vote.js';
+import { VoteIntake } from './vote-intake.js';
+import { VoteRelay } from './vote-relay.js';
 
 export interface FinalityServiceOptions {
   genesis: GenesisConfig;
@@ -40,7 +33,7 @@ export interface FinalityServiceOptions {
   onPeerFault: (peerId: string, code: string) => void;
   logger?: Logger;
   metrics?: FinalityMetrics;
-  /** Vote relay batching window (default `voteWindowFor(slotMs)`: a tenth of the slot, 20–100 ms). */
+  /** Vote relay batching window (default `gossipWindowFor(slotMs)`: a tenth of the slot, 20–100 ms). */
   voteWindowMs?: number;
   /**
    * Test only: signs a second vote the guard forbids (an equivocating validator). Never set
@@ -80,6 +73,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   private stopped = false;
   private readonly certificates: CertificateIntake;
   private readonly ownVotes: OwnVotes;
+  private readonly votes: VoteIntake;
   private beacon: NodeJS.Timeout | undefined;
   private finalizedAtLastBeacon = -1;
 
@@ -100,7 +94,7 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
     o.chain.setJustification(this.tracker);
     this.relay = new VoteRelay({
       registry: o.registry,
-      windowMs: o.voteWindowMs ?? voteWindowFor(o.genesis.slotMs),
+      windowMs: o.voteWindowMs ?? gossipWindowFor(o.genesis.slotMs),
     });
     this.evidence = new EvidenceBook({
       genesis: o.genesis,
@@ -124,6 +118,18 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
       },
       onPeerFault: o.onPeerFault,
       ...(o.metrics ? { metrics: o.metrics } : {}),
+    });
+    this.votes = new VoteIntake({
+      genesis: o.genesis,
+      validator: o.validator,
+      tracker: this.tracker,
+      seen: this.seen,
+      relay: this.relay,
+      evidence: this.evidence,
+      ...(o.metrics ? { metrics: o.metrics } : {}),
+      maxPlausibleHeight: o.maxPlausibleHeight,
+      onPeerFault: o.onPeerFault,
+      onCounted: () => this.evaluate(),
     });
     this.ownVotes = new OwnVotes({
       genesis: o.genesis,
@@ -177,7 +183,8 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   /** The registry's `message` listener for `votes` and `evidence`. Never throws. */
   onMessage(peerId: string, kind: string, body: unknown): void {
     if (this.stopped) return;
-    if (kind === 'votes') void this.onVotes(peerId, body as KindBodies['votes']).catch((e) => this.warn(e));
+    if (kind === 'votes')
+      void this.votes.onVotes(peerId, body as KindBodies['votes']).catch((e) => this.warn(e));
     else if (kind === 'evidence')
       void this.evidence.onMessage(
         peerId,
@@ -205,66 +212,6 @@ export class FinalityService extends EventEmitter<FinalityServiceEvents> {
   /** Waits for a running vote and finalization to settle (for a clean stop). */
   async settled(): Promise<void> {
     await this.writes;
-  }
-
-  private async onVotes(peerId: string, body: KindBodies['votes']): Promise<void> {
-    const n = this.o.genesis.validators.length;
-    const fresh: Vote[] = [];
-    const plausible = this.o.maxPlausibleHeight();
-    for (const wire of body.votes.slice(0, MAX_VOTES_PER_MESSAGE)) {
-      const vote = voteFromWire(wire);
-      if (voteShapeError(vote, n)) {
-        this.o.metrics?.votes.inc({ result: 'malformed' });
-        this.o.onPeerFault(peerId, 'MALFORMED_VOTE');
-        return;
-      }
-      if (vote.target.epoch <= this.tracker.finalized.epoch || heightOf(vote.target) > plausible) {
-        this.o.metrics?.votes.inc({ result: 'stale' });
-        continue;
-      }
-      // Seen when its check starts, so a copy racing in is not verified twice.
-      const key = voteKey(vote);
-      if (!this.seen.add(key)) {
-        this.o.metrics?.votes.inc({ result: 'duplicate' });
-        this.relay.heard(key, peerId); // it holds the vote: not sent one
-        continue;
-      }
-      fresh.push(vote);
-    }
-    if (fresh.length === 0) return;
-    const items = fresh.map((v) => ({
-      publicKey: this.o.genesis.validators[v.validatorIndex]!,
-      signature: v.signature,
-      message: voteSigningMessage(this.o.genesis.networkId, v.source, v.target),
-    }));
-    let valid: boolean[];
-    try {
-      valid = await this.o.validator.verifySignatures(items);
-    } catch {
-      for (const v of fresh) this.seen.delete(voteKey(v)); // not judged: a later copy is checked again
-      this.o.metrics?.votes.inc({ result: 'dropped' }, fresh.length);
-      return;
-    }
-    const counted: Vote[] = [];
-    let invalid = false;
-    fresh.forEach((vote, i) => {
-      if (!valid[i]) {
-        invalid = true;
-        this.seen.delete(voteKey(vote)); // a forged copy must not hide the real vote
-        this.o.metrics?.votes.inc({ result: 'invalid' });
-        return;
-      }
-      const result = this.tracker.add(vote);
-      this.o.metrics?.votes.inc({ result: result.status === 'counted' ? 'valid' : result.status });
-      if (result.status === 'counted') counted.push(vote);
-      if (result.status === 'equivocation') {
-        void this.evidence.record({ kind: 'votes', first: result.earlier, second: vote });
-      }
-    });
-    // A relayer checks every signature before relaying: an invalid one is the sender's own.
-    if (invalid) this.o.onPeerFault(peerId, 'INVALID_VOTE');
-    this.relay.relay(counted, peerId);
-    if (counted.length > 0) await this.evaluate();
   }
 
   /**

@@ -4,7 +4,7 @@ import { type Vote, voteKey, voteToWire } from './vote.js';
 
 export interface VoteRelayOptions {
   registry: Pick<PeerConnectionRegistry, 'send' | 'peers'>;
-  /** Votes queued within this window go out in one `votes` message per peer. Default 20 ms (the node uses voteWindowFor). */
+  /** Votes queued within this window go out in one `votes` message per peer. Default 20 ms (the node uses gossipWindowFor). */
   windowMs?: number;
   /** Votes waiting to go out; the oldest are dropped past it (later votes carry finality on). Default 4 096. */
   maxQueued?: number;
@@ -26,15 +26,6 @@ interface Queued {
 
 /** Peers a flush of relayed votes goes to (README 15): gossipsub's mesh degree. */
 export const DEFAULT_VOTE_FANOUT = 8;
-
-/**
- * The batching window for a chain's slot: a tenth of the slot, 20–100 ms. Votes for one block
- * arrive within a few hundred ms, so a longer window packs more of them into one message per
- * peer; a tenth of a slot per hop keeps finality within the slot's own pace.
- */
-export function voteWindowFor(slotMs: number): number {
-  return Math.min(100, Math.max(20, Math.round(slotMs / 10)));
-}
 
 /**
  * Batches verified votes for peers: at most one `votes` message per peer per window. Our own

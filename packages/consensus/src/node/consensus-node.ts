@@ -1,16 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { type Logger, type PeerConnectionRegistry, type PenaltyDecision, silentLogger } from '@tc/registry';
-import { type ChainStore, openChainStore } from '@tc/storage';
+import type { ChainStore } from '@tc/storage';
 import type { tc } from '@tc/wire';
-import { toHex } from '../bytes.js';
 import { ChainManager } from '../chain/chain-manager.js';
 import type { ForkWatcher } from '../chain/fork-watcher.js';
 import type { ForkCheckResult } from '../chain/fork-watcher-types.js';
 import type { FinalityService } from '../finality/finality-service.js';
-import { type GenesisConfig, genesisHash } from '../genesis.js';
+import type { GenesisConfig } from '../genesis.js';
 import { Mempool, type MempoolAddResult } from '../mempool.js';
-import { ValidationPool } from '../pool.js';
-import { defaultPoolThreads } from '../pool-defaults.js';
+import type { ValidationPool } from '../pool.js';
 import type { StatelessValidator } from '../stateless-validator.js';
 import type { RangeSync } from '../sync/range-sync.js';
 import type { SyncProgress } from '../sync/sync-types.js';
@@ -30,10 +28,13 @@ import {
   createForkWatcher,
   createGossip,
   createNodeRegistry,
+  createProducer,
   createRangeSync,
+  openStoreAndPool,
 } from './node-parts.js';
+import { nodeStatus } from './node-status.js';
 import { withTimeout } from './node-util.js';
-import { ProductionLoop } from './production-loop.js';
+import type { ProductionLoop } from './production-loop.js';
 
 /**
  * One tc node's consensus half: registry + storage + pool + mempool + chain manager + producer
@@ -72,20 +73,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
 
   /** Opens the store at `dataDir` (unless `store` is given) and builds the node (not started). */
   static async create(options: ConsensusNodeOptions): Promise<ConsensusNode> {
-    if (!options.store && !options.dataDir) throw new RangeError('ConsensusNode needs dataDir or store');
-    const store =
-      options.store ??
-      (await openChainStore({
-        path: options.dataDir!,
-        networkId: options.genesis.networkId,
-        genesisHash: genesisHash(options.genesis),
-      }));
-    const pool = options.validator
-      ? undefined
-      : new ValidationPool({
-          threads: options.poolThreads ?? defaultPoolThreads(),
-          ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
-        });
+    const { store, pool } = await openStoreAndPool(options);
     try {
       return new ConsensusNode(options, store, !options.store, pool);
     } catch (error) {
@@ -177,24 +165,16 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       requestForkCheck: () => this.requestForkCheck(),
       onPeerFault,
     });
-    const produce = options.produce ?? options.validatorKey !== undefined;
-    this.producer =
-      options.validatorKey && produce
-        ? new ProductionLoop({
-            chain: this.chain,
-            genesis,
-            mempool: this.mempool,
-            key: options.validatorKey,
-            shouldProduce: () => !this.syncConfirmed(),
-            ...(options.now ? { now: options.now } : {}),
-            onValid: (built) =>
-              this.gossip.announceProduced(built.bytes, built.hash, built.block.header.height),
-            onProduced: (built) => {
-              this.metrics?.produced.inc();
-              this.emit('produced', { height: built.block.header.height, hash: built.hash });
-            },
-          })
-        : undefined;
+    this.producer = createProducer(options, {
+      chain: this.chain,
+      mempool: this.mempool,
+      gossip: this.gossip,
+      shouldProduce: () => !this.syncConfirmed(),
+      onProduced: (built) => {
+        this.metrics?.produced.inc();
+        this.emit('produced', { height: built.block.header.height, hash: built.hash });
+      },
+    });
     registerChainHandlers(
       this.registry,
       this.chain,
@@ -308,26 +288,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   }
 
   status(): ConsensusNodeStatus {
-    const tip = this.chain.tipHeader();
-    const sync = this.forks.syncing;
-    return {
-      nodeId: this.registry.nodeId,
-      height: tip.height,
-      tipHash: toHex(tip.hash),
-      tipTimestampMs: tip.timestampMs,
-      mempool: { count: this.mempool.count, bytes: this.mempool.bytes },
-      syncing: sync.active,
-      syncTarget: sync.target,
-      syncProgress: this.syncProgress,
-      peers: this.registry.peers().length,
-      producing: this.producer?.active ?? false,
-      blocksProduced: this.producer?.produced ?? 0,
-      reorgs: this.activity.reorgs,
-      lastReorg: this.activity.lastReorg,
-      listen: this.registry.address(),
-      finalized: { height: this.finality.finalized.height, hash: toHex(this.finality.finalized.hash) },
-      evidence: this.finality.evidence.count,
-    };
+    const { registry, chain, mempool, forks, finality, producer, activity, syncProgress } = this;
+    return nodeStatus({ registry, chain, mempool, forks, finality, producer, activity, syncProgress });
   }
 
   /**

@@ -1,5 +1,5 @@
 import { type Logger, PeerConnectionRegistry } from '@tc/registry';
-import type { ChainStore } from '@tc/storage';
+import { type ChainStore, openChainStore } from '@tc/storage';
 import type { tc } from '@tc/wire';
 import { FORK_SYNC_ERROR_ACTIONS } from '../chain/chain-errors.js';
 import type { ChainManager } from '../chain/chain-manager.js';
@@ -10,8 +10,12 @@ import { FINALITY_ERROR_ACTIONS } from '../finality/finality-errors.js';
 import { registerFinalityMetrics } from '../finality/finality-metrics.js';
 import { FinalityService } from '../finality/finality-service.js';
 import { genesisHash } from '../genesis.js';
+import { gossipWindowFor } from '../gossip-window.js';
 import type { Mempool } from '../mempool.js';
 import { MEMPOOL_ERROR_ACTIONS } from '../mempool-errors.js';
+import { ValidationPool } from '../pool.js';
+import { defaultPoolThreads } from '../pool-defaults.js';
+import type { BuiltBlock } from '../producer.js';
 import { maxPlausibleHeight } from '../schedule.js';
 import type { StatelessValidator } from '../stateless-validator.js';
 import { RangeSync, syncPace } from '../sync/range-sync.js';
@@ -20,6 +24,7 @@ import { Gossip } from './gossip.js';
 import type { NodeMetrics } from './node-metrics.js';
 import type { ConsensusNodeOptions } from './node-types.js';
 import { rangeSyncExtender } from './node-util.js';
+import { ProductionLoop } from './production-loop.js';
 import { capacityRateQuotas } from './rate-quotas.js';
 
 // The parts ConsensusNode builds from its options, each configured for this chain.
@@ -172,7 +177,7 @@ export function createGossip(
     validator: parts.validator,
     genesis: options.genesis,
     ...(options.seenCapacity !== undefined ? { seenCapacity: options.seenCapacity } : {}),
-    ...(options.relay ? { relay: options.relay } : {}),
+    relay: { windowMs: gossipWindowFor(options.genesis.slotMs), ...options.relay },
     onBlockGap: parts.requestForkCheck,
     onForkBlock: (bytes) => void parts.finality.evidence.checkForkBlock(bytes),
     onAnnounce: (status) => metrics?.announced.inc({ outcome: status }),
@@ -182,4 +187,50 @@ export function createGossip(
     onPeerFault: parts.onPeerFault,
     persist: (entries) => parts.accepted.persist(entries),
   });
+}
+
+/** Block production, when the node has a validator key and production is not switched off. */
+export function createProducer(
+  options: ConsensusNodeOptions,
+  parts: {
+    chain: ChainManager;
+    mempool: Mempool;
+    gossip: Gossip;
+    shouldProduce: () => boolean;
+    onProduced: (built: BuiltBlock) => void;
+  },
+): ProductionLoop | undefined {
+  const produce = options.produce ?? options.validatorKey !== undefined;
+  if (!options.validatorKey || !produce) return undefined;
+  return new ProductionLoop({
+    chain: parts.chain,
+    genesis: options.genesis,
+    mempool: parts.mempool,
+    key: options.validatorKey,
+    shouldProduce: parts.shouldProduce,
+    ...(options.now ? { now: options.now } : {}),
+    onValid: (built) => parts.gossip.announceProduced(built.bytes, built.hash, built.block.header.height),
+    onProduced: parts.onProduced,
+  });
+}
+
+/** The store at `dataDir` (unless `store` is given) and a validation pool (unless `validator` is). */
+export async function openStoreAndPool(
+  options: ConsensusNodeOptions,
+): Promise<{ store: ChainStore; pool: ValidationPool | undefined }> {
+  if (!options.store && !options.dataDir) throw new RangeError('ConsensusNode needs dataDir or store');
+  const store =
+    options.store ??
+    (await openChainStore({
+      path: options.dataDir!,
+      networkId: options.genesis.networkId,
+      genesisHash: genesisHash(options.genesis),
+    }));
+  const pool = options.validator
+    ? undefined
+    : new ValidationPool({
+        threads: options.poolThreads ?? defaultPoolThreads(),
+        ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
+      });
+  return { store, pool };
 }

@@ -1,5 +1,4 @@
-import { toHex } from '../bytes.js';
-import { SeenFilter } from '../seen-filter.js';
+import { MARK_HAS, MARK_KNOWN, TxidMarks } from './txid-marks.js';
 
 export interface PeerAnnouncerOptions {
   /** Ids queued within this window go out in one message. */
@@ -14,9 +13,8 @@ export interface PeerAnnouncerOptions {
 
 interface PeerQueue {
   ids: Uint8Array[];
-  readonly known: SeenFilter;
-  /** Ids the peer announced to us: it has them, so even a forced re-announcement skips them. */
-  readonly has: SeenFilter;
+  /** Ids announced to the peer or by it (MARK_KNOWN), and those it holds (MARK_HAS). */
+  readonly marks: TxidMarks;
   timer: NodeJS.Timeout | undefined;
   sending: boolean;
 }
@@ -33,15 +31,14 @@ export class PeerAnnouncer {
 
   constructor(private readonly o: PeerAnnouncerOptions) {}
 
-  /** `keys`: the ids' hex, when the caller has it already (one per id). */
-  queue(peerId: string, txids: readonly Uint8Array[], force: boolean, keys?: readonly string[]): void {
+  /** `force`: announce even ids the peer was told of already, unless it holds them. */
+  queue(peerId: string, txids: readonly Uint8Array[], force: boolean): void {
     if (this.stopped || txids.length === 0) return;
     const q = this.queueOf(peerId);
-    txids.forEach((id, i) => {
-      const key = keys?.[i] ?? toHex(id);
-      const fresh = q.known.add(key);
-      if (fresh || (force && !q.has.has(key))) q.ids.push(id);
-    });
+    for (const id of txids) {
+      const had = q.marks.mark(id, MARK_KNOWN);
+      if ((had & MARK_KNOWN) === 0 || (force && (had & MARK_HAS) === 0)) q.ids.push(id);
+    }
     if (q.ids.length > this.o.maxQueuedPerPeer) q.ids.splice(0, q.ids.length - this.o.maxQueuedPerPeer);
     if (q.ids.length >= this.o.maxIdsPerMessage) this.flush(peerId, q);
     else if (q.ids.length > 0 && q.timer === undefined) {
@@ -53,11 +50,9 @@ export class PeerAnnouncer {
     }
   }
 
-  /** The peer announced `id` (hex) to us: never announce it back, not even when re-announcing. */
-  markKnown(peerId: string, key: string): void {
-    const q = this.queueOf(peerId);
-    q.known.add(key);
-    q.has.add(key);
+  /** The peer announced or fetched `txid`: never announce it to the peer, not even when re-announcing. */
+  markHeld(peerId: string, txid: Uint8Array): void {
+    this.queueOf(peerId).marks.mark(txid, MARK_KNOWN | MARK_HAS);
   }
 
   forget(peerId: string): void {
@@ -77,8 +72,7 @@ export class PeerAnnouncer {
     if (q === undefined) {
       q = {
         ids: [],
-        known: new SeenFilter(this.o.knownPerPeer),
-        has: new SeenFilter(this.o.knownPerPeer),
+        marks: new TxidMarks(this.o.knownPerPeer),
         timer: undefined,
         sending: false,
       };

@@ -124,11 +124,9 @@ export class TxRelay {
   announce(txids: readonly Uint8Array[], except?: string): void {
     if (txids.length === 0) return;
     const now = this.now();
-    // One hex key per id, shared by every peer's queue and filter.
-    const keys = txids.map((id) => toHex(id));
-    for (const key of keys) this.rememberAnnounced(key, now);
+    for (const id of txids) this.rememberAnnounced(toHex(id), now);
     for (const peer of this.o.registry.peers()) {
-      if (peer.id !== except) this.announcer.queue(peer.id, txids, false, keys);
+      if (peer.id !== except) this.announcer.queue(peer.id, txids, false);
     }
   }
 
@@ -141,8 +139,8 @@ export class TxRelay {
         this.o.onPeerFault?.(peerId, 'MALFORMED_TX');
         return;
       }
+      this.announcer.markHeld(peerId, id);
       const key = toHex(id);
-      this.announcer.markKnown(peerId, key);
       if (this.o.seen.has(key)) {
         known++;
         continue;
@@ -242,7 +240,7 @@ export class TxRelay {
 
   /** `peerId` fetched these from us (getTxs): it holds them, so they are never announced to it again. */
   servedTo(peerId: string, txids: readonly Uint8Array[]): void {
-    for (const id of txids) this.announcer.markKnown(peerId, toHex(id));
+    for (const id of txids) this.announcer.markHeld(peerId, id);
   }
 
   /**

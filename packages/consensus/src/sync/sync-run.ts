@@ -4,7 +4,7 @@ import { DownloadError, type DownloadFailure, downloadRange } from './download.j
 import { SyncError, type SyncErrorCode, type SyncOutcome } from './errors.js';
 import { reactionTo, reportPeer } from './failure-policy.js';
 import { PeerBalancer, type SyncPeer } from './peer-balancer.js';
-import { ProgressMeter } from './progress-meter.js';
+import { RunTally } from './run-tally.js';
 import { stallReport, stuckBatches } from './stall-check.js';
 import type { RunConfig, SyncPeerInput, SyncStalled } from './sync-types.js';
 
@@ -18,18 +18,9 @@ export class SyncRun {
   private batches: Batch[] = [];
   private nextStart: number;
   private nextId = 0;
-  private targetHeight: number;
-  private readonly fromHeight: number;
-  private height: number;
+  private readonly tally: RunTally;
   private processing: Promise<void> | undefined;
   private finished = false;
-  private readonly startedAt = performance.now();
-  private lastProgressAt = this.startedAt;
-  private readonly meter: ProgressMeter;
-  private imported = 0;
-  private batchesDone = 0;
-  private retries = 0;
-  private readonly peersUsed = new Set<string>();
   private wakeTimer: NodeJS.Timeout | undefined;
   private readonly stallTimer: NodeJS.Timeout;
 
@@ -49,13 +40,9 @@ export class SyncRun {
       now: () => performance.now(),
       maxPeers: cfg.maxPeers,
     });
-    this.fromHeight = cfg.target.tip().height;
-    this.height = this.fromHeight;
-    this.nextStart = this.fromHeight + 1;
-    this.targetHeight = Math.max(this.fromHeight, this.balancer.upsert(peers));
-    this.meter = new ProgressMeter(this.startedAt, this.fromHeight);
-    cfg.metrics?.height.set(this.height);
-    cfg.metrics?.targetHeight.set(this.targetHeight);
+    this.tally = new RunTally(cfg.target.tip().height, cfg, (h) => this.balancer.usefulCount(h));
+    this.nextStart = this.tally.fromHeight + 1;
+    this.tally.raiseTarget(this.balancer.upsert(peers));
     this.stallTimer = setInterval(
       () => this.checkStall(),
       Math.max(50, Math.min(1_000, cfg.stallTimeoutMs / 4)),
@@ -67,7 +54,11 @@ export class SyncRun {
 
   start(): void {
     this.cfg.log.info(
-      { from: this.fromHeight, target: this.targetHeight, peers: this.balancer.usefulCount(this.nextStart) },
+      {
+        from: this.tally.fromHeight,
+        target: this.tally.targetHeight,
+        peers: this.balancer.usefulCount(this.nextStart),
+      },
       'range sync started',
     );
     this.pump();
@@ -76,8 +67,7 @@ export class SyncRun {
   /** More peers (or higher tips of known ones) while the sync runs; may raise the target. */
   addPeers(peers: readonly SyncPeerInput[]): void {
     if (this.finished) return;
-    this.targetHeight = Math.max(this.targetHeight, this.balancer.upsert(peers));
-    this.cfg.metrics?.targetHeight.set(this.targetHeight);
+    this.tally.raiseTarget(this.balancer.upsert(peers));
     this.pump();
   }
 
@@ -93,10 +83,10 @@ export class SyncRun {
     if (this.finished) return;
     while (
       this.batches.length < this.cfg.maxBatchesAhead &&
-      this.nextStart <= this.targetHeight &&
+      this.nextStart <= this.tally.targetHeight &&
       this.bufferedBytes() < this.cfg.maxBufferedBytes
     ) {
-      const end = Math.min(this.nextStart + this.cfg.batchSize - 1, this.targetHeight);
+      const end = Math.min(this.nextStart + this.cfg.batchSize - 1, this.tally.targetHeight);
       this.batches.push(new Batch(this.nextId++, this.nextStart, end));
       this.nextStart = end + 1;
     }
@@ -122,7 +112,7 @@ export class SyncRun {
       this.processing = this.process(readyRun(this.batches));
     }
     prevalidateAhead(this.batches, this.cfg.target);
-    if (this.batches.length === 0 && this.nextStart > this.targetHeight) {
+    if (this.batches.length === 0 && this.nextStart > this.tally.targetHeight) {
       this.finish();
       return;
     }
@@ -192,7 +182,7 @@ export class SyncRun {
     this.cfg.metrics?.batches.inc({ outcome: r.outcome });
     if (r.blame) {
       peer.failures++;
-      this.retries++;
+      this.tally.retried();
     }
     this.cfg.log.debug(
       { peer: peer.id.slice(0, 12), failure, blame: r.blame, detail },
@@ -210,7 +200,7 @@ export class SyncRun {
       const r = await importRun(this.cfg.target, run);
       this.cfg.metrics?.importSeconds.observe((performance.now() - t0) / 1000);
       if (this.finished) return;
-      this.credit(r.height);
+      this.tally.credit(r.height);
       if (r.kind === 'restart') return this.restartWindow(r.height + 1);
       if (r.kind === 'fatal') return this.fail('IMPORT_FAILED', `importing ${r.message}`, r.error);
       while (run.length > 0 && r.height >= run[0]!.end) this.completeBatch(run.shift()!);
@@ -228,7 +218,7 @@ export class SyncRun {
         if (action === 'disconnect' || action === 'ban') this.dropBatchesOf(peer);
       }
       stopped.processingFailed(r.height + 1);
-      this.retries++;
+      this.tally.retried();
     } finally {
       this.processing = undefined;
       this.pump();
@@ -238,35 +228,12 @@ export class SyncRun {
   /** A batch whose every block is now canonical. */
   private completeBatch(b: Batch): void {
     const peer = b.peer!;
-    this.batchesDone++;
-    this.peersUsed.add(peer);
+    this.tally.batchDone(peer);
     const p = this.balancer.get(peer);
     if (p) p.served++;
     this.cfg.metrics?.batches.inc({ outcome: 'imported' });
     b.processed();
     this.batches.shift();
-  }
-
-  private credit(height: number): void {
-    if (height <= this.height) return;
-    const now = performance.now();
-    this.imported += height - this.height;
-    this.cfg.metrics?.blocksImported.inc(height - this.height);
-    this.height = height;
-    this.lastProgressAt = now;
-    this.cfg.metrics?.height.set(height);
-    this.meter.record(now, height);
-    if (this.meter.due(now, this.cfg.progressIntervalMs)) this.emitProgress(now);
-  }
-
-  private emitProgress(now: number): void {
-    this.meter.emitted(now);
-    this.cfg.onProgress({
-      height: this.height,
-      target: this.targetHeight,
-      blocksPerSec: this.meter.rate(),
-      peers: this.balancer.usefulCount(Math.min(this.height + 1, this.targetHeight)),
-    });
   }
 
   /** Buffered (not yet importing) batches of `peerId` go back to download, elsewhere. */
@@ -282,7 +249,7 @@ export class SyncRun {
     for (const b of this.batches) b.fail();
     this.batches = [];
     this.nextStart = start;
-    this.height = Math.min(this.height, start - 1);
+    this.tally.rewind(start - 1);
   }
 
   // ------------------------------------------------------------------ stall, reports, end
@@ -290,9 +257,9 @@ export class SyncRun {
   private checkStall(): void {
     if (this.finished) return;
     const now = performance.now();
-    const sinceMs = now - this.lastProgressAt;
+    const sinceMs = now - this.tally.lastProgressAt;
     if (sinceMs < this.cfg.stallTimeoutMs) return;
-    this.lastProgressAt = now; // the next stall is another stallTimeoutMs away
+    this.tally.lastProgressAt = now; // the next stall is another stallTimeoutMs away
     this.cfg.metrics?.stalls.inc();
     const head = this.batches[0];
     let action: SyncStalled['action'] = 'waiting';
@@ -306,7 +273,7 @@ export class SyncRun {
       if (!excused) this.report(head!.peer!, 'SYNC_STALLED', `${head!.start}..${head!.end}`);
       action = 'reassigned';
     }
-    const info = stallReport(this.height, this.targetHeight, sinceMs, head, action);
+    const info = stallReport(this.tally.height, this.tally.targetHeight, sinceMs, head, action);
     this.cfg.log.warn(info, 'range sync stalled');
     this.cfg.onStalled(info);
     for (const b of stuck) b.controller?.abort(new Error('sync stalled'));
@@ -328,7 +295,7 @@ export class SyncRun {
     this.signal?.removeEventListener('abort', this.onAbort);
     for (const b of this.batches) b.controller?.abort(new Error(error?.message ?? 'sync finished'));
     const settle = () => {
-      const outcome = this.outcome();
+      const outcome = this.tally.outcome(this.cfg.target.tip().height);
       if (error) {
         this.cfg.log.warn(
           { code: error.code, ...outcome, peersUsed: outcome.peersUsed.length },
@@ -338,25 +305,11 @@ export class SyncRun {
         this.reject(new SyncError(error.code, error.message, outcome, cause));
         return;
       }
-      this.emitProgress(performance.now());
+      this.tally.emitProgress(performance.now());
       this.cfg.log.info({ ...outcome, peersUsed: outcome.peersUsed.length }, 'range sync done');
       this.resolve(outcome);
     };
     if (this.processing) void this.processing.finally(settle).catch(() => undefined);
     else settle();
-  }
-
-  private outcome(): SyncOutcome {
-    const toHeight = this.cfg.target.tip().height;
-    return {
-      fromHeight: this.fromHeight,
-      toHeight,
-      targetHeight: this.targetHeight,
-      imported: this.imported,
-      durationMs: Math.round(performance.now() - this.startedAt),
-      batches: this.batchesDone,
-      retries: this.retries,
-      peersUsed: [...this.peersUsed],
-    };
   }
 }

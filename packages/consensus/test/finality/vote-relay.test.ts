@@ -1,6 +1,6 @@
 import type { KindInputs } from '@tc/wire';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Vote, VoteRelay, voteKey, voteWindowFor } from '../../src/internal.js';
+import { type Vote, VoteRelay, voteKey, gossipWindowFor } from '../../src/internal.js';
 
 type Sent = { peer: string; validators: number[] };
 
@@ -90,9 +90,9 @@ describe('VoteRelay', () => {
   });
 
   it('sizes its window from the slot: a tenth, 20–100 ms', () => {
-    expect(voteWindowFor(1_000)).toBe(100);
-    expect(voteWindowFor(250)).toBe(25);
-    expect(voteWindowFor(100)).toBe(20);
-    expect(voteWindowFor(12_000)).toBe(100);
+    expect(gossipWindowFor(1_000)).toBe(100);
+    expect(gossipWindowFor(250)).toBe(25);
+    expect(gossipWindowFor(100)).toBe(20);
+    expect(gossipWindowFor(12_000)).toBe(100);
   });
 });
