@@ -138,7 +138,7 @@ export {
   slotRateQuotas,
   votesQuota,
 } from './node/rate-quotas.js';
-export { TxRelay, type TxRelayOptions } from './node/tx-relay.js';
+export { DEFAULT_TX_FANOUT, TxRelay, type TxRelayOptions } from './node/tx-relay.js';
 export { MARK_HAS, MARK_KNOWN, TxidMarks } from './node/txid-marks.js';
 export { type BuiltBlock, buildBlock } from './producer.js';
 export {

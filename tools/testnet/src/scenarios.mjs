@@ -26,7 +26,7 @@ const live = (tn) => tn.nodes.filter((n) => !n.down);
 /** Measures `body` (load, churn, a partition…): propagation, counters, lags, graph, end tips. */
 async function measured(tn, name, body) {
   const before = await sampleCounters(tn.nodes);
-  const watch = watchFinalityLag(tn.nodes);
+  const watch = watchFinalityLag(tn.nodes, { everyMs: Math.max(500, tn.slotMs) });
   const startedAt = Date.now();
   // Periods (a partition) whose blocks cannot reach every node by design.
   const exclusions = [];

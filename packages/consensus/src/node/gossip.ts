@@ -33,7 +33,7 @@ export interface GossipOptions {
   /** Inventory relay tuning (announcement window, fetch timeout, re-announce period). */
   relay?: Pick<
     TxRelayOptions,
-    'windowMs' | 'maxIdsPerMessage' | 'fetchTimeoutMs' | 'maxFetching' | 'reannounceMs'
+    'windowMs' | 'maxIdsPerMessage' | 'fetchTimeoutMs' | 'maxFetching' | 'reannounceMs' | 'fanout'
   >;
   /** An announced block did not extend our tip (fork or unknown parent): check peers' chains. */
   onBlockGap: (peerId: string, height: number) => void;

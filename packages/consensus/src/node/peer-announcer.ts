@@ -39,6 +39,32 @@ export class PeerAnnouncer {
       const had = q.marks.mark(id, MARK_KNOWN);
       if ((had & MARK_KNOWN) === 0 || (force && (had & MARK_HAS) === 0)) q.ids.push(id);
     }
+    this.schedule(peerId, q);
+  }
+
+  /**
+   * Push gossip: each id goes to `fanout` of `peerIds` that were not told of it yet, starting
+   * from a random one. Every node that admits a transaction passes it on, so it still reaches
+   * every node (and the re-announcement catches any it missed), at `fanout` announcements per
+   * node instead of one per peer.
+   */
+  queueSome(peerIds: readonly string[], txids: readonly Uint8Array[], fanout: number): void {
+    if (this.stopped || txids.length === 0 || peerIds.length === 0) return;
+    const queues = peerIds.map((id) => this.queueOf(id));
+    for (const id of txids) {
+      let sent = 0;
+      const start = Math.floor(Math.random() * queues.length);
+      for (let i = 0; i < queues.length && sent < fanout; i++) {
+        const q = queues[(start + i) % queues.length]!;
+        if ((q.marks.mark(id, MARK_KNOWN) & MARK_KNOWN) !== 0) continue;
+        q.ids.push(id);
+        sent++;
+      }
+    }
+    queues.forEach((q, i) => this.schedule(peerIds[i]!, q));
+  }
+
+  private schedule(peerId: string, q: PeerQueue): void {
     if (q.ids.length > this.o.maxQueuedPerPeer) q.ids.splice(0, q.ids.length - this.o.maxQueuedPerPeer);
     if (q.ids.length >= this.o.maxIdsPerMessage) this.flush(peerId, q);
     else if (q.ids.length > 0 && q.timer === undefined) {

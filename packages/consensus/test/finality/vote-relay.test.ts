@@ -1,6 +1,6 @@
 import type { KindInputs } from '@tc/wire';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Vote, VoteRelay, voteKey, gossipWindowFor } from '../../src/internal.js';
+import { gossipWindowFor, type Vote, VoteRelay, voteKey } from '../../src/internal.js';
 
 type Sent = { peer: string; validators: number[] };
 
@@ -89,10 +89,10 @@ describe('VoteRelay', () => {
     expect(sent).toEqual([{ peer: 'p0', validators: [1, 2] }]);
   });
 
-  it('sizes its window from the slot: a tenth, 20–100 ms', () => {
-    expect(gossipWindowFor(1_000)).toBe(100);
-    expect(gossipWindowFor(250)).toBe(25);
+  it('sizes its window from the slot: a fifth, 20–200 ms', () => {
+    expect(gossipWindowFor(1_000)).toBe(200);
+    expect(gossipWindowFor(250)).toBe(50);
     expect(gossipWindowFor(100)).toBe(20);
-    expect(gossipWindowFor(12_000)).toBe(100);
+    expect(gossipWindowFor(12_000)).toBe(200);
   });
 });

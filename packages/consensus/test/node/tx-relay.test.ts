@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SeenFilter, TxRelay } from '../../src/internal.js';
+import { DEFAULT_TX_FANOUT, SeenFilter, TxRelay } from '../../src/internal.js';
 
 /** A TxRelay over a fake registry and a fake mempool holding `pendingIds`; counts announcements. */
 function harness(peerCount: number) {
@@ -66,6 +66,25 @@ describe('TxRelay re-announcements', () => {
     await advance(60_000);
     expect(announced.get('p1')).toBe(2); // the first announcement only
     expect(announced.get('p0')).toBeGreaterThan(2);
+    relay.stop();
+  });
+
+  it('our own submissions go to every peer; a relayed one to DEFAULT_TX_FANOUT others, then to the rest when re-announced', async () => {
+    vi.useFakeTimers();
+    const { relay, announced, pendingIds, advance } = harness(20);
+    relay.start();
+    const total = () => [...announced.values()].reduce((a, b) => a + b, 0);
+    relay.announce([pendingIds[0]!]);
+    await advance(1_000);
+    expect(total()).toBe(20);
+    relay.announce([pendingIds[1]!], 'p0');
+    await advance(1_000);
+    expect(total()).toBe(20 + DEFAULT_TX_FANOUT);
+    expect(announced.get('p0')).toBe(1); // never back to the peer it came from
+    // Re-announced (each about 10 s after its first announcement) to every peer not known to
+    // hold it: those not told of it, and again those told.
+    await advance(15_000);
+    expect(total()).toBe(20 + DEFAULT_TX_FANOUT + 2 * 20);
     relay.stop();
   });
 });
