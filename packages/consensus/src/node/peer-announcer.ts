@@ -61,7 +61,7 @@ export class PeerAnnouncer {
         sent++;
       }
     }
-    queues.forEach((q, i) => this.schedule(peerIds[i]!, q));
+    for (let i = 0; i < queues.length; i++) this.schedule(peerIds[i]!, queues[i]!);
   }
 
   private schedule(peerId: string, q: PeerQueue): void {
