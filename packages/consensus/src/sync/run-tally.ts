@@ -9,10 +9,9 @@ import type { RunConfig } from './sync-types.js';
  */
 export class RunTally {
   readonly startedAt = performance.now();
-  /** When the height last moved (the stall check measures from it). */
-  lastProgressAt = this.startedAt;
-  height: number;
-  targetHeight: number;
+  private progressAt = this.startedAt;
+  private heightNow: number;
+  private target: number;
   private batchesDone = 0;
   private retries = 0;
   private imported = 0;
@@ -25,25 +24,43 @@ export class RunTally {
     /** Peers able to serve the block after `height`. */
     private readonly usefulPeers: (height: number) => number,
   ) {
-    this.height = fromHeight;
-    this.targetHeight = fromHeight;
+    this.heightNow = fromHeight;
+    this.target = fromHeight;
     this.meter = new ProgressMeter(this.startedAt, fromHeight);
     cfg.metrics?.height.set(fromHeight);
   }
 
+  get height(): number {
+    return this.heightNow;
+  }
+
+  get targetHeight(): number {
+    return this.target;
+  }
+
+  /** When the height last moved, or a stall was last reported (the stall check measures from it). */
+  get lastProgressAt(): number {
+    return this.progressAt;
+  }
+
   raiseTarget(height: number): void {
-    this.targetHeight = Math.max(this.targetHeight, height);
-    this.cfg.metrics?.targetHeight.set(this.targetHeight);
+    this.target = Math.max(this.target, height);
+    this.cfg.metrics?.targetHeight.set(this.target);
+  }
+
+  /** A stall was reported at `now`: the next one is a whole stall timeout away. */
+  stallReported(now: number): void {
+    this.progressAt = now;
   }
 
   /** The chain reached `height` (no-op when that is not higher). */
   credit(height: number): void {
-    if (height <= this.height) return;
+    if (height <= this.heightNow) return;
     const now = performance.now();
-    this.imported += height - this.height;
-    this.cfg.metrics?.blocksImported.inc(height - this.height);
-    this.height = height;
-    this.lastProgressAt = now;
+    this.imported += height - this.heightNow;
+    this.cfg.metrics?.blocksImported.inc(height - this.heightNow);
+    this.heightNow = height;
+    this.progressAt = now;
     this.cfg.metrics?.height.set(height);
     this.meter.record(now, height);
     if (this.meter.due(now, this.cfg.progressIntervalMs)) this.emitProgress(now);
@@ -62,16 +79,16 @@ export class RunTally {
 
   /** The window restarts below the current height (the chain moved under the run). */
   rewind(height: number): void {
-    this.height = Math.min(this.height, height);
+    this.heightNow = Math.min(this.heightNow, height);
   }
 
   emitProgress(now: number): void {
     this.meter.emitted(now);
     this.cfg.onProgress({
-      height: this.height,
-      target: this.targetHeight,
+      height: this.heightNow,
+      target: this.target,
       blocksPerSec: this.meter.rate(),
-      peers: this.usefulPeers(Math.min(this.height + 1, this.targetHeight)),
+      peers: this.usefulPeers(Math.min(this.heightNow + 1, this.target)),
     });
   }
 
@@ -79,7 +96,7 @@ export class RunTally {
     return {
       fromHeight: this.fromHeight,
       toHeight,
-      targetHeight: this.targetHeight,
+      targetHeight: this.target,
       imported: this.imported,
       durationMs: Math.round(performance.now() - this.startedAt),
       batches: this.batchesDone,

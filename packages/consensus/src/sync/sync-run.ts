@@ -259,7 +259,7 @@ export class SyncRun {
     const now = performance.now();
     const sinceMs = now - this.tally.lastProgressAt;
     if (sinceMs < this.cfg.stallTimeoutMs) return;
-    this.tally.lastProgressAt = now; // the next stall is another stallTimeoutMs away
+    this.tally.stallReported(now);
     this.cfg.metrics?.stalls.inc();
     const head = this.batches[0];
     let action: SyncStalled['action'] = 'waiting';
