@@ -26,6 +26,14 @@ export function renderTestnetReport(r) {
     `Discovery: every node had ≥ ${r.minPeers} peers ${f1(r.discovery.allMs / 1000)} s after the last node started ` +
       `(p50 per node ${f1(r.discovery.p50Ms / 1000)} s).`,
   );
+  if (r.warmUp) {
+    const w = r.warmUp;
+    out.push(
+      '',
+      `Warm-up before the scenarios, not measured (V8 compiles a node's hot paths only after thousands of calls): ` +
+        `${w.rate} tx/s for ${w.seconds} s, ${w.accepted} accepted, ${w.lost} lost, tips ${w.tipsAgree ? 'agreed' : 'did not agree'}.`,
+    );
+  }
   out.push('');
   out.push(
     '| scenario | s | propagation p50 / p99 to 50 % | to 90 % | to 100 % (blocks; missed) | finality lag p50 / p99 (blocks) | duplicate block receipts per node per block | tx announcements per tx | bytes/s per node | peers per node | CPU % per node | RSS MiB per node | tips within 3 slots | checks |',

@@ -69,6 +69,19 @@ export function steady(tn, { rate, seconds }) {
   });
 }
 
+/**
+ * Warm-up, not measured: `rate` tx/s for `seconds`, then until the tips agree. A node's hot
+ * paths are compiled by V8 only after thousands of calls, and 32 nodes sharing 2 cores get
+ * there slowly: profiled 1–3 min after start, TurboFan compilation was 19 % of the nodes' CPU
+ * (2 % in a node that had run 3 min), so an unwarmed steady scenario measured start-up, not
+ * the network a long-running deployment has.
+ */
+export async function warmUp(tn, { rate, seconds }) {
+  const step = await runStep({ nodes: live(tn), wallet: tn.wallet, rate, seconds, slotMs: tn.slotMs });
+  const end = await waitTipsWithin(tn.nodes, 3, 3 * tn.slotMs + 60_000);
+  return { rate, seconds, accepted: step.accepted, lost: step.lost, tipsAgree: end.agree };
+}
+
 /** A fresh node syncs the chain from the network (fresh-sync.mjs), measured like the others. */
 export function sync(tn, { poolThreads }) {
   return measured(tn, 'sync', () => freshSync(tn, { poolThreads }));

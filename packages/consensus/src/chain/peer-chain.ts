@@ -68,7 +68,7 @@ export async function remoteHashAt(
  * Fewer blocks than asked is allowed (the peer's chain may be shorter now); more is not.
  */
 export async function fetchBlockRange(
-  api: PeerChainApi,
+  api: Pick<PeerChainApi, 'stream'>,
   peerId: string,
   start: number,
   count: number,

@@ -7,8 +7,10 @@ export interface BlockRelayOptions {
   registry: Pick<PeerConnectionRegistry, 'send' | 'peers' | 'stream'>;
   /** Whether we hold the block (canonical or known). */
   has: (hash: Uint8Array) => boolean;
-  /** Our tip's height: an announced block more than one above it needs a sync, not a fetch. */
+  /** Our tip's height: an announced block more than `fetchAhead` above it needs a sync, not a fetch. */
   tipHeight: () => number;
+  /** How far above our tip an announced block is fetched (its missing parents come as a side branch). Default 1. */
+  fetchAhead?: number;
   /** Hands a fetched block to the same path as a pushed one (validation, then relay). */
   accept: (peerId: string, bytes: Uint8Array) => void;
   /** An announced block we cannot fetch alone (we are behind): check peers' chains. */
@@ -91,7 +93,7 @@ export class BlockRelay {
     const key = toHex(body.hash);
     this.markKnown(peerId, key);
     if (this.holds(body.hash) || this.fetching.has(key)) return;
-    if (height > this.o.tipHeight() + 1) {
+    if (height > this.o.tipHeight() + (this.o.fetchAhead ?? 1)) {
       this.o.onGap(peerId, height);
       return;
     }

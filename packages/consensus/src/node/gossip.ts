@@ -1,9 +1,10 @@
 import type { InboundMessage, PeerConnectionRegistry } from '@tc/registry';
 import type { KindBodies, tc } from '@tc/wire';
-import { toHex } from '../bytes.js';
+import { fromHex, toHex } from '../bytes.js';
 import { txid as computeTxid } from '../canonical.js';
 import type { ChainManager } from '../chain/chain-manager.js';
 import type { AcceptOutcome } from '../chain/chain-types.js';
+import { SideBranch, type SideBranchOutcome } from '../chain/side-branch.js';
 import { ConsensusError } from '../errors.js';
 import { type GenesisConfig, statelessParams } from '../genesis.js';
 import type { Mempool, MempoolAddResult, MempoolEntry } from '../mempool.js';
@@ -41,6 +42,8 @@ export interface GossipOptions {
   onForkBlock?: (bytes: Uint8Array) => void;
   /** Outcome of each announced block (metrics). */
   onAnnounce?: (status: AcceptOutcome['status']) => void;
+  /** What became of each announced block that did not extend our tip (metrics). */
+  onSideBranch?: (action: SideBranchOutcome['action']) => void;
   /** Gossiped transactions by result: admitted, rejected, seen (already known), dropped (busy). */
   onTxs?: (result: 'admitted' | 'rejected' | 'seen' | 'dropped', n: number) => void;
   /** A peer sent an invalid block or transaction (consensus code). */
@@ -51,6 +54,9 @@ export interface GossipOptions {
    */
   persist?: (entries: readonly MempoolEntry[]) => Promise<void>;
 }
+
+/** Blocks a side branch may hold, and how far above our tip an announced block is fetched alone. */
+const SIDE_BRANCH_DEPTH = 16;
 
 /**
  * Gossip: blockAnnounce → chain manager (connected blocks are relayed to everyone but the
@@ -64,6 +70,7 @@ export class Gossip {
   readonly admission: AdmissionQueue;
   readonly relay: TxRelay;
   readonly blocks: BlockRelay;
+  readonly sideBranch: SideBranch;
   private readonly maxTxsPerMessage: number;
   private readonly maxBlockBytes: number;
 
@@ -82,7 +89,9 @@ export class Gossip {
       tipHeight: () => o.chain.tip().height,
       accept: (peerId, bytes) => void this.onBlock(peerId, { block: bytes }),
       onGap: (peerId, height) => o.onBlockGap(peerId, height),
+      fetchAhead: SIDE_BRANCH_DEPTH,
     });
+    this.sideBranch = new SideBranch({ chain: o.chain, api: o.registry, maxDepth: SIDE_BRANCH_DEPTH });
     this.relay = new TxRelay({
       ...o.relay,
       registry: o.registry,
@@ -101,6 +110,7 @@ export class Gossip {
   stop(): void {
     this.relay.stop();
     this.blocks.stop();
+    this.sideBranch.blocks.clear();
   }
 
   /** The registry's `message` listener. Never throws. */
@@ -148,16 +158,42 @@ export class Gossip {
         return;
       case 'fork':
         this.o.onForkBlock?.(body.block);
-        this.o.onBlockGap(peerId, outcome.height);
+        await this.offerSide(peerId, body.block, outcome.height);
         return;
       case 'unknown-parent':
-        this.o.onBlockGap(peerId, outcome.height);
+        await this.offerSide(peerId, body.block, outcome.height);
         return;
       case 'invalid':
         this.fault(peerId, outcome.error.code);
         return;
       default:
         return;
+    }
+  }
+
+  /**
+   * A block that did not extend our tip: switch to its branch from blocks in hand (SideBranch);
+   * a fork check (every peer's tip) only when that cannot be done here.
+   */
+  private async offerSide(peerId: string, bytes: Uint8Array, height: number): Promise<void> {
+    const outcome = await this.sideBranch.offer(bytes, peerId);
+    this.o.onSideBranch?.(outcome.action);
+    switch (outcome.action) {
+      case 'switched':
+      case 'extended': {
+        const { tip } = outcome;
+        this.blocks.markKnown(peerId, tip.hash);
+        this.blocks.relay(tip.bytes, fromHex(tip.hash), tip.height, { except: peerId });
+        return;
+      }
+      case 'invalid':
+        this.fault(peerId, outcome.code);
+        return;
+      case 'unresolved':
+        this.o.onBlockGap(peerId, height);
+        return;
+      default:
+        return; // worse: our chain wins; busy: a resolution of it is running
     }
   }
 

@@ -7,6 +7,7 @@ export interface NodeMetrics {
   reorgs: Counter;
   reorgDepth: Histogram;
   forkChecks: Counter<'action'>;
+  sideBranches: Counter<'action'>;
   produced: Counter;
   gossipTxs: Counter<'result'>;
   arrivalDelay: Histogram;
@@ -85,6 +86,16 @@ export function registerNodeMetrics(
         new Counter({
           name: 'tc_consensus_fork_checks_total',
           help: 'Fork/tip checks by result (none, extended, reorg, waiting-support)',
+          labelNames: ['action'],
+          registers,
+        }),
+    ),
+    sideBranches: once(
+      'tc_consensus_side_branch_total',
+      () =>
+        new Counter({
+          name: 'tc_consensus_side_branch_total',
+          help: 'Announced blocks that did not extend our tip, by what became of them (switched, worse, busy, unresolved, invalid)',
           labelNames: ['action'],
           registers,
         }),

@@ -181,6 +181,7 @@ export function createGossip(
     onBlockGap: parts.requestForkCheck,
     onForkBlock: (bytes) => void parts.finality.evidence.checkForkBlock(bytes),
     onAnnounce: (status) => metrics?.announced.inc({ outcome: status }),
+    onSideBranch: (action) => metrics?.sideBranches.inc({ action }),
     onTxs: (result, n) => {
       if (n > 0) metrics?.gossipTxs.inc({ result }, n);
     },
