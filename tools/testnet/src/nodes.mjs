@@ -59,7 +59,7 @@ export function layoutNodes({ hosts, validators, slotMs, dir, seed = 1, outputsP
       p2p: { ...cfg.p2p, discovery: true },
       rpc: { ...cfg.rpc, host: host.addr, authToken: token },
       pool: { size: POOL_THREADS },
-      log: { level: 'info', format: 'json' },
+      log: { level: process.env.TC_TESTNET_LOG_LEVEL ?? 'info', format: 'json' },
       consensus: { ...cfg.consensus, mempoolMaxTxs: 50_000 },
     };
     writeFileSync(configFile, `${JSON.stringify(merged, null, 2)}\n`, { mode: 0o600 });

@@ -15,6 +15,7 @@ import type { SyncProgress } from '../sync/sync-types.js';
 import { AcceptedTxs } from './accepted-txs.js';
 import type { BlockArrival } from './block-arrivals.js';
 import { ChainActivity } from './chain-activity.js';
+import { ForkChecks } from './fork-checks.js';
 import type { Gossip } from './gossip.js';
 import { DEFAULT_HANDLER_LIMITS, registerChainHandlers } from './handlers.js';
 import { routeNodeEvents } from './node-events.js';
@@ -62,9 +63,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   private readonly ownsStore: boolean;
   private readonly ownsValidator: boolean;
   private readonly log: Logger;
-  private readonly forkCheckIntervalMs: number;
+  private readonly forkChecks: ForkChecks;
   private readonly closeTimeoutMs: number;
-  private forkTimer: NodeJS.Timeout | undefined;
   private state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
   private syncProgress: SyncProgress | undefined;
@@ -97,7 +97,6 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.log = options.logger ?? silentLogger;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
     this.now = options.now ?? Date.now;
-    this.forkCheckIntervalMs = options.forkCheckIntervalMs ?? Math.max(1_000, 5 * genesis.slotMs);
     this.ownsValidator = ownPool !== undefined;
     this.validator = options.validator ?? ownPool!;
     this.mempool = new Mempool({
@@ -147,6 +146,10 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       onCertificates,
       onPeerFault,
     });
+    this.forkChecks = new ForkChecks(
+      this.forks,
+      options.forkCheckIntervalMs ?? Math.max(1_000, 5 * genesis.slotMs),
+    );
     this.accepted = new AcceptedTxs({ store, mempool: this.mempool });
     this.metrics = options.metricsRegistry
       ? registerNodeMetrics(options.metricsRegistry, {
@@ -162,7 +165,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       finality: this.finality,
       accepted: this.accepted,
       metrics: this.metrics,
-      requestForkCheck: () => this.requestForkCheck(),
+      requestForkCheck: () => this.forkChecks.request(),
       onPeerFault,
     });
     this.producer = createProducer(options, {
@@ -200,7 +203,8 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
       metrics: this.metrics,
       log: this.log,
       events: this,
-      requestForkCheck: () => this.requestForkCheck(),
+      requestForkCheck: () => this.forkChecks.request(),
+      rangeSync: this.rangeSync,
     });
   }
 
@@ -220,13 +224,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
     this.finality.start(Math.max(2_000, 2 * this.genesis.slotMs));
     this.finality.onChainChanged();
     this.producer?.start();
-    const tick = () => {
-      this.requestForkCheck();
-      this.forkTimer = setTimeout(tick, this.forkCheckIntervalMs);
-      this.forkTimer.unref();
-    };
-    this.forkTimer = setTimeout(tick, this.forkCheckIntervalMs);
-    this.forkTimer.unref();
+    this.forkChecks.start();
   }
 
   /**
@@ -256,10 +254,6 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
   /** Runs a fork/tip check now (or right after the running one). */
   checkForks(): Promise<ForkCheckResult> {
     return this.forks.check();
-  }
-
-  private requestForkCheck(): void {
-    if (this.state === 'started') void this.forks.check();
   }
 
   /** Validates, admits and gossips transactions submitted locally (RPC). */
@@ -304,7 +298,7 @@ export class ConsensusNode extends EventEmitter<ConsensusNodeEvents> {
 
   private async doStop(): Promise<void> {
     this.state = 'stopping';
-    if (this.forkTimer) clearTimeout(this.forkTimer);
+    this.forkChecks.stop();
     this.producer?.stop();
     this.gossip.stop();
     this.finality.stop();

@@ -4,6 +4,7 @@ import { u64ToBigInt } from '@tc/wire';
 import type { ChainManager } from '../chain/chain-manager.js';
 import type { ForkWatcher } from '../chain/fork-watcher.js';
 import type { FinalityService } from '../finality/finality-service.js';
+import type { RangeSync } from '../sync/range-sync.js';
 import type { ChainActivity } from './chain-activity.js';
 import type { Gossip } from './gossip.js';
 import type { NodeMetrics } from './node-metrics.js';
@@ -30,6 +31,8 @@ export function routeNodeEvents(o: {
   /** The node, which emits what happened as its own events. */
   events: Pick<EventEmitter<ConsensusNodeEvents>, 'emit'>;
   requestForkCheck: () => void;
+  /** The running range sync takes peers that connect meanwhile as download sources. */
+  rangeSync?: RangeSync | undefined;
 }): void {
   o.chain.on('block:connected', (e) => {
     o.activity.connected(e);
@@ -67,6 +70,15 @@ export function routeNodeEvents(o: {
   o.registry.on('peer:connect', (info) => {
     o.gossip.relay.peerConnected(info.id);
     o.finality.onPeerConnected(info.id);
+    // A fork check queued behind the running one would add this peer only after the sync.
+    const height = info.tip.height;
+    if (
+      o.rangeSync?.syncing &&
+      height > BigInt(o.chain.tip().height) &&
+      height <= BigInt(Number.MAX_SAFE_INTEGER)
+    ) {
+      o.rangeSync.addSources([{ peerId: info.id, height: Number(height), hash: info.tip.hash }]);
+    }
     o.requestForkCheck();
   });
   o.registry.on('peer:disconnect', (e) => {

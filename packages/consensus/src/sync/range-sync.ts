@@ -194,6 +194,17 @@ export class RangeSync extends EventEmitter<SyncEvents> {
     this.run?.addPeers(peers);
   }
 
+  /**
+   * Peers that connected while the sync runs, as more download sources up to its target. Their
+   * tips are only claims (no fork check has looked at them), so they never raise the target: a
+   * peer without the blocks fails its batches, which go to others. No-op when idle.
+   */
+  addSources(peers: readonly SyncPeerInput[]): void {
+    const run = this.run;
+    if (!run) return;
+    run.addPeers(peers.map((p) => ({ ...p, height: Math.min(p.height, run.targetHeight) })));
+  }
+
   /** Stops a running sync (it rejects with ABORTED once its import in progress has ended). */
   stop(reason = 'sync stopped'): void {
     this.run?.stop(reason);

@@ -1,5 +1,40 @@
 import type { Batch } from './batch.js';
-import type { SyncStalled } from './sync-types.js';
+import type { RunTally } from './run-tally.js';
+import type { RunConfig, SyncStalled } from './sync-types.js';
+
+/**
+ * A sync with no import for `stallTimeoutMs`: warns, emits `stalled`, and moves the stuck
+ * batches to other peers (their peer is reported SYNC_STALLED unless our own event loop lagged
+ * over the whole wait, which excuses it).
+ */
+export function checkStall(
+  cfg: Pick<RunConfig, 'stallTimeoutMs' | 'lag' | 'metrics' | 'log' | 'onStalled'>,
+  tally: RunTally,
+  batches: readonly Batch[],
+  report: (peerId: string, code: string, detail: string) => void,
+): void {
+  const now = performance.now();
+  const sinceMs = now - tally.lastProgressAt;
+  if (sinceMs < cfg.stallTimeoutMs) return;
+  tally.stallReported(now);
+  cfg.metrics?.stalls.inc();
+  const head = batches[0];
+  let action: SyncStalled['action'] = 'waiting';
+  const stuck = stuckBatches(batches, now, cfg.stallTimeoutMs);
+  if (stuck.length > 0) {
+    const excused = cfg.lag.excusesTimeout(cfg.lag.now() - cfg.stallTimeoutMs);
+    for (const b of stuck) {
+      b.stalled = true;
+      b.stallExcused = excused;
+    }
+    if (!excused) report(head!.peer!, 'SYNC_STALLED', `${head!.start}..${head!.end}`);
+    action = 'reassigned';
+  }
+  const info = stallReport(tally.height, tally.targetHeight, sinceMs, head, action);
+  cfg.log.warn(info, 'range sync stalled');
+  cfg.onStalled(info);
+  for (const b of stuck) b.controller?.abort(new Error('sync stalled'));
+}
 
 /**
  * The batches a stall moves to other peers. The head batch blocks the import; other downloads

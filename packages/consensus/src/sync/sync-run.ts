@@ -5,8 +5,8 @@ import { SyncError, type SyncErrorCode, type SyncOutcome } from './errors.js';
 import { reactionTo, reportPeer } from './failure-policy.js';
 import { PeerBalancer, type SyncPeer } from './peer-balancer.js';
 import { RunTally } from './run-tally.js';
-import { stallReport, stuckBatches } from './stall-check.js';
-import type { RunConfig, SyncPeerInput, SyncStalled } from './sync-types.js';
+import { checkStall } from './stall-check.js';
+import type { RunConfig, SyncPeerInput } from './sync-types.js';
 
 /** One `syncTo` call: the batch window, the downloads, in-order import, stall detection. */
 export class SyncRun {
@@ -62,6 +62,11 @@ export class SyncRun {
       'range sync started',
     );
     this.pump();
+  }
+
+  /** The height this run syncs to (raised by peers with higher tips). */
+  get targetHeight(): number {
+    return this.tally.targetHeight;
   }
 
   /** More peers (or higher tips of known ones) while the sync runs; may raise the target. */
@@ -156,8 +161,13 @@ export class SyncRun {
       (blocks) => {
         this.balancer.release(peer);
         if (!current()) return;
-        this.cfg.metrics?.downloadSeconds.observe((performance.now() - b.downloadStartedAt) / 1000);
+        const ms = performance.now() - b.downloadStartedAt;
+        this.cfg.metrics?.downloadSeconds.observe(ms / 1000);
         b.downloaded(blocks);
+        this.cfg.log.debug(
+          { peer: peer.id.slice(0, 12), start: b.start, count: b.count, bytes: b.bytes, ms: Math.round(ms) },
+          'sync batch downloaded',
+        );
         this.pump();
       },
       (error: unknown) => {
@@ -255,28 +265,7 @@ export class SyncRun {
   // ------------------------------------------------------------------ stall, reports, end
 
   private checkStall(): void {
-    if (this.finished) return;
-    const now = performance.now();
-    const sinceMs = now - this.tally.lastProgressAt;
-    if (sinceMs < this.cfg.stallTimeoutMs) return;
-    this.tally.stallReported(now);
-    this.cfg.metrics?.stalls.inc();
-    const head = this.batches[0];
-    let action: SyncStalled['action'] = 'waiting';
-    const stuck = stuckBatches(this.batches, now, this.cfg.stallTimeoutMs);
-    if (stuck.length > 0) {
-      const excused = this.cfg.lag.excusesTimeout(this.cfg.lag.now() - this.cfg.stallTimeoutMs);
-      for (const b of stuck) {
-        b.stalled = true;
-        b.stallExcused = excused;
-      }
-      if (!excused) this.report(head!.peer!, 'SYNC_STALLED', `${head!.start}..${head!.end}`);
-      action = 'reassigned';
-    }
-    const info = stallReport(this.tally.height, this.tally.targetHeight, sinceMs, head, action);
-    this.cfg.log.warn(info, 'range sync stalled');
-    this.cfg.onStalled(info);
-    for (const b of stuck) b.controller?.abort(new Error('sync stalled'));
+    if (!this.finished) checkStall(this.cfg, this.tally, this.batches, (p, c, d) => this.report(p, c, d));
   }
 
   private report(peerId: string, code: string, detail: string): string {

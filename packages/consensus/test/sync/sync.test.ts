@@ -223,6 +223,29 @@ describe('RangeSync', () => {
     expect(low.requests.length).toBeGreaterThan(0);
   });
 
+  it('takes a peer that connects during the sync as a source, never above the target', async () => {
+    const a = await startServer(small);
+    const b = await startServer(small);
+    const target = TestTarget.memory(small.genesis, pool);
+    const { sync, peers } = await syncingNode(small, target, [a, b], {
+      batchSize: 16,
+      maxInflightPerPeer: 1,
+    });
+    sync.addSources([{ ...peers[1]!, height: 300 }]); // idle: no-op
+    let added = false;
+    sync.on('progress', () => {
+      if (added) return;
+      added = true;
+      // b claims far more than anyone: it serves, but the target stays 300.
+      sync.addSources([{ ...peers[1]!, height: 1_000_000 }]);
+    });
+    const outcome = await sync.syncTo([peers[0]!]);
+    expect(added).toBe(true);
+    expect(outcome).toMatchObject({ toHeight: 300, targetHeight: 300 });
+    expect(outcome.peersUsed).toContain(b.registry.nodeId);
+    expect(b.requests.length).toBeGreaterThan(0);
+  });
+
   it('backs off a peer that rate-limits it, without blaming or reporting it', async () => {
     const strict = await startServer(small, { kind: 'honest' }, 300, {
       rateQuotas: { getBlockRange: { ratePerSec: 400, burst: 64 } },

@@ -1,10 +1,9 @@
 import type { Socket } from 'node:net';
-import { type DecodedFrame, encodeFrame, message, pb, WireError } from '@tc/wire';
+import { type DecodedFrame, encodeFrame } from '@tc/wire';
 import type { ConnectionAdmission } from '../admission/index.js';
 import { normaliseIp } from '../admission/index.js';
 import { Connection } from '../connection.js';
 import { DialError } from '../errors.js';
-import { FOREIGN_PROTOCOL, isForeignProtocol } from '../foreign-protocol.js';
 import { checkFrameHeader } from '../frame-router.js';
 import { HandshakeError } from '../handshake/errors.js';
 import { Handshake, type HandshakeConfig, type HandshakeResult } from '../handshake/handshake.js';
@@ -14,12 +13,16 @@ import type { ResolvedOptions } from '../options.js';
 import { PartialFrameBudget } from '../partial-budget.js';
 import type { Session, SessionHooks } from '../session.js';
 import { Attempt, inboundHandshakeFrom } from './attempt.js';
+import {
+  closeFailedHandshake,
+  type HandshakeFailureEnv,
+  handshakeFailureCode,
+  lostToDuplicate,
+} from './handshake-failure.js';
 import { RefusalLog } from './refusal-log.js';
 import { sessionFromHandshake } from './session-factory.js';
 import { SessionPlacement } from './session-placement.js';
 import type { SessionTable } from './session-table.js';
-
-const R = pb.DisconnectReason;
 
 /**
  * Largest frame whose Envelope header does not name its kind (metadata before the body: no
@@ -31,22 +34,18 @@ export const MAX_UNNAMED_FRAME_BYTES = 64 * 1024;
 /** Bytes of a partial frame tolerated before the handshake completes (Hello ≤ 2 KiB). */
 const MAX_HANDSHAKE_PARTIAL_BYTES = 4 * 1024;
 
-export interface ManagerEnv {
+export interface ManagerEnv extends HandshakeFailureEnv {
   readonly options: ResolvedOptions;
   readonly handshake: HandshakeConfig;
   readonly admission: ConnectionAdmission;
   readonly metrics: RegistryMetrics | undefined;
   readonly logger: Logger;
   readonly sessionHooks: SessionHooks;
-  /** Charges an error code to a peer (node id once proven, else its IP). */
-  penalize(target: { peerId?: string; ip: string }, code: string, detail: string): void;
   /** A session became the live one for its peer (after dedup). */
   onActive(session: Session): void;
   /** A session ended. `wasActive`: it had been reported connected (emit the disconnect). */
   onEnded(session: Session, reason: string, wasActive: boolean): void;
   onFrame(session: Session, frame: DecodedFrame): void;
-  /** A dial reached ourselves: never dial this address again. */
-  onSelfAddress(address: string): void;
 }
 
 /**
@@ -210,33 +209,14 @@ export class ConnectionManager {
     const settled = attempt.settled!;
     if (attempt.done) return;
     this.finishAttempt(attempt);
-    const conn = attempt.conn!;
-    const code =
-      error instanceof HandshakeError || error instanceof WireError ? error.code : 'HANDSHAKE_FAILED';
+    const code = handshakeFailureCode(error);
     this.env.metrics?.handshakeFailures.inc({ reason: code });
     this.env.metrics?.connectionEvents.inc({ direction: attempt.direction, outcome: 'handshake_failed' });
     this.refusals.log(attempt, code, error);
-    if (error instanceof HandshakeError) {
-      if (error.code === 'SELF_CONNECTION' && attempt.dialAddress)
-        this.env.onSelfAddress(attempt.dialAddress);
-      const penalty = error.penaltyCode;
-      if (penalty) this.env.penalize({ peerId: error.remoteNodeId, ip: attempt.ip }, penalty, error.message);
-      const reason = error.disconnectReason;
-      if (reason !== undefined) {
-        conn.close(encodeFrame(message('disconnect', { reason, message: error.message.slice(0, 200) })));
-      } else conn.close();
-    } else if (error instanceof WireError) {
-      const code = isForeignProtocol(error) ? FOREIGN_PROTOCOL : error.code;
-      this.env.penalize({ ip: attempt.ip }, code, error.message);
-      conn.destroy();
-    } else conn.destroy();
+    closeFailedHandshake(attempt, error, this.env);
     const address = attempt.dialAddress ?? attempt.ip;
     const claim = attempt.claimedNodeId;
-    const duplicate =
-      error instanceof HandshakeError &&
-      (error.code === 'DUPLICATE' ||
-        (error.code === 'REFUSED_BY_PEER' && error.remoteReason === R.DISCONNECT_REASON_DUPLICATE));
-    if (duplicate && claim !== undefined && attempt.direction === 'outbound') {
+    if (lostToDuplicate(error) && claim !== undefined && attempt.direction === 'outbound') {
       // A connection of the peer's (kept by it, or by us) survives: this dial resolves with it.
       this.placement.waitForActive(claim, settled, this.env.options.limits.handshakeTimeoutMs, address);
     } else settled.reject(new DialError('DIAL_REFUSED', address, error.message, { cause: error }));
