@@ -5,11 +5,14 @@ import { NodeIdentity, PeerConnectionRegistry } from '@tc/registry';
 import { waitFor as sharedWaitFor } from '@tc/test-utils';
 import {
   addressOf,
+  buildBlock,
   ConsensusNode,
   type ConsensusNodeOptions,
   type GenesisConfig,
   genesisHash,
+  type HeaderRef,
   type KeyPair,
+  leaderIndex,
   resolveGenesisConfig,
   type StatelessValidator,
   toHex,
@@ -128,3 +131,21 @@ export const minFinalized = (nodes: readonly ConsensusNode[]): number => Math.mi
 /** Whether every node has the same tip hash. */
 export const sameTip = (nodes: readonly ConsensusNode[]): boolean =>
   nodes.every((n) => toHex(n.chain.tip().hash) === toHex(nodes[0]!.chain.tip().hash));
+
+/** `n` valid blocks of `c`'s validators on `parent`; the first at `firstAttempt` (a distinct branch). */
+export function buildBranch(c: TestCluster, parent: HeaderRef, n: number, firstAttempt = 0) {
+  const g = c.genesis;
+  const bytes: Uint8Array[] = [];
+  const hashes: string[] = [];
+  let p = parent;
+  for (let i = 0; i < n; i++) {
+    const attempt = i === 0 ? firstAttempt : 0;
+    const key = c.validatorKeys[leaderIndex(g, p.height + 1, attempt)]!;
+    const nowMs = p.timestampMs + g.slotMs + attempt * g.leaderTimeoutMs;
+    const built = buildBlock({ parent: p, producerKey: key, attempt, nowMs, genesis: g });
+    p = { height: p.height + 1, hash: built.hash, timestampMs: built.block.header.timestampMs };
+    bytes.push(built.bytes);
+    hashes.push(toHex(built.hash));
+  }
+  return { bytes, hashes, tip: p };
+}

@@ -8,6 +8,8 @@ export interface SideBlock {
   readonly prevHash: string;
   readonly height: number;
   readonly bytes: Uint8Array;
+  /** The peer that sent it first (its ancestors are fetched from there). */
+  readonly from?: string | undefined;
 }
 
 /** Side blocks kept by default: a few competing blocks per slot over many slots. */
@@ -41,7 +43,7 @@ export class SideBlocks {
   }
 
   /** Keeps `bytes` (its header is decoded and hashed here); undefined when it has no valid header. */
-  add(bytes: Uint8Array): SideBlock | undefined {
+  add(bytes: Uint8Array, from?: string): SideBlock | undefined {
     let block: SideBlock;
     try {
       const header = decodeBlockHeaderData(bytes);
@@ -50,6 +52,7 @@ export class SideBlocks {
         prevHash: toHex(header.prevHash),
         height: header.height,
         bytes,
+        from,
       };
     } catch {
       return undefined;
@@ -65,6 +68,15 @@ export class SideBlocks {
       this.bytes -= old.bytes.length;
     }
     return block;
+  }
+
+  /** The kept block with the best tip: the highest, then the lowest hash. */
+  best(): SideBlock | undefined {
+    let best: SideBlock | undefined;
+    for (const b of this.blocks.values()) {
+      if (!best || b.height > best.height || (b.height === best.height && b.hash < best.hash)) best = b;
+    }
+    return best;
   }
 
   get(hash: string): SideBlock | undefined {

@@ -17,6 +17,12 @@ export interface SideBranchOptions {
   maxResolving?: number;
   /** Longest wait for the missing ancestors of a branch. Default 5 000 ms. */
   fetchTimeoutMs?: number;
+  /**
+   * A resolution ended while a kept block that beats our tip waits (it came while `busy`):
+   * offer it again, from the peer that sent it. A resolved block is forgotten, so each kept
+   * block is resolved at most once and this never loops.
+   */
+  reoffer?: (block: SideBlock) => void;
 }
 
 /** What became of a block that did not extend our tip. */
@@ -57,20 +63,33 @@ export class SideBranch {
 
   /** Keeps `bytes`, a block that did not extend our tip, and switches to its branch if it wins. Never throws. */
   async offer(bytes: Uint8Array, peerId: string): Promise<SideBranchOutcome> {
-    const block = this.blocks.add(bytes);
+    const block = this.blocks.add(bytes, peerId);
     if (!block) return { action: 'invalid', code: 'MALFORMED_BLOCK' };
     const { chain } = this.o;
     if (!isBetterTip({ height: block.height, hash: fromHex(block.hash) }, chain.tip()))
       return { action: 'worse' };
-    if (block.height > chain.tip().height + this.maxDepth)
+    if (block.height > chain.tip().height + this.maxDepth) {
+      this.blocks.delete(block.hash); // a sync's business, not a side branch's
       return { action: 'unresolved', reason: 'far ahead' };
+    }
     if (this.resolving.has(block.hash) || this.resolving.size >= this.maxResolving) return { action: 'busy' };
     this.resolving.add(block.hash);
     try {
       return await this.resolve(block, peerId);
     } finally {
       this.resolving.delete(block.hash);
+      // Resolved once, whatever came of it (switched, refused by fork choice, left to a fork
+      // check): never offered again from here, so re-offers cannot loop.
+      this.blocks.delete(block.hash);
+      this.reofferWaiting();
     }
+  }
+
+  private reofferWaiting(): void {
+    const best = this.blocks.best();
+    if (!best?.from || !this.o.reoffer || this.resolving.has(best.hash)) return;
+    if (!isBetterTip({ height: best.height, hash: fromHex(best.hash) }, this.o.chain.tip())) return;
+    this.o.reoffer(best);
   }
 
   private async resolve(tip: SideBlock, peerId: string): Promise<SideBranchOutcome> {
@@ -83,7 +102,7 @@ export class SideBranch {
         const range = await fetchBlockRange(this.o.api, peerId, start, low.height - start, {
           timeoutMs: this.o.fetchTimeoutMs ?? 5_000,
         });
-        for (const bytes of range) this.blocks.add(bytes);
+        for (const bytes of range) this.blocks.add(bytes, peerId);
       } catch (error) {
         if (error instanceof ForkSyncError) return { action: 'invalid', code: error.code };
         return { action: 'unresolved', reason: 'ancestors not fetched' };

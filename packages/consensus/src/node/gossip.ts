@@ -91,7 +91,12 @@ export class Gossip {
       onGap: (peerId, height) => o.onBlockGap(peerId, height),
       fetchAhead: SIDE_BRANCH_DEPTH,
     });
-    this.sideBranch = new SideBranch({ chain: o.chain, api: o.registry, maxDepth: SIDE_BRANCH_DEPTH });
+    this.sideBranch = new SideBranch({
+      chain: o.chain,
+      api: o.registry,
+      maxDepth: SIDE_BRANCH_DEPTH,
+      reoffer: (block) => void this.offerSide(block.from!, block.bytes, block.height),
+    });
     this.relay = new TxRelay({
       ...o.relay,
       registry: o.registry,

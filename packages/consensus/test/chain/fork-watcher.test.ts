@@ -7,11 +7,9 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { voteToWire } from '../../src/finality/vote.js';
 import {
-  buildBlock,
   type ConsensusNode,
   decodeBlockData,
   type ForkCheckResult,
-  type HeaderRef,
   headerHash,
   leaderIndex,
   Signer,
@@ -20,7 +18,7 @@ import {
   utxoSetDigest,
 } from '../../src/internal.js';
 import { reseal } from '../helpers.js';
-import { addressOf_, TestCluster, waitFor } from '../node-cluster.js';
+import { addressOf_, buildBranch, TestCluster, waitFor } from '../node-cluster.js';
 
 let cluster: TestCluster | undefined;
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -30,22 +28,6 @@ afterEach(async () => {
   await cluster?.stop();
   cluster = undefined;
 });
-
-/** `n` valid blocks on `parent`; the first at `firstAttempt` (a distinct branch). */
-function build(c: TestCluster, parent: HeaderRef, n: number, firstAttempt = 0) {
-  const g = c.genesis;
-  const bytes: Uint8Array[] = [];
-  let p = parent;
-  for (let i = 0; i < n; i++) {
-    const attempt = i === 0 ? firstAttempt : 0;
-    const key = c.validatorKeys[leaderIndex(g, p.height + 1, attempt)]!;
-    const nowMs = p.timestampMs + g.slotMs + attempt * g.leaderTimeoutMs;
-    const built = buildBlock({ parent: p, producerKey: key, attempt, nowMs, genesis: g });
-    p = { height: p.height + 1, hash: built.hash, timestampMs: built.block.header.timestampMs };
-    bytes.push(built.bytes);
-  }
-  return { bytes, tip: p };
-}
 
 /** Runs checks until `done` holds (bounded: a check may join one already running). */
 async function checkUntil(
@@ -69,9 +51,9 @@ describe('fork watcher through ConsensusNode', () => {
     const x = await cluster.add(opts);
     const [p1, p2, p3] = [await cluster.add(opts), await cluster.add(opts), await cluster.add(opts)];
     const g0 = x.chain.tipHeader();
-    const a = build(cluster, g0, 3);
-    const first = build(cluster, g0, 1);
-    const b = build(cluster, first.tip, 4, 1); // fork at height 1, tip at 5
+    const a = buildBranch(cluster, g0, 3);
+    const first = buildBranch(cluster, g0, 1);
+    const b = buildBranch(cluster, first.tip, 4, 1); // fork at height 1, tip at 5
     for (const n of [x, p2!, p3!]) await n.chain.importBlocks(a.bytes, 'test');
     await p1!.chain.importBlocks([a.bytes[0]!, ...b.bytes], 'test');
     for (const p of [p2!, p3!, p1!]) await x.connect(addressOf_(p));
@@ -85,7 +67,7 @@ describe('fork watcher through ConsensusNode', () => {
     // A second peer moves to the better branch and one block beyond it. Its own tip (6) has one
     // reporting peer; p1's tip (5) has two (p1, and p2 whose chain holds it): x switches to 5
     // (abandoning 2 blocks), then extends to 6.
-    const c = build(cluster, b.tip, 40);
+    const c = buildBranch(cluster, b.tip, 40);
     await p2!.chain.reorg([...b.bytes, c.bytes[0]!], 1, 'test');
     const switched = await checkUntil(x, (r) => r.action === 'reorg');
     expect(switched.action).toBe('reorg');
@@ -117,9 +99,9 @@ describe('fork watcher through ConsensusNode', () => {
     const opts = { forkCheckIntervalMs: 60_000 };
     const [x, p] = [await cluster.add(opts), await cluster.add(opts)];
     const g0 = x.chain.tipHeader();
-    const a = build(cluster, g0, 3);
-    const first = build(cluster, g0, 1);
-    const taller = build(cluster, first.tip, 5, 1); // forks above block 1, tip at 6
+    const a = buildBranch(cluster, g0, 3);
+    const first = buildBranch(cluster, g0, 1);
+    const taller = buildBranch(cluster, first.tip, 5, 1); // forks above block 1, tip at 6
     await x.chain.importBlocks(a.bytes, 'test');
     await p.chain.importBlocks([a.bytes[0]!, ...taller.bytes], 'test');
     // 3 of 4 validators justify x's block 2 (epoch 4); only x holds the votes.
@@ -159,8 +141,8 @@ describe('fork watcher through ConsensusNode', () => {
     const opts = { forkCheckIntervalMs: 60_000 };
     const [x, p] = [await cluster.add(opts), await cluster.add(opts)];
     const g0 = x.chain.tipHeader();
-    const a = build(cluster, g0, 2);
-    const b = build(cluster, g0, 3, 1);
+    const a = buildBranch(cluster, g0, 2);
+    const b = buildBranch(cluster, g0, 3, 1);
     await x.chain.importBlocks(a.bytes, 'test');
     await p!.chain.importBlocks(b.bytes, 'test');
     await x!.connect(addressOf_(p!));
@@ -173,11 +155,11 @@ describe('fork watcher through ConsensusNode', () => {
     cluster = new TestCluster({ validators: 2, slotMs: 250, genesisOffsetMs: -600_000 });
     const x = await cluster.add({ forkCheckIntervalMs: 60_000 });
     const g0 = x.chain.tipHeader();
-    const a = build(cluster, g0, 2);
+    const a = buildBranch(cluster, g0, 2);
     await x.chain.importBlocks(a.bytes, 'test');
     const before = utxoSetDigest(x.store);
     // A branch from genesis, one block longer, whose last block's coinbase overpays.
-    const b = build(cluster, g0, 3, 1);
+    const b = buildBranch(cluster, g0, 3, 1);
     const last = decodeBlockData(b.bytes[2]!);
     const cb = last.txs[0]!;
     const forged = reseal(
@@ -236,7 +218,7 @@ describe('fork watcher through ConsensusNode', () => {
   it('stops cleanly in the middle of a range sync', async () => {
     cluster = new TestCluster({ validators: 2, slotMs: 100, genesisOffsetMs: -600_000 });
     const source = await cluster.add({ forkCheckIntervalMs: 60_000 });
-    const chain = build(cluster, source.chain.tipHeader(), 600);
+    const chain = buildBranch(cluster, source.chain.tipHeader(), 600);
     for (let i = 0; i < chain.bytes.length; i += 200) {
       await source.chain.importBlocks(chain.bytes.slice(i, i + 200), 'test');
     }

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ChainError } from '../../src/chain/chain-errors.js';
 import { SideBlocks } from '../../src/chain/side-blocks.js';
-import type { SideBranchOutcome } from '../../src/chain/side-branch.js';
-import { buildBlock, type HeaderRef, leaderIndex, toHex } from '../../src/internal.js';
-import { addressOf_, TestCluster, waitFor } from '../node-cluster.js';
+import { SideBranch, type SideBranchOutcome } from '../../src/chain/side-branch.js';
+import { toHex } from '../../src/internal.js';
+import { addressOf_, buildBranch, TestCluster, waitFor } from '../node-cluster.js';
 
 let cluster: TestCluster | undefined;
 
@@ -10,24 +11,6 @@ afterEach(async () => {
   await cluster?.stop();
   cluster = undefined;
 });
-
-/** `n` valid blocks on `parent`; the first at `firstAttempt` (a distinct branch). */
-function build(c: TestCluster, parent: HeaderRef, n: number, firstAttempt = 0) {
-  const g = c.genesis;
-  const bytes: Uint8Array[] = [];
-  const hashes: string[] = [];
-  let p = parent;
-  for (let i = 0; i < n; i++) {
-    const attempt = i === 0 ? firstAttempt : 0;
-    const key = c.validatorKeys[leaderIndex(g, p.height + 1, attempt)]!;
-    const nowMs = p.timestampMs + g.slotMs + attempt * g.leaderTimeoutMs;
-    const built = buildBlock({ parent: p, producerKey: key, attempt, nowMs, genesis: g });
-    p = { height: p.height + 1, hash: built.hash, timestampMs: built.block.header.timestampMs };
-    bytes.push(built.bytes);
-    hashes.push(toHex(built.hash));
-  }
-  return { bytes, hashes, tip: p };
-}
 
 /** Resolves with the outcome of the next `n` side-branch offers `node` makes. */
 function outcomes(node: { gossip: { sideBranch: { offer: unknown } } }) {
@@ -45,7 +28,7 @@ describe('SideBlocks', () => {
   it('keeps the newest blocks within its count and byte bounds, and refuses bytes without a header', () => {
     cluster = new TestCluster({ validators: 2, slotMs: 250, genesisOffsetMs: -600_000 });
     const genesisRef = { height: 0, hash: new Uint8Array(32), timestampMs: cluster.genesis.timestampMs };
-    const chain = build(cluster, genesisRef, 6);
+    const chain = buildBranch(cluster, genesisRef, 6);
     const side = new SideBlocks(4, 1 << 20);
     for (const bytes of chain.bytes) expect(side.add(bytes)).toBeDefined();
     expect(side.size).toBe(4);
@@ -61,14 +44,69 @@ describe('SideBlocks', () => {
   });
 });
 
+describe('SideBranch', () => {
+  /** A chain at genesis whose switches hang until released, and then refuse (BRANCH_NOT_BETTER). */
+  function stubChain(c: TestCluster) {
+    const g0 = { height: 0, hash: new Uint8Array(32), timestampMs: c.genesis.timestampMs };
+    let release: () => void = () => {};
+    const importBlocks = vi.fn(
+      () =>
+        new Promise<never>((_, reject) => {
+          release = () => reject(new ChainError('BRANCH_NOT_BETTER', 'stub'));
+        }),
+    );
+    const chain = {
+      tip: () => ({ height: 0, hash: g0.hash }),
+      store: { getBlockHash: (h: number) => (h === 0 ? g0.hash : undefined) },
+      reorg: vi.fn(),
+      importBlocks,
+      finalizedHeight: 0,
+    };
+    return { g0, chain, importBlocks, release: () => release() };
+  }
+
+  it('offers again a block that came while it was busy, from the peer that sent it; forgets an unresolved one', async () => {
+    cluster = new TestCluster({ validators: 2, slotMs: 250, genesisOffsetMs: -600_000 });
+    const { g0, chain, importBlocks, release } = stubChain(cluster);
+    const x = buildBranch(cluster, g0, 1);
+    const y = buildBranch(cluster, g0, 1, 1);
+    const far = buildBranch(cluster, g0, 3, 1);
+    const reoffer = vi.fn();
+    const stream = vi.fn(() => {
+      throw new Error('no such peer');
+    });
+    const side = new SideBranch({
+      chain: chain as never,
+      api: { stream } as never,
+      maxResolving: 1,
+      reoffer,
+    });
+
+    const first = side.offer(x.bytes[0]!, 'p1');
+    await waitFor(() => importBlocks.mock.calls.length === 1, 5_000, 'the first switch');
+    expect(await side.offer(y.bytes[0]!, 'p2')).toEqual({ action: 'busy' });
+    expect(reoffer).not.toHaveBeenCalled();
+    release();
+    expect(await first).toEqual({ action: 'worse' });
+    expect(reoffer).toHaveBeenCalledTimes(1);
+    expect(reoffer.mock.calls[0]![0]).toMatchObject({ hash: y.hashes[0], from: 'p2', height: 1 });
+
+    // Its parent cannot be fetched: left to a fork check, and forgotten here.
+    const lone = new SideBranch({ chain: chain as never, api: { stream } as never, reoffer });
+    expect(await lone.offer(far.bytes[2]!, 'p3')).toMatchObject({ action: 'unresolved' });
+    expect(lone.blocks.get(far.hashes[2]!)).toBeUndefined();
+    expect(reoffer).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('SideBranch through gossip', () => {
   it('switches to a taller branch from its tip alone, fetching the missing parent in one range', async () => {
     cluster = new TestCluster({ validators: 2, slotMs: 250, genesisOffsetMs: -600_000 });
     const opts = { forkCheckIntervalMs: 600_000 };
     const [x, p] = [await cluster.add(opts), await cluster.add(opts)];
     const g0 = x.chain.tipHeader();
-    const a = build(cluster, g0, 2);
-    const b = build(cluster, g0, 2, 1);
+    const a = buildBranch(cluster, g0, 2);
+    const b = buildBranch(cluster, g0, 2, 1);
     // x's block 1 wins at equal height (lower hash): the check a new peer brings finds nothing.
     const [ours, theirs] = a.hashes[0]! < b.hashes[0]! ? [a, b] : [b, a];
     await x.chain.importBlocks(ours.bytes.slice(0, 1), 'test');
@@ -101,8 +139,8 @@ describe('SideBranch through gossip', () => {
     const opts = { forkCheckIntervalMs: 600_000 };
     const [x, p] = [await cluster.add(opts), await cluster.add(opts)];
     const g0 = x.chain.tipHeader();
-    const one = build(cluster, g0, 2);
-    const other = build(cluster, g0, 2, 1);
+    const one = buildBranch(cluster, g0, 2);
+    const other = buildBranch(cluster, g0, 2, 1);
     // x holds the better block at height 1 (lower hash), so the other one loses until its child comes.
     const [win, lose] = one.hashes[0]! < other.hashes[0]! ? [one, other] : [other, one];
     await x.chain.importBlocks(win.bytes.slice(0, 1), 'test');
@@ -127,7 +165,7 @@ describe('SideBranch through gossip', () => {
     cluster = new TestCluster({ validators: 2, slotMs: 250, genesisOffsetMs: -600_000 });
     const opts = { forkCheckIntervalMs: 600_000 };
     const [x, p] = [await cluster.add(opts), await cluster.add(opts)];
-    const chain = build(cluster, x.chain.tipHeader(), 4);
+    const chain = buildBranch(cluster, x.chain.tipHeader(), 4);
     await x.chain.importBlocks(chain.bytes.slice(0, 1), 'test');
     const checks = vi.fn();
     x.forks.on('check', checks);
