@@ -22,6 +22,8 @@ import {
 
 const run = promisify(execFile);
 const live = (tn) => tn.nodes.filter((n) => !n.down);
+/** Waits until every node's tip is within 3 slots of the others' (a scenario's end check). */
+const tipsSettled = (tn) => waitTipsWithin(tn.nodes, 3, 3 * tn.slotMs + 60_000);
 
 /** Measures `body` (load, churn, a partition…): propagation, counters, lags, graph, end tips. */
 async function measured(tn, name, body) {
@@ -38,7 +40,7 @@ async function measured(tn, name, body) {
   }
   const bodyEndedAt = Date.now();
   const after = await sampleCounters(tn.nodes);
-  const end = await waitTipsWithin(tn.nodes, 3, 3 * tn.slotMs + 60_000);
+  const end = await tipsSettled(tn);
   const arrivals = await collectArrivals(tn.nodes);
   const graph = await peerGraph(tn.nodes);
   const validators = tn.nodes.filter((n) => n.validator).map((n) => n.index);
@@ -78,7 +80,7 @@ export function steady(tn, { rate, seconds }) {
  */
 export async function warmUp(tn, { rate, seconds }) {
   const step = await runStep({ nodes: live(tn), wallet: tn.wallet, rate, seconds, slotMs: tn.slotMs });
-  const end = await waitTipsWithin(tn.nodes, 3, 3 * tn.slotMs + 60_000);
+  const end = await tipsSettled(tn);
   return { rate, seconds, accepted: step.accepted, lost: step.lost, tipsAgree: end.agree };
 }
 

@@ -22,7 +22,7 @@ export interface SideBranchOptions {
    * offer it again, from the peer that sent it. A resolved block is forgotten, so each kept
    * block is resolved at most once and this never loops.
    */
-  reoffer?: (block: SideBlock) => void;
+  reoffer?: (block: SideBlock, from: string) => void;
 }
 
 /** What became of a block that did not extend our tip. */
@@ -65,10 +65,8 @@ export class SideBranch {
   async offer(bytes: Uint8Array, peerId: string): Promise<SideBranchOutcome> {
     const block = this.blocks.add(bytes, peerId);
     if (!block) return { action: 'invalid', code: 'MALFORMED_BLOCK' };
-    const { chain } = this.o;
-    if (!isBetterTip({ height: block.height, hash: fromHex(block.hash) }, chain.tip()))
-      return { action: 'worse' };
-    if (block.height > chain.tip().height + this.maxDepth) {
+    if (!this.beatsTip(block)) return { action: 'worse' };
+    if (block.height > this.o.chain.tip().height + this.maxDepth) {
       this.blocks.delete(block.hash); // a sync's business, not a side branch's
       return { action: 'unresolved', reason: 'far ahead' };
     }
@@ -87,9 +85,13 @@ export class SideBranch {
 
   private reofferWaiting(): void {
     const best = this.blocks.best();
-    if (!best?.from || !this.o.reoffer || this.resolving.has(best.hash)) return;
-    if (!isBetterTip({ height: best.height, hash: fromHex(best.hash) }, this.o.chain.tip())) return;
-    this.o.reoffer(best);
+    if (!best?.from || !this.o.reoffer || this.resolving.has(best.hash) || !this.beatsTip(best)) return;
+    this.o.reoffer(best, best.from);
+  }
+
+  /** Whether `block` is a better tip than ours (height, then hash): only then is its branch worth resolving. */
+  private beatsTip(block: SideBlock): boolean {
+    return isBetterTip({ height: block.height, hash: fromHex(block.hash) }, this.o.chain.tip());
   }
 
   private async resolve(tip: SideBlock, peerId: string): Promise<SideBranchOutcome> {

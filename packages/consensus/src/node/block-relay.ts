@@ -47,7 +47,10 @@ export class BlockRelay {
     this.random = o.random ?? Math.random;
   }
 
-  /** Relays a block we connected: `produced` pushes it whole to everyone. */
+  /**
+   * Relays a block we connected: `produced` pushes it whole to everyone; `except`, the peer it
+   * came from, holds it and is never sent it.
+   */
   relay(
     bytes: Uint8Array,
     hash: Uint8Array,
@@ -55,6 +58,7 @@ export class BlockRelay {
     opts: { except?: string; produced?: boolean } = {},
   ): void {
     const key = toHex(hash);
+    if (opts.except !== undefined) this.markKnown(opts.except, key);
     const targets = this.o.registry.peers().filter((p) => p.id !== opts.except && !this.knows(p.id, key));
     for (let i = targets.length - 1; i > 0; i--) {
       const j = Math.floor(this.random() * (i + 1));

@@ -95,7 +95,7 @@ export class Gossip {
       chain: o.chain,
       api: o.registry,
       maxDepth: SIDE_BRANCH_DEPTH,
-      reoffer: (block) => void this.offerSide(block.from!, block.bytes, block.height),
+      reoffer: (block, from) => void this.offerSide(from, block.bytes, block.height),
     });
     this.relay = new TxRelay({
       ...o.relay,
@@ -144,10 +144,8 @@ export class Gossip {
     }
     let outcome: AcceptOutcome;
     // Relayed as soon as it is valid, before our commit: each hop then adds no fsync.
-    const relay = (hash: Uint8Array, height: number) => {
-      this.blocks.markKnown(peerId, toHex(hash));
+    const relay = (hash: Uint8Array, height: number) =>
       this.blocks.relay(body.block, hash, height, { except: peerId });
-    };
     try {
       outcome = await this.o.chain.acceptAnnouncedBlock(body.block, peerId, relay);
     } catch {
@@ -187,7 +185,6 @@ export class Gossip {
       case 'switched':
       case 'extended': {
         const { tip } = outcome;
-        this.blocks.markKnown(peerId, tip.hash);
         this.blocks.relay(tip.bytes, fromHex(tip.hash), tip.height, { except: peerId });
         return;
       }
