@@ -19,6 +19,7 @@ export const MAX_BATCHED_BLOCK_BYTES = 64 * 1024;
 interface Waiting {
   readonly bytes: Uint8Array;
   readonly params: StatelessParams;
+  readonly order: number | undefined;
   readonly resolve: (r: StatelessBlockResult) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -40,9 +41,10 @@ export class BlockBatcher {
     private readonly workers = 1,
   ) {}
 
-  validate(bytes: Uint8Array, params: StatelessParams): Promise<StatelessBlockResult> {
+  /** `order`: the pool queue's order for it (task-queue.ts); none = at once. */
+  validate(bytes: Uint8Array, params: StatelessParams, order?: number): Promise<StatelessBlockResult> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ bytes, params, resolve, reject });
+      this.waiting.push({ bytes, params, order, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         queueMicrotask(() => this.flush());
@@ -52,7 +54,8 @@ export class BlockBatcher {
 
   private flush(): void {
     this.scheduled = false;
-    const all = this.waiting;
+    // Lowest order first (stable; none first), so a task's blocks are neighbours in the queue.
+    const all = this.waiting.sort((a, b) => rank(a) - rank(b) || 0);
     this.waiting = [];
     // At least one task per worker when the tick has enough blocks, so no worker idles.
     const perTask = Math.max(1, Math.min(MAX_BLOCKS_PER_TASK, Math.ceil(all.length / this.workers)));
@@ -76,7 +79,8 @@ export class BlockBatcher {
 
   private send(group: Waiting[]): void {
     const { bytes, offsets } = packTransactions(group.map((w) => w.bytes));
-    const task: ValidationTask = { kind: 'blocks', bytes, offsets, params: group[0]!.params };
+    const order = group[0]!.order;
+    const task: ValidationTask = { kind: 'blocks', bytes, offsets, params: group[0]!.params, order };
     this.run(task, [bytes.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer]).then(
       (result) => {
         const results: readonly BlockTaskResult[] = result.kind === 'blocks' ? result.results : [];
@@ -97,6 +101,11 @@ export class BlockBatcher {
       },
     );
   }
+}
+
+/** Queue rank: no order = first; `|| 0` in the sort turns -Infinity − -Infinity (NaN) into a tie. */
+function rank(w: Waiting): number {
+  return w.order ?? Number.NEGATIVE_INFINITY;
 }
 
 function sameParams(a: StatelessParams, b: StatelessParams): boolean {

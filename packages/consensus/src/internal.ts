@@ -140,6 +140,7 @@ export {
 } from './node/rate-quotas.js';
 export { DEFAULT_TX_FANOUT, TxRelay, type TxRelayOptions } from './node/tx-relay.js';
 export { MARK_HAS, MARK_KNOWN, TxidMarks } from './node/txid-marks.js';
+export { POOL_TASKS_PER_WORKER } from './pool-defaults.js';
 export { type BuiltBlock, buildBlock } from './producer.js';
 export {
   attemptAt,

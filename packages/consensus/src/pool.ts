@@ -6,7 +6,7 @@ import { BlockBatcher } from './block-batcher.js';
 import { transferableCopy } from './bytes.js';
 import type { StatelessParams } from './genesis.js';
 import { type PoolMetrics, registerPoolMetrics, utilizationOf } from './metrics.js';
-import { DEFAULT_POOL_MAX_QUEUE, defaultPoolThreads } from './pool-defaults.js';
+import { DEFAULT_POOL_MAX_QUEUE, defaultPoolThreads, POOL_TASKS_PER_WORKER } from './pool-defaults.js';
 import { DEFAULT_SIG_CACHE_SLOTS, SignatureCache } from './sig-cache.js';
 import type { StatelessBlockResult, StatelessTxResult } from './stateless.js';
 import { InlineValidator, type StatelessValidator } from './stateless-validator.js';
@@ -126,7 +126,7 @@ export class ValidationPool implements StatelessValidator {
       minThreads: threads,
       maxThreads: threads,
       maxQueue,
-      concurrentTasksPerWorker: 1,
+      concurrentTasksPerWorker: POOL_TASKS_PER_WORKER,
       taskQueue: new BlockFirstQueue(),
       idleTimeout: 60_000,
     });
@@ -215,15 +215,16 @@ export class ValidationPool implements StatelessValidator {
   async validateBlock(
     bytes: Uint8Array,
     params: StatelessParams,
-    options: { expectedHash?: Uint8Array } = {},
+    options: { expectedHash?: Uint8Array; order?: number } = {},
   ): Promise<StatelessBlockResult> {
     let result: StatelessBlockResult;
     if (options.expectedHash === undefined) {
       // Blocks asked for in the same tick share a task (block-batcher.ts); a lone one goes alone.
-      result = await this.blocks.validate(bytes, params);
+      result = await this.blocks.validate(bytes, params, options.order);
     } else {
       const copy = transferableCopy(bytes);
-      const task: ValidationTask = { kind: 'block', bytes: copy, params, expectedHash: options.expectedHash };
+      const { expectedHash, order } = options;
+      const task: ValidationTask = { kind: 'block', bytes: copy, params, expectedHash, order };
       result = blockResultOf(await this.run(task, [copy.buffer as ArrayBuffer]));
     }
     if (result.sigCache && this.metrics) {

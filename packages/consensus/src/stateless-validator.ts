@@ -16,11 +16,15 @@ import {
 
 /** Runs the stateless rules; implemented on the main thread (inline) and by the worker pool. */
 export interface StatelessValidator {
-  /** Throws StatelessValidationError when a rule fails. `bytes` is not modified or detached. */
+  /**
+   * Throws StatelessValidationError when a rule fails. `bytes` is not modified or detached.
+   * `order`: where the block waits in a pool's queue (the height an import needs it at; lower
+   * first, after blocks with none), so an import's next block is checked before later ones.
+   */
   validateBlock(
     bytes: Uint8Array,
     params: StatelessParams,
-    options?: { expectedHash?: Uint8Array },
+    options?: { expectedHash?: Uint8Array; order?: number },
   ): Promise<StatelessBlockResult>;
   /** One result per transaction (encoded protobuf bytes); transactions fail independently. */
   /** `txids`: ids this node hashed already (same order; undefined where unknown), used as is. */

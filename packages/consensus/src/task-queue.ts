@@ -11,12 +11,25 @@ function isBlockTask(task: Task): boolean {
   return kind === 'block' || kind === 'blocks' || kind === 'sigs';
 }
 
+/** A block task's `order` (the height an import needs it at), or -Infinity: none, at once. */
+function orderOf(task: Task): number {
+  const order = (task as { task?: { order?: unknown } }).task?.order;
+  return typeof order === 'number' && !Number.isNaN(order) ? order : Number.NEGATIVE_INFINITY;
+}
+
 /**
  * The pool's queue: blocks before transaction batches, each in arrival order. A block gates
  * the chain (the next leader cannot build on it, the tip cannot move) while a transaction
  * batch only delays one admission, so a block that waited behind a burst of gossip batches
  * turned into a missed slot and a fork at 250 ms slots. Both lanes together hold at most the
  * pool's `maxQueue` tasks (piscina checks `size` before `push`).
+ *
+ * Within the block lane, a task with an `order` (the height an import will need it at: a
+ * sync's prevalidation and import) waits behind every task without one (a gossiped block, a
+ * signature batch) and behind those of lower order. A sync downloads batches from several
+ * peers, which land out of order, and prevalidates each as it lands: in arrival order a later
+ * batch that landed first is checked before the blocks the import waits on, and the import
+ * (the main thread's share of the work) stands still meanwhile.
  */
 export class BlockFirstQueue implements TaskQueue {
   // Arrays with shift(): both lanes together are bounded by maxQueue (64 by default).
@@ -28,7 +41,15 @@ export class BlockFirstQueue implements TaskQueue {
   }
 
   push(task: Task): void {
-    (isBlockTask(task) ? this.blocks : this.txs).push(task);
+    if (!isBlockTask(task)) {
+      this.txs.push(task);
+      return;
+    }
+    // Behind every task of the same or lower order (stable); the lane is at most maxQueue long.
+    const order = orderOf(task);
+    let at = this.blocks.length;
+    while (at > 0 && orderOf(this.blocks[at - 1]!) > order) at--;
+    this.blocks.splice(at, 0, task);
   }
 
   unshift(task: Task): void {

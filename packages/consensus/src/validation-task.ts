@@ -23,6 +23,8 @@ export type ValidationTask =
       readonly bytes: Uint8Array;
       readonly params: StatelessParams;
       readonly expectedHash?: Uint8Array;
+      /** Queue order (task-queue.ts): the height an import needs it at; none = at once. */
+      readonly order?: number;
     }
   | {
       /** Several whole blocks in one task (ValidationPool coalesces the calls of one tick). */
@@ -32,6 +34,8 @@ export type ValidationTask =
       /** n + 1 offsets into `bytes`; block i is bytes[offsets[i], offsets[i+1]). */
       readonly offsets: Uint32Array;
       readonly params: StatelessParams;
+      /** Queue order (task-queue.ts): the lowest of its blocks'; none = at once. */
+      readonly order?: number;
     }
   | {
       readonly kind: 'txs';

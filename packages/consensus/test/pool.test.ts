@@ -4,6 +4,7 @@ import {
   encodeBlockData,
   encodeTransactionData,
   InlineValidator,
+  POOL_TASKS_PER_WORKER,
   StatelessValidationError,
   statelessParams,
   toHex,
@@ -123,8 +124,10 @@ describe('ValidationPool bounds', () => {
       const txs = Array.from({ length: 8 }, (_, i) => ({ tx: spendGenesis(genesis, i).tx, fee: 10n }));
       const { bytes } = childBlock(genesis, chain.getTip(), txs);
       expect(pool.canAcceptWork()).toBe(true);
-      // 48 blocks asked for in one tick: three tasks of 16 (one runs, one waits, one is refused).
-      const submitted = Array.from({ length: 48 }, () => pool.validateBlock(bytes, params));
+      // One tick's blocks, in tasks of 16: the worker holds POOL_TASKS_PER_WORKER of them, one
+      // waits in the queue (maxQueue 1) and one is refused.
+      const tasks = POOL_TASKS_PER_WORKER + 2;
+      const submitted = Array.from({ length: 16 * tasks }, () => pool.validateBlock(bytes, params));
       await null; // the tick's blocks are grouped into tasks on a microtask
       expect(pool.canAcceptWork()).toBe(false); // the queue is at maxQueue: a caller can hold work back
       const settled = await Promise.allSettled(submitted);
@@ -135,7 +138,7 @@ describe('ValidationPool bounds', () => {
         expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ValidationPoolError);
         expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'QUEUE_FULL' });
       }
-      expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(32);
+      expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(16 * (tasks - 1));
     } finally {
       await pool.destroy();
     }
@@ -161,6 +164,38 @@ describe('ValidationPool bounds', () => {
       const text = await registry.metrics();
       expect(text).toMatch(/tc_consensus_pool_tasks_total\{kind="blocks",result="invalid"\} 1/);
       expect(text).toMatch(/tc_consensus_pool_tasks_total\{kind="blocks",result="ok"\} 1/);
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  it('checks queued blocks with an order lowest first, after those without one (an import waits on the lowest)', async () => {
+    const pool = new ValidationPool({ threads: 1, workerFilename: WORKER });
+    try {
+      const chain = freshChain(genesis);
+      const txs = Array.from({ length: 8 }, (_, i) => ({ tx: spendGenesis(genesis, i).tx, fee: 10n }));
+      const { bytes } = childBlock(genesis, chain.getTip(), txs);
+      const done: string[] = [];
+      const ask = (name: string, order?: number) =>
+        pool.validateBlock(bytes, params, order === undefined ? {} : { order }).then(() => done.push(name));
+      // Each call in its own tick is its own task; the first ones fill the only worker, the rest queue.
+      const busy = Array.from({ length: POOL_TASKS_PER_WORKER }, (_, i) => `busy${i}`);
+      const all: Promise<number>[] = [];
+      for (const name of busy) {
+        all.push(ask(name));
+        await null;
+      }
+      for (const [name, order] of [
+        ['h30', 30],
+        ['h10', 10],
+        ['gossip', undefined],
+        ['h20', 20],
+      ] as const) {
+        await null;
+        all.push(ask(name, order));
+      }
+      await Promise.all(all);
+      expect(done).toEqual([...busy, 'gossip', 'h10', 'h20', 'h30']);
     } finally {
       await pool.destroy();
     }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BlockFirstQueue } from '../src/task-queue.js';
 
 // piscina queues TaskInfo objects whose `task` is the payload given to run().
-const item = (kind: 'block' | 'txs', n: number) => ({ task: { kind, n } }) as never;
+const item = (kind: 'block' | 'blocks' | 'txs' | 'sigs', n: number, order?: number) =>
+  ({ task: { kind, n, order } }) as never;
 const names = (q: BlockFirstQueue) => {
   const out: string[] = [];
   for (let t = q.shift(); t !== null; t = q.shift()) {
@@ -37,5 +38,17 @@ describe('BlockFirstQueue', () => {
     expect(q.size).toBe(3);
     q.remove(b);
     expect(names(q)).toEqual(['txs0', 'txs2']);
+  });
+
+  it('orders block tasks with an order (the heights an import needs) lowest first, behind those without one', () => {
+    const q = new BlockFirstQueue();
+    q.push(item('blocks', 1, 300)); // a later batch, downloaded first
+    q.push(item('txs', 1));
+    q.push(item('blocks', 2, 100)); // the batch the import waits on
+    q.push(item('block', 3)); // a gossiped block: at once
+    q.push(item('blocks', 4, 200));
+    q.push(item('sigs', 5)); // votes: at once, after the block that came before them
+    q.push(item('blocks', 6, 100)); // same order: behind the earlier one
+    expect(names(q)).toEqual(['block3', 'sigs5', 'blocks2', 'blocks6', 'blocks4', 'blocks1', 'txs1']);
   });
 });

@@ -45,7 +45,9 @@ export async function startTestnet({
     await Promise.all(laid.map((n) => stopTestnetNode(n, { hard: false }).catch(() => undefined)));
     await wan?.stop().catch(() => undefined);
     net.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    // TC_TESTNET_KEEP=1 leaves the node directories (logs, stores) for a post-mortem.
+    if (process.env.TC_TESTNET_KEEP === '1') log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   };
   try {
     log(`hosts: ${count} namespaces on ${net.bridge} (10.x.y.2/16), WAN profile ${profile}`);

@@ -98,10 +98,11 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
    * (downloaded, waiting behind the running import), so the pool keeps working while an
    * import's stateful checks and commit run; `importBlocks` takes the results by the block's
    * bytes object. The caller bounds how many are started (RangeSync: a window ahead of the
-   * import); results never taken are dropped with their bytes (a WeakMap).
+   * import); results never taken are dropped with their bytes (a WeakMap). `startHeight`, the
+   * first block's height, orders them in the pool's queue (lower first).
    */
-  prevalidate(blocks: readonly Uint8Array[]): void {
-    this.checks.prevalidate(blocks);
+  prevalidate(blocks: readonly Uint8Array[], startHeight?: number): void {
+    this.checks.prevalidate(blocks, startHeight);
   }
 
   /**
@@ -121,7 +122,7 @@ export class ChainManager extends EventEmitter<ChainManagerEvents> implements Sy
           view: this.view,
           window: this.importWindow,
           tip: this.tipRef,
-          validateStateless: (bytes) => this.checks.forImport(bytes),
+          validateStateless: (bytes, height) => this.checks.forImport(bytes, height),
           genesis: this.genesis,
           now: this.now,
           commit: (batch) => this.commitConnectedAsync(batch, 'sync', fromPeer),

@@ -23,7 +23,8 @@ export interface ImportBatchContext {
   readonly genesis: GenesisConfig;
   /** Clock for the timestamp rules. */
   readonly now: () => number;
-  validateStateless(bytes: Uint8Array): Promise<StatelessBlockResult>;
+  /** `height`: where the block should land (its order in the pool's queue; a hint, not a rule). */
+  validateStateless(bytes: Uint8Array, height: number): Promise<StatelessBlockResult>;
   /**
    * Writes consecutive valid blocks in one storage transaction and announces them. Off the
    * event loop: the fsync would otherwise stall every socket (downloads, peers) while it runs.
@@ -59,7 +60,7 @@ export async function importBatch(ctx: ImportBatchContext, blocks: readonly Uint
   let submitted = 0;
   const topUp = (upTo: number) => {
     for (const end = Math.min(blocks.length, upTo); submitted < end; submitted++) {
-      const p = ctx.validateStateless(blocks[submitted]!);
+      const p = ctx.validateStateless(blocks[submitted]!, ctx.tip.height + 1 + submitted);
       p.catch(() => undefined); // awaited below, in order
       pending[submitted] = p;
     }

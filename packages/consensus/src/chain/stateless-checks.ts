@@ -23,21 +23,25 @@ export class StatelessChecks {
     this.params = statelessParams(genesis);
   }
 
-  /** One block's stateless rules in the pool (an announced or produced block, a reorg's branch). */
-  check(bytes: Uint8Array): Promise<StatelessBlockResult> {
-    return this.validator.validateBlock(bytes, this.params);
+  /**
+   * One block's stateless rules in the pool (an announced or produced block, a reorg's branch).
+   * `height`: where an import needs it, its order in the pool's queue (none: at once).
+   */
+  check(bytes: Uint8Array, height?: number): Promise<StatelessBlockResult> {
+    return this.validator.validateBlock(bytes, this.params, height === undefined ? {} : { order: height });
   }
 
   /**
    * Starts the checks of blocks an import will get soon (see ChainManager.prevalidate), while
    * the pool takes work; results never taken are dropped with their bytes (a WeakMap).
+   * `startHeight`: the first block's height, so the pool checks lower blocks first.
    */
-  prevalidate(blocks: readonly Uint8Array[]): void {
-    for (const bytes of blocks) {
+  prevalidate(blocks: readonly Uint8Array[], startHeight?: number): void {
+    for (const [i, bytes] of blocks.entries()) {
       if (this.prevalidated.has(bytes)) continue;
       // A full pool: the import validates the rest itself, when it gets there.
       if (this.validator.canAcceptWork?.() === false) return;
-      const p = this.check(bytes);
+      const p = this.check(bytes, startHeight === undefined ? undefined : startHeight + i);
       p.catch(() => undefined); // taken (and awaited) by forImport, or never
       this.prevalidated.set(bytes, p);
     }
@@ -49,21 +53,21 @@ export class StatelessChecks {
    * (gossip and prevalidation share it) in steps of IMPORT_QUEUE_RETRY_MS for at most
    * IMPORT_QUEUE_WAIT_MS: back-pressure, not a reason to fail the whole sync.
    */
-  forImport(bytes: Uint8Array): Promise<StatelessBlockResult> {
+  forImport(bytes: Uint8Array, height?: number): Promise<StatelessBlockResult> {
     const early = this.prevalidated.get(bytes);
-    if (early === undefined) return this.whenRoom(bytes);
+    if (early === undefined) return this.whenRoom(bytes, height);
     this.prevalidated.delete(bytes);
     return early.catch((error: unknown) => {
-      if (error instanceof ValidationPoolError) return this.whenRoom(bytes);
+      if (error instanceof ValidationPoolError) return this.whenRoom(bytes, height);
       throw error;
     });
   }
 
-  private async whenRoom(bytes: Uint8Array): Promise<StatelessBlockResult> {
+  private async whenRoom(bytes: Uint8Array, height: number | undefined): Promise<StatelessBlockResult> {
     const deadline = performance.now() + IMPORT_QUEUE_WAIT_MS;
     for (;;) {
       try {
-        return await this.check(bytes);
+        return await this.check(bytes, height);
       } catch (error) {
         const full = error instanceof ValidationPoolError && error.code === 'QUEUE_FULL';
         if (!full || performance.now() >= deadline || this.stopped()) throw error;

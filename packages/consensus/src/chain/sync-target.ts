@@ -16,8 +16,9 @@ export interface SyncTarget {
   importBlocks(blocks: readonly Uint8Array[], fromPeer: string): Promise<{ imported: number }>;
   /**
    * Optional: starts the stateless checks of blocks that `importBlocks` will get soon (the same
-   * Uint8Array objects), so validation overlaps the running import. Never throws; the caller
-   * bounds how many blocks it passes ahead of the import.
+   * Uint8Array objects), so validation overlaps the running import. `startHeight`, the first
+   * block's height, lets the pool check lower blocks first (downloads land out of order). Never
+   * throws; the caller bounds how many blocks it passes ahead of the import.
    */
-  prevalidate?(blocks: readonly Uint8Array[]): void;
+  prevalidate?(blocks: readonly Uint8Array[], startHeight?: number): void;
 }

@@ -78,7 +78,7 @@ export function prevalidateAhead(batches: readonly Batch[], target: SyncTarget):
     if (b.state !== 'AwaitingProcessing') continue;
     if (!b.prevalidated) {
       b.prevalidated = true;
-      target.prevalidate(b.blocks!);
+      target.prevalidate(b.blocks!, b.start);
     }
   }
 }

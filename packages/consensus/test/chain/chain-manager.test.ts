@@ -146,16 +146,18 @@ describe('ChainManager', () => {
     expect(store.getTip()!.height).toBe(4);
   });
 
-  it('prevalidate: importBlocks takes the pool results started early, one stateless check per block', async () => {
+  it('prevalidate: importBlocks takes the pool results started early, one stateless check per block, each ordered by its height', async () => {
     const g = genesis;
     const dir = mkdtempSync(join(tmpdir(), 'tc-chain-'));
     dirs.push(dir);
     const store = await openChainStore({ path: dir, networkId: g.networkId, genesisHash: genesisHash(g) });
     stores.push(store);
     const checked: Uint8Array[] = [];
+    const orders: (number | undefined)[] = [];
     const counting: StatelessValidator = {
       validateBlock: (bytes, params, options) => {
         checked.push(bytes);
+        orders.push(options?.order);
         return validator.validateBlock(bytes, params, options);
       },
       validateTransactions: (txs, params, txids) => validator.validateTransactions(txs, params, txids),
@@ -164,11 +166,13 @@ describe('ChainManager', () => {
     };
     const chain = new ChainManager({ store, genesis: g, validator: counting, mempool: new Mempool() });
     const blocks = branch(chain.tipHeader(), 10).map((b) => b.bytes);
-    chain.prevalidate(blocks.slice(0, 6));
+    chain.prevalidate(blocks.slice(0, 6), 1);
     expect(checked).toHaveLength(6); // started now, before any import
     expect(await chain.importBlocks(blocks, 'p')).toEqual({ imported: 10 });
     expect(checked).toHaveLength(10); // the 6 were not checked again
     expect(new Set(checked).size).toBe(10);
+    // The pool's queue takes them lowest height first (prevalidated and imported alike).
+    expect(orders).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
     expect(chain.tip().height).toBe(10);
   });
 

@@ -55,15 +55,21 @@ describe('sync units', () => {
     const run = readyRun(batches);
     expect(run).toEqual(batches.slice(0, MAX_IMPORT_RUN_BLOCKS / 64));
     const started: Uint8Array[][] = [];
+    const startHeights: (number | undefined)[] = [];
     const target = {
       tip: () => ({ height: 0, hash: new Uint8Array(32) }),
       importBlocks: async () => ({ imported: 0 }),
-      prevalidate: (blocks: readonly Uint8Array[]) => void started.push([...blocks]),
+      prevalidate: (blocks: readonly Uint8Array[], startHeight?: number) => {
+        started.push([...blocks]);
+        startHeights.push(startHeight);
+      },
     };
     for (const b of run) b.startProcessing();
     prevalidateAhead(batches, target);
-    // The downloaded batches after the running ones, across the gap (batch 6 still downloading).
+    // The downloaded batches after the running ones, across the gap (batch 6 still downloading),
+    // each with its first height (the pool checks lower blocks first).
     expect(started).toHaveLength(3);
+    expect(startHeights).toEqual([batches[4]!.start, batches[5]!.start, batches[7]!.start]);
     expect(batches[4]!.prevalidated && batches[5]!.prevalidated && batches[7]!.prevalidated).toBe(true);
     expect(batches[6]!.prevalidated).toBeFalsy();
     prevalidateAhead(batches, target);
