@@ -4,7 +4,8 @@
 //      both on 127.0.0.1 with keep-alive and a fixed number of concurrent clients.
 // Not a test: run on demand with `pnpm --filter @tc/node bench` (after a build).
 import { Agent, createServer, request } from 'node:http';
-import { NodeHttpServer, RpcDispatcher } from '../dist/index.js';
+// Internals (the public face does not export the server pieces): the internal entry.
+import { NodeHttpServer, RpcDispatcher } from '../dist/internal.js';
 
 const HASH = 'ab'.repeat(32);
 const api = {

@@ -25,8 +25,9 @@ export const DEFAULT_POOL_MAX_QUEUE = 4_096;
  * Tasks a worker holds at once: the one it runs and the next. A worker takes a task only when
  * the main thread hands it over, so with one at a time it idled whenever the main thread was
  * busy (a syncing node's commits run their storage writes there: 0.9 s per 64 blocks on the
- * loaded testnet, with the worker idle throughout; the pool-only bench rose from 12 200 to
- * 16 100 blocks/s with two). The cost: a block can wait behind one task already handed over
- * (at most 128 transactions, about 15 ms of Ed25519) besides the one running.
+ * loaded testnet, with the worker idle throughout). In alternating bench runs the pool-only
+ * sync baseline went from 14 100–14 900 to 15 500–17 700 blocks/s with two; nothing else moved
+ * beyond noise. The cost: a block can wait behind one task already handed over (at most 128
+ * transactions, about 15 ms of Ed25519) besides the one running.
  */
 export const POOL_TASKS_PER_WORKER = 2;
