@@ -5,6 +5,7 @@
  */
 // The public API first; then what only tests and tools use.
 
+export { MAX_BATCHED_BLOCK_BYTES, MAX_BLOCKS_PER_TASK } from './block-batcher.js';
 export { HASH_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './bytes.js';
 export {
   BLOCK_SIG_DOMAIN_TAG,

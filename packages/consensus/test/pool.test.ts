@@ -4,6 +4,7 @@ import {
   encodeBlockData,
   encodeTransactionData,
   InlineValidator,
+  MAX_BATCHED_BLOCK_BYTES,
   POOL_TASKS_PER_WORKER,
   StatelessValidationError,
   statelessParams,
@@ -121,8 +122,9 @@ describe('ValidationPool bounds', () => {
     const pool = new ValidationPool({ threads: 1, maxQueue: 1, workerFilename: WORKER });
     try {
       const chain = freshChain(genesis);
-      const txs = Array.from({ length: 8 }, (_, i) => ({ tx: spendGenesis(genesis, i).tx, fee: 10n }));
+      const txs = Array.from({ length: 2 }, (_, i) => ({ tx: spendGenesis(genesis, i).tx, fee: 10n }));
       const { bytes } = childBlock(genesis, chain.getTip(), txs);
+      expect(16 * bytes.length).toBeLessThanOrEqual(MAX_BATCHED_BLOCK_BYTES); // 16 fit in one task
       expect(pool.canAcceptWork()).toBe(true);
       // One tick's blocks, in tasks of 16: the worker holds POOL_TASKS_PER_WORKER of them, one
       // waits in the queue (maxQueue 1) and one is refused.
