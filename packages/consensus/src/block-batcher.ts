@@ -1,5 +1,6 @@
 import type { StatelessParams } from './genesis.js';
 import type { StatelessBlockResult } from './stateless.js';
+import { queueRank } from './task-queue.js';
 import {
   type BlockTaskResult,
   blockResultOf,
@@ -58,8 +59,9 @@ export class BlockBatcher {
 
   private flush(): void {
     this.scheduled = false;
-    // Lowest order first (stable; none first), so a task's blocks are neighbours in the queue.
-    const all = this.waiting.sort((a, b) => rank(a) - rank(b) || 0);
+    // Lowest order first (stable; none first), so a task's blocks are neighbours in the queue;
+    // `|| 0` makes two blocks without one (-Infinity − -Infinity = NaN) a tie.
+    const all = this.waiting.sort((a, b) => queueRank(a.order) - queueRank(b.order) || 0);
     this.waiting = [];
     // At least one task per worker when the tick has enough blocks, so no worker idles.
     const perTask = Math.max(1, Math.min(MAX_BLOCKS_PER_TASK, Math.ceil(all.length / this.workers)));
@@ -105,11 +107,6 @@ export class BlockBatcher {
       },
     );
   }
-}
-
-/** Queue rank: no order = first; `|| 0` in the sort turns -Infinity − -Infinity (NaN) into a tie. */
-function rank(w: Waiting): number {
-  return w.order ?? Number.NEGATIVE_INFINITY;
 }
 
 function sameParams(a: StatelessParams, b: StatelessParams): boolean {

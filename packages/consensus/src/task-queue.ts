@@ -11,10 +11,18 @@ function isBlockTask(task: Task): boolean {
   return kind === 'block' || kind === 'blocks' || kind === 'sigs';
 }
 
-/** A block task's `order` (the height an import needs it at), or -Infinity: none, at once. */
-function orderOf(task: Task): number {
-  const order = (task as { task?: { order?: unknown } }).task?.order;
+/**
+ * Where a block with `order` (the height an import needs it at) waits: lowest first, and a
+ * block without one (-Infinity) before all of them. The pool's queue and BlockBatcher's grouping
+ * both rank by it.
+ */
+export function queueRank(order: unknown): number {
   return typeof order === 'number' && !Number.isNaN(order) ? order : Number.NEGATIVE_INFINITY;
+}
+
+/** A queued piscina task's rank (piscina keeps our payload in `task`). */
+function orderOf(task: Task): number {
+  return queueRank((task as { task?: { order?: unknown } }).task?.order);
 }
 
 /**
@@ -32,7 +40,7 @@ function orderOf(task: Task): number {
  * (the main thread's share of the work) stands still meanwhile.
  */
 export class BlockFirstQueue implements TaskQueue {
-  // Arrays with shift(): both lanes together are bounded by maxQueue (64 by default).
+  // Arrays with shift(): both lanes together are bounded by maxQueue (DEFAULT_POOL_MAX_QUEUE, 4 096).
   private readonly blocks: Task[] = [];
   private readonly txs: Task[] = [];
 

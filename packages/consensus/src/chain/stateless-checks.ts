@@ -28,7 +28,7 @@ export class StatelessChecks {
    * `height`: where an import needs it, its order in the pool's queue (none: at once).
    */
   check(bytes: Uint8Array, height?: number): Promise<StatelessBlockResult> {
-    return this.validator.validateBlock(bytes, this.params, height === undefined ? {} : { order: height });
+    return this.validator.validateBlock(bytes, this.params, { order: height });
   }
 
   /**
