@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { statelessParams, ValidationPool } from '@tc/consensus/internal';
 import { sleep } from '@tc/load/src/cluster.mjs';
 import { GENESIS_FILE_NAME, readGenesisFile } from '@tc/node';
+import { busyShare, machineTicks, processCpu } from './cpu-use.mjs';
 import { startTestnetNode, stopTestnetNode } from './nodes.mjs';
 
 /** Longest wait for the fresh node to reach the network's tip. */
@@ -85,16 +86,22 @@ export async function freshSync(tn, { poolThreads }) {
   const pool = new ValidationPool({ threads: poolThreads, maxQueue: 256, sigCacheSlots: 0 });
   try {
     await poolRate(pool, blocks.slice(0, 64), params); // warm-up (JIT, worker start)
+    const baselineTicks = machineTicks();
     const before = await poolRate(pool, blocks, params);
+    const baselineBusy = busyShare(baselineTicks, machineTicks());
     const startedAt = Date.now();
     await startTestnetNode(fresh);
     const readyAt = Date.now();
+    const syncTicks = machineTicks();
+    const cpuAtReady = processCpu(fresh.child.pid);
     let height = 0;
     while (height < target && Date.now() - readyAt < SYNC_TIMEOUT_MS) {
       await sleep(100);
       height = (await fresh.rpc.call('getblockchaininfo', [], 5_000).catch(() => ({ height }))).height;
     }
     const reachedAt = Date.now();
+    const syncBusy = busyShare(syncTicks, machineTicks());
+    const cpuAtTip = processCpu(fresh.child.pid);
     const arrivals = await fresh.rpc.call('getblockarrivals', [512], 10_000).catch(() => []);
     await stopTestnetNode(fresh);
     const marks = timeline(fresh.datadir, readyAt);
@@ -121,6 +128,14 @@ export async function freshSync(tn, { poolThreads }) {
       poolBlocksPerSec,
       poolRuns: [before, after],
       ratio: syncBlocksPerSec / poolBlocksPerSec,
+      // Why the ratio is what it is on a loaded machine: how busy its cores were during the
+      // first baseline run and during the sync, and the CPU the fresh node got meanwhile.
+      cpu: {
+        machineBusyBaseline: baselineBusy,
+        machineBusySync: syncBusy,
+        freshMainSeconds: cpuAtTip.main - cpuAtReady.main,
+        freshOtherThreadsSeconds: cpuAtTip.others - cpuAtReady.others,
+      },
       checks: { syncedToTip: height >= target },
     };
   } finally {

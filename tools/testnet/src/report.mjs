@@ -64,7 +64,13 @@ export function renderTestnetReport(r) {
         `as the nodes have, no signature cache, measured before and after the sync in the same run: ${s.poolRuns.map((x) => f0(x)).join(' / ')}). ` +
         `While blocks flowed (first to last synced block): ${f0(s.flowBlocksPerSec)} blocks/s. ` +
         `Its process took ${f1(s.startSeconds)} s to answer RPC; after that, its first peer came at ${f1(s.firstPeerSeconds)} s, ` +
-        `its first sync started at ${f1(s.syncStartedSeconds)} s and ended at ${f1(s.syncFinishedSeconds)} s (its log).`,
+        `its first sync started at ${f1(s.syncStartedSeconds)} s and ended at ${f1(s.syncFinishedSeconds)} s (its log).` +
+        (s.cpu
+          ? ` The machine's cores were ${f0(100 * s.cpu.machineBusyBaseline)} % busy during the first baseline run and ` +
+            `${f0(100 * s.cpu.machineBusySync)} % during the sync; from its RPC answering to the tip the fresh node got ` +
+            `${f2(s.cpu.freshMainSeconds)} s of CPU on its main thread and ${f2(s.cpu.freshOtherThreadsSeconds)} s on its other ` +
+            `threads (pool worker, V8 compiler and GC), against ${f2(s.blocks / s.poolBlocksPerSec)} s of wall time for the pool-only run.`
+          : ''),
     );
   }
   out.push('');

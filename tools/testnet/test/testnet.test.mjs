@@ -42,6 +42,8 @@ describe.skipIf(!probe.ok)(
       expect(f.blocks).toBeGreaterThan(0);
       expect(f.syncBlocksPerSec).toBeGreaterThan(0);
       expect(f.poolBlocksPerSec).toBeGreaterThan(0);
+      expect(f.cpu.freshMainSeconds + f.cpu.freshOtherThreadsSeconds).toBeGreaterThan(0);
+      expect(f.cpu.machineBusySync).toBeGreaterThan(0);
       expect(f.tipsAgree).toBe(true);
     }, 360_000);
 

@@ -83,6 +83,22 @@ export function prevalidateAhead(batches: readonly Batch[], target: SyncTarget):
   }
 }
 
+/**
+ * Whether `batch` lies within PREVALIDATE_AHEAD_BLOCKS blocks beyond the batches being imported,
+ * counted as `prevalidateAhead` counts: a downloading batch inside it may have its blocks
+ * prevalidated as they stream in.
+ */
+export function withinPrevalidateWindow(batches: readonly Batch[], batch: Batch): boolean {
+  let ahead = 0;
+  for (const b of batches) {
+    if (b.state === 'Processing') continue;
+    ahead += b.count;
+    if (ahead > PREVALIDATE_AHEAD_BLOCKS) return false;
+    if (b === batch) return true;
+  }
+  return false;
+}
+
 /** The consensus code of an import error, or undefined when it is not a rule violation. */
 function consensusCode(error: unknown): string | undefined {
   if (isConsensusError(error)) return error.code;

@@ -48,7 +48,7 @@ export class DownloadError extends Error {
 /**
  * Downloads `count` blocks from `startHeight` from one peer: a getBlockRange stream, checked
  * as it arrives (each block at the next height and linked to the one before, never more than
- * asked). Resolves to the blocks' protobuf bytes, exactly `count` of them; anything else
+ * asked) and handed to `onBlocks` chunk by chunk. Resolves to the blocks' protobuf bytes, exactly `count` of them; anything else
  * rejects with a DownloadError.
  */
 export async function downloadRange(
@@ -61,6 +61,11 @@ export async function downloadRange(
     signal: AbortSignal;
     /** Certificates of blocks in the range (at most one per block asked), once all blocks arrived. */
     onCertificates?: (certificates: tc.v1.ICertificate[]) => void;
+    /**
+     * Each chunk's blocks as they pass the checks above (`startHeight`: the first one's), before
+     * the stream ends: a sync starts their validation while the rest still downloads.
+     */
+    onBlocks?: (blocks: readonly Uint8Array[], startHeight: number) => void;
   },
 ): Promise<Uint8Array[]> {
   const certificates: tc.v1.ICertificate[] = [];
@@ -74,6 +79,7 @@ export async function downloadRange(
     );
     for await (const chunk of stream) {
       for (const cert of chunk.certificates ?? []) if (certificates.length < count) certificates.push(cert);
+      const chunkStart = blocks.length;
       for (const block of chunk.blocks ?? []) {
         const height = startHeight + blocks.length;
         if (blocks.length >= count) throw new DownloadError('bad', `more than the ${count} blocks asked`);
@@ -90,6 +96,7 @@ export async function downloadRange(
         prevHash = hash;
         blocks.push(block);
       }
+      if (blocks.length > chunkStart) opts.onBlocks?.(blocks.slice(chunkStart), startHeight + chunkStart);
     }
   } catch (error) {
     throw classify(error, opts.signal);

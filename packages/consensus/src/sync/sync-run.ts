@@ -1,5 +1,5 @@
 import { Batch } from './batch.js';
-import { importRun, prevalidateAhead, readyRun } from './batch-import.js';
+import { importRun, prevalidateAhead, readyRun, withinPrevalidateWindow } from './batch-import.js';
 import { DownloadError, type DownloadFailure, downloadRange } from './download.js';
 import { SyncError, type SyncErrorCode, type SyncOutcome } from './errors.js';
 import { reactionTo, reportPeer } from './failure-policy.js';
@@ -153,10 +153,16 @@ export class SyncRun {
     const lagStart = this.cfg.lag.now();
     const current = () => !this.finished && b.controller === controller && this.batches.includes(b);
     const onCertificates = this.cfg.onCertificates;
+    const target = this.cfg.target;
     downloadRange(this.cfg.registry, peer.id, b.start, b.count, {
       timeoutMs: this.cfg.requestTimeoutMs,
       signal: controller.signal,
       ...(onCertificates ? { onCertificates: (certs) => onCertificates(peer.id, certs) } : {}),
+      // The pool checks a batch's blocks as they stream in, not after its last one: one batch of
+      // large blocks over a WAN link took longer to arrive than to validate (the testnet).
+      onBlocks: (blocks, height) => {
+        if (current() && withinPrevalidateWindow(this.batches, b)) target.prevalidate?.(blocks, height);
+      },
     }).then(
       (blocks) => {
         this.balancer.release(peer);

@@ -6,6 +6,7 @@ import {
   PREVALIDATE_AHEAD_BLOCKS,
   prevalidateAhead,
   readyRun,
+  withinPrevalidateWindow,
 } from '../../src/sync/batch-import.js';
 import { reactionTo } from '../../src/sync/failure-policy.js';
 import { PeerBalancer } from '../../src/sync/peer-balancer.js';
@@ -78,6 +79,12 @@ describe('sync units', () => {
     for (const b of [batches[6]!, ...batches.slice(8)]) ready(b);
     prevalidateAhead(batches, target);
     expect(started.flat().length).toBe(PREVALIDATE_AHEAD_BLOCKS);
+    // Streaming prevalidation (of a batch still downloading) keeps to the same window.
+    const downloading = new Batch(99, 1, 64);
+    expect(withinPrevalidateWindow([downloading], downloading)).toBe(true);
+    expect(withinPrevalidateWindow([...batches, downloading], downloading)).toBe(false);
+    expect(withinPrevalidateWindow(batches, batches[4]!)).toBe(true);
+    expect(withinPrevalidateWindow(batches, batches[19]!)).toBe(false);
   });
 
   it('PeerBalancer: height cover, failed peers, in-flight balance, connection', () => {

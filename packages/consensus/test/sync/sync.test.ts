@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SyncTarget } from '../../src/chain/sync-target.js';
 import {
+  blockRangeHandler,
   ChainManager,
   genesisHash,
   Mempool,
@@ -221,6 +222,42 @@ describe('RangeSync', () => {
     expect(outcome.toHeight).toBe(300);
     for (const r of low.requests) expect(r.start + r.count - 1).toBeLessThanOrEqual(100);
     expect(low.requests.length).toBeGreaterThan(0);
+  });
+
+  it('starts validating a batch as it streams in, before its last block arrives', async () => {
+    // One block per chunk; the server holds the rest of the first batch back until the target
+    // has been asked to prevalidate its first blocks (or, failing that, 30 s).
+    const serve = blockRangeHandler(
+      { getBlocks: (s, n) => small.blocks.slice(s - 1, s - 1 + n) },
+      { maxChunkBytes: 1 },
+    );
+    let release!: (by: string) => void;
+    const released = new Promise<string>((resolve) => (release = resolve));
+    const fallback = setTimeout(() => release('timeout'), 30_000);
+    const server = await startRegistry(small.genesis, { getLocalTip: () => small.tip });
+    server.handle('getBlockRange', async function* (body, ctx) {
+      let sent = 0;
+      for await (const chunk of await serve(body, ctx)) {
+        yield chunk;
+        if (++sent === 4 && Number(body.startHeight) === 1) await released;
+      }
+    });
+    const target = TestTarget.memory(small.genesis, pool);
+    const streamed: Array<{ start: number; count: number }> = [];
+    const withPrevalidate = Object.assign(target, {
+      prevalidate: (blocks: readonly Uint8Array[], startHeight?: number) => {
+        streamed.push({ start: startHeight ?? -1, count: blocks.length });
+        if (startHeight === 4) release('prevalidate');
+      },
+    });
+    const { sync, peers } = await syncingNode(small, withPrevalidate, [{ registry: server, height: 300 }]);
+    const outcome = await sync.syncTo(peers);
+    clearTimeout(fallback);
+    expect(await released).toBe('prevalidate');
+    // The first batch chunk by chunk (the second batch, in flight beside it, interleaves).
+    const firstBatch = streamed.filter((c) => c.start <= 64).slice(0, 4);
+    expect(firstBatch).toEqual([1, 2, 3, 4].map((start) => ({ start, count: 1 })));
+    expect(outcome.toHeight).toBe(300);
   });
 
   it('takes a peer that connects during the sync as a source, never above the target', async () => {
