@@ -48,8 +48,8 @@ export class DownloadError extends Error {
 /**
  * Downloads `count` blocks from `startHeight` from one peer: a getBlockRange stream, checked
  * as it arrives (each block at the next height and linked to the one before, never more than
- * asked) and handed to `onBlocks` chunk by chunk. Resolves to the blocks' protobuf bytes, exactly `count` of them; anything else
- * rejects with a DownloadError.
+ * asked) and handed to `onBlocks` chunk by chunk. Resolves to the blocks' protobuf bytes,
+ * exactly `count` of them; anything else rejects with a DownloadError.
  */
 export async function downloadRange(
   registry: PeerConnectionRegistry,
