@@ -70,33 +70,34 @@ export function readyRun(batches: readonly Batch[]): Batch[] {
  */
 export function prevalidateAhead(batches: readonly Batch[], target: SyncTarget): void {
   if (!target.prevalidate) return;
-  let ahead = 0;
-  for (const b of batches) {
-    if (b.state === 'Processing') continue;
-    ahead += b.count;
-    if (ahead > PREVALIDATE_AHEAD_BLOCKS) break;
-    if (b.state !== 'AwaitingProcessing') continue;
-    if (!b.prevalidated) {
-      b.prevalidated = true;
-      target.prevalidate(b.blocks!, b.start);
-    }
+  for (const b of prevalidateWindow(batches)) {
+    if (b.state !== 'AwaitingProcessing' || b.prevalidated) continue;
+    b.prevalidated = true;
+    target.prevalidate(b.blocks!, b.start);
   }
 }
 
 /**
- * Whether `batch` lies within PREVALIDATE_AHEAD_BLOCKS blocks beyond the batches being imported,
- * counted as `prevalidateAhead` counts: a downloading batch inside it may have its blocks
- * prevalidated as they stream in.
+ * Whether `batch` lies in the prevalidation window: a downloading batch inside it may have its
+ * blocks prevalidated as they stream in.
  */
 export function withinPrevalidateWindow(batches: readonly Batch[], batch: Batch): boolean {
+  for (const b of prevalidateWindow(batches)) if (b === batch) return true;
+  return false;
+}
+
+/**
+ * The batches beyond those being imported whose blocks, counted from the first, fit in
+ * PREVALIDATE_AHEAD_BLOCKS (downloaded or not): the one window both prevalidation paths keep to.
+ */
+function* prevalidateWindow(batches: readonly Batch[]): Generator<Batch> {
   let ahead = 0;
   for (const b of batches) {
     if (b.state === 'Processing') continue;
     ahead += b.count;
-    if (ahead > PREVALIDATE_AHEAD_BLOCKS) return false;
-    if (b === batch) return true;
+    if (ahead > PREVALIDATE_AHEAD_BLOCKS) return;
+    yield b;
   }
-  return false;
 }
 
 /** The consensus code of an import error, or undefined when it is not a rule violation. */

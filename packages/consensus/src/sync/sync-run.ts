@@ -153,7 +153,6 @@ export class SyncRun {
     const lagStart = this.cfg.lag.now();
     const current = () => !this.finished && b.controller === controller && this.batches.includes(b);
     const onCertificates = this.cfg.onCertificates;
-    const target = this.cfg.target;
     downloadRange(this.cfg.registry, peer.id, b.start, b.count, {
       timeoutMs: this.cfg.requestTimeoutMs,
       signal: controller.signal,
@@ -161,7 +160,8 @@ export class SyncRun {
       // The pool checks a batch's blocks as they stream in, not after its last one: one batch of
       // large blocks over a WAN link took longer to arrive than to validate (the testnet).
       onBlocks: (blocks, height) => {
-        if (current() && withinPrevalidateWindow(this.batches, b)) target.prevalidate?.(blocks, height);
+        if (current() && withinPrevalidateWindow(this.batches, b))
+          this.cfg.target.prevalidate?.(blocks, height);
       },
     }).then(
       (blocks) => {
